@@ -1,0 +1,17 @@
+"""Test overrides: fast hashing, in-memory mail, eager Celery (tests only, never base settings)."""
+
+import tempfile
+from pathlib import Path
+
+from foi_tracker.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="foi-test-media-"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,48 @@
+"""Small, explicit extension points that figures_app (and others) fill in AppConfig.ready().
+
+requests_app never imports figures_app; instead figures_app registers here what it adds:
+- extra keys of the campaign JSON (e.g. "metrics"), validated before anything is written and
+  applied inside the same transaction as the campaign;
+- extra sections of the staff digest (e.g. "figures awaiting your review").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CampaignJsonExtension:
+    key: str
+    # validate(value) -> cleaned value; raises ValueError with a message naming what is wrong.
+    validate: Callable[[Any], Any]
+    # apply(campaign, cleaned, *, actor, update) inside the campaign's transaction.
+    apply: Callable[..., None]
+
+
+CAMPAIGN_JSON_EXTENSIONS: dict[str, CampaignJsonExtension] = {}
+
+# section(user, today) -> list of dicts {"label", "url", "detail"}; empty when nothing to say.
+DIGEST_SECTIONS: dict[str, Callable[..., list[dict]]] = {}
+
+
+def register_campaign_json_extension(extension: CampaignJsonExtension) -> None:
+    CAMPAIGN_JSON_EXTENSIONS[extension.key] = extension
+
+
+def register_digest_section(title: str, section: Callable[..., list[dict]]) -> None:
+    DIGEST_SECTIONS[title] = section
+
+# Links in the top navigation: (label, url_name, predicate(user) -> bool).
+NAV_LINKS: list[tuple[str, str, Callable[..., bool]]] = []
+
+# Links on a campaign page: fn(campaign) -> list of (label, url).
+CAMPAIGN_PAGE_LINKS: list[Callable[..., list[tuple[str, str]]]] = []
+
+# Sections rendered on a request page below its timeline: fn(http_request, foi) -> HTML string.
+REQUEST_PAGE_SECTIONS: list[Callable[..., str]] = []
+
+# Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
+DEMO_EXTENSIONS: list[Callable[..., None]] = []

@@ -1,0 +1,17 @@
+from requests_app.models.campaigns import Campaign, Period
+from requests_app.models.forces import Force, ForceAlias, ForceList, NonWorkingDay
+from requests_app.models.people import StaffProfile
+from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
+
+__all__ = [
+    "Campaign",
+    "FoiRequest",
+    "Force",
+    "ForceAlias",
+    "ForceList",
+    "NonWorkingDay",
+    "Period",
+    "RequestAttachment",
+    "RequestEvent",
+    "StaffProfile",
+]

@@ -1,0 +1,130 @@
+"""A campaign: one question asked of a set of forces about a set of periods."""
+
+import re
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+# Placeholders a request text may use, filled per force.
+PLACEHOLDERS = {
+    "force_name": "the force's official name",
+    "force_short_name": "the force's short name",
+    "periods": "the periods asked about, e.g. '2015/16 and 2016/17'",
+    "campaign_title": "the campaign title",
+}
+PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+
+
+class RoundingRule(models.TextChoices):
+    HALF_UP = "half_up", "Round half up (44.5% -> 45%)"
+    DOWN = "down", "Round down (44.8% -> 44%)"
+
+
+class Campaign(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    request_text = models.TextField(
+        help_text="The request as sent. Placeholders: "
+        + ", ".join("{%s}" % name for name in PLACEHOLDERS)
+    )
+    notes = models.TextField(blank=True)
+    force_list = models.ForeignKey(
+        "requests_app.ForceList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="The list the forces were chosen from, if any.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Chasers (reminders issue).
+    chase_forces = models.BooleanField(
+        default=False, help_text="Email forces politely when their answer is late."
+    )
+    chase_again_after = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Working days after the first chaser before the second (and last).",
+    )
+    # Presentation of figures (figures issue).
+    rounding_rule = models.CharField(
+        max_length=10, choices=RoundingRule.choices, default=RoundingRule.HALF_UP
+    )
+    suppressed_lower = models.PositiveIntegerField(
+        default=1, help_text="Lower bound for a cell a force suppressed with '*'."
+    )
+    suppressed_upper = models.PositiveIntegerField(
+        default=4, help_text="Upper bound for a cell a force suppressed with '*'."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rounding_rule__in=RoundingRule.values), name="campaign_rounding_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(suppressed_upper__gte=F("suppressed_lower")),
+                name="campaign_suppressed_bounds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(chase_again_after__gte=1), name="campaign_chase_again_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaign_detail", args=[self.slug])
+
+    def render_request_text(self, force, periods=None) -> str:
+        """The request text as this force receives it; unknown placeholders are left as typed."""
+        if periods is None:
+            periods = list(self.periods.all())
+        labels = [p.label for p in periods]
+        period_text = (
+            " and ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+        )
+        values = {
+            "force_name": force.name,
+            "force_short_name": force.short_name,
+            "periods": period_text,
+            "campaign_title": self.title,
+        }
+        return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), self.request_text)
+
+
+class Period(models.Model):
+    """A period asked about, e.g. 2016/17 = 2016-04-01..2017-03-31 (both ends inclusive)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="periods")
+    label = models.CharField(max_length=40)
+    start = models.DateField()
+    end = models.DateField(help_text="Last day of the period, inclusive.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "position", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "label"], name="period_label_unique"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="period_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def days(self) -> int:
+        """Real number of days, both ends included (2015/16 has 366)."""
+        return (self.end - self.start).days + 1

@@ -1,0 +1,109 @@
+"""Police forces, their names, saved lists of forces, and hand-added non-working days."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from requests_app.deadlines import FOIA, FOISA
+
+
+class Law(models.TextChoices):
+    FOIA = FOIA, "FOIA 2000"
+    FOISA = FOISA, "FOISA 2002 (Scotland)"
+
+
+class Country(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+    UK_WIDE = "uk", "UK-wide"
+
+
+class Force(models.Model):
+    name = models.CharField(max_length=120, unique=True, help_text="Official name, e.g. 'Kent Police'.")
+    short_name = models.CharField(max_length=60, help_text="Name for tables, e.g. 'Kent'.")
+    slug = models.SlugField(max_length=80, unique=True)
+    ons_code = models.CharField(
+        max_length=9,
+        blank=True,
+        help_text="ONS Police Force Area code (E23..., W15...); blank for forces without an area.",
+    )
+    region = models.CharField(max_length=60, help_text="A grouping for reports, not a legal fact.")
+    country = models.CharField(max_length=20, choices=Country.choices)
+    law = models.CharField(max_length=5, choices=Law.choices, default=Law.FOIA)
+    foi_email = models.EmailField(blank=True, help_text="Where requests and chasers are sent.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(law__in=Law.values), name="force_law_valid"),
+            models.UniqueConstraint(
+                fields=["ons_code"], condition=~Q(ons_code=""), name="force_ons_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ForceAlias(models.Model):
+    """Another name a force goes by in spreadsheets and letters, or a former name."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=120)
+    is_former_name = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "force aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["force", "name"], name="force_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.force.short_name}"
+
+
+class ForceList(models.Model):
+    """A named set of forces to ask. Built-in lists come from a migration; staff add their own."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    forces = models.ManyToManyField(Force, related_name="lists")
+    builtin = models.BooleanField(default=False, help_text="Shipped with the tracker.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-builtin", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NonWorkingDay(models.Model):
+    """A day added by hand that is not a working day (a newly proclaimed bank holiday)."""
+
+    class AppliesTo(models.TextChoices):
+        ALL = "all", "FOIA and FOISA"
+        FOIA = FOIA, "FOIA only"
+        FOISA = FOISA, "FOISA only"
+
+    date = models.DateField()
+    applies_to = models.CharField(max_length=5, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "applies_to"], name="non_working_day_unique"),
+            models.CheckConstraint(
+                condition=Q(applies_to__in=["all", FOIA, FOISA]), name="non_working_day_law_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.description}"

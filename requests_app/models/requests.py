@@ -1,0 +1,202 @@
+"""One FOI request per (campaign, force), its timeline of events and its attachments."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from requests_app.workflow import (
+    AWAITING_RESPONSE,
+    Action,
+    CommissionerOutcome,
+    Outcome,
+    ReviewOutcome,
+    Status,
+    allowed_actions,
+)
+
+
+class FoiRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "FoiRequestQuerySet":
+        from requests_app.roles import can_view
+
+        return self if can_view(user) else self.none()
+
+    def awaiting_response(self) -> "FoiRequestQuerySet":
+        return self.filter(status__in=AWAITING_RESPONSE)
+
+    def overdue(self, *, today: date) -> "FoiRequestQuerySet":
+        """Something is owed by the force (an answer or a review) and its date has passed."""
+        return self.filter(next_due_on__lt=today)
+
+    def long_overdue(self, *, today: date) -> "FoiRequestQuerySet":
+        return self.filter(next_long_overdue_on__lt=today)
+
+    def due_between(self, *, first: date, last: date) -> "FoiRequestQuerySet":
+        return self.filter(next_due_on__gte=first, next_due_on__lte=last)
+
+
+class FoiRequest(models.Model):
+    campaign = models.ForeignKey(
+        "requests_app.Campaign", on_delete=models.CASCADE, related_name="requests"
+    )
+    force = models.ForeignKey("requests_app.Force", on_delete=models.PROTECT, related_name="requests")
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    exemptions = models.JSONField(
+        default=list, blank=True, help_text="Exemption codes cited, e.g. ['foia:s12']."
+    )
+    force_reference = models.CharField(max_length=100, blank=True)
+
+    sent_on = models.DateField(null=True, blank=True)
+    received_on = models.DateField(
+        null=True, blank=True, help_text="When the force received it: day 0 of the s.10 clock."
+    )
+    acknowledged_on = models.DateField(null=True, blank=True)
+    clarification_requested_on = models.DateField(null=True, blank=True)
+    clarification_sent_on = models.DateField(
+        null=True, blank=True, help_text="s.1(3): the clock restarts from this day."
+    )
+    fee_notice_on = models.DateField(null=True, blank=True)
+    fee_amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    fee_paid_on = models.DateField(null=True, blank=True)
+    pit_extension_on = models.DateField(null=True, blank=True)
+    pit_estimated_on = models.DateField(
+        null=True, blank=True, help_text="The date the force estimated in its s.17 notice."
+    )
+    answered_on = models.DateField(null=True, blank=True)
+    review_requested_on = models.DateField(null=True, blank=True)
+    review_answered_on = models.DateField(null=True, blank=True)
+    review_outcome = models.CharField(max_length=12, choices=ReviewOutcome.choices, blank=True)
+    complained_on = models.DateField(null=True, blank=True)
+    decision_on = models.DateField(null=True, blank=True)
+    decision_outcome = models.CharField(
+        max_length=12, choices=CommissionerOutcome.choices, blank=True
+    )
+    withdrawn_on = models.DateField(null=True, blank=True)
+
+    # Derived by services.request_refresh_deadlines from the dates above and the calendar; kept
+    # so that "overdue" and "due soon" are indexed database filters. Recomputed whenever a
+    # date or a hand-added non-working day changes.
+    due_on = models.DateField(
+        null=True, blank=True, help_text="s.10 due date for the answer (20 working days)."
+    )
+    next_due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the thing the force now owes (answer, PIT answer or review) is due.",
+    )
+    next_long_overdue_on = models.DateField(
+        null=True, blank=True, help_text="After this day what is owed is long overdue (40 working days)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FoiRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "force__name"]
+        verbose_name = "FOI request"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "force"], name="request_one_per_force"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="request_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=Outcome.values), name="request_outcome_valid"
+            ),
+        ]
+        indexes = [
+            # Dashboard and digest: "overdue / due in the next N days" across all campaigns.
+            models.Index(fields=["next_due_on"], name="request_next_due_idx"),
+            # Campaign page filter by state.
+            models.Index(fields=["campaign", "status"], name="request_campaign_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} / {self.force.short_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("request_detail", args=[self.pk])
+
+    @property
+    def law(self) -> str:
+        return self.force.law
+
+    def allowed_actions(self) -> list[str]:
+        return allowed_actions(self.status, self.force.law)
+
+    def can(self, action: str) -> bool:
+        return action in self.allowed_actions()
+
+    def is_overdue(self, today: date) -> bool:
+        return self.next_due_on is not None and self.next_due_on < today
+
+    def is_long_overdue(self, today: date) -> bool:
+        return self.next_long_overdue_on is not None and self.next_long_overdue_on < today
+
+
+class RequestEvent(models.Model):
+    """One change to a request: who, when, what, from -> to. The timeline and the audit trail."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        CHASER_SENT = "chaser_sent", "Chaser sent"
+        NOTE = "note", "Note"
+        DEADLINES_MOVED = "deadlines_moved", "Deadlines recalculated"
+
+    KIND_CHOICES = Kind.choices + [(a.value, a.label) for a in Action]
+
+    request = models.ForeignKey(FoiRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=KIND_CHOICES)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    happened_on = models.DateField(null=True, blank=True, help_text="The date the event says.")
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["request", "created_at"], name="event_request_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.request}"
+
+    def from_label(self) -> str:
+        return Status(self.from_status).label if self.from_status in Status.values else ""
+
+    def to_label(self) -> str:
+        return Status(self.to_status).label if self.to_status in Status.values else ""
+
+
+def attachment_path(instance: "RequestAttachment", filename: str) -> str:
+    return f"attachments/{instance.request.campaign_id}/{instance.request_id}/{filename}"
+
+
+class RequestAttachment(models.Model):
+    request = models.ForeignKey(FoiRequest, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        RequestEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file as received.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("attachment_download", args=[self.pk])

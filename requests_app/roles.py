@@ -1,0 +1,64 @@
+"""Who may do what. Roles are Django groups; superusers (admins) hold every role.
+
+- staff: see everything, run campaigns and requests, enter figures.
+- reviewer: everything staff can, and approve figures entered by someone else.
+- a logged-in user in neither group (an outsider) sees nothing but a 403.
+"""
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+
+STAFF = "staff"
+REVIEWER = "reviewer"
+ROLES = (STAFF, REVIEWER)
+
+
+def _groups(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_foi_role_cache", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._foi_role_cache = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or role in _groups(user)
+
+
+def can_view(user) -> bool:
+    return has_role(user, STAFF) or has_role(user, REVIEWER)
+
+
+def can_edit(user) -> bool:
+    return has_role(user, STAFF)
+
+
+def can_review(user) -> bool:
+    return has_role(user, REVIEWER)
+
+
+def require_view(user) -> None:
+    if not can_view(user):
+        raise PermissionDenied("You need the staff or reviewer role to see this.")
+
+
+def require_edit(user) -> None:
+    if not can_edit(user):
+        raise PermissionDenied("You need the staff role to change this.")
+
+
+def require_review(user) -> None:
+    if not can_review(user):
+        raise PermissionDenied("You need the reviewer role to do this.")
+
+
+def grant(user, *roles: str) -> None:
+    for role in roles:
+        group, _ = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+    if hasattr(user, "_foi_role_cache"):
+        del user._foi_role_cache

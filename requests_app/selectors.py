@@ -1,0 +1,120 @@
+"""Reads: campaign progress, request rows with their computed dates, dashboard lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from requests_app.calendars import calendars
+from requests_app.deadlines import WorkingCalendar
+from requests_app.exemptions import short_label
+from requests_app.models import Campaign, FoiRequest
+from requests_app.services.deadlines import request_deadlines
+from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, Status
+
+
+@dataclass
+class RequestRow:
+    """A request with everything the campaign table, CSV and API show about it."""
+
+    foi: FoiRequest
+    overdue: bool
+    long_overdue: bool
+    working_days_left: int | None
+    working_days_late: int | None
+    working_days_taken: int | None
+    pit_beyond_limit: bool
+    complaint_window_closes_on: date | None
+    review_due_on: date | None
+
+    @property
+    def exemption_labels(self) -> str:
+        return "; ".join(short_label(code) for code in self.foi.exemptions)
+
+
+def request_row(foi: FoiRequest, cal: WorkingCalendar, today: date) -> RequestRow:
+    d = request_deadlines(foi, cal)
+    overdue = foi.is_overdue(today)
+    left = late = taken = None
+    if foi.next_due_on:
+        if overdue:
+            late = cal.working_days_between(foi.next_due_on, today)
+        else:
+            left = cal.working_days_between(today, foi.next_due_on)
+    if foi.answered_on and foi.received_on:
+        start = foi.clarification_sent_on or foi.received_on
+        taken = cal.working_days_between(start, foi.answered_on)
+        if foi.due_on and foi.answered_on > foi.due_on and foi.status in ANSWERED_STATES:
+            late = cal.working_days_between(foi.due_on, foi.answered_on)
+        elif foi.status in ANSWERED_STATES and late is None:
+            late = 0
+    return RequestRow(
+        foi=foi,
+        overdue=overdue,
+        long_overdue=foi.is_long_overdue(today),
+        working_days_left=left,
+        working_days_late=late,
+        working_days_taken=taken,
+        pit_beyond_limit=d.pit_beyond_limit,
+        complaint_window_closes_on=d.complaint_window_closes_on,
+        review_due_on=d.review_due_on,
+    )
+
+
+def campaign_requests(campaign: Campaign) -> QuerySet[FoiRequest]:
+    return campaign.requests.select_related("force").order_by("force__name")
+
+
+def request_rows(requests, today: date) -> list[RequestRow]:
+    """Rows for many requests with a constant number of queries (one for the calendars)."""
+    cals = calendars()
+    return [request_row(foi, cals[foi.force.law], today) for foi in requests]
+
+
+def status_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status present, in lifecycle order."""
+    counts = dict(
+        campaign.requests.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return [(s.value, s.label, counts[s.value]) for s in Status if counts.get(s.value)]
+
+
+@dataclass
+class CampaignProgress:
+    total: int
+    draft: int
+    awaiting: int
+    overdue: int
+    answered: int
+    withdrawn: int
+
+    @property
+    def answered_pct(self) -> float:
+        return 100 * self.answered / self.total if self.total else 0.0
+
+
+def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
+    qs = campaign.requests.all()
+    from django.db.models import Q
+
+    agg = qs.aggregate(
+        total=Count("pk"),
+        draft=Count("pk", filter=Q(status=Status.DRAFT)),
+        awaiting=Count("pk", filter=Q(status__in=AWAITING_RESPONSE)),
+        overdue=Count("pk", filter=Q(next_due_on__lt=today)),
+        answered=Count("pk", filter=Q(status__in=ANSWERED_STATES)),
+        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+    )
+    return CampaignProgress(**agg)
+
+
+def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QuerySet[Campaign]:
+    from django.db.models import Q
+
+    return queryset.select_related("owner").annotate(
+        n_requests=Count("requests"),
+        n_answered=Count("requests", filter=Q(requests__status__in=ANSWERED_STATES)),
+        n_overdue=Count("requests", filter=Q(requests__next_due_on__lt=today)),
+    )

@@ -1,0 +1,1 @@
+"""Writes. Every change to campaigns and requests goes through a function here."""

@@ -1,0 +1,58 @@
+"""Keeping each request's stored due dates in step with its dates and the calendar."""
+
+from django.db import transaction
+
+from requests_app.calendars import calendars
+from requests_app.deadlines import ClockFacts, Deadlines, WorkingCalendar, compute_deadlines
+from requests_app.models import FoiRequest
+from requests_app.workflow import AWAITING_RESPONSE, Status
+
+DERIVED_FIELDS = ["due_on", "next_due_on", "next_long_overdue_on"]
+
+
+def clock_facts(foi: FoiRequest) -> ClockFacts:
+    return ClockFacts(
+        law=foi.force.law,
+        received_on=foi.received_on,
+        clarification_requested_on=foi.clarification_requested_on,
+        clarification_received_on=foi.clarification_sent_on,
+        fee_notice_on=foi.fee_notice_on,
+        fee_paid_on=foi.fee_paid_on,
+        pit_extension_on=foi.pit_extension_on,
+        pit_estimated_on=foi.pit_estimated_on,
+        answered_on=foi.answered_on,
+        review_requested_on=foi.review_requested_on,
+        review_answered_on=foi.review_answered_on,
+    )
+
+
+def request_deadlines(foi: FoiRequest, cal: WorkingCalendar) -> Deadlines:
+    return compute_deadlines(clock_facts(foi), cal)
+
+
+def apply_deadlines(foi: FoiRequest, cal: WorkingCalendar) -> bool:
+    """Set the stored due dates on `foi` (not saved). True when any changed."""
+    d = request_deadlines(foi, cal)
+    next_due = next_long = None
+    if foi.status == Status.PIT_EXTENSION and foi.pit_estimated_on:
+        next_due = foi.pit_estimated_on
+        next_long = max(filter(None, [d.pit_limit_on, foi.pit_estimated_on]))
+    elif foi.status in AWAITING_RESPONSE:
+        next_due, next_long = d.response_due_on, d.response_long_overdue_on
+    elif foi.status == Status.REVIEW_REQUESTED:
+        next_due, next_long = d.review_due_on, d.review_long_overdue_on
+    before = [getattr(foi, f) for f in DERIVED_FIELDS]
+    foi.due_on, foi.next_due_on, foi.next_long_overdue_on = d.response_due_on, next_due, next_long
+    return before != [getattr(foi, f) for f in DERIVED_FIELDS]
+
+
+@transaction.atomic
+def deadlines_refresh_all() -> int:
+    """Recompute every request's due dates (after a non-working day is added or removed)."""
+    cals = calendars()
+    changed = []
+    for foi in FoiRequest.objects.select_related("force").select_for_update(of=("self",)):
+        if apply_deadlines(foi, cals[foi.force.law]):
+            changed.append(foi)
+    FoiRequest.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=500)
+    return len(changed)
