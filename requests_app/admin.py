@@ -1,0 +1,131 @@
+from django.contrib import admin, messages
+
+from requests_app.models import (
+    Campaign,
+    FoiRequest,
+    Force,
+    ForceAlias,
+    ForceList,
+    NonWorkingDay,
+    Period,
+    RequestAttachment,
+    RequestEvent,
+    StaffProfile,
+)
+from requests_app.services.deadlines import deadlines_refresh_all
+
+
+class ForceAliasInline(admin.TabularInline):
+    model = ForceAlias
+    extra = 1
+
+
+@admin.register(Force)
+class ForceAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "ons_code", "region", "country", "law", "foi_email", "active"]
+    list_filter = ["law", "country", "region", "active"]
+    search_fields = ["name", "short_name", "ons_code", "aliases__name", "foi_email"]
+    list_editable = ["foi_email", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ForceAliasInline]
+
+
+@admin.register(ForceAlias)
+class ForceAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "force", "is_former_name"]
+    list_filter = ["is_former_name"]
+    search_fields = ["name", "force__name"]
+
+
+@admin.register(ForceList)
+class ForceListAdmin(admin.ModelAdmin):
+    list_display = ["name", "builtin", "owner"]
+    list_filter = ["builtin"]
+    search_fields = ["name"]
+    filter_horizontal = ["forces"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(NonWorkingDay)
+class NonWorkingDayAdmin(admin.ModelAdmin):
+    """Adding or removing a day here moves every affected deadline at once."""
+
+    list_display = ["date", "description", "applies_to"]
+    list_filter = ["applies_to"]
+    search_fields = ["description"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._refresh(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._refresh(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._refresh(request)
+
+    def _refresh(self, request):
+        moved = deadlines_refresh_all()
+        messages.info(request, f"Deadlines recalculated: {moved} request(s) moved.")
+
+
+class PeriodInline(admin.TabularInline):
+    model = Period
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "owner", "created_at", "chase_forces"]
+    list_filter = ["chase_forces", "rounding_rule", "owner"]
+    search_fields = ["title", "slug", "request_text"]
+    inlines = [PeriodInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "actor", "created_at", "happened_on", "from_status", "to_status", "note", "data"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FoiRequest)
+class FoiRequestAdmin(admin.ModelAdmin):
+    """Read-mostly: lifecycle changes go through the request page so the audit trail is kept."""
+
+    list_display = ["campaign", "force", "status", "outcome", "sent_on", "due_on", "next_due_on", "force_reference"]
+    list_filter = ["status", "outcome", "force__law", "campaign"]
+    search_fields = ["force__name", "campaign__title", "force_reference"]
+    list_select_related = ["campaign", "force"]
+    date_hierarchy = "sent_on"
+    readonly_fields = ["status", "due_on", "next_due_on", "next_long_overdue_on", "created_at", "updated_at"]
+    inlines = [RequestEventInline]
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(admin.ModelAdmin):
+    list_display = ["request", "kind", "from_status", "to_status", "actor", "happened_on", "created_at"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["request__force__name", "request__campaign__title", "note"]
+    list_select_related = ["request__force", "request__campaign", "actor"]
+
+
+@admin.register(RequestAttachment)
+class RequestAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "request", "content_type", "size_bytes", "sha256", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "sha256", "request__force__name"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "receive_digest"]
+    list_filter = ["receive_digest"]
+    search_fields = ["user__username", "user__email"]
