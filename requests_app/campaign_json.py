@@ -1,0 +1,225 @@
+"""Reading a campaign definition from JSON (the `load_campaign` command).
+
+Everything is checked before anything is written; every error names the key (and the line of the
+file where it can be found) so the person fixing the file knows where to look.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from requests_app import hooks
+from requests_app.force_names import ForceNameError, ForceResolver
+from requests_app.models import Campaign, Force, ForceList
+from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
+from requests_app.services.errors import ServiceError
+
+CORE_KEYS = {
+    "slug", "title", "request_text", "owner", "forces", "periods", "sent_on", "notes",
+    "chase_forces", "chase_again_after", "rounding", "suppressed_bounds",
+}
+REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
+SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
+BUILTIN_LISTS = {"england-and-wales", "uk-territorial", "all"}
+
+
+class CampaignJsonError(ValueError):
+    pass
+
+
+@dataclass
+class CampaignDefinition:
+    slug: str
+    fields: dict[str, Any]
+    forces: list[Force] | None
+    force_list: ForceList | None
+    periods: list[PeriodSpec] | None
+    sent_on: date | None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def _line_of(text: str, key: str) -> str:
+    """' (line N)' where "key" first appears in the file, to point the reader at it."""
+    match = re.search(r'"%s"\s*:' % re.escape(key), text)
+    if not match:
+        return ""
+    return f" (line {text.count(chr(10), 0, match.start()) + 1})"
+
+
+def _date(value: Any, where: str) -> date:
+    if not isinstance(value, str):
+        raise CampaignJsonError(f"{where}: expected a date as YYYY-MM-DD, got {value!r}.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CampaignJsonError(f"{where}: '{value}' is not a valid date (YYYY-MM-DD).") from None
+
+
+def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CampaignJsonError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+    if not isinstance(data, dict):
+        raise CampaignJsonError("The file must hold one JSON object.")
+    allowed = CORE_KEYS | set(hooks.CAMPAIGN_JSON_EXTENSIONS)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        where = _line_of(text, unknown[0])
+        raise CampaignJsonError(
+            f"Unknown key '{unknown[0]}'{where}. Allowed keys: {', '.join(sorted(allowed))}."
+        )
+    required = {"slug"} if update else REQUIRED_KEYS
+    missing = sorted(required - set(data))
+    if missing:
+        raise CampaignJsonError(f"Missing key '{missing[0]}'.")
+
+    def err(key: str, message: str) -> CampaignJsonError:
+        return CampaignJsonError(f"'{key}'{_line_of(text, key)}: {message}")
+
+    slug = data["slug"]
+    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
+        raise err("slug", "use lower-case letters, digits, '-' and '_' (at most 80).")
+    fields: dict[str, Any] = {}
+    for key in ("title", "request_text", "notes"):
+        if key in data:
+            if not isinstance(data[key], str) or (key != "notes" and not data[key].strip()):
+                raise err(key, "expected non-empty text.")
+            fields[key] = data[key]
+    if "owner" in data:
+        owner = get_user_model().objects.filter(username=data["owner"]).first()
+        if owner is None:
+            raise err("owner", f"no user called '{data['owner']}'.")
+        fields["owner"] = owner
+    if "chase_forces" in data:
+        if not isinstance(data["chase_forces"], bool):
+            raise err("chase_forces", "expected true or false.")
+        fields["chase_forces"] = data["chase_forces"]
+    if "chase_again_after" in data:
+        value = data["chase_again_after"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise err("chase_again_after", "expected a whole number of working days, 1 or more.")
+        fields["chase_again_after"] = value
+    if "rounding" in data:
+        if data["rounding"] not in ("half_up", "down"):
+            raise err("rounding", "expected 'half_up' or 'down'.")
+        fields["rounding_rule"] = data["rounding"]
+    if "suppressed_bounds" in data:
+        bounds = data["suppressed_bounds"]
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 2
+            or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+            or not 0 <= bounds[0] <= bounds[1]
+        ):
+            raise err("suppressed_bounds", "expected [lower, upper] whole numbers, lower <= upper.")
+        fields["suppressed_lower"], fields["suppressed_upper"] = bounds
+
+    forces = force_list = None
+    if "forces" in data:
+        value = data["forces"]
+        if isinstance(value, str):
+            if value not in BUILTIN_LISTS:
+                raise err("forces", f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.")
+            force_list = ForceList.objects.get(slug=value)
+            forces = list(force_list.forces.all())
+        elif isinstance(value, list) and value:
+            resolver = ForceResolver()
+            forces = []
+            for i, name in enumerate(value, start=1):
+                if not isinstance(name, str):
+                    raise err("forces", f"item {i}: expected a force name, got {name!r}.")
+                try:
+                    force = resolver.resolve(name)
+                except ForceNameError as exc:
+                    raise err("forces", f"item {i}: {exc}") from None
+                if force in forces:
+                    raise err("forces", f"item {i}: '{name}' names {force.name} a second time.")
+                forces.append(force)
+        else:
+            raise err("forces", "expected a list name or a non-empty list of force names.")
+
+    periods = None
+    if "periods" in data:
+        value = data["periods"]
+        if not isinstance(value, list) or not value:
+            raise err("periods", "expected a non-empty list of {\"label\", \"start\", \"end\"}.")
+        periods = []
+        for i, item in enumerate(value, start=1):
+            where = f"'periods'{_line_of(text, 'periods')} item {i}"
+            if not isinstance(item, dict):
+                raise CampaignJsonError(f"{where}: expected an object with label, start, end.")
+            extra = sorted(set(item) - {"label", "start", "end"})
+            if extra:
+                raise CampaignJsonError(f"{where}: unknown key '{extra[0]}'.")
+            for key in ("label", "start", "end"):
+                if key not in item:
+                    raise CampaignJsonError(f"{where}: missing '{key}'.")
+            if not isinstance(item["label"], str) or not item["label"].strip():
+                raise CampaignJsonError(f"{where}: the label must be text.")
+            start, end = _date(item["start"], f"{where} start"), _date(item["end"], f"{where} end")
+            if end < start:
+                raise CampaignJsonError(f"{where}: end {end} is before start {start}.")
+            periods.append(PeriodSpec(item["label"].strip(), start, end))
+        labels = [p.label for p in periods]
+        duplicate = next((label for label in labels if labels.count(label) > 1), None)
+        if duplicate:
+            raise err("periods", f"the label '{duplicate}' is used twice.")
+
+    sent_on = _date(data["sent_on"], f"'sent_on'{_line_of(text, 'sent_on')}") if "sent_on" in data else None
+
+    extensions = {}
+    for key, extension in hooks.CAMPAIGN_JSON_EXTENSIONS.items():
+        if key in data:
+            try:
+                extensions[key] = extension.validate(data[key])
+            except ValueError as exc:
+                raise err(key, str(exc)) from None
+    return CampaignDefinition(
+        slug=slug, fields=fields, forces=forces, force_list=force_list, periods=periods,
+        sent_on=sent_on, extensions=extensions,
+    )
+
+
+@transaction.atomic
+def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campaign, bool]:
+    """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created)."""
+    definition = parse_campaign(text, update=update)
+    existing = Campaign.objects.filter(slug=definition.slug).first()
+    if existing and not update:
+        raise CampaignJsonError(
+            f"A campaign with slug '{definition.slug}' already exists; use --update to change it."
+        )
+    try:
+        if existing:
+            kwargs = dict(definition.fields)
+            if definition.forces is not None:
+                kwargs["forces"] = definition.forces
+                kwargs["force_list"] = definition.force_list
+            campaign = campaign_update(
+                campaign_id=existing.pk, actor=actor, periods=definition.periods,
+                sent_on=definition.sent_on, **kwargs,
+            )
+        else:
+            for key in ("title", "request_text"):
+                if key not in definition.fields:
+                    raise CampaignJsonError(f"Missing key '{key}'.")
+            if definition.forces is None or definition.periods is None:
+                raise CampaignJsonError("Missing key 'forces' or 'periods'.")
+            campaign = campaign_create(
+                actor=actor, slug=definition.slug, forces=definition.forces,
+                force_list=definition.force_list, periods=definition.periods,
+                sent_on=definition.sent_on, **definition.fields,
+            )
+        for key, cleaned in definition.extensions.items():
+            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(campaign, cleaned, actor=actor, update=bool(existing))
+    except ServiceError as exc:
+        raise CampaignJsonError(f"'{exc.field}': {exc}" if exc.field else str(exc)) from None
+    return campaign, existing is None
