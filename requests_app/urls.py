@@ -1,1 +1,42 @@
-urlpatterns: list = []
+from django.urls import path, register_converter
+
+from requests_app.views import api, campaigns, dashboard, forces, requests, tools
+from requests_app.workflow import Action
+
+
+class ActionConverter:
+    """Only the lifecycle's own action names match; anything else is a 404."""
+
+    regex = "|".join(sorted(Action.values, key=len, reverse=True))
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(ActionConverter, "action")
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
+    path("campaigns/<slug:slug>/preview/", campaigns.campaign_preview, name="campaign_preview"),
+    path("campaigns/<slug:slug>/mark-sent/", campaigns.campaign_bulk_mark_sent, name="campaign_bulk_mark_sent"),
+    path("campaigns/<slug:slug>/requests.csv", campaigns.campaign_requests_csv, name="campaign_requests_csv"),
+    path("campaigns/<slug:slug>/requests.xlsx", campaigns.campaign_requests_xlsx, name="campaign_requests_xlsx"),
+    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
+    path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
+    path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
+    path("forces/", forces.force_list, name="force_list"),
+    path("forces/lists/new/", forces.force_list_new, name="force_list_new"),
+    path("forces/lists/<int:pk>/edit/", forces.force_list_edit, name="force_list_edit"),
+    path("deadline/", tools.deadline_calculator, name="deadline_calculator"),
+    path("profile/", tools.profile, name="profile"),
+    path("api/campaigns/", api.campaigns, name="api_campaigns"),
+    path("api/campaigns/<slug:slug>/requests/", api.campaign_requests_json, name="api_campaign_requests"),
+]

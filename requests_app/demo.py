@@ -1,0 +1,194 @@
+"""The demo the run command loads: people, the NSPCC 2017 campaign and a live 2026 campaign.
+
+The NSPCC campaign replays the 1 June 2017 release (requests sent 1 March 2017); figures for it
+are added by figures_app through hooks.DEMO_EXTENSIONS and are illustrative, not the real
+per-force returns. The 2026 campaign is placed relative to today so that some requests are
+overdue, some due soon and some answered whenever the demo is loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from requests_app import hooks
+from requests_app.calendars import calendar_for
+from requests_app.models import Campaign, FoiRequest, ForceList
+from requests_app.roles import REVIEWER, STAFF, grant
+from requests_app.services import lifecycle as life
+from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.services.people import profile_for
+
+NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
+LIVE_SLUG = "sexual-communication-with-a-child-2026"
+
+# (username, password, roles, superuser)
+DEMO_USERS = [
+    ("demo", "demo-password", (STAFF, REVIEWER), True),
+    ("sam", "sam-password", (STAFF,), False),
+    ("riley", "riley-password", (STAFF, REVIEWER), False),
+]
+
+NSPCC_TEXT = """Dear {force_name},
+
+Under the Freedom of Information Act 2000, please tell me:
+
+1. How many sexual offences against children under 18 recorded by your force in each of {periods} carried the Home Office online ("cyber") flag?
+2. For each of those offences, the offence type and the age of the victim.
+
+Financial years, 1 April to 31 March. If some figures are withheld because they are small, please say "fewer than 5" rather than leaving the cell blank.
+
+Thank you."""
+
+LIVE_TEXT = """Dear {force_name},
+
+Under the Freedom of Information Act, please tell me how many offences of sexual communication with a child (Sexual Offences Act 2003 s.15A, or the Scottish equivalent) your force recorded in each of {periods}, by the age of the child where recorded.
+
+Thank you."""
+
+
+def _working_days_before(day: date, count: int, law: str = "foia") -> date:
+    cal = calendar_for(law)
+    while count > 0:
+        day -= timedelta(days=1)
+        if cal.is_working_day(day):
+            count -= 1
+    return day
+
+
+def _users() -> dict:
+    User = get_user_model()
+    users = {}
+    for username, password, roles, superuser in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        if created:
+            user.set_password(password)
+            user.is_superuser = user.is_staff = superuser
+            user.save()
+            grant(user, *roles)
+            profile_for(user)
+        users[username] = user
+    return users
+
+
+def _nspcc(users: dict, today: date) -> Campaign:
+    sam = users["sam"]
+    forces = list(ForceList.objects.get(slug="england-and-wales").forces.all())
+    campaign = campaign_create(
+        actor=sam,
+        owner=users["demo"],
+        slug=NSPCC_SLUG,
+        title="Online child sex offences 2015/16 and 2016/17 (NSPCC 2017, illustrative)",
+        request_text=NSPCC_TEXT,
+        forces=forces,
+        force_list=ForceList.objects.get(slug="england-and-wales"),
+        periods=[
+            PeriodSpec("2015/16", date(2015, 4, 1), date(2016, 3, 31)),
+            PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31)),
+        ],
+        notes=(
+            "Replays the NSPCC release of 1 June 2017: 5,653 offences from 38 forces in 2016/17, "
+            "3,903 from 39 in 2015/16. Per-force figures are illustrative, not the forces' returns."
+        ),
+        rounding_rule="down",
+        sent_on=date(2017, 3, 1),
+    )
+    special = {
+        "Cumbria Constabulary": ("not_held", []),
+        "Lancashire Constabulary": ("refused", ["foia:s12"]),
+        "Gwent Police": ("part", []),
+        "Dorset Police": ("part", []),
+        "Suffolk Constabulary": ("part", []),
+    }
+    requests = campaign.requests.select_related("force").order_by("force__name")
+    for i, foi in enumerate(requests):
+        name = foi.force.name
+        if name == "Wiltshire Police":
+            life.request_acknowledge(
+                request_id=foi.pk, actor=sam, acknowledged_on=date(2017, 3, 3), force_reference="FOI/2017/0311"
+            )
+            continue
+        outcome, exemptions = special.get(name, ("full", []))
+        answered = date(2017, 3, 20) + timedelta(days=i % 23)
+        life.request_acknowledge(
+            request_id=foi.pk, actor=sam, acknowledged_on=date(2017, 3, 2),
+            force_reference=f"FOI-{2017}-{1000 + i}",
+        )
+        life.request_record_response(
+            request_id=foi.pk, actor=sam, outcome=outcome, answered_on=answered, exemptions=exemptions,
+            note="Figures in the attached letter." if outcome in ("full", "part") else "",
+        )
+    return campaign
+
+
+def _live(users: dict, today: date) -> Campaign:
+    sam = users["sam"]
+    force_list = ForceList.objects.get(slug="uk-territorial")
+    campaign = campaign_create(
+        actor=sam,
+        owner=users["demo"],
+        slug=LIVE_SLUG,
+        title="Sexual communication with a child, 2024/25 and 2025/26",
+        request_text=LIVE_TEXT,
+        forces=list(force_list.forces.all()),
+        force_list=force_list,
+        periods=[
+            PeriodSpec("2024/25", date(2024, 4, 1), date(2025, 3, 31)),
+            PeriodSpec("2025/26", date(2025, 4, 1), date(2026, 3, 31)),
+        ],
+        chase_forces=True,
+    )
+    requests = list(campaign.requests.select_related("force").order_by("force__name"))
+    early = _working_days_before(today, 30)  # due 10 working days ago
+    recent = _working_days_before(today, 17)  # due in about 3 working days
+    for i, foi in enumerate(requests):
+        law = foi.force.law
+        sent = recent if (i % 3 == 2 or law == "foisa") else early
+        life.request_mark_sent(request_id=foi.pk, actor=sam, sent_on=sent)
+        if sent == recent:
+            if i % 2:
+                life.request_acknowledge(request_id=foi.pk, actor=sam, acknowledged_on=sent + timedelta(days=1) if sent + timedelta(days=1) <= today else sent)
+            continue
+        ack = _working_days_before(today, 28)
+        life.request_acknowledge(request_id=foi.pk, actor=sam, acknowledged_on=ack, force_reference=f"2026-{4000 + i}")
+        if i % 3 == 0:
+            answered = _working_days_before(today, 12 - i % 5)
+            life.request_record_response(request_id=foi.pk, actor=sam, outcome="full", answered_on=answered)
+        elif i == 1:
+            life.request_clarification_requested(request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 25))
+        elif i == 4:
+            life.request_pit_extension(
+                request_id=foi.pk, actor=sam, notice_on=_working_days_before(today, 10),
+                estimated_on=today + timedelta(days=14),
+            )
+        elif i == 7:
+            life.request_record_response(
+                request_id=foi.pk, actor=sam, outcome="refused", exemptions=["foia:s12"],
+                answered_on=_working_days_before(today, 15),
+            )
+            life.request_review_requested(request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 8))
+        # Everyone else in this group is simply late.
+    return campaign
+
+
+@transaction.atomic
+def demo_load(*, today: date) -> tuple[dict, list[Campaign]]:
+    """Create the demo users and campaigns; campaigns already present are left alone."""
+    users = _users()
+    made = []
+    for slug, build in ((NSPCC_SLUG, _nspcc), (LIVE_SLUG, _live)):
+        if Campaign.objects.filter(slug=slug).exists():
+            continue
+        campaign = build(users, today)
+        for extend in hooks.DEMO_EXTENSIONS:
+            extend(campaign, actor=users["sam"], today=today)
+        made.append(campaign)
+    return users, made
+
+
+def overdue_count(today: date) -> int:
+    return FoiRequest.objects.overdue(today=today).count()

@@ -1,0 +1,49 @@
+from django import template
+from django.utils.html import format_html
+
+from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
+
+register = template.Library()
+
+_COLOURS = {
+    Status.DRAFT: "secondary",
+    Status.WITHDRAWN: "dark",
+    Status.ICO_DECIDED: "success",
+}
+
+
+@register.simple_tag
+def status_badge(foi):
+    status = foi.status
+    if status in _COLOURS:
+        colour = _COLOURS[status]
+    elif status in AWAITING_RESPONSE:
+        colour = "primary"
+    elif status in CLOCK_STOPPED:
+        colour = "warning"
+    elif status in ANSWERED_STATES:
+        colour = "success"
+    else:
+        colour = "info"
+    label = foi.get_status_display()
+    if foi.outcome and status == Status.ANSWERED:
+        label = f"{label}: {foi.get_outcome_display().lower()}"
+    return format_html('<span class="badge text-bg-{} status-badge">{}</span>', colour, label)
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key, label):
+    """A column header that sorts by `key`, toggling direction, keeping the other query args."""
+    request = context["request"]
+    current = context.get("sort", "")
+    params = request.GET.copy()
+    new = f"-{key}" if current == key else key
+    params["sort"] = new
+    params.pop("page", None)
+    arrow = " ▲" if current == key else (" ▼" if current == f"-{key}" else "")
+    return format_html('<a class="sort" href="?{}">{}{}</a>', params.urlencode(), label, arrow)
+
+
+@register.filter
+def plural(count, word):
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -1,0 +1,259 @@
+"""Campaign pages: list, create/edit, the campaign table with filters and bulk actions, exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from requests_app import hooks
+from requests_app.access import edit_required, get_campaign_for_user, view_required
+from requests_app.exports import requests_csv, requests_xlsx
+from requests_app.forms import BulkMarkSentForm, CampaignForm, PeriodFormSet
+from requests_app.models import Campaign, Force
+from requests_app.selectors import (
+    campaign_progress,
+    campaign_requests,
+    campaigns_with_progress,
+    request_rows,
+    status_counts,
+)
+from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
+from requests_app.services.errors import ServiceError
+from requests_app.services.lifecycle import requests_bulk_mark_sent
+from requests_app.workflow import InvalidTransition, Status
+
+CAMPAIGN_SORTS = {
+    "title": "title",
+    "created": "created_at",
+    "owner": "owner__username",
+    "requests": "n_requests",
+    "answered": "n_answered",
+    "overdue": "n_overdue",
+}
+
+
+def _sort_param(request, allowed, default):
+    sort = request.GET.get("sort", default)
+    key = sort.lstrip("-")
+    return sort if key in allowed else default
+
+
+@view_required
+def campaign_list(request):
+    today = timezone.localdate()
+    sort = _sort_param(request, CAMPAIGN_SORTS, "-created")
+    field = CAMPAIGN_SORTS[sort.lstrip("-")]
+    order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    campaigns = campaigns_with_progress(Campaign.objects.all(), today).order_by(order, "pk")
+    query = request.GET.get("q", "").strip()
+    if query:
+        campaigns = campaigns.filter(title__icontains=query)
+    page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests_app/campaign_list.html",
+        {"page": page, "sort": sort, "q": query},
+    )
+
+
+def _period_initial(campaign: Campaign | None) -> list[dict]:
+    if not campaign:
+        return []
+    return [{"label": p.label, "start": p.start, "end": p.end} for p in campaign.periods.all()]
+
+
+def _periods_from(formset) -> list[PeriodSpec]:
+    return [
+        PeriodSpec(f.cleaned_data["label"].strip(), f.cleaned_data["start"], f.cleaned_data["end"])
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+def _settings_from(data: dict) -> dict:
+    return {k: data[k] for k in ("chase_forces", "chase_again_after", "rounding_rule", "suppressed_lower", "suppressed_upper")}
+
+
+def _campaign_form_page(request, *, campaign: Campaign | None):
+    if request.method == "POST":
+        form = CampaignForm(request.POST, instance=campaign)
+        periods = PeriodFormSet(request.POST, prefix="periods")
+        if form.is_valid() and periods.is_valid():
+            data = form.cleaned_data
+            try:
+                if campaign:
+                    campaign = campaign_update(
+                        campaign_id=campaign.pk, actor=request.user, title=data["title"],
+                        request_text=data["request_text"], notes=data["notes"],
+                        forces=data["all_forces"], force_list=data["force_list"],
+                        periods=_periods_from(periods), **_settings_from(data),
+                    )
+                    messages.success(request, "Campaign saved.")
+                else:
+                    campaign = campaign_create(
+                        actor=request.user, owner=request.user, slug=data["slug"],
+                        title=data["title"], request_text=data["request_text"], notes=data["notes"],
+                        forces=data["all_forces"], force_list=data["force_list"],
+                        periods=_periods_from(periods), **_settings_from(data),
+                    )
+                    messages.success(
+                        request, f"Campaign created with {campaign.requests.count()} draft requests."
+                    )
+                return redirect(campaign)
+            except ServiceError as exc:
+                target = exc.field if exc.field in form.fields else None
+                if exc.field == "periods":
+                    periods._non_form_errors = periods.error_class([str(exc)])
+                else:
+                    form.add_error(target, str(exc))
+        status = 400
+    else:
+        initial = {}
+        if campaign:
+            initial = {
+                "title": campaign.title, "slug": campaign.slug, "request_text": campaign.request_text,
+                "notes": campaign.notes, "force_list": campaign.force_list,
+                "forces": list(Force.objects.filter(requests__campaign=campaign)),
+                "chase_forces": campaign.chase_forces, "chase_again_after": campaign.chase_again_after,
+                "rounding_rule": campaign.rounding_rule, "suppressed_lower": campaign.suppressed_lower,
+                "suppressed_upper": campaign.suppressed_upper,
+            }
+        form = CampaignForm(initial=initial, instance=campaign)
+        periods = PeriodFormSet(initial=_period_initial(campaign), prefix="periods")
+        status = 200
+    list_members = {
+        fl.pk: [f.pk for f in fl.forces.all()]
+        for fl in form.fields["force_list"].queryset.prefetch_related("forces")
+    }
+    return render(
+        request,
+        "requests_app/campaign_form.html",
+        {"form": form, "periods": periods, "campaign": campaign, "list_members": list_members},
+        status=status,
+    )
+
+
+@edit_required
+def campaign_new(request):
+    return _campaign_form_page(request, campaign=None)
+
+
+@edit_required
+def campaign_edit(request, slug):
+    campaign = get_campaign_for_user(request, slug, write=True)
+    return _campaign_form_page(request, campaign=campaign)
+
+
+REQUEST_SORTS = {
+    "force": lambda r: r.foi.force.name,
+    "state": lambda r: list(Status.values).index(r.foi.status),
+    "sent": lambda r: (r.foi.sent_on is None, r.foi.sent_on),
+    "due": lambda r: (r.foi.next_due_on is None, r.foi.next_due_on or r.foi.due_on),
+    "left": lambda r: (r.working_days_left is None, r.working_days_left or 0),
+    "late": lambda r: (r.working_days_late is None, r.working_days_late or 0),
+    "reference": lambda r: r.foi.force_reference.lower(),
+    "law": lambda r: r.foi.force.law,
+}
+
+
+@view_required
+def campaign_detail(request, slug):
+    campaign = get_campaign_for_user(request, slug)
+    today = timezone.localdate()
+    requests = campaign_requests(campaign)
+    state = request.GET.get("state", "")
+    if state == "overdue":
+        requests = requests.overdue(today=today)
+    elif state in Status.values:
+        requests = requests.filter(status=state)
+    else:
+        state = ""
+    rows = request_rows(requests, today)
+    sort = _sort_param(request, REQUEST_SORTS, "force")
+    rows.sort(key=REQUEST_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    periods = list(campaign.periods.all())
+    links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
+    return render(
+        request,
+        "requests_app/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "periods": periods,
+            "rows": rows,
+            "progress": campaign_progress(campaign, today),
+            "counts": status_counts(campaign),
+            "state": state,
+            "sort": sort,
+            "today": today,
+            "bulk_form": BulkMarkSentForm(campaign=campaign),
+            "links": links,
+            "statuses": Status.choices,
+        },
+    )
+
+
+@view_required
+def campaign_preview(request, slug):
+    campaign = get_campaign_for_user(request, slug)
+    forces = Force.objects.filter(requests__campaign=campaign).order_by("name")
+    force = None
+    if request.GET.get("force"):
+        force = get_object_or_404(forces, slug=request.GET["force"])
+    force = force or forces.first()
+    text = campaign.render_request_text(force) if force else ""
+    return render(
+        request,
+        "requests_app/campaign_preview.html",
+        {"campaign": campaign, "forces": forces, "force": force, "text": text},
+    )
+
+
+@require_POST
+@edit_required
+def campaign_bulk_mark_sent(request, slug):
+    campaign = get_campaign_for_user(request, slug, write=True)
+    form = BulkMarkSentForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect(campaign)
+    try:
+        count = requests_bulk_mark_sent(
+            request_ids=form.cleaned_data["request_ids"], actor=request.user,
+            sent_on=form.cleaned_data["sent_on"], received_on=form.cleaned_data["received_on"],
+        )
+    except (ServiceError, InvalidTransition) as exc:
+        messages.error(request, f"Nothing was changed: {exc}")
+        return redirect(campaign)
+    messages.success(request, f"Marked {count} request(s) sent on {form.cleaned_data['sent_on']:%d %b %Y}.")
+    return redirect(campaign)
+
+
+def _export_rows(request, slug):
+    campaign = get_campaign_for_user(request, slug)
+    return campaign, request_rows(campaign_requests(campaign), timezone.localdate())
+
+
+@view_required
+def campaign_requests_csv(request, slug):
+    campaign, rows = _export_rows(request, slug)
+    response = HttpResponse(requests_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-requests.csv"'
+    return response
+
+
+@view_required
+def campaign_requests_xlsx(request, slug):
+    campaign, rows = _export_rows(request, slug)
+    response = HttpResponse(
+        requests_xlsx(rows, campaign.title),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-requests.xlsx"'
+    return response

@@ -1,0 +1,37 @@
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from requests_app.access import view_required
+from requests_app.calendars import calendars
+from requests_app.models import Campaign, FoiRequest
+from requests_app.selectors import campaigns_with_progress, request_rows
+
+DUE_SOON_WORKING_DAYS = 5
+
+
+@view_required
+def dashboard(request):
+    today = timezone.localdate()
+    cals = calendars()
+    mine = campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by("-created_at")
+    base = FoiRequest.objects.select_related("force", "campaign").order_by("next_due_on", "force__name")
+    overdue = base.overdue(today=today)
+    # "The next 5 working days" depends on the force's calendar (FOISA vs FOIA).
+    due_soon_filter = Q()
+    for law, cal in cals.items():
+        last = cal.add_working_days(today, DUE_SOON_WORKING_DAYS)
+        due_soon_filter |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
+    due_soon = base.filter(due_soon_filter)
+    return render(
+        request,
+        "requests_app/dashboard.html",
+        {
+            "campaigns": mine,
+            "overdue": request_rows(overdue[:200], today),
+            "overdue_count": overdue.count(),
+            "due_soon": request_rows(due_soon[:200], today),
+            "today": today,
+            "due_soon_days": DUE_SOON_WORKING_DAYS,
+        },
+    )

@@ -1,0 +1,133 @@
+"""The request page and one URL per lifecycle action."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from requests_app import hooks, roles
+from requests_app.access import get_request_for_user, view_required
+from requests_app.calendars import calendar_for
+from requests_app.exemptions import exemption_label
+from requests_app.forms import ACTION_FORMS, NoteForm
+from requests_app.models import RequestAttachment
+from requests_app.selectors import request_row
+from requests_app.services.attachments import attachment_add, check_upload
+from requests_app.services.deadlines import request_deadlines
+from requests_app.services.errors import ServiceError
+from requests_app.services.lifecycle import ACTION_SERVICES, request_add_note
+from requests_app.workflow import Action, InvalidTransition
+
+
+def _action_forms(foi, bound=None):
+    forms = []
+    for action in foi.allowed_actions():
+        url = reverse("request_action", args=[foi.pk, action])
+        if bound is not None and bound.action == action:
+            forms.append(bound)
+        else:
+            forms.append(ACTION_FORMS[action](foi=foi, action_url=url))
+    return forms
+
+
+def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
+    today = timezone.localdate()
+    cal = calendar_for(foi.force.law)
+    events = foi.events.select_related("actor").prefetch_related("attachments")
+    sections = [mark_safe(fn(request, foi)) for fn in hooks.REQUEST_PAGE_SECTIONS]  # noqa: S308 - apps render their own escaped HTML
+    return render(
+        request,
+        "requests_app/request_detail.html",
+        {
+            "foi": foi,
+            "campaign": foi.campaign,
+            "row": request_row(foi, cal, today),
+            "deadlines": request_deadlines(foi, cal),
+            "request_text": foi.campaign.render_request_text(foi.force),
+            "events": events,
+            "attachments": foi.attachments.select_related("uploaded_by"),
+            "exemptions": [exemption_label(code) for code in foi.exemptions],
+            "action_forms": _action_forms(foi, bound) if roles.can_edit(request.user) else [],
+            "note_form": note_form or NoteForm(),
+            "sections": sections,
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@view_required
+def request_detail(request, pk):
+    foi = get_request_for_user(request, pk)
+    return _render_detail(request, foi)
+
+
+@require_POST
+@view_required
+def request_action(request, pk, action):
+    foi = get_request_for_user(request, pk, write=True)
+    if action not in ACTION_SERVICES:
+        raise Http404("No such action.")
+    url = reverse("request_action", args=[foi.pk, action])
+    form = ACTION_FORMS[action](request.POST, request.FILES, foi=foi, action_url=url)
+    if action not in foi.allowed_actions():
+        messages.error(request, str(InvalidTransition(foi.status, action, foi.force.law)))
+        return redirect(foi)
+    if form.is_valid():
+        uploads = form.cleaned_data.get("attachments") or []
+        try:
+            for upload in uploads:
+                check_upload(upload)
+            with transaction.atomic():
+                ACTION_SERVICES[action](request_id=foi.pk, actor=request.user, **form.service_kwargs())
+                event = foi.events.order_by("-pk").first()
+                for upload in uploads:
+                    attachment_add(request_id=foi.pk, actor=request.user, upload=upload, event=event)
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect(foi)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"{Action(action).label}: saved.")
+            return redirect(foi)
+    foi.refresh_from_db()
+    return _render_detail(request, foi, bound=form, status=400)
+
+
+@require_POST
+@view_required
+def request_note(request, pk):
+    foi = get_request_for_user(request, pk, write=True)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            request_add_note(request_id=foi.pk, actor=request.user, note=form.cleaned_data["note"])
+        except ServiceError as exc:
+            form.add_error("note", str(exc))
+        else:
+            messages.success(request, "Note added.")
+            return redirect(foi)
+    return _render_detail(request, foi, note_form=form, status=400)
+
+
+@view_required
+def attachment_download(request, pk):
+    attachment = get_object_or_404(RequestAttachment.objects.select_related("request"), pk=pk)
+    get_request_for_user(request, attachment.request_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
