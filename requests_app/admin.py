@@ -129,3 +129,24 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "receive_digest"]
     list_filter = ["receive_digest"]
     search_fields = ["user__username", "user__email"]
+
+
+# Reminders (issue 4): the sent-log of digests and chasers. Read-only: rows are written by the
+# daily job; the "failed" filter lists what the next run will retry.
+from requests_app.models import SentReminder  # noqa: E402
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    list_display = ["kind", "status", "to_email", "about_date", "run_on", "attempts", "sent_at", "request", "recipient"]
+    list_filter = ["status", "kind", "run_on"]
+    search_fields = ["to_email", "subject", "request__force__name", "recipient__username", "last_error"]
+    list_select_related = ["request__force", "request__campaign", "recipient"]
+    date_hierarchy = "about_date"
+    readonly_fields = [f.name for f in SentReminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 from requests_app.models.campaigns import Campaign, Period
 from requests_app.models.forces import Force, ForceAlias, ForceList, NonWorkingDay
 from requests_app.models.people import StaffProfile
+from requests_app.models.reminders import SentReminder
 from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "Period",
     "RequestAttachment",
     "RequestEvent",
+    "SentReminder",
     "StaffProfile",
 ]

@@ -1,0 +1,52 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from requests_app.calendars import calendars
+from requests_app.deadlines import FOIA
+from requests_app.models.reminders import ReminderKind
+from requests_app.services.reminders import reminders_owed, reminders_pending, reminders_send_daily
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the daily staff digests and chasers to late forces, exactly as the scheduled job "
+        "does, for a date (default today). Safe to repeat: nothing already sent is sent again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="Run as if on this day (YYYY-MM-DD). Default: today.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would be sent; send and record nothing."
+        )
+
+    def handle(self, *args, **options):
+        if options["date"]:
+            try:
+                today = date.fromisoformat(options["date"])
+            except ValueError:
+                raise CommandError(f"--date: '{options['date']}' is not a date (YYYY-MM-DD).") from None
+        else:
+            today = timezone.localdate()
+        dry_run = options["dry_run"]
+
+        reason = calendars()[FOIA].non_working_reason(today)
+        if reason:
+            self.stdout.write(f"{today:%a %d %b %Y} is not a working day ({reason}): nothing to send.")
+        elif dry_run:
+            for out in reminders_pending(reminders_owed(today=today)):
+                self.stdout.write(f"  would send {out.kind} to {out.to_email}: {out.subject}")
+
+        counts = reminders_send_daily(today=today, dry_run=dry_run)
+        verb = "Would send" if dry_run else "Sent"
+        self.stdout.write(f"{verb} on {today:%a %d %b %Y}:")
+        for kind in ReminderKind:
+            self.stdout.write(f"  {kind.label}: {counts[kind.value]}")
+        total = sum(counts[kind] for kind in ReminderKind.values)
+        self.stdout.write(f"  Total: {total}")
+        if counts["failed"]:
+            raise CommandError(
+                f"{counts['failed']} emails failed to send; they are listed in the admin "
+                "(Sent reminders, status failed) and the next run sends them."
+            )

@@ -1,0 +1,55 @@
+"""Celery tasks: thin wrappers that take IDs and dates and call a service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.utils import timezone
+
+from requests_app.services.reminders import reminders_send_daily
+
+RETRY_BACKOFF_SECONDS = 60
+RETRY_BACKOFF_MAX_SECONDS = 30 * 60
+MAX_RETRIES = 5
+
+
+class RemindersFailed(Exception):
+    """Some emails of a run could not be sent; their claims are marked failed for a retry."""
+
+
+@shared_task(name="requests_app.ping")
+def ping() -> str:
+    """A no-op for checking that a worker takes tasks from the broker and answers."""
+    return "pong"
+
+
+@shared_task(
+    bind=True,
+    name="requests_app.send_daily_reminders",
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+)
+def send_daily_reminders(self, day: str | None = None) -> dict[str, int]:
+    """The daily job (beat, 07:00 on weekdays). `day` is YYYY-MM-DD; default today.
+
+    Retries by hand rather than with autoretry_for, so that a retry after midnight still runs
+    for the day the job started (autoretry would resend the original, date-less arguments).
+    The sent-log makes the retry safe: it sends only what failed or was never sent.
+    """
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    try:
+        counts = reminders_send_daily(today=today)
+        if counts["failed"]:
+            raise RemindersFailed(f"{counts['failed']} reminder emails failed on {today}.")
+    except (RemindersFailed, ConnectionError, OSError) as exc:
+        # smtplib.SMTPException is an OSError; so are socket timeouts and refused connections.
+        countdown = get_exponential_backoff_interval(
+            factor=RETRY_BACKOFF_SECONDS,
+            retries=self.request.retries,
+            maximum=RETRY_BACKOFF_MAX_SECONDS,
+            full_jitter=True,
+        )
+        raise self.retry(exc=exc, kwargs={"day": today.isoformat()}, countdown=countdown) from exc
+    return counts
