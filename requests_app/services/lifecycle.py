@@ -318,9 +318,12 @@ def request_review_answered(
 @transaction.atomic
 def request_complain(*, request_id: int, actor, complained_on: date, note: str = "") -> FoiRequest:
     foi = _lock(request_id)
-    _check_date(
-        complained_on, "complained_on", not_before=foi.review_requested_on, before_label="the review request"
-    )
+    # A complaint about an answered review cannot predate its answer.
+    if foi.review_answered_on:
+        not_before, label = foi.review_answered_on, "the review answer"
+    else:
+        not_before, label = foi.review_requested_on, "the review request"
+    _check_date(complained_on, "complained_on", not_before=not_before, before_label=label)
     _transition(
         foi,
         Action.COMPLAIN,
@@ -355,7 +358,7 @@ def request_record_decision(
 @transaction.atomic
 def request_withdraw(*, request_id: int, actor, withdrawn_on: date, note: str = "") -> FoiRequest:
     foi = _lock(request_id)
-    _check_date(withdrawn_on, "withdrawn_on")
+    _check_date(withdrawn_on, "withdrawn_on", not_before=foi.sent_on, before_label="the date sent")
     _transition(
         foi,
         Action.WITHDRAW,
