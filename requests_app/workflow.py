@@ -137,5 +137,5 @@ class InvalidTransition(Exception):
         if action == Action.PIT_EXTENSION and law == "foisa":
             message = "FOISA has no public interest extension; Police Scotland must answer in 20 working days."
         else:
-            message = f"Cannot {label.lower()} a request that is {status_label.lower()}."
+            message = f"Not possible now: '{label}' does not follow '{status_label}'."
         super().__init__(message)

@@ -27,7 +27,7 @@ def status_badge(foi):
         colour = "info"
     label = foi.get_status_display()
     if foi.outcome and status == Status.ANSWERED:
-        label = f"{label}: {foi.get_outcome_display().lower()}"
+        label = foi.get_outcome_display()
     return format_html('<span class="badge text-bg-{} status-badge">{}</span>', colour, label)
 
 
