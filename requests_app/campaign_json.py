@@ -47,7 +47,7 @@ class CampaignDefinition:
 
 def _line_of(text: str, key: str) -> str:
     """' (line N)' where "key" first appears in the file, to point the reader at it."""
-    match = re.search(r'"%s"\s*:' % re.escape(key), text)
+    match = re.search(rf'"{re.escape(key)}"\s*:', text)
     if not match:
         return ""
     return f" (line {text.count(chr(10), 0, match.start()) + 1})"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
-
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 
 from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices

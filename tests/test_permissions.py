@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from requests_app.models import FoiRequest, ForceList, RequestAttachment
+from requests_app.models import FoiRequest, ForceList
 from requests_app.roles import REVIEWER, STAFF
 from tests.factories import UserFactory
 

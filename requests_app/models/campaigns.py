@@ -35,7 +35,7 @@ class Campaign(models.Model):
     )
     request_text = models.TextField(
         help_text="The request as sent. Placeholders: "
-        + ", ".join("{%s}" % name for name in PLACEHOLDERS)
+        + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
     )
     notes = models.TextField(blank=True)
     force_list = models.ForeignKey(

@@ -44,9 +44,9 @@ def _check_text(request_text: str) -> None:
         raise ServiceError("The request text is empty.", "request_text")
     unknown = sorted({m for m in PLACEHOLDER_RE.findall(request_text) if m not in PLACEHOLDERS})
     if unknown:
-        known = ", ".join("{%s}" % p for p in PLACEHOLDERS)
+        known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
         raise ServiceError(
-            f"Unknown placeholder {', '.join('{%s}' % u for u in unknown)}; use {known}.",
+            f"Unknown placeholder {', '.join(f'{{{u}}}' for u in unknown)}; use {known}.",
             "request_text",
         )
 
