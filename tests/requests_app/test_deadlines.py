@@ -152,7 +152,9 @@ def test_it_names_a_holiday_that_falls_on_a_weekend():
 def test_it_uses_the_union_of_all_four_nations_for_foia_not_the_common_days():
     foia = statutory_holidays(FOIA, 2024)
     foisa = statutory_holidays(FOISA, 2024)
-    assert {D(2024, 1, 2), D(2024, 3, 18), D(2024, 7, 12), D(2024, 8, 5), D(2024, 8, 26)} <= set(foia)
+    assert {D(2024, 1, 2), D(2024, 3, 18), D(2024, 7, 12), D(2024, 8, 5), D(2024, 8, 26)} <= set(
+        foia
+    )
     assert D(2024, 1, 2) in foisa and D(2024, 8, 5) in foisa and D(2024, 12, 2) in foisa
     assert not {D(2024, 3, 18), D(2024, 7, 12), D(2024, 8, 26), D(2024, 4, 1)} & set(foisa)
     # 8 England and Wales + 2 Jan, 5 Aug, 30 Nov (Sat), 2 Dec (SCT) + 17 Mar (Sun), 18 Mar, 12 Jul.
@@ -322,8 +324,9 @@ def test_it_never_flags_pit_under_foisa():
     ],
 )
 def test_it_gives_the_internal_review_dates(law, requested, due, long_overdue):
-    d = deadlines(law, received_on=D(2024, 5, 1), answered_on=D(2024, 5, 20),
-                  review_requested_on=requested)
+    d = deadlines(
+        law, received_on=D(2024, 5, 1), answered_on=D(2024, 5, 20), review_requested_on=requested
+    )
     assert d.review_due_on == due
     assert d.review_long_overdue_on == long_overdue
 

@@ -61,7 +61,9 @@ def test_it_puts_the_right_forces_in_each_list(db):
     everyone = set(ForceList.objects.get(slug="all").forces.values_list("name", flat=True))
     assert uk - ew == {"Police Scotland", "Police Service of Northern Ireland"}
     assert everyone - uk == {
-        "British Transport Police", "Ministry of Defence Police", "Civil Nuclear Constabulary"
+        "British Transport Police",
+        "Ministry of Defence Police",
+        "Civil Nuclear Constabulary",
     }
     assert "Kent Police" in ew and "Police Scotland" not in ew
 
@@ -75,7 +77,11 @@ def test_it_puts_police_scotland_alone_under_foisa(db):
 
 
 def test_it_leaves_national_forces_without_an_area_code(db):
-    for name in ("British Transport Police", "Ministry of Defence Police", "Civil Nuclear Constabulary"):
+    for name in (
+        "British Transport Police",
+        "Ministry of Defence Police",
+        "Civil Nuclear Constabulary",
+    ):
         assert Force.objects.get(name=name).ons_code == ""
 
 

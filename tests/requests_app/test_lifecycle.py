@@ -26,7 +26,6 @@ from requests_app.services.lifecycle import (
     request_fees_notice,
     request_mark_sent,
     request_pit_extension,
-    request_record_decision,
     request_record_response,
     request_review_answered,
     request_review_requested,
@@ -203,10 +202,16 @@ def test_it_records_the_actor_and_states_on_each_event(db, staff, reviewer):
     foi = make_request(KENT, S.DRAFT, staff)
     request_mark_sent(request_id=foi.pk, actor=staff, sent_on=D(2025, 1, 6))
     request_record_response(
-        request_id=foi.pk, actor=reviewer, outcome="refused", answered_on=D(2025, 1, 27),
-        exemptions=["foia:s12", "foia:s12", "foia:s40(2)"], force_reference="FOI/123 ",
+        request_id=foi.pk,
+        actor=reviewer,
+        outcome="refused",
+        answered_on=D(2025, 1, 27),
+        exemptions=["foia:s12", "foia:s12", "foia:s40(2)"],
+        force_reference="FOI/123 ",
     )
-    events = list(foi.events.order_by("pk").values_list("kind", "from_status", "to_status", "actor__username"))
+    events = list(
+        foi.events.order_by("pk").values_list("kind", "from_status", "to_status", "actor__username")
+    )
     assert events == [
         ("mark_sent", "draft", "sent", "sam"),
         ("record_response", "sent", "answered", "riley"),
@@ -214,7 +219,10 @@ def test_it_records_the_actor_and_states_on_each_event(db, staff, reviewer):
     foi.refresh_from_db()
     assert foi.exemptions == ["foia:s12", "foia:s40(2)"]
     assert foi.force_reference == "FOI/123"
-    assert foi.events.last().data == {"outcome": "refused", "exemptions": ["foia:s12", "foia:s40(2)"]}
+    assert foi.events.last().data == {
+        "outcome": "refused",
+        "exemptions": ["foia:s12", "foia:s40(2)"],
+    }
 
 
 # --- date and value checks -----------------------------------------------------------------------
@@ -269,7 +277,9 @@ def tomorrow():
         (S.SENT, A.WITHDRAW, {"withdrawn_on": D(2025, 1, 3)}, "withdrawn_on"),
     ],
 )  # fmt: skip
-def test_it_refuses_impossible_dates_and_values_naming_the_field(db, staff, status, action, kwargs, field):
+def test_it_refuses_impossible_dates_and_values_naming_the_field(
+    db, staff, status, action, kwargs, field
+):
     foi = make_request(KENT, status, staff)
     kwargs = {k: tomorrow() if v == "future" else v for k, v in kwargs.items()}
     before = snapshot(foi)
@@ -336,7 +346,10 @@ def test_it_moves_the_stored_due_dates_through_the_whole_life_of_a_foia_request(
     # estimate and the 40th working day.
     assert stored(foi) == (D(2024, 7, 16), D(2024, 8, 30), D(2024, 8, 30))
     request_record_response(
-        request_id=foi.pk, actor=staff, outcome="part", answered_on=D(2024, 8, 20),
+        request_id=foi.pk,
+        actor=staff,
+        outcome="part",
+        answered_on=D(2024, 8, 20),
         exemptions=["foia:s40(2)"],
     )
     assert stored(foi) == (D(2024, 7, 16), None, None)
@@ -376,7 +389,9 @@ def test_it_finds_overdue_requests_from_the_stored_dates(db, staff):
     assert FoiRequest.objects.overdue(today=D(2024, 7, 2)).filter(pk=foi.pk).exists()
     assert not FoiRequest.objects.long_overdue(today=D(2024, 7, 30)).filter(pk=foi.pk).exists()
     assert FoiRequest.objects.long_overdue(today=D(2024, 7, 31)).filter(pk=foi.pk).exists()
-    request_record_response(request_id=foi.pk, actor=staff, outcome="full", answered_on=D(2024, 7, 5))
+    request_record_response(
+        request_id=foi.pk, actor=staff, outcome="full", answered_on=D(2024, 7, 5)
+    )
     assert not FoiRequest.objects.overdue(today=D(2024, 7, 31)).filter(pk=foi.pk).exists()
 
 
@@ -449,8 +464,12 @@ def test_it_marks_nothing_sent_when_an_id_is_unknown_or_none_given(db, staff, ca
 
 def create(staff, forces, slug="c1", **kwargs):
     defaults = dict(
-        actor=staff, slug=slug, title="Title", request_text="Dear {force_name}, {periods}?",
-        forces=forces, periods=NSPCC_PERIODS,
+        actor=staff,
+        slug=slug,
+        title="Title",
+        request_text="Dear {force_name}, {periods}?",
+        forces=forces,
+        periods=NSPCC_PERIODS,
     )
     return campaign_create(**{**defaults, **kwargs})
 
@@ -471,7 +490,8 @@ def test_it_creates_a_campaign_with_one_draft_per_force(db, staff, campaign, for
 def test_it_creates_a_campaign_already_sent(db, staff, forces):
     c = create(staff, [forces[KENT], forces[SCOTLAND]], sent_on=D(2024, 7, 26))
     assert dict(c.requests.values_list("force__name", "due_on")) == {
-        KENT: D(2024, 8, 27), SCOTLAND: D(2024, 8, 26)
+        KENT: D(2024, 8, 27),
+        SCOTLAND: D(2024, 8, 26),
     }
     assert set(c.requests.values_list("status", flat=True)) == {S.SENT}
 
@@ -548,7 +568,9 @@ def test_it_updates_periods_and_marks_remaining_drafts_sent(db, staff, campaign)
     kent = campaign.requests.get(force__name=KENT)
     request_mark_sent(request_id=kent.pk, actor=staff, sent_on=D(2024, 6, 3))
     campaign_update(
-        campaign_id=campaign.pk, actor=staff, sent_on=D(2024, 12, 20),
+        campaign_id=campaign.pk,
+        actor=staff,
+        sent_on=D(2024, 12, 20),
         periods=[NSPCC_PERIODS[1], PeriodSpec("2017/18", D(2017, 4, 1), D(2018, 3, 31))],
     )
     assert [p.label for p in campaign.periods.all()] == ["2016/17", "2017/18"]

@@ -58,7 +58,9 @@ def test_it_creates_a_campaign_from_json(db, staff, tmp_path):
 
 
 def test_it_accepts_a_list_of_loose_force_names(db, staff, tmp_path):
-    text = BASE.replace('"england-and-wales"', '["Kent", "Devon & Cornwall", "Met", "E23000030", "Police Scotland"]')
+    text = BASE.replace(
+        '"england-and-wales"', '["Kent", "Devon & Cornwall", "Met", "E23000030", "Police Scotland"]'
+    )
     load(tmp_path, text)
     names = set(FoiRequest.objects.values_list("force__name", flat=True))
     assert names == {
@@ -75,7 +77,9 @@ def test_it_accepts_each_builtin_list(db, staff, tmp_path, list_slug, size):
 
 
 def test_it_records_every_request_sent_with_due_dates(db, staff, tmp_path):
-    text = BASE.replace('"forces": "england-and-wales",', '"forces": "uk-territorial",\n  "sent_on": "2024-07-26",')
+    text = BASE.replace(
+        '"forces": "england-and-wales",', '"forces": "uk-territorial",\n  "sent_on": "2024-07-26",'
+    )
     load(tmp_path, text)
     requests = FoiRequest.objects.all()
     assert requests.count() == 45
@@ -83,9 +87,9 @@ def test_it_records_every_request_sent_with_due_dates(db, staff, tmp_path):
         ("sent", date(2024, 7, 26), date(2024, 7, 26))
     }
     # FOIA skips Scotland's 5 Aug and England's 26 Aug; FOISA only the first.
-    assert set(requests.exclude(force__name="Police Scotland").values_list("due_on", flat=True)) == {
-        date(2024, 8, 27)
-    }
+    assert set(
+        requests.exclude(force__name="Police Scotland").values_list("due_on", flat=True)
+    ) == {date(2024, 8, 27)}
     assert requests.get(force__name="Police Scotland").due_on == date(2024, 8, 26)
     assert requests.get(force__name="Police Scotland").next_due_on == date(2024, 8, 26)
     assert RequestEvent.objects.filter(kind="mark_sent").count() == 45

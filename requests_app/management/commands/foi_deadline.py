@@ -19,9 +19,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("received_on", help="Date the authority received the request, YYYY-MM-DD.")
         parser.add_argument(
-            "--law", choices=LAWS, default=FOIA, help="foia (default; UK-wide bank holidays) or foisa."
+            "received_on", help="Date the authority received the request, YYYY-MM-DD."
+        )
+        parser.add_argument(
+            "--law",
+            choices=LAWS,
+            default=FOIA,
+            help="foia (default; UK-wide bank holidays) or foisa.",
         )
 
     def handle(self, *args, **options):
