@@ -5,3 +5,25 @@ class FiguresAppConfig(AppConfig):
     name = "figures_app"
     verbose_name = "Figures"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # requests_app never imports figures_app: everything it shows of figures is registered here.
+        from figures_app import hooks_impl
+        from requests_app import hooks
+        from requests_app.roles import can_review
+
+        hooks.register_campaign_json_extension(
+            hooks.CampaignJsonExtension(
+                key="metrics", validate=hooks_impl.metrics_validate, apply=hooks_impl.metrics_apply
+            )
+        )
+        if not any(label == "Review queue" for label, _, _ in hooks.NAV_LINKS):
+            hooks.NAV_LINKS.append(("Review queue", "figures_review_queue", can_review))
+        for registry, fn in (
+            (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.campaign_links),
+            (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),
+            (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
+        ):
+            if fn not in registry:
+                registry.append(fn)
+        hooks.register_digest_section("Figures awaiting your review", hooks_impl.digest_section)

@@ -1,0 +1,216 @@
+"""Demo figures (hooks.DEMO_EXTENSIONS). ILLUSTRATIVE: the per-force numbers are invented; only
+the national totals and the age facts reproduce the NSPCC release of 1 June 2017:
+5,653 offences from 38 forces in 2016/17, 3,903 from 39 in 2015/16, Kent 63 -> 361, and where
+age was recorded 13 the most common victim age (257), 97 aged ten and under, youngest three.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+
+from figures_app.models import Kind
+from figures_app.services import (
+    DimensionSpec,
+    MetricSpec,
+    _approve,  # demo approves as riley, bypassing the UI only
+    figures_apply,
+    figures_send_back,
+    metric_save,
+)
+from figures_app.tidy import Row, build_cells
+from requests_app.models import Campaign
+from requests_app.roles import REVIEWER, STAFF, grant
+from requests_app.workflow import ANSWERED_STATES, Outcome
+
+NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
+LIVE_SLUG = "sexual-communication-with-a-child-2026"
+NSPCC_METRIC = "online-child-sex-offences"
+LIVE_METRIC = "sexual-communication-with-a-child"
+ILLUSTRATIVE = (
+    "Illustrative: per-force figures are invented for the demo. Only the national totals "
+    "(5,653 from 38 forces in 2016/17; 3,903 from 39 in 2015/16), Kent (63 -> 361) and the age "
+    "facts match the NSPCC release of 1 June 2017."
+)
+
+# Rough relative size of each force (invented weights for spreading the national totals).
+WEIGHTS = {
+    "Metropolitan Police Service": 130, "West Midlands Police": 40, "Greater Manchester Police": 38,
+    "West Yorkshire Police": 32, "Thames Valley Police": 26, "Merseyside Police": 22,
+    "Hampshire and Isle of Wight Constabulary": 24, "Kent Police": 24, "Essex Police": 22,
+    "South Yorkshire Police": 20, "Devon and Cornwall Police": 22, "Northumbria Police": 21,
+    "Sussex Police": 20, "Lancashire Constabulary": 21, "Avon and Somerset Constabulary": 20,
+    "South Wales Police": 18, "Nottinghamshire Police": 15, "West Mercia Police": 16,
+    "Hertfordshire Constabulary": 14, "Staffordshire Police": 14, "Leicestershire Police": 13,
+    "Derbyshire Constabulary": 13, "Cheshire Constabulary": 13, "Humberside Police": 12,
+    "Surrey Police": 13, "Norfolk Constabulary": 11, "Cambridgeshire Constabulary": 11,
+    "Durham Constabulary": 9, "Cleveland Police": 9, "North Yorkshire Police": 10,
+    "Northamptonshire Police": 9, "Lincolnshire Police": 8, "Suffolk Constabulary": 9,
+    "Bedfordshire Police": 8, "Gwent Police": 9, "North Wales Police": 10, "Dorset Police": 9,
+    "Dyfed-Powys Police": 8, "Wiltshire Police": 8, "Gloucestershire Constabulary": 8,
+    "Warwickshire Police": 6, "Cumbria Constabulary": 8, "City of London Police": 2,
+}
+# National victim-age counts for 2016/17 where age was recorded (sum of ages 3..10 = 97).
+AGES_2016 = {3: 2, 4: 3, 5: 5, 6: 7, 7: 9, 8: 13, 9: 21, 10: 37, 11: 70, 12: 160, 13: 257,
+             14: 240, 15: 210, 16: 150, 17: 90}
+NOT_ANSWERING = {"Cumbria Constabulary": Kind.NOT_HELD, "Lancashire Constabulary": Kind.REFUSED}
+ONLY_2016 = {"Gwent Police"}
+ONLY_2015 = {"Dorset Police", "Suffolk Constabulary"}
+
+
+def allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split `total` in proportion to weights, exactly (largest remainder)."""
+    whole = sum(weights.values())
+    shares = {k: total * w / whole for k, w in weights.items()}
+    out = {k: int(v) for k, v in shares.items()}
+    left = total - sum(out.values())
+    for k in sorted(shares, key=lambda k: (-(shares[k] - out[k]), k))[:left]:
+        out[k] += 1
+    return out
+
+
+def nspcc_figures(force_names: list[str]) -> dict[str, dict]:
+    """force -> {"2015/16": total|kind, "2016/17": total|kind, "ages": {age: n, "unknown": n}}."""
+    names = [n for n in force_names if n in WEIGHTS]
+    rep16 = [n for n in names if n not in NOT_ANSWERING and n not in ONLY_2015 and n != "Wiltshire Police"]
+    rep15 = [n for n in names if n not in NOT_ANSWERING and n not in ONLY_2016 and n != "Wiltshire Police"]
+    # Vary growth by force so the changes are not all alike (deterministic).
+    w16 = {n: WEIGHTS[n] * (1 + ((i * 7) % 5 - 2) * 0.06) for i, n in enumerate(rep16) if n != "Kent Police"}
+    w15 = {n: WEIGHTS[n] * (1 + ((i * 3) % 5 - 2) * 0.06) for i, n in enumerate(rep15) if n != "Kent Police"}
+    t16 = allocate(5653 - 361, w16) | {"Kent Police": 361}
+    t15 = allocate(3903 - 63, w15) | {"Kent Police": 63}
+    # Ages: each force gets the floor of its share of each age; the remainders go round the
+    # largest forces, so every force's ages add up to no more than its total.
+    national = sum(t16.values())
+    ages: dict[str, dict] = {n: {} for n in t16}
+    big = sorted(t16, key=lambda n: (-t16[n], n))[:12]
+    turn = 0
+    for age, count in AGES_2016.items():
+        given = 0
+        for n in t16:
+            share = int(count * t16[n] / national)
+            ages[n][age] = share
+            given += share
+        for _ in range(count - given):
+            ages[big[turn % len(big)]][age] += 1
+            turn += 1
+    out: dict[str, dict] = {}
+    for n in names:
+        entry: dict = {}
+        if n in NOT_ANSWERING:
+            entry["2015/16"] = entry["2016/17"] = NOT_ANSWERING[n]
+        elif n == "Wiltshire Police":
+            continue
+        else:
+            entry["2015/16"] = t15.get(n, Kind.NOT_PROVIDED)
+            entry["2016/17"] = t16.get(n, Kind.NOT_PROVIDED)
+            if n in t16:
+                recorded = {a: v for a, v in ages[n].items() if v}
+                unknown = t16[n] - sum(recorded.values())
+                assert unknown >= 0, n
+                entry["ages"] = recorded | {"unknown": unknown}
+        out[n] = entry
+    return out
+
+
+def _users(actor):
+    User = get_user_model()
+    riley = User.objects.filter(username="riley").first()
+    if riley is None:
+        riley = User.objects.create_user("riley", "riley@example.org")
+        grant(riley, STAFF, REVIEWER)
+    return actor, riley
+
+
+def _enter(campaign: Campaign, actor, rows: list[dict], source: str):
+    columns = sorted({k for r in rows for k in r})
+    cells, index = build_cells(
+        campaign, columns, [Row(i, r) for i, r in enumerate(rows, start=2)], source=source
+    )
+    return figures_apply(campaign=campaign, actor=actor, cells=cells, index=index, summary=source)
+
+
+def _nspcc(campaign: Campaign, actor) -> None:
+    sam, riley = _users(actor)
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            slug=NSPCC_METRIC, label="Online-flagged child sex offences", unit="offences",
+            notes=ILLUSTRATIVE, dimensions=(DimensionSpec("victim_age", "Victim age", None),),
+        ),
+    )
+    figures = nspcc_figures([foi.force.name for foi in campaign.requests.select_related("force")])
+    rows = []
+    for force, entry in figures.items():
+        for period in ("2015/16", "2016/17"):
+            value = entry[period]
+            if isinstance(value, int):
+                rows.append({"force": force, "period": period, "metric": NSPCC_METRIC, "value": value})
+            else:
+                note = {
+                    Kind.NOT_HELD: "The force does not record the online flag in a retrievable way.",
+                    Kind.REFUSED: "Refused under s.12: over the cost limit.",
+                    Kind.NOT_PROVIDED: "Answered in part: figures for this year only on a different system.",
+                }[value]
+                rows.append({"force": force, "period": period, "metric": NSPCC_METRIC, "value": "",
+                             "status": value, "note": note})
+        for age, n in entry.get("ages", {}).items():
+            rows.append({"force": force, "period": "2016/17", "metric": NSPCC_METRIC,
+                         "victim_age": age, "value": n})
+    for row in rows:
+        row.setdefault("status", "")
+        row.setdefault("note", "")
+        row.setdefault("victim_age", "")
+    result = _enter(campaign, sam, rows, "demo figures (illustrative)")
+    _approve(result.requests, riley, comment="Checked against the force's letter (demo).")
+
+
+def _live(campaign: Campaign, actor, today: date) -> None:
+    sam, riley = _users(actor)
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            slug=LIVE_METRIC, label="Sexual communication with a child offences", unit="offences",
+            notes="Illustrative demo figures. s.15A Sexual Offences Act 2003 (from 3 April 2017); "
+            "Police Scotland records offences under Scots law, so its figures are not comparable.",
+            dimensions=(),
+        ),
+    )
+    answered = [
+        foi for foi in campaign.requests.select_related("force").order_by("force__name")
+        if foi.status in ANSWERED_STATES
+    ]
+    rows = []
+    for i, foi in enumerate(answered):
+        name = foi.force.name
+        if foi.outcome == Outcome.REFUSED:
+            for period in ("2024/25", "2025/26"):
+                rows.append({"force": name, "period": period, "metric": LIVE_METRIC, "value": "",
+                             "status": Kind.REFUSED, "note": "s.12 cost limit."})
+            continue
+        if foi.force.law == "foisa":
+            for period in ("2024/25", "2025/26"):
+                rows.append({"force": name, "period": period, "metric": LIVE_METRIC, "value": "",
+                             "status": Kind.NOT_PROVIDED, "note": "Not comparable: Scots law."})
+            continue
+        weight = WEIGHTS.get(name, 6)
+        first = int(weight * 7263 / sum(WEIGHTS.values()))
+        second = int(first * (1 + ((i * 5) % 7 - 2) * 0.05))
+        rows.append({"force": name, "period": "2024/25", "metric": LIVE_METRIC,
+                     "value": first if first >= 5 else "<5", "status": "", "note": ""})
+        rows.append({"force": name, "period": "2025/26", "metric": LIVE_METRIC,
+                     "value": second if second >= 5 else "*", "status": "", "note": ""})
+    if not rows:
+        return
+    result = _enter(campaign, sam, rows, "demo figures (illustrative)")
+    # One set sent back, to show the other state of the review.
+    first = sorted(result.requests)[0]
+    figures_send_back(request_id=first, actor=riley, comment="Row totals do not match the letter; please check page 2.")
+
+
+def demo_extension(campaign: Campaign, *, actor, today: date) -> None:
+    if campaign.slug == NSPCC_SLUG:
+        _nspcc(campaign, actor)
+    elif campaign.slug == LIVE_SLUG:
+        _live(campaign, actor, today)

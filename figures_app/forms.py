@@ -1,0 +1,240 @@
+"""Forms: the entry grid (one form, every cell), import upload, review, one figure, a metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from figures_app.models import Category, Dimension, Figure, Metric
+from figures_app.services import (
+    CategoryIndex,
+    CellInput,
+    DimensionSpec,
+    dimension_spec_from_text,
+)
+from figures_app.values import HELP, parse_figure
+from requests_app.models import FoiRequest, Period
+
+NEW_ROWS = 3
+
+
+@dataclass
+class GridRow:
+    label: str
+    cells: list  # bound fields, one per period
+    category: Category | None = None
+    dimension: Dimension | None = None
+    new_field: object = None  # bound field for a new category's name
+    is_total: bool = False
+
+
+@dataclass
+class GridBlock:
+    metric: Metric
+    rows: list[GridRow]
+
+
+def cell_name(metric_id: int, period_id: int, key: str) -> str:
+    return f"c-{metric_id}-{period_id}-{key or 't'}"
+
+
+class EntryGridForm(forms.Form):
+    """Periods x metrics (and categories) in one form; saved all or nothing."""
+
+    attachment = forms.ModelChoiceField(
+        queryset=None, required=False,
+        help_text="The file these figures came from (applied to every figure changed in this save).",
+    )
+    location = forms.CharField(
+        max_length=200, required=False, help_text="Where in it: sheet and cell, or page."
+    )
+
+    def __init__(self, *args, foi: FoiRequest, metrics: list[Metric], periods: list[Period],
+                 index: CategoryIndex, figures: list[Figure], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.foi, self.metrics, self.periods, self.index = foi, metrics, periods, index
+        self.fields["attachment"].queryset = foi.attachments.all()
+        existing = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
+        self.blocks: list[GridBlock] = []
+        self._cells: list[tuple[str, Metric, Period, tuple]] = []  # name, metric, period, (dim, cat|new row)
+        tab = 0
+        for metric in metrics:
+            rows: list[GridRow] = []
+            specs = [(None, None, "Total", "")]
+            for dim in index.dimensions.get(metric.pk, []):
+                cats = sorted(
+                    (c for c in index.by_id.values() if c.dimension_id == dim.pk),
+                    key=lambda c: (c.position, c.numeric_value if c.numeric_value is not None else -1, c.value),
+                )
+                for cat in cats:
+                    specs.append((dim, cat, f"{dim.label}: {cat.label or cat.value}", str(cat.pk)))
+                if dim.inferred:
+                    for n in range(NEW_ROWS):
+                        specs.append((dim, None, f"new-{dim.pk}-{n}", None))
+            for dim, cat, label, key in specs:
+                row = GridRow(label=label, cells=[], category=cat, dimension=dim, is_total=dim is None)
+                if key is None:  # a new category row
+                    new_name = f"{label}-name"
+                    self.fields[new_name] = forms.CharField(
+                        required=False, max_length=60,
+                        widget=forms.TextInput(attrs={"placeholder": f"new {dim.label.lower()}", "size": 8,
+                                                      "class": "form-control form-control-sm"}),
+                    )
+                    row.new_field = self[new_name]
+                    row.label = ""
+                for period in periods:
+                    name = cell_name(metric.pk, period.pk, key) if key is not None else f"{label}-{metric.pk}-{period.pk}"
+                    fig = existing.get((metric.pk, period.pk, key)) if key is not None else None
+                    tab += 1
+                    self.fields[name] = forms.CharField(
+                        required=False, max_length=100,
+                        initial=_initial(fig),
+                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm text-end",
+                                                      "size": 8, "aria-label": f"{metric.label}, {label}, {period.label}"}),
+                    )
+                    row.cells.append(self[name])
+                    self._cells.append((name, metric, period, (dim, cat, key, label)))
+                rows.append(row)
+            self.blocks.append(GridBlock(metric=metric, rows=rows))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        bounds = (self.foi.campaign.suppressed_lower, self.foi.campaign.suppressed_upper)
+        self.cell_inputs: list[CellInput] = []
+        seen_new: dict[str, str] = {}
+        for name, metric, period, (dim, cat, _key, label) in self._cells:
+            raw = cleaned.get(name, "")
+            try:
+                parsed = parse_figure(raw, bounds=bounds)
+            except ValueError as exc:
+                self.add_error(name, str(exc))
+                continue
+            refs: tuple = ()
+            if dim is not None:
+                if cat is not None:
+                    refs = (self.index.resolve(dim, cat.value),)
+                else:
+                    new_name = (cleaned.get(f"{label}-name") or "").strip()
+                    if not new_name:
+                        if parsed is not None:
+                            self.add_error(f"{label}-name", f"Name the {dim.label.lower()} for this row.")
+                        continue
+                    try:
+                        ref = self.index.resolve(dim, new_name)
+                    except ValueError as exc:
+                        self.add_error(f"{label}-name", str(exc))
+                        continue
+                    if ref.category is not None:
+                        self.add_error(f"{label}-name", f"{dim.label} {new_name} already has a row above.")
+                        continue
+                    marker = f"{metric.pk}-{period.pk}-{dim.pk}-{ref.value}"
+                    if marker in seen_new:
+                        self.add_error(f"{label}-name", f"{dim.label} {new_name} is given twice.")
+                        continue
+                    seen_new[marker] = label
+                    if parsed is None:
+                        continue
+                    refs = (ref,)
+            cell = CellInput(request=self.foi, metric=metric, period=period, categories=refs,
+                             parsed=parsed, source="entry grid")
+            self.cell_inputs.append(cell)
+        return cleaned
+
+
+def _initial(fig: Figure | None) -> str:
+    if fig is None:
+        return ""
+    if fig.kind == "reported":
+        return str(fig.value)
+    return fig.raw_text or fig.get_kind_display().lower()
+
+
+class FigureForm(forms.Form):
+    value = forms.CharField(max_length=100, help_text=f"As the force gave it: {HELP}.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attachment = forms.ModelChoiceField(queryset=None, required=False, help_text="The file it came from.")
+    location = forms.CharField(max_length=200, required=False, help_text="Sheet and cell, or page.")
+
+    def __init__(self, *args, figure: Figure, **kwargs):
+        kwargs.setdefault("initial", {
+            "value": _initial(figure), "note": figure.note, "attachment": figure.attachment_id,
+            "location": figure.location,
+        })
+        super().__init__(*args, **kwargs)
+        self.figure = figure
+        self.fields["attachment"].queryset = figure.request.attachments.all()
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save figure"))
+
+    def clean_value(self):
+        campaign = self.figure.request.campaign
+        try:
+            parsed = parse_figure(self.cleaned_data["value"], bounds=(campaign.suppressed_lower, campaign.suppressed_upper))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if parsed is None:
+            raise forms.ValidationError("Give a value; to remove the figure clear its cell in the grid.")
+        return parsed
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="What needs correcting (the maker sees this)."
+    )
+
+    def __init__(self, *args, action_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action_url
+        self.helper.add_input(Submit("submit", "Send back", css_class="btn-outline-danger"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV or XLSX, one row per figure: force, period, metric, one column per "
+        "dimension, value, and optionally status and note."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        self.helper.add_input(Submit("submit", "Check file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Use a .csv or .xlsx file.")
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload
+
+
+class MetricForm(forms.Form):
+    slug = forms.SlugField(max_length=80, help_text="Used in files and the API, e.g. 'online-child-sex-offences'.")
+    label = forms.CharField(max_length=200, help_text="e.g. 'Online-flagged child sex offences'.")
+    unit = forms.CharField(max_length=60, initial="offences")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text="Definition and caveats, shown with the totals.")
+    dimensions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line. 'victim_age' alone: categories inferred from the data (numbers, "
+        "then unknown). 'offence: rape, sexual assault, other': only those categories.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save metric"))
+
+    def clean_dimensions(self) -> tuple[DimensionSpec, ...]:
+        try:
+            return dimension_spec_from_text(self.cleaned_data["dimensions"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

@@ -1,0 +1,54 @@
+"""What figures_app registers in requests_app.hooks (see FiguresAppConfig.ready)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
+from figures_app.services import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
+
+
+def campaign_links(campaign) -> list[tuple[str, str]]:
+    return [
+        ("Totals", reverse("figures_campaign_totals", args=[campaign.slug])),
+        ("Metrics", reverse("figures_metrics", args=[campaign.slug])),
+        ("Import figures", reverse("figures_import", args=[campaign.slug])),
+        ("Export figures (CSV)", reverse("figures_export_csv", args=[campaign.slug])),
+        ("Export figures and totals (XLSX)", reverse("figures_export_xlsx", args=[campaign.slug])),
+    ]
+
+
+def request_section(http_request, foi) -> str:
+    from figures_app.views import request_section_context
+
+    context = request_section_context(http_request, foi)
+    return render_to_string("figures_app/_request_section.html", context, request=http_request)
+
+
+def digest_section(user, today: date) -> list[dict]:
+    from figures_app.selectors import reviews_awaiting, sent_back
+    from requests_app.roles import can_edit, can_review
+
+    items = []
+    if can_review(user):
+        for review in reviews_awaiting(user)[:50]:
+            foi = review.request
+            items.append({
+                "label": f"{foi.campaign.title}: {foi.force.name}",
+                "url": reverse("request_detail", args=[foi.pk]),
+                "detail": f"{review.n_figures} figures entered by "
+                f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
+                + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
+            })
+    if can_edit(user):
+        for review in sent_back().filter(submitted_by=user)[:50]:
+            foi = review.request
+            items.append({
+                "label": f"Sent back to you: {foi.campaign.title}: {foi.force.name}",
+                "url": reverse("request_detail", args=[foi.pk]),
+                "detail": review.comment[:200],
+            })
+    return items

@@ -1,0 +1,324 @@
+"""Metrics a campaign asks for, the figures each force returned, their review and history.
+
+A figure is one cell: (request, metric, period, category combination). The combination is kept
+as a normalised key string ("" for the total, else category ids in dimension order joined by
+".") so that one plain UniqueConstraint enforces "one figure per cell" on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+UNKNOWN = "unknown"
+
+
+class Metric(models.Model):
+    campaign = models.ForeignKey(
+        "requests_app.Campaign", on_delete=models.CASCADE, related_name="metrics"
+    )
+    slug = models.SlugField(max_length=80, help_text="Identifies the metric in files and the API.")
+    label = models.CharField(
+        max_length=200, help_text="Plural noun phrase, e.g. 'Online-flagged child sex offences'."
+    )
+    unit = models.CharField(max_length=60, default="offences", help_text="What is counted.")
+    notes = models.TextField(blank=True, help_text="Definitions and caveats shown with totals.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "slug"], name="metric_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Dimension(models.Model):
+    """A breakdown of a metric, e.g. victim_age, with ordered categories."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="dimensions")
+    slug = models.SlugField(max_length=60, help_text="Column name in tidy files, e.g. 'victim_age'.")
+    label = models.CharField(max_length=120)
+    inferred = models.BooleanField(
+        default=False,
+        help_text="Categories are taken from the data: whole numbers in numeric order, then "
+        "'unknown'. Otherwise only the listed categories are accepted.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["metric", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "slug"], name="dimension_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Category(models.Model):
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="categories")
+    value = models.CharField(max_length=60, help_text="As written in tidy files, e.g. '13' or 'rape'.")
+    label = models.CharField(max_length=120, blank=True)
+    numeric_value = models.IntegerField(
+        null=True, blank=True, help_text="Set for numeric categories (ages) so they sort as numbers."
+    )
+    is_unknown = models.BooleanField(
+        default=False, help_text="'Unknown' / not recorded: never the modal or lowest category."
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order within the dimension (ties broken by numeric value)."
+    )
+
+    class Meta:
+        ordering = ["dimension", "position", "numeric_value", "value"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "value"], name="category_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.value
+
+
+class Kind(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    SUPPRESSED = "suppressed", "Suppressed (small number)"
+    NOT_HELD = "not_held", "Not held"
+    REFUSED = "refused", "Refused"
+    NOT_PROVIDED = "not_provided", "Not provided"
+
+
+# Kinds that make a force count as "reporting" for a period.
+REPORTING_KINDS = (Kind.REPORTED, Kind.SUPPRESSED)
+
+
+class Figure(models.Model):
+    request = models.ForeignKey(
+        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figures"
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="figures")
+    # PROTECT: a period with figures cannot be dropped from a campaign (campaign_update says so).
+    period = models.ForeignKey(
+        "requests_app.Period", on_delete=models.PROTECT, related_name="figures"
+    )
+    category_key = models.CharField(
+        max_length=120,
+        blank=True,
+        default="",
+        help_text="Normalised category combination: '' for the total, else category ids in "
+        "dimension order joined by '.'.",
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="figures",
+        help_text="Set when the combination is a single category (a one-way breakdown).",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REPORTED)
+    value = models.PositiveIntegerField(null=True, blank=True, help_text="Reported figures only.")
+    lower = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Suppressed figures: the smallest value it can be."
+    )
+    upper = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Suppressed figures: the largest value it can be."
+    )
+    raw_text = models.CharField(
+        max_length=200, blank=True, help_text="The figure as the force wrote it ('<5', '*', '12')."
+    )
+    exemption = models.CharField(
+        max_length=30, blank=True, help_text="Refused figures: the exemption cited, e.g. 'foia:s12'."
+    )
+    note = models.TextField(blank=True)
+    attachment = models.ForeignKey(
+        "requests_app.RequestAttachment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="figures",
+        help_text="The file the figure came from.",
+    )
+    location = models.CharField(
+        max_length=200, blank=True, help_text="Where in the file: sheet and cell, or page."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["request", "metric", "period", "category_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "metric", "period", "category_key"], name="figure_one_per_cell"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="figure_kind_valid"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.REPORTED, value__isnull=False, value__gte=0, lower__isnull=True, upper__isnull=True)
+                    | Q(kind=Kind.SUPPRESSED, value__isnull=True, lower__isnull=False, upper__gte=F("lower"))
+                    | Q(
+                        kind__in=[Kind.NOT_HELD, Kind.REFUSED, Kind.NOT_PROVIDED],
+                        value__isnull=True, lower__isnull=True, upper__isnull=True,
+                    )
+                ),
+                name="figure_value_matches_kind",
+            ),
+        ]
+        indexes = [
+            # Totals: GROUP BY period over one metric's total (or one-way breakdown) figures.
+            models.Index(fields=["metric", "period", "category_key"], name="figure_metric_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric.slug} {self.period} {self.display()}"
+
+    def display(self) -> str:
+        if self.kind == Kind.REPORTED:
+            return f"{self.value:,}"
+        if self.kind == Kind.SUPPRESSED:
+            return f"{self.raw_text or '*'} ({self.lower}-{self.upper})"
+        return self.get_kind_display().lower()
+
+    def state(self) -> dict:
+        """What a history row records about the figure."""
+        return {
+            "kind": self.kind, "value": self.value, "lower": self.lower, "upper": self.upper,
+            "raw_text": self.raw_text, "exemption": self.exemption, "note": self.note,
+            "attachment": self.attachment_id, "location": self.location,
+        }
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    SENT_BACK = "sent_back", "Sent back"
+
+
+class FigureReview(models.Model):
+    """Maker-checker state of one request's figures."""
+
+    request = models.OneToOneField(
+        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figure_review"
+    )
+    state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
+    comment = models.TextField(blank=True, help_text="Why the figures were sent back.")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ReviewState.values), name="figure_review_state_valid"
+            ),
+        ]
+        indexes = [
+            # Review queue and digest: pending reviews, oldest first.
+            models.Index(fields=["state", "submitted_at"], name="figure_review_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.get_state_display()}"
+
+
+class FigureChange(models.Model):
+    """One change to one figure: who, when, old -> new. Kept when the figure is deleted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    figure = models.ForeignKey(
+        Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    request = models.ForeignKey(
+        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figure_changes"
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("requests_app.Period", on_delete=models.CASCADE, related_name="+")
+    category_key = models.CharField(max_length=120, blank=True, default="")
+    cell = models.CharField(max_length=300, help_text="Readable name of the cell at the time.")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    old_display = models.CharField(max_length=200, blank=True)
+    new_display = models.CharField(max_length=200, blank=True)
+    source = models.CharField(
+        max_length=300, blank=True, help_text="Entry grid, or the import file and line."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="figure_change_request_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cell}: {self.old_display or '-'} -> {self.new_display or '-'}"
+
+
+class ReviewEvent(models.Model):
+    """Submitted for review, approved, sent back: the review's own timeline."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+
+    request = models.ForeignKey(
+        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figure_review_events"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    comment = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.request})"
+
+
+class FigureImport(models.Model):
+    """An uploaded tidy file between preview and confirm (kept as a record once applied)."""
+
+    campaign = models.ForeignKey(
+        "requests_app.Campaign", on_delete=models.CASCADE, related_name="figure_imports"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The file as uploaded; re-read and re-checked on confirm.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename

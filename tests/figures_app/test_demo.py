@@ -1,0 +1,51 @@
+"""The demo reproduces the NSPCC 2017 release through the totals API."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from figures_app.models import FigureReview, ReviewState
+from requests_app.models import Campaign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    return Campaign.objects.get(slug="nspcc-online-child-sex-offences-2017")
+
+
+def test_it_reproduces_the_nspcc_release(client, demo, django_user_model):
+    client.force_login(django_user_model.objects.get(username="sam"))
+    url = reverse("figures_totals_api", args=[demo.slug])
+    data = client.get(url, {"metric": "online-child-sex-offences"}).json()
+    assert data["basis"] == "approved"
+    assert data["forces_asked"] == 43
+    p15, p16 = data["periods"]
+    assert (p15["period"], p15["total"], p15["forces_reporting"]) == ("2015/16", 3903, 39)
+    assert (p16["period"], p16["total"], p16["forces_reporting"]) == ("2016/17", 5653, 38)
+    assert p15["per_day"] == pytest.approx(3903 / 366)
+    assert p16["per_day"] == pytest.approx(5653 / 365)
+    assert data["changes"][0]["change_pct"] == pytest.approx(44.837, abs=0.001)
+    kent = next(f for f in data["forces"] if f["force"] == "Kent Police")
+    assert kent["values"] == {"2015/16": 63, "2016/17": 361}
+    assert kent["change_pct"] == pytest.approx(473.0, abs=0.1)
+    ages = {b["category"]: b["total"] for b in data["breakdown"] if b["period"] == "2016/17"}
+    recorded = {int(k): v for k, v in ages.items() if k != "unknown"}
+    assert max(recorded, key=recorded.get) == 13 and recorded[13] == 257
+    assert 90 <= sum(v for age, v in recorded.items() if age <= 10) < 100
+    assert min(age for age, v in recorded.items() if v) == 3
+    text = " ".join(data["headlines"])
+    assert "Police recorded 5,653 online-flagged child sex offences in 2016/17, from 38 of 43 forces asked" in text
+    assert "a rise of 44% (rounded down from 44.8%)" in text
+    assert "Cumbria Constabulary (information not held)" in text
+    assert "Lancashire Constabulary (refused (s.12 cost limit))" in text
+    assert "Wiltshire Police (no reply yet (overdue))" in text
+
+
+def test_it_leaves_the_live_campaign_pending_review(demo):
+    live = Campaign.objects.get(slug="sexual-communication-with-a-child-2026")
+    states = set(FigureReview.objects.filter(request__campaign=live).values_list("state", flat=True))
+    assert ReviewState.PENDING in states
+    assert ReviewState.APPROVED not in states
