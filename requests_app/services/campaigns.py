@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.validators import slug_re as SLUG_RE
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -133,6 +134,8 @@ def campaign_create(
     _check_text(request_text)
     _check_periods(periods)
     _check_settings(settings)
+    if not slug or not SLUG_RE.match(slug):
+        raise ServiceError("Use letters, digits, '-' and '_' in the slug.", "slug")
     if Campaign.objects.filter(slug=slug).exists():
         raise ServiceError(f"A campaign with the slug '{slug}' already exists.", "slug")
     try:
@@ -185,7 +188,14 @@ def campaign_update(
         campaign.owner = owner
     if force_list is not ...:
         campaign.force_list = force_list
-    _check_settings(settings)
+    # Check against the stored values: changing one bound alone must not compare it with defaults.
+    _check_settings(
+        {
+            "suppressed_lower": campaign.suppressed_lower,
+            "suppressed_upper": campaign.suppressed_upper,
+            **settings,
+        }
+    )
     for field, value in settings.items():
         setattr(campaign, field, value)
     campaign.save()

@@ -521,6 +521,8 @@ def test_it_has_one_request_per_force_in_the_database(db, staff, campaign, force
         ({"periods": [PeriodSpec("2016/17", D(2017, 3, 31), D(2016, 4, 1))]}, "periods"),
         ({"periods": [PeriodSpec("x", D(2016, 4, 1), D(2017, 3, 31))] * 2}, "periods"),
         ({"rounding_rule": "sideways"}, "rounding_rule"),
+        ({"slug": ""}, "slug"),
+        ({"slug": "two words"}, "slug"),
         ({"suppressed_lower": 5, "suppressed_upper": 2}, "suppressed_upper"),
     ],
 )
@@ -580,3 +582,15 @@ def test_it_updates_periods_and_marks_remaining_drafts_sent(db, staff, campaign)
     assert set(others.values_list("status", "sent_on", "due_on")) == {
         (S.SENT, D(2024, 12, 20), D(2025, 1, 23))
     }
+
+
+def test_it_checks_one_changed_bound_against_the_stored_other(db, staff, campaign):
+    campaign_update(campaign_id=campaign.pk, actor=staff, suppressed_lower=1, suppressed_upper=9)
+    campaign_update(campaign_id=campaign.pk, actor=staff, suppressed_lower=5)
+    campaign.refresh_from_db()
+    assert (campaign.suppressed_lower, campaign.suppressed_upper) == (5, 9)
+    with pytest.raises(ServiceError) as exc:
+        campaign_update(campaign_id=campaign.pk, actor=staff, suppressed_upper=4)
+    assert exc.value.field == "suppressed_upper"
+    campaign.refresh_from_db()
+    assert campaign.suppressed_upper == 9
