@@ -1,0 +1,59 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from figures_app.tidy import ImportFileError, import_figures
+from requests_app.models import Campaign
+from requests_app.roles import can_edit, can_review
+
+
+class Command(BaseCommand):
+    help = (
+        "Import figures from a tidy CSV or XLSX file (force, period, metric, one column per "
+        "dimension, value, status?, note?). Every error is listed with its line; nothing is "
+        "written on error. Re-importing the same file changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("campaign", help="Campaign slug.")
+        parser.add_argument("file", help="Path to a .csv or .xlsx file.")
+        parser.add_argument("--user", help="Username recorded as entering the figures (staff role).")
+        parser.add_argument(
+            "--approve", action="store_true",
+            help="Also approve the figures (needs --user with the reviewer role).",
+        )
+
+    def handle(self, *args, **options):
+        campaign = Campaign.objects.filter(slug=options["campaign"]).first()
+        if campaign is None:
+            raise CommandError(f"No campaign '{options['campaign']}'.")
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        if not options["user"]:
+            raise CommandError("Say who is importing: --user USERNAME (a staff member).")
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user called '{options['user']}'.")
+        if not can_edit(user):
+            raise CommandError(f"{user.username} does not have the staff role.")
+        if options["approve"] and not can_review(user):
+            raise CommandError(f"{user.username} does not have the reviewer role needed to approve.")
+        try:
+            result = import_figures(
+                campaign=campaign, actor=user, data=data, filename=path.name, approve=options["approve"]
+            )
+        except ImportFileError as exc:
+            for error in exc.errors:
+                self.stderr.write(f"{path.name}: {error}")
+            raise CommandError(f"{len(exc.errors)} error(s) in {path.name}; nothing was imported.") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {path.name} into '{campaign.slug}': {result.created} created, "
+                f"{result.changed} changed, {result.deleted} removed, {result.unchanged} unchanged"
+                + (f"; approved figures of {len(result.requests)} requests." if options["approve"] else ".")
+            )
+        )

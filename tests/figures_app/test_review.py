@@ -1,0 +1,114 @@
+"""Maker-checker: figures entered are pending; a reviewer approves or sends back; a reviewer
+cannot approve figures they entered (unless the team allows it); every change is kept."""
+
+import pytest
+from django.urls import reverse
+
+from figures_app.models import FigureChange, FigureReview, ReviewEvent, ReviewState
+from figures_app.services import figures_approve, figures_send_back
+from requests_app.services.errors import ServiceError
+from tests.factories import UserFactory
+
+from .conftest import enter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kent(campaign, metric, staff):
+    enter(campaign, staff, [("Kent", "2015/16", 63), ("Kent", "2016/17", 361)])
+    return campaign.requests.get(force__name="Kent Police")
+
+
+def test_entered_figures_await_review(kent):
+    assert kent.figure_review.state == ReviewState.PENDING
+    assert ReviewEvent.objects.filter(request=kent, action="submitted").count() == 1
+
+
+def test_a_reviewer_approves_someone_elses_figures(kent, reviewer):
+    review = figures_approve(request_id=kent.pk, actor=reviewer)
+    assert (review.state, review.reviewed_by) == (ReviewState.APPROVED, reviewer)
+
+
+def test_a_reviewer_cannot_approve_figures_they_entered(campaign, metric, reviewer):
+    enter(campaign, reviewer, [("Kent", "2015/16", 63)])
+    foi = campaign.requests.get(force__name="Kent Police")
+    with pytest.raises(ServiceError, match="another reviewer"):
+        figures_approve(request_id=foi.pk, actor=reviewer)
+    assert FigureReview.objects.get(request=foi).state == ReviewState.PENDING
+
+
+def test_a_reviewer_who_changed_one_figure_cannot_approve(kent, campaign, reviewer):
+    enter(campaign, reviewer, [("Kent", "2015/16", 64), ("Kent", "2016/17", 361)])
+    with pytest.raises(ServiceError, match="another reviewer"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+
+
+def test_the_setting_allows_self_approval_for_one_person_teams(campaign, metric, reviewer, settings):
+    settings.FIGURES_ALLOW_SELF_APPROVAL = True
+    enter(campaign, reviewer, [("Kent", "2015/16", 63)])
+    foi = campaign.requests.get(force__name="Kent Police")
+    assert figures_approve(request_id=foi.pk, actor=reviewer).state == ReviewState.APPROVED
+
+
+def test_staff_without_the_reviewer_role_cannot_approve(kent, staff):
+    other = UserFactory(username="stella", roles=["staff"])
+    with pytest.raises(ServiceError, match="reviewer role"):
+        figures_approve(request_id=kent.pk, actor=other)
+
+
+def test_sending_back_needs_a_comment_and_is_shown(kent, reviewer, client, staff):
+    with pytest.raises(ServiceError):
+        figures_send_back(request_id=kent.pk, actor=reviewer, comment=" ")
+    figures_send_back(request_id=kent.pk, actor=reviewer, comment="Kent 2016/17 is 316 in the letter.")
+    assert FigureReview.objects.get(request=kent).state == ReviewState.SENT_BACK
+    client.force_login(staff)
+    page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
+    assert "Kent 2016/17 is 316 in the letter." in page
+    with pytest.raises(ServiceError, match="sent back"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+
+
+def test_a_change_after_approval_needs_review_again(kent, campaign, staff, reviewer):
+    figures_approve(request_id=kent.pk, actor=reviewer)
+    enter(campaign, staff, [("Kent", "2015/16", 63), ("Kent", "2016/17", 316)])
+    assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
+
+
+def test_every_change_is_kept_and_shown(kent, campaign, staff, reviewer, client):
+    enter(campaign, staff, [("Kent", "2016/17", 316)])
+    enter(campaign, staff, [("Kent", "2016/17", "<5")])
+    history = list(FigureChange.objects.filter(request=kent, period__label="2016/17").order_by("pk"))
+    assert [(h.action, h.old_display, h.new_display) for h in history] == [
+        ("created", "", "361"), ("changed", "361", "316"), ("changed", "316", "<5 (1-4)"),
+    ]
+    assert all(h.actor == staff and h.created_at for h in history)
+    client.force_login(reviewer)
+    page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
+    assert "361 → 316" in page and "316 → &lt;5 (1-4)" in page
+
+
+def test_approve_and_send_back_through_the_web(kent, client, reviewer, staff):
+    client.force_login(staff)
+    assert client.post(reverse("figures_approve", args=[kent.pk])).status_code == 403
+    client.force_login(reviewer)
+    response = client.post(reverse("figures_approve", args=[kent.pk]))
+    assert response.status_code == 302
+    assert FigureReview.objects.get(request=kent).state == ReviewState.APPROVED
+
+
+def test_the_review_queue_lists_pending_requests(kent, client, reviewer):
+    client.force_login(reviewer)
+    page = client.get(reverse("figures_review_queue")).content.decode()
+    assert "Kent Police" in page and "Approve" in page
+
+
+def test_the_digest_section_names_figures_to_review(kent, reviewer, staff):
+    from django.utils import timezone
+
+    from requests_app import hooks
+
+    section = hooks.DIGEST_SECTIONS["Figures awaiting your review"]
+    items = section(reviewer, timezone.localdate())
+    assert [i["label"] for i in items] == [f"{kent.campaign.title}: Kent Police"]
+    assert section(staff, timezone.localdate()) == []
