@@ -145,6 +145,9 @@ class ClockFacts:
     answered_on: date | None = None
     review_requested_on: date | None = None
     review_answered_on: date | None = None
+    # Known from the request's state; dates alone cannot tell a second clarification asked for
+    # on the day the first one arrived. None: infer from the dates.
+    awaiting_clarification: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -169,13 +172,12 @@ def compute_deadlines(facts: ClockFacts, cal: WorkingCalendar) -> Deadlines:
         raise ValueError(f"calendar is for {cal.law}, request is under {facts.law}")
     # s.1(3): a clarification restarts the clock from the day it is received.
     clock_start = facts.clarification_received_on or facts.received_on
-    awaiting_clarification = (
-        facts.clarification_requested_on is not None
-        and (
+    awaiting_clarification = facts.awaiting_clarification
+    if awaiting_clarification is None:
+        awaiting_clarification = facts.clarification_requested_on is not None and (
             facts.clarification_received_on is None
             or facts.clarification_received_on < facts.clarification_requested_on
         )
-    )
     response_due = long_overdue = fee_lapses = pit_limit = None
     if clock_start and not awaiting_clarification:
         paused = None
@@ -191,9 +193,7 @@ def compute_deadlines(facts: ClockFacts, cal: WorkingCalendar) -> Deadlines:
             )
             if facts.law == FOIA:
                 pit_limit = cal.add_working_days(clock_start, PIT_MAX_WORKING_DAYS, paused=paused)
-    pit_beyond = bool(
-        facts.pit_estimated_on and pit_limit and facts.pit_estimated_on > pit_limit
-    )
+    pit_beyond = bool(facts.pit_estimated_on and pit_limit and facts.pit_estimated_on > pit_limit)
     review_request_by = (
         cal.add_working_days(facts.answered_on, REVIEW_REQUEST_WINDOW_WORKING_DAYS)
         if facts.answered_on

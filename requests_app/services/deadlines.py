@@ -23,6 +23,7 @@ def clock_facts(foi: FoiRequest) -> ClockFacts:
         answered_on=foi.answered_on,
         review_requested_on=foi.review_requested_on,
         review_answered_on=foi.review_answered_on,
+        awaiting_clarification=foi.status == Status.CLARIFICATION_REQUESTED,
     )
 
 
