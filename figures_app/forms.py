@@ -109,6 +109,9 @@ class EntryGridForm(forms.Form):
         self.cell_inputs: list[CellInput] = []
         seen_new: dict[str, str] = {}
         for name, metric, period, (dim, cat, _key, label) in self._cells:
+            if name not in self.data:
+                # A cell missing from the POST (not an emptied one) leaves its figure alone.
+                continue
             raw = cleaned.get(name, "")
             try:
                 parsed = parse_figure(raw, bounds=bounds)
