@@ -128,7 +128,9 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
         except Exception as exc:  # anything that stops delivery: keep the claim, retry later
             logger.warning("Reminders: sending %s to %s failed: %r", out.kind, out.to_email, exc)
             SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
-                status=ReminderStatus.FAILED, attempts=F("attempts") + 1, last_error=repr(exc)[:2000]
+                status=ReminderStatus.FAILED,
+                attempts=F("attempts") + 1,
+                last_error=repr(exc)[:2000],
             )
             counts["failed"] += 1
             continue
@@ -318,13 +320,21 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
         cal = cals[foi.force.law]
         group = "review" if foi.status == Status.REVIEW_REQUESTED else "answer"
         dates = chaser_dates(foi.next_due_on, foi.campaign.chase_again_after, cal)
-        for stage, (kind, on) in enumerate(zip(CHASER_STAGES[group], dates), start=1):
+        for stage, (kind, on) in enumerate(zip(CHASER_STAGES[group], dates, strict=True), start=1):
             if on > today:
                 break
             if foi.campaign_id not in periods:
                 periods[foi.campaign_id] = list(foi.campaign.periods.all())
-            owed.append(_chaser(foi, kind=kind, stage=stage, group=group, cal=cal,
-                                periods=periods[foi.campaign_id]))
+            owed.append(
+                _chaser(
+                    foi,
+                    kind=kind,
+                    stage=stage,
+                    group=group,
+                    cal=cal,
+                    periods=periods[foi.campaign_id],
+                )
+            )
     return owed
 
 
@@ -409,7 +419,9 @@ def _late_detail(foi: FoiRequest, cal: WorkingCalendar, today: date, what: str) 
 
 def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, dict[str, list]]:
     """owner id -> section title -> items, for the requests of the campaigns each person owns."""
-    soon_last = {law: cal.add_working_days(today, DUE_SOON_WORKING_DAYS) for law, cal in cals.items()}
+    soon_last = {
+        law: cal.add_working_days(today, DUE_SOON_WORKING_DAYS) for law, cal in cals.items()
+    }
     sections: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     requests = (
         FoiRequest.objects.filter(
@@ -427,7 +439,9 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
                 detail = _late_detail(foi, cal, today, "Internal review")
             elif foi.next_due_on <= soon_last[foi.force.law]:
                 left = cal.working_days_between(today, foi.next_due_on)
-                detail = f"Internal review due {foi.next_due_on:%a %-d %b %Y} ({left} working days left)"
+                detail = (
+                    f"Internal review due {foi.next_due_on:%a %-d %b %Y} ({left} working days left)"
+                )
             else:
                 continue
             sections[owner]["Internal reviews due or late"].append(_item(foi, detail))
@@ -441,7 +455,10 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
             left = cal.working_days_between(today, foi.next_due_on)
             plural = "s" if left != 1 else ""
             sections[owner][f"Due within {DUE_SOON_WORKING_DAYS} working days"].append(
-                _item(foi, f"Answer due {foi.next_due_on:%a %-d %b %Y} ({left} working day{plural} left)")
+                _item(
+                    foi,
+                    f"Answer due {foi.next_due_on:%a %-d %b %Y} ({left} working day{plural} left)",
+                )
             )
     reviewed = (
         FoiRequest.objects.filter(
@@ -455,7 +472,9 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
     for foi in reviewed:
         cal = cals[foi.force.law]
         closes = request_deadlines(foi, cal).complaint_window_closes_on
-        if closes and today <= closes <= cal.add_working_days(today, COMPLAINT_WINDOW_WARNING_WORKING_DAYS):
+        if closes and today <= closes <= cal.add_working_days(
+            today, COMPLAINT_WINDOW_WARNING_WORKING_DAYS
+        ):
             body = "Scottish Information Commissioner" if foi.force.law == FOISA else "ICO"
             sections[foi.campaign.owner_id]["Complaint windows closing"].append(
                 _item(foi, f"Last day to complain to the {body}: {closes:%a %-d %b %Y}")

@@ -74,7 +74,11 @@ class Project:
     def manage(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
@@ -82,11 +86,27 @@ class Project:
     def start_worker(self) -> None:
         self.worker = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "foi_tracker", "worker",
-                "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                "-Q", self.queue, "-n", f"{self.queue}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "foi_tracker",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}@%h",
             ],
-            cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
 
     def stop_worker(self) -> None:
@@ -99,7 +119,9 @@ class Project:
                 self.worker.wait()
 
     def client(self) -> Celery:
-        client = Celery("broker-check", broker=BROKER_URL, backend=self.env["CELERY_RESULT_BACKEND"])
+        client = Celery(
+            "broker-check", broker=BROKER_URL, backend=self.env["CELERY_RESULT_BACKEND"]
+        )
         client.conf.update(
             task_serializer="json",
             result_serializer="json",
@@ -154,7 +176,8 @@ def test_the_daily_job_runs_on_the_worker_and_sends_each_chaser_once(project):
     }
     (project.data / "campaign.json").write_text(json.dumps(campaign))
     (project.data / "forces.csv").write_text(
-        "force,foi_email\n" + "".join(f"{name},foi{i}@example.org\n" for i, name in enumerate(FORCES))
+        "force,foi_email\n"
+        + "".join(f"{name},foi{i}@example.org\n" for i, name in enumerate(FORCES))
     )
     project.manage("load_campaign", str(project.data / "campaign.json"))
     project.manage("update_forces", str(project.data / "forces.csv"))

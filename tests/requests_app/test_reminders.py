@@ -239,7 +239,10 @@ def test_it_chases_a_late_internal_review(easter_campaign, staff, time_machine):
     kent = request_for(easter_campaign, "Kent Police")
     at(date(2026, 4, 13), time_machine)
     request_record_response(
-        request_id=kent.pk, actor=staff, outcome="part", answered_on=date(2026, 4, 10),
+        request_id=kent.pk,
+        actor=staff,
+        outcome="part",
+        answered_on=date(2026, 4, 10),
     )
     request_review_requested(request_id=kent.pk, actor=staff, requested_on=date(2026, 4, 13))
     kent.refresh_from_db()
@@ -296,7 +299,9 @@ def test_it_warns_when_a_complaint_window_is_closing(easter_campaign, staff, tim
         next_due_on=None,
         next_long_overdue_on=None,
     )
-    FoiRequest.objects.filter(force__name="Police Scotland").update(status="withdrawn", next_due_on=None)
+    FoiRequest.objects.filter(force__name="Police Scotland").update(
+        status="withdrawn", next_due_on=None
+    )
     run(date(2026, 6, 4), time_machine)
     assert digests() == []
     run(date(2026, 6, 5), time_machine)  # 5 working days before Fri 12 June
@@ -304,9 +309,7 @@ def test_it_warns_when_a_complaint_window_is_closing(easter_campaign, staff, tim
     assert "Complaint windows closing" in digest.body and "12 Jun 2026" in digest.body
 
 
-def test_a_failed_send_is_kept_and_sent_by_the_next_run(
-    easter_campaign, settings, time_machine
-):
+def test_a_failed_send_is_kept_and_sent_by_the_next_run(easter_campaign, settings, time_machine):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     counts = run(date(2026, 4, 17), time_machine)
     assert counts["failed"] == 3 and counts["chaser_1"] == 0  # two chasers and the digest

@@ -95,12 +95,15 @@ def loaded_campaign(db, staff, tmp_path, time_machine):
         "update_forces",
         write_csv(
             tmp_path,
-            "force,foi_email\n" + "".join(f"{name},foi@{i}.example.org\n" for i, name in enumerate(FORCES)),
+            "force,foi_email\n"
+            + "".join(f"{name},foi@{i}.example.org\n" for i, name in enumerate(FORCES)),
         ),
     )
 
 
-def test_the_file_backend_gets_one_file_per_email(loaded_campaign, settings, tmp_path, time_machine):
+def test_the_file_backend_gets_one_file_per_email(
+    loaded_campaign, settings, tmp_path, time_machine
+):
     mail_dir = tmp_path / "mail"
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(mail_dir)
@@ -121,7 +124,9 @@ def test_the_file_backend_gets_one_file_per_email(loaded_campaign, settings, tmp
     # and the digest.
     arrived = send(first)
     assert sorted(m["To"] for m in arrived if m["X-FOI-Tracker-Kind"] == "chaser_1") == [
-        "foi@0.example.org", "foi@1.example.org", "foi@2.example.org",
+        "foi@0.example.org",
+        "foi@1.example.org",
+        "foi@2.example.org",
     ]
     assert len(arrived) == 4
     assert send(first) == []

@@ -66,9 +66,14 @@ def test_concurrent_runs_send_every_email_exactly_once(
         foi_email="foi@force.example.org"
     )
     campaign = campaign_create(
-        actor=staff, owner=staff, slug="race", title="Race",
+        actor=staff,
+        owner=staff,
+        slug="race",
+        title="Race",
         request_text="Dear {force_name}, how many in {periods}?",
-        forces=england_and_wales, periods=NSPCC_PERIODS, sent_on=date(2026, 10, 1),
+        forces=england_and_wales,
+        periods=NSPCC_PERIODS,
+        sent_on=date(2026, 10, 1),
         chase_forces=True,
     )
     settings.EMAIL_BACKEND = "tests.requests_app.test_reminders_concurrency.SlowEmailBackend"

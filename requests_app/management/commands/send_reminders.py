@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Run as if on this day (YYYY-MM-DD). Default: today.")
         parser.add_argument(
-            "--dry-run", action="store_true", help="List what would be sent; send and record nothing."
+            "--dry-run",
+            action="store_true",
+            help="List what would be sent; send and record nothing.",
         )
 
     def handle(self, *args, **options):
@@ -26,14 +28,18 @@ class Command(BaseCommand):
             try:
                 today = date.fromisoformat(options["date"])
             except ValueError:
-                raise CommandError(f"--date: '{options['date']}' is not a date (YYYY-MM-DD).") from None
+                raise CommandError(
+                    f"--date: '{options['date']}' is not a date (YYYY-MM-DD)."
+                ) from None
         else:
             today = timezone.localdate()
         dry_run = options["dry_run"]
 
         reason = calendars()[FOIA].non_working_reason(today)
         if reason:
-            self.stdout.write(f"{today:%a %d %b %Y} is not a working day ({reason}): nothing to send.")
+            self.stdout.write(
+                f"{today:%a %d %b %Y} is not a working day ({reason}): nothing to send."
+            )
         elif dry_run:
             for out in reminders_pending(reminders_owed(today=today)):
                 self.stdout.write(f"  would send {out.kind} to {out.to_email}: {out.subject}")
