@@ -1,0 +1,87 @@
+from django.contrib import admin
+
+from figures_app.models import (
+    Category,
+    Dimension,
+    Figure,
+    FigureChange,
+    FigureImport,
+    FigureReview,
+    Metric,
+    ReviewEvent,
+)
+
+
+class DimensionInline(admin.TabularInline):
+    model = Dimension
+    extra = 0
+
+
+@admin.register(Metric)
+class MetricAdmin(admin.ModelAdmin):
+    list_display = ["label", "slug", "campaign", "unit"]
+    list_filter = ["campaign"]
+    inlines = [DimensionInline]
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["label", "slug", "metric", "inferred"]
+    inlines = [CategoryInline]
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    """Read-only: figures change through the entry grid or an import, so history is kept."""
+
+    list_display = ["request", "metric", "period", "category_key", "kind", "value", "raw_text"]
+    list_filter = ["kind", "metric__campaign"]
+    list_select_related = ["request__force", "request__campaign", "metric", "period"]
+    search_fields = ["request__force__name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FigureChange)
+class FigureChangeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "cell", "action", "old_display", "new_display", "source"]
+    list_select_related = ["actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FigureReview)
+class FigureReviewAdmin(admin.ModelAdmin):
+    list_display = ["request", "state", "submitted_by", "reviewed_by", "reviewed_at"]
+    list_filter = ["state"]
+    list_select_related = ["request__force", "request__campaign", "submitted_by", "reviewed_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "request", "action", "actor", "comment"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FigureImport)
+class FigureImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "campaign", "uploaded_by", "uploaded_at", "applied_at", "summary"]
+    exclude = ["data"]

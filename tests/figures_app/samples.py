@@ -1,0 +1,42 @@
+"""Sample objects for tests/test_permissions.py (the lead's URL walk), so every figures URL can
+be filled in. Usage there:
+
+    from tests.figures_app.samples import FIGURES_REVIEWER_ONLY, figures_by_view
+    REVIEWER_ONLY = FIGURES_REVIEWER_ONLY
+    ...in the `samples` fixture:  by_view.update(figures_by_view(campaign, staff, foi))
+"""
+
+from figures_app.models import Figure, FigureImport
+from figures_app.services import DimensionSpec, MetricSpec, figures_apply, metric_save
+from figures_app.tidy import Row, build_cells
+
+# Pages a staff member without the reviewer role gets 403 on (GET).
+FIGURES_REVIEWER_ONLY = {"figures_review_queue"}
+
+
+def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
+    """Give the campaign a metric and `foi` one figure; return {url name: kwargs}."""
+    metric_save(campaign=campaign, spec=MetricSpec(
+        "offences", "Offences", "offences", "", (DimensionSpec("victim_age", "Victim age", None),)))
+    period = campaign.periods.first()
+    cells, index = build_cells(
+        campaign, ["force", "period", "metric", "value"],
+        [Row(2, {"force": foi.force.name, "period": period.label, "metric": "offences", "value": "12"})],
+        source="sample",
+    )
+    figures_apply(campaign=campaign, actor=staff, cells=cells, index=index)
+    batch = FigureImport.objects.create(
+        campaign=campaign, filename="sample.csv", uploaded_by=staff,
+        data=f"force,period,metric,value\n{foi.force.name},{period.label},offences,13\n".encode(),
+    )
+    figure = Figure.objects.get(request=foi)
+    return {
+        "figures_request": {"pk": foi.pk},
+        "figures_request_save": {"pk": foi.pk},
+        "figures_approve": {"pk": foi.pk},
+        "figures_send_back": {"pk": foi.pk},
+        "figures_resubmit": {"pk": foi.pk},
+        "figures_figure_edit": {"pk": figure.pk},
+        "figures_import_preview": {"slug": campaign.slug, "pk": batch.pk},
+        "figures_import_confirm": {"slug": campaign.slug, "pk": batch.pk},
+    }
