@@ -1,0 +1,141 @@
+"""Benchmark the figures totals: API time beside a raw SQL GROUP BY on the same rows, and the
+query counts of the campaign, totals and review pages at two sizes (they must not grow).
+
+    .venv/bin/python bench/bench_totals.py                 # fresh SQLite in a temp dir, sizes 2 and 20
+    .venv/bin/python bench/bench_totals.py --sizes 5 50
+    DATABASE_URL=postgres://... .venv/bin/python bench/bench_totals.py --use-database-url
+
+With --use-database-url the campaigns are added to that database (slugs bench-NNNN); without it
+nothing outside a temporary directory is touched. Exits 1 if a page's query count grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs=2, type=int, default=[2, 20], metavar=("SMALL", "LARGE"),
+                        help="Number of campaigns at the two sizes.")
+    parser.add_argument("--repeat", type=int, default=7, help="Timed runs per measurement (median).")
+    parser.add_argument("--use-database-url", action="store_true",
+                        help="Use DATABASE_URL as configured instead of a temporary SQLite file.")
+    args = parser.parse_args()
+    if not args.use_database_url:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["FOI_DATA_DIR"] = tempfile.mkdtemp(prefix="foi-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
+    os.environ.setdefault("DEBUG", "true")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from figures_app.models import ReviewState
+    from figures_app.seed import seed_campaigns
+    from requests_app.models import Campaign
+
+    call_command("migrate", verbosity=0)
+    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
+
+    def timed(fn) -> float:
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            fn()
+            runs.append((time.perf_counter() - started) * 1000)
+        return statistics.median(runs)
+
+    raw_sql = """
+        SELECT f.period_id,
+               COALESCE(SUM(CASE WHEN f.kind = 'reported' THEN f.value END), 0),
+               COALESCE(SUM(CASE WHEN f.kind = 'suppressed' THEN f.upper END), 0),
+               COUNT(CASE WHEN f.kind = 'suppressed' THEN 1 END),
+               COUNT(DISTINCT CASE WHEN f.kind IN ('reported', 'suppressed') THEN f.request_id END)
+        FROM figures_app_figure f
+        JOIN figures_app_figurereview r ON r.request_id = f.request_id
+        WHERE f.metric_id = %s AND f.category_key = '' AND r.state = %s
+        GROUP BY f.period_id ORDER BY f.period_id
+    """
+
+    results = []
+    existing = Campaign.objects.filter(slug__startswith="bench-").count()
+    for size in args.sizes:
+        if size > existing:
+            started = time.perf_counter()
+            seed_campaigns(size - existing)
+            print(f"Seeded {size - existing} campaigns in {time.perf_counter() - started:.1f}s")
+            existing = size
+        campaign = Campaign.objects.filter(slug__startswith="bench-").order_by("slug").last()
+        metric = campaign.metrics.get()
+        from figures_app.models import Figure
+
+        n_figures = Figure.objects.count()
+        client = Client()
+        from django.contrib.auth import get_user_model
+
+        client.force_login(get_user_model().objects.get(username="bench-checker"))
+        api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+
+        def call_api():
+            response = client.get(api)
+            assert response.status_code == 200, response.content[:200]
+            return response.json()
+
+        def call_sql():
+            with connection.cursor() as cursor:
+                cursor.execute(raw_sql, [metric.pk, ReviewState.APPROVED])
+                return cursor.fetchall()
+
+        data = call_api()
+        rows = call_sql()
+        assert [p["total"] for p in data["periods"]] == [r[1] for r in rows], "API and SQL disagree"
+        pages = {
+            "campaign": reverse("campaign_detail", args=[campaign.slug]),
+            "totals": reverse("figures_campaign_totals", args=[campaign.slug]),
+            "review queue": reverse("figures_review_queue"),
+        }
+        counts = {}
+        for name, url in pages.items():
+            with CaptureQueriesContext(connection) as ctx:
+                status = client.get(url).status_code
+            assert status == 200, (url, status)
+            counts[name] = len(ctx)
+        with CaptureQueriesContext(connection) as ctx:
+            call_api()
+        counts["totals API"] = len(ctx)
+        results.append({
+            "campaigns": size, "figures": n_figures, "api_ms": timed(call_api), "sql_ms": timed(call_sql),
+            "counts": counts,
+        })
+
+    print()
+    print(f"{'campaigns':>9} {'figures':>9} {'API ms':>8} {'raw SQL ms':>10}  queries: " + ", ".join(results[0]["counts"]))
+    for r in results:
+        print(f"{r['campaigns']:>9} {r['figures']:>9} {r['api_ms']:>8.1f} {r['sql_ms']:>10.2f}  "
+              + ", ".join(f"{v}" for v in r["counts"].values()))
+    grew = [k for k in results[0]["counts"] if results[1]["counts"][k] > results[0]["counts"][k]]
+    if grew:
+        print(f"Query counts grew with size: {', '.join(grew)}")
+        return 1
+    print("Query counts are the same at both sizes.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
