@@ -224,6 +224,13 @@ def test_it_never_chases_answered_or_withdrawn_requests(easter_campaign, staff, 
     assert chasers() == []
 
 
+def test_chasers_carry_the_team_reply_to_address(easter_campaign, settings, time_machine):
+    settings.CHASER_REPLY_TO = "foi-team@example.org"
+    run(date(2026, 4, 17), time_machine)
+    assert {tuple(m.reply_to) for m in chasers()} == {("foi-team@example.org",)}
+    assert digests()[0].reply_to == []
+
+
 def test_it_chases_only_when_the_campaign_says_so_and_the_force_has_an_address(
     easter_campaign, time_machine
 ):
@@ -252,6 +259,7 @@ def test_it_chases_a_late_internal_review(easter_campaign, staff, time_machine):
 
     counts = run(date(2026, 5, 13), time_machine)
     assert counts["review_chaser_1"] == 1
+    assert "Internal reviews due or late" in digests()[0].body
     (chaser,) = chasers()
     assert "internal review" in chaser.subject
     assert "section 45" in chaser.body and "12 May 2026" in chaser.body
@@ -449,3 +457,45 @@ def test_a_person_without_a_role_gets_no_digest(easter_campaign, time_machine):
     type(easter_campaign).objects.filter(pk=easter_campaign.pk).update(owner=outsider)
     run(date(2026, 4, 15), time_machine)
     assert digests() == []
+
+
+class DyingEmailBackend(LocmemBackend):
+    """Sends one message, then the worker process dies while sending the next."""
+
+    sent = 0
+
+    def send_messages(self, messages):
+        if DyingEmailBackend.sent >= 1:
+            raise SystemExit("worker killed")
+        DyingEmailBackend.sent += 1
+        return super().send_messages(messages)
+
+
+def test_a_worker_killed_mid_run_yields_every_email_exactly_once(
+    easter_campaign, settings, time_machine
+):
+    settings.EMAIL_BACKEND = "tests.requests_app.test_reminders.DyingEmailBackend"
+    DyingEmailBackend.sent = 0
+    day = at(date(2026, 4, 17), time_machine)
+    with pytest.raises(SystemExit):
+        reminders_send_daily(today=day)
+    assert len(mail.outbox) == 1
+    statuses = sorted(SentReminder.objects.values_list("status", flat=True))
+    assert statuses == [ReminderStatus.CLAIMED, ReminderStatus.SENT]
+
+    # Run again at once: the claim the dead worker held may still be in flight, so it waits;
+    # everything else goes out.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert sum(reminders_send_daily(today=day).values()) == 1
+    assert len(mail.outbox) == 2
+    # Past the stale-claim timeout the next run sends it; after that there is nothing left.
+    time_machine.move_to(timezone.now() + timedelta(minutes=31), tick=False)
+    assert sum(reminders_send_daily(today=day).values()) == 1
+    assert sum(reminders_send_daily(today=day).values()) == 0
+    assert len(mail.outbox) == 3
+    assert sorted(m.extra_headers["X-FOI-Tracker-Kind"] for m in mail.outbox) == [
+        "chaser_1",
+        "chaser_1",
+        "digest",
+    ]
+    assert {m.to[0] for m in chasers()} == {KENT_EMAIL, SCOTLAND_EMAIL}
