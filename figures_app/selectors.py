@@ -458,7 +458,9 @@ def totals_json(totals: Totals, headlines: list[str]) -> dict:
 
 def request_figures(foi: FoiRequest) -> list[Figure]:
     return list(
-        foi.figures.select_related("metric", "period", "category", "attachment", "entered_by", "updated_by")
+        foi.figures.select_related(
+            "metric", "period", "category__dimension", "attachment", "entered_by", "updated_by"
+        )
         .order_by("metric__position", "metric_id", "period__position", "period__start", "category_key")
     )
 
@@ -540,9 +542,11 @@ def request_warnings(figures: list[Figure], periods: list[Period], index) -> lis
         if prev is None or prev.kind != Kind.REPORTED:
             continue
         if prev.value and (fig.value > 5 * prev.value or fig.value * 5 < prev.value):
-            what = index.cell_name(metrics[metric_id], fig.period, key)
+            what = fig.metric.label
+            if fig.category_id:
+                what += f", {fig.category.dimension.label.lower()} {fig.category.label or fig.category.value}"
             warnings.append(
-                f"{what}: {fig.value:,} against {prev.value:,} in {periods[i - 1].label} "
-                f"(x{fig.value / prev.value:.2f}); check it is not a typing slip."
+                f"{what}: {fig.value:,} in {fig.period.label} against {prev.value:,} in "
+                f"{periods[i - 1].label} (x{fig.value / prev.value:.2f}); check it is not a typing slip."
             )
     return warnings

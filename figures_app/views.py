@@ -304,11 +304,14 @@ def campaign_totals(request, slug):
                 cats.append(b.category)
         cell = {(b.category.pk, b.period.pk): b for b in totals.breakdown if b.dimension.pk == dim.pk}
         rows = [{"category": c, "cells": [cell.get((c.pk, p.pk)) for p in totals.periods]} for c in cats]
+        # 'Unknown' stays in the table but not the chart, where it would dwarf the rest.
+        known = [c for c in cats if not c.is_unknown]
         chart = charts.grouped_columns(
-            f"{metric.label} by {dim.label.lower()}",
-            [c.label or c.value for c in cats],
-            [(p.label, [cell[(c.pk, p.pk)].total if (c.pk, p.pk) in cell else 0 for c in cats]) for p in totals.periods],
-        ) if cats else ""
+            f"{metric.label} by {dim.label.lower()}, where recorded",
+            [c.label or c.value for c in known],
+            [(p.label, [cell[(c.pk, p.pk)].total if (c.pk, p.pk) in cell else 0 for c in known])
+             for p in totals.periods],
+        ) if known else ""
         breakdown_tables.append({"dimension": dim, "rows": rows, "chart": chart})
     context = {
         "campaign": campaign,

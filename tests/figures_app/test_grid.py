@@ -62,7 +62,7 @@ def test_it_warns_when_a_breakdown_does_not_add_up_and_on_big_jumps(staff_client
     enter(campaign, staff, [("Kent", "2015/16", 63), ("Kent", "2016/17", 361), ("Kent", "2016/17", 300, 13)])
     page = staff_client.get(reverse("request_detail", args=[kent.pk])).content.decode()
     assert "the breakdown by victim age adds up to 300, but the total is 361" in page
-    assert "361 against 63 in 2015/16 (x5.73)" in page
+    assert "361 in 2016/17 against 63 in 2015/16 (x5.73)" in page
 
 
 def test_clearing_a_cell_removes_the_figure_and_keeps_history(staff_client, campaign, kent, metric, staff):
