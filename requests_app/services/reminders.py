@@ -263,10 +263,19 @@ def _message(out: Outgoing, connection) -> EmailMultiAlternatives:
         to=[out.to_email],
         reply_to=out.reply_to or None,
         connection=connection,
-        headers={"X-FOI-Tracker-Kind": out.kind, "Auto-Submitted": "auto-generated"},
+        headers=_headers(out),
     )
     message.attach_alternative(out.html, "text/html")
     return message
+
+
+def _headers(out: Outgoing) -> dict[str, str]:
+    headers = {"X-FOI-Tracker-Kind": out.kind}
+    if out.kind == ReminderKind.DIGEST:
+        # RFC 3834: no out-of-office replies to the tracker. Chasers go without it: they are
+        # letters from the team, and a force's acknowledgement (with its reference) is welcome.
+        headers["Auto-Submitted"] = "auto-generated"
+    return headers
 
 
 def _render(name: str, context: dict) -> tuple[str, str, str]:
