@@ -92,12 +92,12 @@ def main() -> int:
         client.force_login(get_user_model().objects.get(username="bench-checker"))
         api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
 
-        def call_api():
+        def call_api(client=client, api=api):
             response = client.get(api)
             assert response.status_code == 200, response.content[:200]
             return response.json()
 
-        def call_sql():
+        def call_sql(metric=metric):
             with connection.cursor() as cursor:
                 cursor.execute(raw_sql, [metric.pk, ReviewState.APPROVED])
                 return cursor.fetchall()

@@ -304,14 +304,22 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list[str]
         for pk in filter(None, fig.category_key.split(".")):
             cat = categories[int(pk)]
             row[dims_at[cat.dimension.slug]] = cat.value
+        # The value as the force wrote it, so that re-importing the export changes nothing.
         if fig.kind == Kind.REPORTED:
-            value = str(fig.value)
+            value = fig.raw_text if fig.raw_text and _same_number(fig.raw_text, fig.value) else str(fig.value)
         elif fig.kind == Kind.SUPPRESSED:
             value = fig.raw_text or "*"
         else:
-            value = ""
+            value = fig.raw_text if fig.raw_text and not re.fullmatch(r"[-\d.,\s]+", fig.raw_text) else ""
         row[-3], row[-2], row[-1] = value, fig.kind, fig.note
         yield row
+
+
+def _same_number(text: str, value: int) -> bool:
+    try:
+        return parse_figure(text, bounds=(1, 4), status=Kind.REPORTED).value == value
+    except ValueError:
+        return False
 
 
 def rows_to_csv(rows: Iterable[list]) -> str:
@@ -336,6 +344,9 @@ def rows_to_xlsx(sheets: dict[str, Iterable[list]]) -> bytes:
 
 
 def _xlsx_value(v):
+    # Whole numbers as numbers, so the spreadsheet can add them up.
+    if isinstance(v, str) and re.fullmatch(r"[1-9]\d{0,14}|0", v):
+        return int(v)
     # Keep '<5', '*' and codes as text; never let a spreadsheet read a formula.
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(\.\d+)?", v):
         return "'" + v

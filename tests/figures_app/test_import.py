@@ -181,3 +181,14 @@ def test_the_command_lists_errors_with_lines(campaign, metric, staff, tmp_path, 
     with pytest.raises(CommandError, match="1 error"):
         call_command("import_figures", campaign.slug, str(path), "--user", staff.username, stderr=err)
     assert "bad.csv: Line 2: '-1' is negative" in err.getvalue()
+
+
+def test_export_keeps_the_forces_wording_so_a_round_trip_changes_nothing(campaign, metric, staff):
+    text = ("force,period,metric,value\nKent,2015/16,offences,\"1,234\"\nEssex,2015/16,offences,NH\n"
+            "Surrey,2015/16,offences,refused s.12\nDorset,2015/16,offences,fewer than 5\n")
+    run(campaign, staff, text)
+    assert Figure.objects.get(request__force__name="Surrey Police").exemption == "foia:s12"
+    for exported, name in ((rows_to_csv(export_rows(campaign)).encode(), "e.csv"),
+                           (rows_to_xlsx({"figures": export_rows(campaign)}), "e.xlsx")):
+        result = import_figures(campaign=campaign, actor=staff, data=exported, filename=name)
+        assert (result.created, result.changed, result.unchanged) == (0, 0, 4), name
