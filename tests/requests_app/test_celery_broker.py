@@ -2,8 +2,10 @@
 
 Skipped unless CELERY_TEST_BROKER_URL is set (redis://127.0.0.1:6379/15 in CI, or filesystem://);
 .ci/broker_check.sh runs it. The worker runs in a subprocess with the production settings module
-(not the eager test settings), its own SQLite database and mail folder under a temporary data
-folder, and its own queue, so other workers on the same broker cannot take its tasks.
+(not the eager test settings), its own database (a throwaway database on the DATABASE_URL
+server when that is PostgreSQL, as in CI; otherwise SQLite), its own mail folder under a
+temporary data folder, and its own queue, so other workers on the same broker cannot take its
+tasks.
 """
 
 import json
@@ -14,7 +16,9 @@ import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from celery import Celery
 from django.conf import settings
@@ -45,6 +49,22 @@ def broker_folders(data: Path) -> dict:
     }
 
 
+class ThrowawayDatabase:
+    """A fresh PostgreSQL database beside the one DATABASE_URL names, dropped afterwards."""
+
+    def __init__(self, server_url: str) -> None:
+        self.name = f"foi_broker_check_{uuid.uuid4().hex[:8]}"
+        parts = urlsplit(server_url)
+        self.admin_url = server_url
+        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
 class Project:
     """The project run as a deployment would run it, under a temporary data folder."""
 
@@ -62,8 +82,12 @@ class Project:
             "EMAIL_FILE_PATH": str(self.mail),
             "PYTHONUNBUFFERED": "1",
         }
-        # Its own SQLite database: never a shared PostgreSQL one.
-        self.env.pop("DATABASE_URL", None)
+        # Its own database: never one that other tests or people use.
+        server_url = self.env.pop("DATABASE_URL", "")
+        self.database = None
+        if server_url.startswith(("postgres://", "postgresql://")):
+            self.database = ThrowawayDatabase(server_url)
+            self.env["DATABASE_URL"] = self.database.url
         (data / "results").mkdir(parents=True, exist_ok=True)
         for folder in broker_folders(data).values():
             if isinstance(folder, str):
@@ -140,12 +164,14 @@ class Project:
 def project(tmp_path_factory):
     data = tmp_path_factory.mktemp("broker-check")
     project = Project(data)
-    project.manage("migrate", "--noinput")
-    project.start_worker()
     try:
+        project.manage("migrate", "--noinput")
+        project.start_worker()
         yield project
     finally:
         project.stop_worker()
+        if project.database:
+            project.database.drop()
 
 
 def call(project: Project, name: str, **kwargs):
