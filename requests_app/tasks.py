@@ -29,6 +29,9 @@ def ping() -> str:
     bind=True,
     name="requests_app.send_daily_reminders",
     acks_late=True,
+    # If the worker process dies mid-run, requeue the job rather than drop it: the sent-log
+    # makes a second run send only what the first did not.
+    reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
 )
 def send_daily_reminders(self, day: str | None = None) -> dict[str, int]:
