@@ -312,7 +312,7 @@ def _reason(foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, ba
     if Kind.REFUSED in kind_set:
         codes = [e for k, e in kinds if k == Kind.REFUSED and e] or list(foi.exemptions)
         text = _exemptions_text(codes)
-        return f"refused ({text})" if text else "refused"
+        return f"refused: {text}" if text else "refused"
     if Kind.NOT_PROVIDED in kind_set:
         if foi.outcome == Outcome.PART:
             return "answered in part, without this figure"
@@ -322,7 +322,7 @@ def _reason(foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, ba
             return "information not held"
         if foi.outcome == Outcome.REFUSED:
             text = _exemptions_text(foi.exemptions)
-            return f"refused ({text})" if text else "refused"
+            return f"refused: {text}" if text else "refused"
         if foi.outcome == Outcome.PART:
             return "answered in part, without this figure"
         return "figures not yet entered"
@@ -331,7 +331,7 @@ def _reason(foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, ba
     if foi.status == Status.DRAFT:
         return "request not yet sent"
     if foi.is_overdue(today):
-        return "no reply yet (overdue)"
+        return "no reply yet, overdue"
     return "no reply yet"
 
 

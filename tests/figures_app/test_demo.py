@@ -40,8 +40,8 @@ def test_it_reproduces_the_nspcc_release(client, demo, django_user_model):
     assert "Police recorded 5,653 online-flagged child sex offences in 2016/17, from 38 of 43 forces asked" in text
     assert "a rise of 44% (rounded down from 44.8%)" in text
     assert "Cumbria Constabulary (information not held)" in text
-    assert "Lancashire Constabulary (refused (s.12 cost limit))" in text
-    assert "Wiltshire Police (no reply yet (overdue))" in text
+    assert "Lancashire Constabulary (refused: s.12 cost limit)" in text
+    assert "Wiltshire Police (no reply yet, overdue)" in text
 
 
 def test_it_leaves_the_live_campaign_pending_review(demo):
