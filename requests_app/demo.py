@@ -143,6 +143,11 @@ def _live(users: dict, today: date) -> Campaign:
         chase_forces=True,
     )
     requests = list(campaign.requests.select_related("force").order_by("force__name"))
+    # Example addresses (reserved .example domain) so the demo's chasers can be seen in var/mail.
+    for foi in requests:
+        if not foi.force.foi_email:
+            foi.force.foi_email = f"foi@{foi.force.slug}.police.example"
+            foi.force.save(update_fields=["foi_email"])
     early = _working_days_before(today, 30)  # due 10 working days ago
     recent = _working_days_before(today, 17)  # due in about 3 working days
     for i, foi in enumerate(requests):
