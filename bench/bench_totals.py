@@ -24,12 +24,25 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", nargs=2, type=int, default=[2, 20], metavar=("SMALL", "LARGE"),
-                        help="Number of campaigns at the two sizes.")
-    parser.add_argument("--repeat", type=int, default=7, help="Timed runs per measurement (median).")
-    parser.add_argument("--use-database-url", action="store_true",
-                        help="Use DATABASE_URL as configured instead of a temporary SQLite file.")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs=2,
+        type=int,
+        default=[2, 20],
+        metavar=("SMALL", "LARGE"),
+        help="Number of campaigns at the two sizes.",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="Timed runs per measurement (median)."
+    )
+    parser.add_argument(
+        "--use-database-url",
+        action="store_true",
+        help="Use DATABASE_URL as configured instead of a temporary SQLite file.",
+    )
     args = parser.parse_args()
     if not args.use_database_url:
         os.environ.pop("DATABASE_URL", None)
@@ -119,16 +132,26 @@ def main() -> int:
         with CaptureQueriesContext(connection) as ctx:
             call_api()
         counts["totals API"] = len(ctx)
-        results.append({
-            "campaigns": size, "figures": n_figures, "api_ms": timed(call_api), "sql_ms": timed(call_sql),
-            "counts": counts,
-        })
+        results.append(
+            {
+                "campaigns": size,
+                "figures": n_figures,
+                "api_ms": timed(call_api),
+                "sql_ms": timed(call_sql),
+                "counts": counts,
+            }
+        )
 
     print()
-    print(f"{'campaigns':>9} {'figures':>9} {'API ms':>8} {'raw SQL ms':>10}  queries: " + ", ".join(results[0]["counts"]))
+    print(
+        f"{'campaigns':>9} {'figures':>9} {'API ms':>8} {'raw SQL ms':>10}  queries: "
+        + ", ".join(results[0]["counts"])
+    )
     for r in results:
-        print(f"{r['campaigns']:>9} {r['figures']:>9} {r['api_ms']:>8.1f} {r['sql_ms']:>10.2f}  "
-              + ", ".join(f"{v}" for v in r["counts"].values()))
+        print(
+            f"{r['campaigns']:>9} {r['figures']:>9} {r['api_ms']:>8.1f} {r['sql_ms']:>10.2f}  "
+            + ", ".join(f"{v}" for v in r["counts"].values())
+        )
     grew = [k for k in results[0]["counts"] if results[1]["counts"][k] > results[0]["counts"][k]]
     if grew:
         print(f"Query counts grew with size: {', '.join(grew)}")

@@ -13,7 +13,8 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
     return mark_safe(  # noqa: S308 - every text is escaped below
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{escape(title)}" class="figures-chart"><title>{escape(title)}</title>'
-        + "".join(body) + "</svg>"
+        + "".join(body)
+        + "</svg>"
     )
 
 
@@ -35,7 +36,9 @@ def hbar(title: str, items: list[tuple[str, float]], *, unit: str = "") -> SafeS
     return _svg(width, height, title, body)
 
 
-def grouped_columns(title: str, groups: list[str], series: list[tuple[str, list[float]]]) -> SafeString:
+def grouped_columns(
+    title: str, groups: list[str], series: list[tuple[str, list[float]]]
+) -> SafeString:
     """Columns per group (e.g. per category), one colour per series (e.g. per period)."""
     width, height, left, bottom = 760, 260, 50, 40
     plot_w, plot_h = width - left - 10, height - bottom - 30
@@ -43,7 +46,9 @@ def grouped_columns(title: str, groups: list[str], series: list[tuple[str, list[
     n = max(1, len(groups))
     group_w = plot_w / n
     bar_w = max(2.0, group_w * 0.8 / max(1, len(series)))
-    body = [f'<line x1="{left}" y1="{30 + plot_h}" x2="{width - 10}" y2="{30 + plot_h}" stroke="#333"/>']
+    body = [
+        f'<line x1="{left}" y1="{30 + plot_h}" x2="{width - 10}" y2="{30 + plot_h}" stroke="#333"/>'
+    ]
     for s, (name, values) in enumerate(series):
         colour = COLOURS[s % len(COLOURS)]
         body.append(
@@ -61,7 +66,9 @@ def grouped_columns(title: str, groups: list[str], series: list[tuple[str, list[
     for g, label in enumerate(groups):
         if g % step == 0:
             x = left + g * group_w + group_w / 2
-            body.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{escape(label)}</text>')
+            body.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{escape(label)}</text>'
+            )
     body.append(f'<text x="{left - 4}" y="36" text-anchor="end" font-size="10">{top:,.0f}</text>')
     body.append(f'<text x="{left - 4}" y="{30 + plot_h}" text-anchor="end" font-size="10">0</text>')
     return _svg(width, height, title, body)

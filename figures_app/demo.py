@@ -36,24 +36,68 @@ ILLUSTRATIVE = (
 
 # Rough relative size of each force (invented weights for spreading the national totals).
 WEIGHTS = {
-    "Metropolitan Police Service": 130, "West Midlands Police": 40, "Greater Manchester Police": 38,
-    "West Yorkshire Police": 32, "Thames Valley Police": 26, "Merseyside Police": 22,
-    "Hampshire and Isle of Wight Constabulary": 24, "Kent Police": 24, "Essex Police": 22,
-    "South Yorkshire Police": 20, "Devon and Cornwall Police": 22, "Northumbria Police": 21,
-    "Sussex Police": 20, "Lancashire Constabulary": 21, "Avon and Somerset Constabulary": 20,
-    "South Wales Police": 18, "Nottinghamshire Police": 15, "West Mercia Police": 16,
-    "Hertfordshire Constabulary": 14, "Staffordshire Police": 14, "Leicestershire Police": 13,
-    "Derbyshire Constabulary": 13, "Cheshire Constabulary": 13, "Humberside Police": 12,
-    "Surrey Police": 13, "Norfolk Constabulary": 11, "Cambridgeshire Constabulary": 11,
-    "Durham Constabulary": 9, "Cleveland Police": 9, "North Yorkshire Police": 10,
-    "Northamptonshire Police": 9, "Lincolnshire Police": 8, "Suffolk Constabulary": 9,
-    "Bedfordshire Police": 8, "Gwent Police": 9, "North Wales Police": 10, "Dorset Police": 9,
-    "Dyfed-Powys Police": 8, "Wiltshire Police": 8, "Gloucestershire Constabulary": 8,
-    "Warwickshire Police": 6, "Cumbria Constabulary": 8, "City of London Police": 2,
+    "Metropolitan Police Service": 130,
+    "West Midlands Police": 40,
+    "Greater Manchester Police": 38,
+    "West Yorkshire Police": 32,
+    "Thames Valley Police": 26,
+    "Merseyside Police": 22,
+    "Hampshire and Isle of Wight Constabulary": 24,
+    "Kent Police": 24,
+    "Essex Police": 22,
+    "South Yorkshire Police": 20,
+    "Devon and Cornwall Police": 22,
+    "Northumbria Police": 21,
+    "Sussex Police": 20,
+    "Lancashire Constabulary": 21,
+    "Avon and Somerset Constabulary": 20,
+    "South Wales Police": 18,
+    "Nottinghamshire Police": 15,
+    "West Mercia Police": 16,
+    "Hertfordshire Constabulary": 14,
+    "Staffordshire Police": 14,
+    "Leicestershire Police": 13,
+    "Derbyshire Constabulary": 13,
+    "Cheshire Constabulary": 13,
+    "Humberside Police": 12,
+    "Surrey Police": 13,
+    "Norfolk Constabulary": 11,
+    "Cambridgeshire Constabulary": 11,
+    "Durham Constabulary": 9,
+    "Cleveland Police": 9,
+    "North Yorkshire Police": 10,
+    "Northamptonshire Police": 9,
+    "Lincolnshire Police": 8,
+    "Suffolk Constabulary": 9,
+    "Bedfordshire Police": 8,
+    "Gwent Police": 9,
+    "North Wales Police": 10,
+    "Dorset Police": 9,
+    "Dyfed-Powys Police": 8,
+    "Wiltshire Police": 8,
+    "Gloucestershire Constabulary": 8,
+    "Warwickshire Police": 6,
+    "Cumbria Constabulary": 8,
+    "City of London Police": 2,
 }
 # National victim-age counts for 2016/17 where age was recorded (sum of ages 3..10 = 97).
-AGES_2016 = {3: 2, 4: 3, 5: 5, 6: 7, 7: 9, 8: 13, 9: 21, 10: 37, 11: 70, 12: 160, 13: 257,
-             14: 240, 15: 210, 16: 150, 17: 90}
+AGES_2016 = {
+    3: 2,
+    4: 3,
+    5: 5,
+    6: 7,
+    7: 9,
+    8: 13,
+    9: 21,
+    10: 37,
+    11: 70,
+    12: 160,
+    13: 257,
+    14: 240,
+    15: 210,
+    16: 150,
+    17: 90,
+}
 NOT_ANSWERING = {"Cumbria Constabulary": Kind.NOT_HELD, "Lancashire Constabulary": Kind.REFUSED}
 ONLY_2016 = {"Gwent Police"}
 ONLY_2015 = {"Dorset Police", "Suffolk Constabulary"}
@@ -73,11 +117,27 @@ def allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
 def nspcc_figures(force_names: list[str]) -> dict[str, dict]:
     """force -> {"2015/16": total|kind, "2016/17": total|kind, "ages": {age: n, "unknown": n}}."""
     names = [n for n in force_names if n in WEIGHTS]
-    rep16 = [n for n in names if n not in NOT_ANSWERING and n not in ONLY_2015 and n != "Wiltshire Police"]
-    rep15 = [n for n in names if n not in NOT_ANSWERING and n not in ONLY_2016 and n != "Wiltshire Police"]
+    rep16 = [
+        n
+        for n in names
+        if n not in NOT_ANSWERING and n not in ONLY_2015 and n != "Wiltshire Police"
+    ]
+    rep15 = [
+        n
+        for n in names
+        if n not in NOT_ANSWERING and n not in ONLY_2016 and n != "Wiltshire Police"
+    ]
     # Vary growth by force so the changes are not all alike (deterministic).
-    w16 = {n: WEIGHTS[n] * (1 + ((i * 7) % 5 - 2) * 0.06) for i, n in enumerate(rep16) if n != "Kent Police"}
-    w15 = {n: WEIGHTS[n] * (1 + ((i * 3) % 5 - 2) * 0.06) for i, n in enumerate(rep15) if n != "Kent Police"}
+    w16 = {
+        n: WEIGHTS[n] * (1 + ((i * 7) % 5 - 2) * 0.06)
+        for i, n in enumerate(rep16)
+        if n != "Kent Police"
+    }
+    w15 = {
+        n: WEIGHTS[n] * (1 + ((i * 3) % 5 - 2) * 0.06)
+        for i, n in enumerate(rep15)
+        if n != "Kent Police"
+    }
     t16 = allocate(5653 - 361, w16) | {"Kent Police": 361}
     t15 = allocate(3903 - 63, w15) | {"Kent Police": 63}
     # Ages: each force gets the floor of its share of each age; the remainders go round the
@@ -136,8 +196,11 @@ def _nspcc(campaign: Campaign, actor) -> None:
     metric_save(
         campaign=campaign,
         spec=MetricSpec(
-            slug=NSPCC_METRIC, label="Online-flagged child sex offences", unit="offences",
-            notes=ILLUSTRATIVE, dimensions=(DimensionSpec("victim_age", "Victim age", None),),
+            slug=NSPCC_METRIC,
+            label="Online-flagged child sex offences",
+            unit="offences",
+            notes=ILLUSTRATIVE,
+            dimensions=(DimensionSpec("victim_age", "Victim age", None),),
         ),
     )
     figures = nspcc_figures([foi.force.name for foi in campaign.requests.select_related("force")])
@@ -146,18 +209,35 @@ def _nspcc(campaign: Campaign, actor) -> None:
         for period in ("2015/16", "2016/17"):
             value = entry[period]
             if isinstance(value, int):
-                rows.append({"force": force, "period": period, "metric": NSPCC_METRIC, "value": value})
+                rows.append(
+                    {"force": force, "period": period, "metric": NSPCC_METRIC, "value": value}
+                )
             else:
                 note = {
                     Kind.NOT_HELD: "The force does not record the online flag in a retrievable way.",
                     Kind.REFUSED: "Refused under s.12: over the cost limit.",
                     Kind.NOT_PROVIDED: "Answered in part: figures for this year only on a different system.",
                 }[value]
-                rows.append({"force": force, "period": period, "metric": NSPCC_METRIC, "value": "",
-                             "status": value, "note": note})
+                rows.append(
+                    {
+                        "force": force,
+                        "period": period,
+                        "metric": NSPCC_METRIC,
+                        "value": "",
+                        "status": value,
+                        "note": note,
+                    }
+                )
         for age, n in entry.get("ages", {}).items():
-            rows.append({"force": force, "period": "2016/17", "metric": NSPCC_METRIC,
-                         "victim_age": age, "value": n})
+            rows.append(
+                {
+                    "force": force,
+                    "period": "2016/17",
+                    "metric": NSPCC_METRIC,
+                    "victim_age": age,
+                    "value": n,
+                }
+            )
     for row in rows:
         row.setdefault("status", "")
         row.setdefault("note", "")
@@ -171,14 +251,17 @@ def _live(campaign: Campaign, actor, today: date) -> None:
     metric_save(
         campaign=campaign,
         spec=MetricSpec(
-            slug=LIVE_METRIC, label="Sexual communication with a child offences", unit="offences",
+            slug=LIVE_METRIC,
+            label="Sexual communication with a child offences",
+            unit="offences",
             notes="Illustrative demo figures. s.15A Sexual Offences Act 2003 (from 3 April 2017); "
             "Police Scotland records offences under Scots law, so its figures are not comparable.",
             dimensions=(),
         ),
     )
     answered = [
-        foi for foi in campaign.requests.select_related("force").order_by("force__name")
+        foi
+        for foi in campaign.requests.select_related("force").order_by("force__name")
         if foi.status in ANSWERED_STATES
     ]
     rows = []
@@ -186,27 +269,63 @@ def _live(campaign: Campaign, actor, today: date) -> None:
         name = foi.force.name
         if foi.outcome == Outcome.REFUSED:
             for period in ("2024/25", "2025/26"):
-                rows.append({"force": name, "period": period, "metric": LIVE_METRIC, "value": "",
-                             "status": Kind.REFUSED, "note": "s.12 cost limit."})
+                rows.append(
+                    {
+                        "force": name,
+                        "period": period,
+                        "metric": LIVE_METRIC,
+                        "value": "",
+                        "status": Kind.REFUSED,
+                        "note": "s.12 cost limit.",
+                    }
+                )
             continue
         if foi.force.law == "foisa":
             for period in ("2024/25", "2025/26"):
-                rows.append({"force": name, "period": period, "metric": LIVE_METRIC, "value": "",
-                             "status": Kind.NOT_PROVIDED, "note": "Not comparable: Scots law."})
+                rows.append(
+                    {
+                        "force": name,
+                        "period": period,
+                        "metric": LIVE_METRIC,
+                        "value": "",
+                        "status": Kind.NOT_PROVIDED,
+                        "note": "Not comparable: Scots law.",
+                    }
+                )
             continue
         weight = WEIGHTS.get(name, 6)
         first = int(weight * 7263 / sum(WEIGHTS.values()))
         second = int(first * (1 + ((i * 5) % 7 - 2) * 0.05))
-        rows.append({"force": name, "period": "2024/25", "metric": LIVE_METRIC,
-                     "value": first if first >= 5 else "<5", "status": "", "note": ""})
-        rows.append({"force": name, "period": "2025/26", "metric": LIVE_METRIC,
-                     "value": second if second >= 5 else "*", "status": "", "note": ""})
+        rows.append(
+            {
+                "force": name,
+                "period": "2024/25",
+                "metric": LIVE_METRIC,
+                "value": first if first >= 5 else "<5",
+                "status": "",
+                "note": "",
+            }
+        )
+        rows.append(
+            {
+                "force": name,
+                "period": "2025/26",
+                "metric": LIVE_METRIC,
+                "value": second if second >= 5 else "*",
+                "status": "",
+                "note": "",
+            }
+        )
     if not rows:
         return
     result = _enter(campaign, sam, rows, "demo figures (illustrative)")
     # One set sent back, to show the other state of the review.
     first = sorted(result.requests)[0]
-    figures_send_back(request_id=first, actor=riley, comment="Row totals do not match the letter; please check page 2.")
+    figures_send_back(
+        request_id=first,
+        actor=riley,
+        comment="Row totals do not match the letter; please check page 2.",
+    )
 
 
 def demo_extension(campaign: Campaign, *, actor, today: date) -> None:

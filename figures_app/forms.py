@@ -45,21 +45,32 @@ class EntryGridForm(forms.Form):
     """Periods x metrics (and categories) in one form; saved all or nothing."""
 
     attachment = forms.ModelChoiceField(
-        queryset=None, required=False,
+        queryset=None,
+        required=False,
         help_text="The file these figures came from (applied to every figure changed in this save).",
     )
     location = forms.CharField(
         max_length=200, required=False, help_text="Where in it: sheet and cell, or page."
     )
 
-    def __init__(self, *args, foi: FoiRequest, metrics: list[Metric], periods: list[Period],
-                 index: CategoryIndex, figures: list[Figure], **kwargs):
+    def __init__(
+        self,
+        *args,
+        foi: FoiRequest,
+        metrics: list[Metric],
+        periods: list[Period],
+        index: CategoryIndex,
+        figures: list[Figure],
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.foi, self.metrics, self.periods, self.index = foi, metrics, periods, index
         self.fields["attachment"].queryset = foi.attachments.all()
         existing = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
         self.blocks: list[GridBlock] = []
-        self._cells: list[tuple[str, Metric, Period, tuple]] = []  # name, metric, period, (dim, cat|new row)
+        self._cells: list[
+            tuple[str, Metric, Period, tuple]
+        ] = []  # name, metric, period, (dim, cat|new row)
         tab = 0
         for metric in metrics:
             rows: list[GridRow] = []
@@ -67,7 +78,11 @@ class EntryGridForm(forms.Form):
             for dim in index.dimensions.get(metric.pk, []):
                 cats = sorted(
                     (c for c in index.by_id.values() if c.dimension_id == dim.pk),
-                    key=lambda c: (c.position, c.numeric_value if c.numeric_value is not None else -1, c.value),
+                    key=lambda c: (
+                        c.position,
+                        c.numeric_value if c.numeric_value is not None else -1,
+                        c.value,
+                    ),
                 )
                 for cat in cats:
                     specs.append((dim, cat, f"{dim.label}: {cat.label or cat.value}", str(cat.pk)))
@@ -75,25 +90,43 @@ class EntryGridForm(forms.Form):
                     for n in range(NEW_ROWS):
                         specs.append((dim, None, f"new-{dim.pk}-{n}", None))
             for dim, cat, label, key in specs:
-                row = GridRow(label=label, cells=[], category=cat, dimension=dim, is_total=dim is None)
+                row = GridRow(
+                    label=label, cells=[], category=cat, dimension=dim, is_total=dim is None
+                )
                 if key is None:  # a new category row
                     new_name = f"{label}-name"
                     self.fields[new_name] = forms.CharField(
-                        required=False, max_length=60,
-                        widget=forms.TextInput(attrs={"placeholder": f"new {dim.label.lower()}", "size": 8,
-                                                      "class": "form-control form-control-sm"}),
+                        required=False,
+                        max_length=60,
+                        widget=forms.TextInput(
+                            attrs={
+                                "placeholder": f"new {dim.label.lower()}",
+                                "size": 8,
+                                "class": "form-control form-control-sm",
+                            }
+                        ),
                     )
                     row.new_field = self[new_name]
                     row.label = ""
                 for period in periods:
-                    name = cell_name(metric.pk, period.pk, key) if key is not None else f"{label}-{metric.pk}-{period.pk}"
+                    name = (
+                        cell_name(metric.pk, period.pk, key)
+                        if key is not None
+                        else f"{label}-{metric.pk}-{period.pk}"
+                    )
                     fig = existing.get((metric.pk, period.pk, key)) if key is not None else None
                     tab += 1
                     self.fields[name] = forms.CharField(
-                        required=False, max_length=100,
+                        required=False,
+                        max_length=100,
                         initial=_initial(fig),
-                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm text-end",
-                                                      "size": 8, "aria-label": f"{metric.label}, {label}, {period.label}"}),
+                        widget=forms.TextInput(
+                            attrs={
+                                "class": "form-control form-control-sm text-end",
+                                "size": 8,
+                                "aria-label": f"{metric.label}, {label}, {period.label}",
+                            }
+                        ),
                     )
                     row.cells.append(self[name])
                     self._cells.append((name, metric, period, (dim, cat, key, label)))
@@ -126,7 +159,9 @@ class EntryGridForm(forms.Form):
                     new_name = (cleaned.get(f"{label}-name") or "").strip()
                     if not new_name:
                         if parsed is not None:
-                            self.add_error(f"{label}-name", f"Name the {dim.label.lower()} for this row.")
+                            self.add_error(
+                                f"{label}-name", f"Name the {dim.label.lower()} for this row."
+                            )
                         continue
                     try:
                         ref = self.index.resolve(dim, new_name)
@@ -134,7 +169,9 @@ class EntryGridForm(forms.Form):
                         self.add_error(f"{label}-name", str(exc))
                         continue
                     if ref.category is not None:
-                        self.add_error(f"{label}-name", f"{dim.label} {new_name} already has a row above.")
+                        self.add_error(
+                            f"{label}-name", f"{dim.label} {new_name} already has a row above."
+                        )
                         continue
                     marker = f"{metric.pk}-{period.pk}-{dim.pk}-{ref.value}"
                     if marker in seen_new:
@@ -144,8 +181,14 @@ class EntryGridForm(forms.Form):
                     if parsed is None:
                         continue
                     refs = (ref,)
-            cell = CellInput(request=self.foi, metric=metric, period=period, categories=refs,
-                             parsed=parsed, source="entry grid")
+            cell = CellInput(
+                request=self.foi,
+                metric=metric,
+                period=period,
+                categories=refs,
+                parsed=parsed,
+                source="entry grid",
+            )
             self.cell_inputs.append(cell)
         return cleaned
 
@@ -161,14 +204,21 @@ def _initial(fig: Figure | None) -> str:
 class FigureForm(forms.Form):
     value = forms.CharField(max_length=100, help_text=f"As the force gave it: {HELP}.")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    attachment = forms.ModelChoiceField(queryset=None, required=False, help_text="The file it came from.")
+    attachment = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="The file it came from."
+    )
     location = forms.CharField(max_length=200, required=False, help_text="Sheet and cell, or page.")
 
     def __init__(self, *args, figure: Figure, **kwargs):
-        kwargs.setdefault("initial", {
-            "value": _initial(figure), "note": figure.note, "attachment": figure.attachment_id,
-            "location": figure.location,
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "value": _initial(figure),
+                "note": figure.note,
+                "attachment": figure.attachment_id,
+                "location": figure.location,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.figure = figure
         self.fields["attachment"].queryset = figure.request.attachments.all()
@@ -178,17 +228,23 @@ class FigureForm(forms.Form):
     def clean_value(self):
         campaign = self.figure.request.campaign
         try:
-            parsed = parse_figure(self.cleaned_data["value"], bounds=(campaign.suppressed_lower, campaign.suppressed_upper))
+            parsed = parse_figure(
+                self.cleaned_data["value"],
+                bounds=(campaign.suppressed_lower, campaign.suppressed_upper),
+            )
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
         if parsed is None:
-            raise forms.ValidationError("Give a value; to remove the figure clear its cell in the grid.")
+            raise forms.ValidationError(
+                "Give a value; to remove the figure clear its cell in the grid."
+            )
         return parsed
 
 
 class SendBackForm(forms.Form):
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), help_text="What needs correcting (the maker sees this)."
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What needs correcting (the maker sees this).",
     )
 
     def __init__(self, *args, action_url: str = "", **kwargs):
@@ -220,13 +276,19 @@ class ImportForm(forms.Form):
 
 
 class MetricForm(forms.Form):
-    slug = forms.SlugField(max_length=80, help_text="Used in files and the API, e.g. 'online-child-sex-offences'.")
+    slug = forms.SlugField(
+        max_length=80, help_text="Used in files and the API, e.g. 'online-child-sex-offences'."
+    )
     label = forms.CharField(max_length=200, help_text="e.g. 'Online-flagged child sex offences'.")
     unit = forms.CharField(max_length=60, initial="offences")
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text="Definition and caveats, shown with the totals.")
+    notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Definition and caveats, shown with the totals.",
+    )
     dimensions = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line. 'victim_age' alone: categories inferred from the data (numbers, "
         "then unknown). 'offence: rape, sexual assault, other': only those categories.",
     )

@@ -36,19 +36,23 @@ def digest_section(user, today: date) -> list[dict]:
     if can_review(user):
         for review in reviews_awaiting(user)[:50]:
             foi = review.request
-            items.append({
-                "label": f"{foi.campaign.title}: {foi.force.name}",
-                "url": reverse("request_detail", args=[foi.pk]),
-                "detail": f"{review.n_figures} figures entered by "
-                f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
-                + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
-            })
+            items.append(
+                {
+                    "label": f"{foi.campaign.title}: {foi.force.name}",
+                    "url": reverse("request_detail", args=[foi.pk]),
+                    "detail": f"{review.n_figures} figures entered by "
+                    f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
+                    + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
+                }
+            )
     if can_edit(user):
         for review in sent_back().filter(submitted_by=user)[:50]:
             foi = review.request
-            items.append({
-                "label": f"Sent back to you: {foi.campaign.title}: {foi.force.name}",
-                "url": reverse("request_detail", args=[foi.pk]),
-                "detail": review.comment[:200],
-            })
+            items.append(
+                {
+                    "label": f"Sent back to you: {foi.campaign.title}: {foi.force.name}",
+                    "url": reverse("request_detail", args=[foi.pk]),
+                    "detail": review.comment[:200],
+                }
+            )
     return items

@@ -40,7 +40,9 @@ class Dimension(models.Model):
     """A breakdown of a metric, e.g. victim_age, with ordered categories."""
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="dimensions")
-    slug = models.SlugField(max_length=60, help_text="Column name in tidy files, e.g. 'victim_age'.")
+    slug = models.SlugField(
+        max_length=60, help_text="Column name in tidy files, e.g. 'victim_age'."
+    )
     label = models.CharField(max_length=120)
     inferred = models.BooleanField(
         default=False,
@@ -61,10 +63,14 @@ class Dimension(models.Model):
 
 class Category(models.Model):
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="categories")
-    value = models.CharField(max_length=60, help_text="As written in tidy files, e.g. '13' or 'rape'.")
+    value = models.CharField(
+        max_length=60, help_text="As written in tidy files, e.g. '13' or 'rape'."
+    )
     label = models.CharField(max_length=120, blank=True)
     numeric_value = models.IntegerField(
-        null=True, blank=True, help_text="Set for numeric categories (ages) so they sort as numbers."
+        null=True,
+        blank=True,
+        help_text="Set for numeric categories (ages) so they sort as numbers.",
     )
     is_unknown = models.BooleanField(
         default=False, help_text="'Unknown' / not recorded: never the modal or lowest category."
@@ -132,7 +138,9 @@ class Figure(models.Model):
         max_length=200, blank=True, help_text="The figure as the force wrote it ('<5', '*', '12')."
     )
     exemption = models.CharField(
-        max_length=30, blank=True, help_text="Refused figures: the exemption cited, e.g. 'foia:s12'."
+        max_length=30,
+        blank=True,
+        help_text="Refused figures: the exemption cited, e.g. 'foia:s12'.",
     )
     note = models.TextField(blank=True)
     attachment = models.ForeignKey(
@@ -164,11 +172,24 @@ class Figure(models.Model):
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="figure_kind_valid"),
             models.CheckConstraint(
                 condition=(
-                    Q(kind=Kind.REPORTED, value__isnull=False, value__gte=0, lower__isnull=True, upper__isnull=True)
-                    | Q(kind=Kind.SUPPRESSED, value__isnull=True, lower__isnull=False, upper__gte=F("lower"))
+                    Q(
+                        kind=Kind.REPORTED,
+                        value__isnull=False,
+                        value__gte=0,
+                        lower__isnull=True,
+                        upper__isnull=True,
+                    )
+                    | Q(
+                        kind=Kind.SUPPRESSED,
+                        value__isnull=True,
+                        lower__isnull=False,
+                        upper__gte=F("lower"),
+                    )
                     | Q(
                         kind__in=[Kind.NOT_HELD, Kind.REFUSED, Kind.NOT_PROVIDED],
-                        value__isnull=True, lower__isnull=True, upper__isnull=True,
+                        value__isnull=True,
+                        lower__isnull=True,
+                        upper__isnull=True,
                     )
                 ),
                 name="figure_value_matches_kind",
@@ -176,7 +197,9 @@ class Figure(models.Model):
         ]
         indexes = [
             # Totals: GROUP BY period over one metric's total (or one-way breakdown) figures.
-            models.Index(fields=["metric", "period", "category_key"], name="figure_metric_period_idx"),
+            models.Index(
+                fields=["metric", "period", "category_key"], name="figure_metric_period_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,9 +215,15 @@ class Figure(models.Model):
     def state(self) -> dict:
         """What a history row records about the figure."""
         return {
-            "kind": self.kind, "value": self.value, "lower": self.lower, "upper": self.upper,
-            "raw_text": self.raw_text, "exemption": self.exemption, "note": self.note,
-            "attachment": self.attachment_id, "location": self.location,
+            "kind": self.kind,
+            "value": self.value,
+            "lower": self.lower,
+            "upper": self.upper,
+            "raw_text": self.raw_text,
+            "exemption": self.exemption,
+            "note": self.note,
+            "attachment": self.attachment_id,
+            "location": self.location,
         }
 
 
@@ -210,7 +239,9 @@ class FigureReview(models.Model):
     request = models.OneToOneField(
         "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figure_review"
     )
-    state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
     comment = models.TextField(blank=True, help_text="Why the figures were sent back.")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -135,7 +135,8 @@ def _missing_sentences(totals: Totals) -> list[str]:
         n = len(missing)
         out.append(
             f"No figure for {t.period.label} from {n} force{'s' if n != 1 else ''}: "
-            + "; ".join(parts) + "."
+            + "; ".join(parts)
+            + "."
         )
     return out
 

@@ -48,7 +48,9 @@ def basis_filter(basis: str) -> Q:
     return Q()
 
 
-def headline_figures(metric: Metric, basis: str, first_dimension: Dimension | None) -> QuerySet[Figure]:
+def headline_figures(
+    metric: Metric, basis: str, first_dimension: Dimension | None
+) -> QuerySet[Figure]:
     """The figures that make each force's headline number for a period: its total figure, or,
     where it gave no total, its breakdown by the metric's first dimension, added up. A total is
     never split, and a missing cell is never worked out by subtraction."""
@@ -59,8 +61,7 @@ def headline_figures(metric: Metric, basis: str, first_dimension: Dimension | No
         request=OuterRef("request"), metric=metric, period=OuterRef("period"), category_key=""
     )
     return qs.filter(
-        Q(category_key="")
-        | (Q(category__dimension=first_dimension) & ~Exists(has_total))
+        Q(category_key="") | (Q(category__dimension=first_dimension) & ~Exists(has_total))
     )
 
 
@@ -200,7 +201,9 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
         total = row.get("total", 0)
         period_totals.append(
             PeriodTotal(
-                period=period, total=total, total_upper=total + row.get("upper_extra", 0),
+                period=period,
+                total=total,
+                total_upper=total + row.get("upper_extra", 0),
                 suppressed_cells=row.get("suppressed_cells", 0),
                 forces_reporting=row.get("forces_reporting", 0),
             )
@@ -210,6 +213,7 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     # GROUP BY per pair, filtered with EXISTS on both periods).
     changes = []
     for before, after in zip(period_totals, period_totals[1:], strict=False):
+
         def reporting_in(period: Period):
             return Exists(
                 headline_figures(metric, basis, first_dim).filter(
@@ -222,7 +226,10 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
             for r in headline.filter(period__in=[before.period, after.period])
             .filter(reporting_in(before.period), reporting_in(after.period))
             .values("period_id")
-            .annotate(total=Coalesce(Sum("value", filter=_REPORTED), 0), forces=Count("request", distinct=True))
+            .annotate(
+                total=Coalesce(Sum("value", filter=_REPORTED), 0),
+                forces=Count("request", distinct=True),
+            )
             .order_by()
         }
         lfl = LikeForLike(
@@ -256,7 +263,10 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     ):
         all_kinds[(row[0], row[1])].append((row[2], row[3]))
     any_figures = set(
-        Figure.objects.filter(metric=metric).values_list("request_id", flat=True).distinct().order_by()
+        Figure.objects.filter(metric=metric)
+        .values_list("request_id", flat=True)
+        .distinct()
+        .order_by()
     )
     force_rows = []
     for foi in requests:
@@ -275,13 +285,23 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
 
     breakdown, summaries = _breakdown(metric, basis, periods, dimensions)
     pending = sum(
-        1 for foi in requests
+        1
+        for foi in requests
         if foi.pk in any_figures and getattr(_review(foi), "state", None) != ReviewState.APPROVED
     )
     return Totals(
-        campaign=campaign, metric=metric, basis=basis, periods=periods, forces_asked=len(requests),
-        period_totals=period_totals, changes=changes, forces=force_rows, breakdown=breakdown,
-        summaries=summaries, pending_requests=pending, today=today,
+        campaign=campaign,
+        metric=metric,
+        basis=basis,
+        periods=periods,
+        forces_asked=len(requests),
+        period_totals=period_totals,
+        changes=changes,
+        forces=force_rows,
+        breakdown=breakdown,
+        summaries=summaries,
+        pending_requests=pending,
+        today=today,
     )
 
 
@@ -296,12 +316,16 @@ def _exemptions_text(codes) -> str:
     return ", ".join(exemption_label(c) for c in codes if c)
 
 
-def _reason(foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, basis: str, today: date) -> str:
+def _reason(
+    foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, basis: str, today: date
+) -> str:
     """Why a force has no figure for a period, in words."""
     kind_set = {k for k, _ in kinds}
     review = _review(foi)
-    if basis == APPROVED and (kind_set & set(REPORTING_KINDS) or has_figures) and (
-        review is None or review.state != ReviewState.APPROVED
+    if (
+        basis == APPROVED
+        and (kind_set & set(REPORTING_KINDS) or has_figures)
+        and (review is None or review.state != ReviewState.APPROVED)
     ):
         if review is not None and review.state == ReviewState.SENT_BACK:
             return "figures sent back for correction"
@@ -339,7 +363,8 @@ def _breakdown(metric: Metric, basis: str, periods: list[Period], dimensions: li
     if not dimensions:
         return [], []
     categories = {
-        c.pk: c for c in Category.objects.filter(dimension__metric=metric).select_related("dimension")
+        c.pk: c
+        for c in Category.objects.filter(dimension__metric=metric).select_related("dimension")
     }
     dims = {d.pk: d for d in dimensions}
     period_by_id = {p.pk: p for p in periods}
@@ -363,21 +388,31 @@ def _breakdown(metric: Metric, basis: str, periods: list[Period], dimensions: li
         cat = categories[r["category_id"]]
         breakdown.append(
             BreakdownRow(
-                period=period_by_id[r["period_id"]], dimension=dims[cat.dimension_id], category=cat,
-                total=r["total"], total_upper=r["total"] + r["upper_extra"],
+                period=period_by_id[r["period_id"]],
+                dimension=dims[cat.dimension_id],
+                category=cat,
+                total=r["total"],
+                total_upper=r["total"] + r["upper_extra"],
                 suppressed_cells=r["suppressed_cells"],
             )
         )
     breakdown.sort(
-        key=lambda b: (b.dimension.position, b.dimension.pk, b.period.position, b.period.start,
-                       b.category.position,
-                       b.category.numeric_value if b.category.numeric_value is not None else -1,
-                       b.category.value)
+        key=lambda b: (
+            b.dimension.position,
+            b.dimension.pk,
+            b.period.position,
+            b.period.start,
+            b.category.position,
+            b.category.numeric_value if b.category.numeric_value is not None else -1,
+            b.category.value,
+        )
     )
     summaries = []
     for dim in dimensions:
         for period in periods:
-            rows_here = [b for b in breakdown if b.dimension.pk == dim.pk and b.period.pk == period.pk]
+            rows_here = [
+                b for b in breakdown if b.dimension.pk == dim.pk and b.period.pk == period.pk
+            ]
             if not rows_here:
                 continue
             known = [b for b in rows_here if not b.category.is_unknown]
@@ -385,10 +420,18 @@ def _breakdown(metric: Metric, basis: str, periods: list[Period], dimensions: li
             top = max((b.total for b in known), default=0)
             modal = [b for b in known if b.total == top and top > 0]
             nonzero = [b for b in known if b.total > 0 or b.suppressed_cells]
-            lowest = min(nonzero, key=lambda b: b.category.numeric_value) if numeric and nonzero else None
+            lowest = (
+                min(nonzero, key=lambda b: b.category.numeric_value)
+                if numeric and nonzero
+                else None
+            )
             summaries.append(
                 DimensionSummary(
-                    dimension=dim, period=period, numeric=numeric, modal=modal, lowest=lowest,
+                    dimension=dim,
+                    period=period,
+                    numeric=numeric,
+                    modal=modal,
+                    lowest=lowest,
                     recorded_total=sum(b.total for b in known),
                     unknown_total=sum(b.total for b in rows_here if b.category.is_unknown),
                     forces=forces.get((period.pk, dim.pk), 0),
@@ -460,8 +503,9 @@ def request_figures(foi: FoiRequest) -> list[Figure]:
     return list(
         foi.figures.select_related(
             "metric", "period", "category__dimension", "attachment", "entered_by", "updated_by"
+        ).order_by(
+            "metric__position", "metric_id", "period__position", "period__start", "category_key"
         )
-        .order_by("metric__position", "metric_id", "period__position", "period__start", "category_key")
     )
 
 
@@ -519,8 +563,11 @@ def request_warnings(figures: list[Figure], periods: list[Period], index) -> lis
             continue
         for dim in index.dimensions.get(metric_id, []):
             parts = [
-                f for f in figures
-                if f.metric_id == metric_id and f.period_id == period_id and f.category_id
+                f
+                for f in figures
+                if f.metric_id == metric_id
+                and f.period_id == period_id
+                and f.category_id
                 and f.category.dimension_id == dim.pk
             ]
             if not parts or any(p.kind not in REPORTING_KINDS for p in parts):

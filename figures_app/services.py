@@ -63,7 +63,7 @@ def _label_from_slug(slug: str) -> str:
 def metrics_validate(value: Any) -> list[MetricSpec]:
     """The campaign JSON `metrics` list, checked. ValueError names the item that is wrong."""
     if not isinstance(value, list):
-        raise ValueError("expected a list of {\"slug\", \"label\", \"unit\"?, \"dimensions\"?}.")
+        raise ValueError('expected a list of {"slug", "label", "unit"?, "dimensions"?}.')
     specs: list[MetricSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(value, start=1):
@@ -98,13 +98,15 @@ def metrics_validate(value: Any) -> list[MetricSpec]:
             if isinstance(dim, str):
                 dim = {"slug": dim}
             if not isinstance(dim, dict):
-                raise ValueError(f"{dwhere}: expected a name or {{\"slug\", \"categories\"?}}.")
+                raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
             extra = sorted(set(dim) - {"slug", "label", "categories"})
             if extra:
                 raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
             dslug = dim.get("slug")
             if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
-                raise ValueError(f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'.")
+                raise ValueError(
+                    f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'."
+                )
             if dslug in {d.slug for d in dims} or dslug in RESERVED_COLUMNS:
                 raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
             dlabel = dim.get("label", _label_from_slug(dslug))
@@ -145,7 +147,8 @@ def _category_attrs(text: str) -> dict:
 
 def _save_dimension(metric: Metric, spec: DimensionSpec, position: int) -> Dimension:
     dim, _ = Dimension.objects.get_or_create(
-        metric=metric, slug=spec.slug,
+        metric=metric,
+        slug=spec.slug,
         defaults={"label": spec.label, "inferred": spec.categories is None, "position": position},
     )
     dim.label, dim.position, dim.inferred = spec.label, position, spec.categories is None
@@ -154,17 +157,23 @@ def _save_dimension(metric: Metric, spec: DimensionSpec, position: int) -> Dimen
         existing = {c.value.lower(): c for c in dim.categories.all()}
         for pos, text in enumerate(spec.categories):
             attrs = _category_attrs(text)
-            cat = existing.get(attrs["value"].lower()) or Category(dimension=dim, value=attrs["value"])
+            cat = existing.get(attrs["value"].lower()) or Category(
+                dimension=dim, value=attrs["value"]
+            )
             cat.label = text if attrs["value"] != UNKNOWN else "Unknown"
             cat.numeric_value, cat.is_unknown, cat.position = (
-                attrs["numeric_value"], attrs["is_unknown"], pos,
+                attrs["numeric_value"],
+                attrs["is_unknown"],
+                pos,
             )
             cat.save()
     return dim
 
 
 @transaction.atomic
-def metric_save(*, campaign: Campaign, spec: MetricSpec, actor=None, position: int | None = None) -> Metric:
+def metric_save(
+    *, campaign: Campaign, spec: MetricSpec, actor=None, position: int | None = None
+) -> Metric:
     """Create or update (by slug) one metric with its dimensions. Existing categories are kept."""
     metric = Metric.objects.filter(campaign=campaign, slug=spec.slug).first()
     if metric is None:
@@ -180,7 +189,9 @@ def metric_save(*, campaign: Campaign, spec: MetricSpec, actor=None, position: i
     return metric
 
 
-def metrics_apply(campaign: Campaign, specs: list[MetricSpec], *, actor=None, update: bool = False) -> None:
+def metrics_apply(
+    campaign: Campaign, specs: list[MetricSpec], *, actor=None, update: bool = False
+) -> None:
     """Campaign JSON hook: runs inside load_campaign's transaction. Metrics not listed are kept."""
     for position, spec in enumerate(specs):
         metric_save(campaign=campaign, spec=spec, actor=actor, position=position)
@@ -221,7 +232,9 @@ class CategoryIndex:
         self.dimensions: dict[int, list[Dimension]] = {}
         self.by_value: dict[int, dict[str, Category]] = {}
         self.by_id: dict[int, Category] = {}
-        dims = list(Dimension.objects.filter(metric__campaign=campaign).order_by("metric", "position", "pk"))
+        dims = list(
+            Dimension.objects.filter(metric__campaign=campaign).order_by("metric", "position", "pk")
+        )
         for dim in dims:
             self.dimensions.setdefault(dim.metric_id, []).append(dim)
             self.by_value[dim.pk] = {}
@@ -245,11 +258,11 @@ class CategoryIndex:
         if cat is not None:
             return CategoryRef(dimension, cat.value, cat.numeric_value, cat.is_unknown, cat)
         if dimension.inferred and (attrs["numeric_value"] is not None or attrs["is_unknown"]):
-            return CategoryRef(dimension, attrs["value"], attrs["numeric_value"], attrs["is_unknown"], None)
-        if dimension.inferred:
-            raise ValueError(
-                f"Unknown {dimension.slug} '{text}': use a whole number or 'unknown'."
+            return CategoryRef(
+                dimension, attrs["value"], attrs["numeric_value"], attrs["is_unknown"], None
             )
+        if dimension.inferred:
+            raise ValueError(f"Unknown {dimension.slug} '{text}': use a whole number or 'unknown'.")
         choices = ", ".join(c.value for c in dimension.categories.all()) or "none defined"
         raise ValueError(f"Unknown {dimension.slug} '{text}'; categories: {choices}.")
 
@@ -257,16 +270,20 @@ class CategoryIndex:
         """Create the inferred categories not yet in the database."""
         wanted = {}
         for ref in refs:
-            if ref.category is None and ref.value.lower() not in self.by_value.get(ref.dimension.pk, {}):
+            if ref.category is None and ref.value.lower() not in self.by_value.get(
+                ref.dimension.pk, {}
+            ):
                 wanted[(ref.dimension.pk, ref.value)] = ref
         if not wanted:
             return
         created = Category.objects.bulk_create(
             [
                 Category(
-                    dimension=ref.dimension, value=ref.value,
+                    dimension=ref.dimension,
+                    value=ref.value,
                     label="Unknown" if ref.is_unknown else ref.value,
-                    numeric_value=ref.numeric_value, is_unknown=ref.is_unknown,
+                    numeric_value=ref.numeric_value,
+                    is_unknown=ref.is_unknown,
                     # Inferred: numbers in numeric order first, then 'unknown'.
                     position=1 if ref.is_unknown else 0,
                 )
@@ -336,9 +353,14 @@ def _new_state(old: Figure | None, cell: CellInput, law: str) -> dict | None:
     if exemption and ":" not in exemption:
         exemption = f"{law}:{exemption}"
     state = {
-        "kind": p.kind, "value": p.value, "lower": p.lower, "upper": p.upper,
-        "raw_text": p.raw_text[:200], "exemption": exemption,
-        "note": old.note if old else "", "attachment": old.attachment_id if old else None,
+        "kind": p.kind,
+        "value": p.value,
+        "lower": p.lower,
+        "upper": p.upper,
+        "raw_text": p.raw_text[:200],
+        "exemption": exemption,
+        "note": old.note if old else "",
+        "attachment": old.attachment_id if old else None,
         "location": old.location if old else "",
     }
     if p.kind == Kind.REFUSED and not exemption and old is not None and old.kind == Kind.REFUSED:
@@ -409,28 +431,43 @@ def _mark_pending(request_ids: Iterable[int], actor, comment: str) -> None:
     if not ids:
         return
     now = timezone.now()
-    reviews = {r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)}
+    reviews = {
+        r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)
+    }
     new, changed = [], []
     for request_id in ids:
         review = reviews.get(request_id)
         if review is None:
-            new.append(FigureReview(request_id=request_id, state=ReviewState.PENDING,
-                                    submitted_by=actor, submitted_at=now))
+            new.append(
+                FigureReview(
+                    request_id=request_id,
+                    state=ReviewState.PENDING,
+                    submitted_by=actor,
+                    submitted_at=now,
+                )
+            )
             continue
         review.state, review.submitted_by, review.submitted_at = ReviewState.PENDING, actor, now
         changed.append(review)
     FigureReview.objects.bulk_create(new)
     FigureReview.objects.bulk_update(changed, ["state", "submitted_by", "submitted_at"])
     ReviewEvent.objects.bulk_create(
-        ReviewEvent(request_id=rid, action=ReviewEvent.Action.SUBMITTED, actor=actor, comment=comment)
+        ReviewEvent(
+            request_id=rid, action=ReviewEvent.Action.SUBMITTED, actor=actor, comment=comment
+        )
         for rid in ids
     )
 
 
 @transaction.atomic
 def figures_apply(
-    *, campaign: Campaign, actor, cells: Sequence[CellInput], index: CategoryIndex | None = None,
-    approve: bool = False, summary: str = "",
+    *,
+    campaign: Campaign,
+    actor,
+    cells: Sequence[CellInput],
+    index: CategoryIndex | None = None,
+    approve: bool = False,
+    summary: str = "",
 ) -> ApplyResult:
     """Set many cells at once, all or nothing. Unchanged cells write nothing (re-imports are
     no-ops); each change writes a history row; requests with changes go back to review."""
@@ -454,7 +491,9 @@ def figures_apply(
         key = category_key(cats)
         ident = (cell.request.pk, cell.metric.pk, cell.period.pk, key)
         if ident in seen:
-            raise ServiceError(f"The cell {index.cell_name(cell.metric, cell.period, key)} is given twice.")
+            raise ServiceError(
+                f"The cell {index.cell_name(cell.metric, cell.period, key)} is given twice."
+            )
         seen.add(ident)
         result.requests.add(cell.request.pk)
         old = existing.get(ident)
@@ -463,9 +502,15 @@ def figures_apply(
             continue
         if old is None:
             fig = Figure(
-                request=cell.request, metric=cell.metric, period=cell.period, category_key=key,
-                category=cats[0] if len(cats) == 1 else None, entered_by=actor, updated_by=actor,
-                attachment_id=new.pop("attachment"), **new,
+                request=cell.request,
+                metric=cell.metric,
+                period=cell.period,
+                category_key=key,
+                category=cats[0] if len(cats) == 1 else None,
+                entered_by=actor,
+                updated_by=actor,
+                attachment_id=new.pop("attachment"),
+                **new,
             )
             creates.append((fig, cell, key))
         elif new is None:
@@ -485,29 +530,60 @@ def figures_apply(
     Figure.objects.bulk_create([fig for fig, _, _ in creates])
     for fig, _, _, _, _ in updates:
         fig.updated_at = now
-    Figure.objects.bulk_update([u[0] for u in updates], _FIELDS + ["attachment", "updated_by", "updated_at"])
+    Figure.objects.bulk_update(
+        [u[0] for u in updates], _FIELDS + ["attachment", "updated_by", "updated_at"]
+    )
     history = []
     for fig, cell, key in creates:
-        history.append(FigureChange(
-            figure=fig, request_id=fig.request_id, metric_id=fig.metric_id, period_id=fig.period_id,
-            category_key=key, cell=index.cell_name(cell.metric, cell.period, key),
-            action=FigureChange.Action.CREATED, new=fig.state(), new_display=_display(fig.state()),
-            source=cell.source[:300], actor=actor,
-        ))
+        history.append(
+            FigureChange(
+                figure=fig,
+                request_id=fig.request_id,
+                metric_id=fig.metric_id,
+                period_id=fig.period_id,
+                category_key=key,
+                cell=index.cell_name(cell.metric, cell.period, key),
+                action=FigureChange.Action.CREATED,
+                new=fig.state(),
+                new_display=_display(fig.state()),
+                source=cell.source[:300],
+                actor=actor,
+            )
+        )
     for fig, before, after, cell, key in updates:
-        history.append(FigureChange(
-            figure=fig, request_id=fig.request_id, metric_id=fig.metric_id, period_id=fig.period_id,
-            category_key=key, cell=index.cell_name(cell.metric, cell.period, key),
-            action=FigureChange.Action.CHANGED, old=before, new=after, old_display=_display(before),
-            new_display=_display(after), source=cell.source[:300], actor=actor,
-        ))
+        history.append(
+            FigureChange(
+                figure=fig,
+                request_id=fig.request_id,
+                metric_id=fig.metric_id,
+                period_id=fig.period_id,
+                category_key=key,
+                cell=index.cell_name(cell.metric, cell.period, key),
+                action=FigureChange.Action.CHANGED,
+                old=before,
+                new=after,
+                old_display=_display(before),
+                new_display=_display(after),
+                source=cell.source[:300],
+                actor=actor,
+            )
+        )
     for fig, cell, key in deletes:
-        history.append(FigureChange(
-            figure=None, request_id=fig.request_id, metric_id=fig.metric_id, period_id=fig.period_id,
-            category_key=key, cell=index.cell_name(cell.metric, cell.period, key),
-            action=FigureChange.Action.DELETED, old=fig.state(), old_display=_display(fig.state()),
-            source=cell.source[:300], actor=actor,
-        ))
+        history.append(
+            FigureChange(
+                figure=None,
+                request_id=fig.request_id,
+                metric_id=fig.metric_id,
+                period_id=fig.period_id,
+                category_key=key,
+                cell=index.cell_name(cell.metric, cell.period, key),
+                action=FigureChange.Action.DELETED,
+                old=fig.state(),
+                old_display=_display(fig.state()),
+                source=cell.source[:300],
+                actor=actor,
+            )
+        )
     if deletes:
         Figure.objects.filter(pk__in=[fig.pk for fig, _, _ in deletes]).delete()
     FigureChange.objects.bulk_create(history)
@@ -516,7 +592,9 @@ def figures_apply(
     if result.changed_requests:
         _mark_pending(result.changed_requests, actor, summary or "Figures changed.")
         # A request whose last figure was deleted has nothing to review.
-        FigureReview.objects.filter(request_id__in=result.changed_requests, request__figures__isnull=True).delete()
+        FigureReview.objects.filter(
+            request_id__in=result.changed_requests, request__figures__isnull=True
+        ).delete()
     if approve:
         _approve(result.requests, actor, comment=summary or "Approved on import.")
     return result
@@ -524,11 +602,18 @@ def figures_apply(
 
 @transaction.atomic
 def figure_update(
-    *, figure_id: int, actor, parsed: Parsed | None, note: str, attachment_id: int | None,
+    *,
+    figure_id: int,
+    actor,
+    parsed: Parsed | None,
+    note: str,
+    attachment_id: int | None,
     location: str,
 ) -> ApplyResult:
     """Change one figure's value, note or provenance (the figure's own edit page)."""
-    fig = Figure.objects.select_related("request__force", "request__campaign", "metric", "period").get(pk=figure_id)
+    fig = Figure.objects.select_related(
+        "request__force", "request__campaign", "metric", "period"
+    ).get(pk=figure_id)
     index = CategoryIndex(fig.request.campaign)
     refs = tuple(
         CategoryRef(c.dimension, c.value, c.numeric_value, c.is_unknown, c)
@@ -537,8 +622,15 @@ def figure_update(
     if attachment_id is not None and not fig.request.attachments.filter(pk=attachment_id).exists():
         raise ServiceError("That attachment belongs to another request.", "attachment")
     cell = CellInput(
-        request=fig.request, metric=fig.metric, period=fig.period, categories=refs, parsed=parsed,
-        note=note, attachment_id=attachment_id, location=location, source="figure edit",
+        request=fig.request,
+        metric=fig.metric,
+        period=fig.period,
+        categories=refs,
+        parsed=parsed,
+        note=note,
+        attachment_id=attachment_id,
+        location=location,
+        source="figure edit",
     )
     return figures_apply(campaign=fig.request.campaign, actor=actor, cells=[cell], index=index)
 
@@ -549,22 +641,32 @@ def figure_update(
 def _own_figures(request_id: int, actor) -> bool:
     from django.db.models import Q
 
-    return Figure.objects.filter(request_id=request_id).filter(
-        Q(entered_by=actor) | Q(updated_by=actor)
-    ).exists()
+    return (
+        Figure.objects.filter(request_id=request_id)
+        .filter(Q(entered_by=actor) | Q(updated_by=actor))
+        .exists()
+    )
 
 
 def _approve(request_ids: Iterable[int], actor, comment: str) -> None:
     ids = sorted(set(request_ids))
     now = timezone.now()
-    existing = {r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)}
-    new = [FigureReview(request_id=rid, submitted_by=actor, submitted_at=now) for rid in ids if rid not in existing]
+    existing = {
+        r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)
+    }
+    new = [
+        FigureReview(request_id=rid, submitted_by=actor, submitted_at=now)
+        for rid in ids
+        if rid not in existing
+    ]
     FigureReview.objects.bulk_create(new)
     FigureReview.objects.filter(request_id__in=ids).update(
         state=ReviewState.APPROVED, reviewed_by=actor, reviewed_at=now, comment=""
     )
     ReviewEvent.objects.bulk_create(
-        ReviewEvent(request_id=rid, action=ReviewEvent.Action.APPROVED, actor=actor, comment=comment)
+        ReviewEvent(
+            request_id=rid, action=ReviewEvent.Action.APPROVED, actor=actor, comment=comment
+        )
         for rid in ids
     )
 
@@ -583,7 +685,9 @@ def figures_approve(*, request_id: int, actor, comment: str = "") -> FigureRevie
         raise ServiceError("You need the reviewer role to approve figures.")
     review = _lock_review(request_id)
     if review.state != ReviewState.PENDING:
-        raise ServiceError(f"These figures are {review.get_state_display().lower()}, not awaiting review.")
+        raise ServiceError(
+            f"These figures are {review.get_state_display().lower()}, not awaiting review."
+        )
     if not settings.FIGURES_ALLOW_SELF_APPROVAL and _own_figures(request_id, actor):
         raise ServiceError(
             "You entered or changed some of these figures; another reviewer must approve them."
@@ -601,12 +705,17 @@ def figures_send_back(*, request_id: int, actor, comment: str) -> FigureReview:
         raise ServiceError("Say what needs correcting.", "comment")
     review = _lock_review(request_id)
     if review.state != ReviewState.PENDING:
-        raise ServiceError(f"These figures are {review.get_state_display().lower()}, not awaiting review.")
+        raise ServiceError(
+            f"These figures are {review.get_state_display().lower()}, not awaiting review."
+        )
     review.state, review.comment = ReviewState.SENT_BACK, comment.strip()
     review.reviewed_by, review.reviewed_at = actor, timezone.now()
     review.save(update_fields=["state", "comment", "reviewed_by", "reviewed_at"])
     ReviewEvent.objects.create(
-        request_id=request_id, action=ReviewEvent.Action.SENT_BACK, actor=actor, comment=comment.strip()
+        request_id=request_id,
+        action=ReviewEvent.Action.SENT_BACK,
+        actor=actor,
+        comment=comment.strip(),
     )
     return review
 

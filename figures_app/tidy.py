@@ -37,7 +37,9 @@ class ImportFileError(ValueError):
 
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors
-        super().__init__("; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""))
+        super().__init__(
+            "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
+        )
 
 
 @dataclass
@@ -79,7 +81,12 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        rows.append(Row(line, dict(zip(columns, values, strict=False)) | {"__extra__": values[len(columns):]}))
+        rows.append(
+            Row(
+                line,
+                dict(zip(columns, values, strict=False)) | {"__extra__": values[len(columns) :]},
+            )
+        )
     return columns, rows, []
 
 
@@ -95,8 +102,14 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
     hidden = [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"]
     if hidden:
         # Returned spreadsheets sometimes hide sheets with personal data (DOMAIN.md section 4).
-        warnings.append(f"Hidden sheets ignored: {', '.join(hidden)}. Check them for personal data.")
-    ws = wb[wb.active.title] if wb.active is not None and wb.active.sheet_state == "visible" else (visible[0] if visible else None)
+        warnings.append(
+            f"Hidden sheets ignored: {', '.join(hidden)}. Check them for personal data."
+        )
+    ws = (
+        wb[wb.active.title]
+        if wb.active is not None and wb.active.sheet_state == "visible"
+        else (visible[0] if visible else None)
+    )
     if ws is None:
         raise ImportFileError(["Line 1: the workbook has no visible sheet."])
     if len(visible) > 1:
@@ -114,7 +127,13 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         if not any(v is not None and str(v).strip() for v in values):
             continue
         cells = ["" if v is None else v for v in values]
-        rows.append(Row(line, dict(zip(columns, cells, strict=False)) | {"__extra__": [c for c in cells[len(columns):] if c != ""]}))
+        rows.append(
+            Row(
+                line,
+                dict(zip(columns, cells, strict=False))
+                | {"__extra__": [c for c in cells[len(columns) :] if c != ""]},
+            )
+        )
     wb.close()
     return columns, rows, warnings
 
@@ -129,7 +148,9 @@ class ImportPlan:
     unchanged: int = 0
     deleted: int = 0
     warnings: list[str] = field(default_factory=list)
-    changed_lines: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, cell, old, new
+    changed_lines: list[tuple[int, str, str, str]] = field(
+        default_factory=list
+    )  # line, cell, old, new
 
     @property
     def rows(self) -> int:
@@ -144,7 +165,9 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def build_cells(campaign: Campaign, columns: list[str], rows: Iterable[Row], *, source: str) -> tuple[list[CellInput], CategoryIndex]:
+def build_cells(
+    campaign: Campaign, columns: list[str], rows: Iterable[Row], *, source: str
+) -> tuple[list[CellInput], CategoryIndex]:
     """Check every row; ImportFileError lists every problem with its line."""
     errors: list[str] = []
     metrics = {m.slug: m for m in Metric.objects.filter(campaign=campaign)}
@@ -153,7 +176,11 @@ def build_cells(campaign: Campaign, columns: list[str], rows: Iterable[Row], *, 
     dim_columns = {d.slug for dims in index.dimensions.values() for d in dims}
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise ImportFileError([f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}."])
+        raise ImportFileError(
+            [
+                f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}."
+            ]
+        )
     unknown = [c for c in columns if c and c not in REQUIRED + OPTIONAL and c not in dim_columns]
     if unknown:
         allowed = ", ".join(list(REQUIRED) + list(OPTIONAL) + sorted(dim_columns))
@@ -193,7 +220,11 @@ def build_cells(campaign: Campaign, columns: list[str], rows: Iterable[Row], *, 
                 f"{', '.join(p.label for p in campaign.periods.all())}."
             )
         metric_text = _text(v.get("metric"))
-        metric = metrics.get(metric_text) or metrics.get(metric_text.lower()) or metrics_by_label.get(metric_text.lower())
+        metric = (
+            metrics.get(metric_text)
+            or metrics.get(metric_text.lower())
+            or metrics_by_label.get(metric_text.lower())
+        )
         if metric is None:
             row_errors.append(
                 f"{where}: unknown metric '{metric_text}'; metrics are {', '.join(metrics) or 'none defined'}."
@@ -224,13 +255,24 @@ def build_cells(campaign: Campaign, columns: list[str], rows: Iterable[Row], *, 
                 errors.append("Stopped after 200 errors.")
                 break
             continue
-        ident = (foi.pk, metric.pk, period.pk, tuple(sorted((r.dimension.pk, r.value) for r in refs)))
+        ident = (
+            foi.pk,
+            metric.pk,
+            period.pk,
+            tuple(sorted((r.dimension.pk, r.value) for r in refs)),
+        )
         if ident in seen:
-            errors.append(f"{where}: duplicate of line {seen[ident]} (same force, period, metric and categories).")
+            errors.append(
+                f"{where}: duplicate of line {seen[ident]} (same force, period, metric and categories)."
+            )
             continue
         seen[ident] = row.line
         cell = CellInput(
-            request=foi, metric=metric, period=period, categories=tuple(refs), parsed=parsed,
+            request=foi,
+            metric=metric,
+            period=period,
+            categories=tuple(refs),
+            parsed=parsed,
             source=f"{source} line {row.line}",
         )
         if "note" in columns:
@@ -250,18 +292,26 @@ def plan_import(campaign: Campaign, data: bytes, filename: str) -> ImportPlan:
     plan = plan_cells(cells, index)
     result = ImportPlan(campaign=campaign, cells=cells, index=index, warnings=warnings)
     result.created, result.changed, result.unchanged = (
-        len(plan["created"]), len(plan["changed"]), len(plan["unchanged"])
+        len(plan["created"]),
+        len(plan["changed"]),
+        len(plan["unchanged"]),
     )
     return result
 
 
 @transaction.atomic
-def import_figures(*, campaign: Campaign, actor, data: bytes, filename: str, approve: bool = False) -> ApplyResult:
+def import_figures(
+    *, campaign: Campaign, actor, data: bytes, filename: str, approve: bool = False
+) -> ApplyResult:
     """Check the whole file, then write it in one transaction (nothing on any error)."""
     plan = plan_import(campaign, data, filename)
     try:
         return figures_apply(
-            campaign=campaign, actor=actor, cells=plan.cells, index=plan.index, approve=approve,
+            campaign=campaign,
+            actor=actor,
+            cells=plan.cells,
+            index=plan.index,
+            approve=approve,
             summary=f"Imported from {PurePath(filename).name}.",
         )
     except ServiceError as exc:
@@ -290,13 +340,24 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list[str]
     columns = export_columns(campaign)
     yield columns
     dims_at = {name: i for i, name in enumerate(columns)}
-    categories = {c.pk: c for c in Category.objects.filter(dimension__metric__campaign=campaign).select_related("dimension")}
+    categories = {
+        c.pk: c
+        for c in Category.objects.filter(dimension__metric__campaign=campaign).select_related(
+            "dimension"
+        )
+    }
     figures = (
         Figure.objects.filter(request__campaign=campaign)
         .filter(basis_filter(basis))
         .select_related("request__force", "metric", "period")
-        .order_by("request__force__name", "metric__position", "metric_id", "period__position",
-                  "period__start", "category_key")
+        .order_by(
+            "request__force__name",
+            "metric__position",
+            "metric_id",
+            "period__position",
+            "period__start",
+            "category_key",
+        )
     )
     for fig in figures.iterator(chunk_size=2000):
         row = [""] * len(columns)
@@ -306,11 +367,19 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list[str]
             row[dims_at[cat.dimension.slug]] = cat.value
         # The value as the force wrote it, so that re-importing the export changes nothing.
         if fig.kind == Kind.REPORTED:
-            value = fig.raw_text if fig.raw_text and _same_number(fig.raw_text, fig.value) else str(fig.value)
+            value = (
+                fig.raw_text
+                if fig.raw_text and _same_number(fig.raw_text, fig.value)
+                else str(fig.value)
+            )
         elif fig.kind == Kind.SUPPRESSED:
             value = fig.raw_text or "*"
         else:
-            value = fig.raw_text if fig.raw_text and not re.fullmatch(r"[-\d.,\s]+", fig.raw_text) else ""
+            value = (
+                fig.raw_text
+                if fig.raw_text and not re.fullmatch(r"[-\d.,\s]+", fig.raw_text)
+                else ""
+            )
         row[-3], row[-2], row[-1] = value, fig.kind, fig.note
         yield row
 
@@ -348,30 +417,115 @@ def _xlsx_value(v):
     if isinstance(v, str) and re.fullmatch(r"[1-9]\d{0,14}|0", v):
         return int(v)
     # Keep '<5', '*' and codes as text; never let a spreadsheet read a formula.
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(\.\d+)?", v):
+    if (
+        isinstance(v, str)
+        and v[:1] in ("=", "+", "-", "@")
+        and not re.fullmatch(r"-?\d+(\.\d+)?", v)
+    ):
         return "'" + v
     return v
 
 
 def totals_rows(totals) -> Iterator[list]:
     """The totals as a flat table (for CSV / the XLSX 'totals' sheet). Unrounded."""
-    yield ["section", "period", "force", "force_code", "dimension", "category", "total",
-           "total_upper", "suppressed_cells", "forces_reporting", "forces_asked", "per_day",
-           "change_pct", "like_for_like_forces", "like_for_like_from", "like_for_like_to",
-           "like_for_like_change_pct"]
+    yield [
+        "section",
+        "period",
+        "force",
+        "force_code",
+        "dimension",
+        "category",
+        "total",
+        "total_upper",
+        "suppressed_cells",
+        "forces_reporting",
+        "forces_asked",
+        "per_day",
+        "change_pct",
+        "like_for_like_forces",
+        "like_for_like_from",
+        "like_for_like_to",
+        "like_for_like_change_pct",
+    ]
     for t in totals.period_totals:
-        yield ["period", t.period.label, "", "", "", "", t.total, t.total_upper, t.suppressed_cells,
-               t.forces_reporting, totals.forces_asked, t.per_day, "", "", "", "", ""]
+        yield [
+            "period",
+            t.period.label,
+            "",
+            "",
+            "",
+            "",
+            t.total,
+            t.total_upper,
+            t.suppressed_cells,
+            t.forces_reporting,
+            totals.forces_asked,
+            t.per_day,
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
     for c in totals.changes:
         lfl = c.like_for_like
-        yield ["change", f"{c.from_period.period.label} to {c.to_period.period.label}", "", "", "", "",
-               c.to_period.total, "", "", "", "", "", c.change_pct, lfl.forces, lfl.from_total,
-               lfl.to_total, lfl.change_pct]
+        yield [
+            "change",
+            f"{c.from_period.period.label} to {c.to_period.period.label}",
+            "",
+            "",
+            "",
+            "",
+            c.to_period.total,
+            "",
+            "",
+            "",
+            "",
+            "",
+            c.change_pct,
+            lfl.forces,
+            lfl.from_total,
+            lfl.to_total,
+            lfl.change_pct,
+        ]
     for row in totals.forces:
         for p in totals.periods:
-            yield ["force", p.label, row.foi.force.name, row.foi.force.ons_code, "", "",
-                   row.value(p), "", "", "", "", "", row.change_pct if p == totals.periods[-1] else "",
-                   "", "", "", ""]
+            yield [
+                "force",
+                p.label,
+                row.foi.force.name,
+                row.foi.force.ons_code,
+                "",
+                "",
+                row.value(p),
+                "",
+                "",
+                "",
+                "",
+                "",
+                row.change_pct if p == totals.periods[-1] else "",
+                "",
+                "",
+                "",
+                "",
+            ]
     for b in totals.breakdown:
-        yield ["breakdown", b.period.label, "", "", b.dimension.slug, b.category.value, b.total,
-               b.total_upper, b.suppressed_cells, "", "", "", "", "", "", "", ""]
+        yield [
+            "breakdown",
+            b.period.label,
+            "",
+            "",
+            b.dimension.slug,
+            b.category.value,
+            b.total,
+            b.total_upper,
+            b.suppressed_cells,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]

@@ -60,7 +60,9 @@ def _back_to(foi: FoiRequest) -> str:
 # --- the request page section ---------------------------------------------------------------
 
 
-def request_section_context(http_request, foi: FoiRequest, *, form: EntryGridForm | None = None) -> dict:
+def request_section_context(
+    http_request, foi: FoiRequest, *, form: EntryGridForm | None = None
+) -> dict:
     campaign = foi.campaign
     metrics = list(campaign.metrics.all())
     periods = list(campaign.periods.all())
@@ -68,8 +70,14 @@ def request_section_context(http_request, foi: FoiRequest, *, form: EntryGridFor
     figures = selectors.request_figures(foi)
     user = http_request.user
     if form is None and roles.can_edit(user) and metrics:
-        form = EntryGridForm(foi=foi, metrics=metrics, periods=periods, index=index, figures=figures)
-    review = FigureReview.objects.filter(request=foi).select_related("reviewed_by", "submitted_by").first()
+        form = EntryGridForm(
+            foi=foi, metrics=metrics, periods=periods, index=index, figures=figures
+        )
+    review = (
+        FigureReview.objects.filter(request=foi)
+        .select_related("reviewed_by", "submitted_by")
+        .first()
+    )
     own = any(f.entered_by_id == user.pk or f.updated_by_id == user.pk for f in figures)
     from django.conf import settings
 
@@ -96,7 +104,9 @@ def request_section_context(http_request, foi: FoiRequest, *, form: EntryGridFor
 @login_required
 def request_figures(request, pk):
     foi = _foi(request, pk)
-    return render(request, "figures_app/request_figures.html", request_section_context(request, foi))
+    return render(
+        request, "figures_app/request_figures.html", request_section_context(request, foi)
+    )
 
 
 @require_POST
@@ -106,8 +116,12 @@ def request_figures_save(request, pk):
     campaign = foi.campaign
     index = CategoryIndex(campaign)
     form = EntryGridForm(
-        request.POST, foi=foi, metrics=list(campaign.metrics.all()), periods=list(campaign.periods.all()),
-        index=index, figures=selectors.request_figures(foi),
+        request.POST,
+        foi=foi,
+        metrics=list(campaign.metrics.all()),
+        periods=list(campaign.periods.all()),
+        index=index,
+        figures=selectors.request_figures(foi),
     )
     if form.is_valid():
         try:
@@ -124,7 +138,9 @@ def request_figures_save(request, pk):
             else:
                 messages.info(request, "Nothing changed.")
             fresh = selectors.request_figures(foi)
-            for warning in selectors.request_warnings(fresh, list(campaign.periods.all()), CategoryIndex(campaign)):
+            for warning in selectors.request_warnings(
+                fresh, list(campaign.periods.all()), CategoryIndex(campaign)
+            ):
                 messages.warning(request, warning)
             return redirect(_back_to(foi))
     context = request_section_context(request, foi, form=form)
@@ -142,22 +158,29 @@ def _save_grid(campaign, actor, form: EntryGridForm, index: CategoryIndex):
                 cell.attachment_id = attachment.pk
             if location:
                 cell.location = location
-    return figures_apply(campaign=campaign, actor=actor, cells=cells, index=index, summary="Entered in the grid.")
+    return figures_apply(
+        campaign=campaign, actor=actor, cells=cells, index=index, summary="Entered in the grid."
+    )
 
 
 @login_required
 def figure_edit(request, pk):
     roles.require_edit(request.user)
     figure = get_object_or_404(
-        Figure.objects.select_related("request__force", "request__campaign", "metric", "period"), pk=pk
+        Figure.objects.select_related("request__force", "request__campaign", "metric", "period"),
+        pk=pk,
     )
     form = FigureForm(request.POST or None, figure=figure)
     if request.method == "POST" and form.is_valid():
         try:
             figure_update(
-                figure_id=figure.pk, actor=request.user, parsed=form.cleaned_data["value"],
+                figure_id=figure.pk,
+                actor=request.user,
+                parsed=form.cleaned_data["value"],
                 note=form.cleaned_data["note"],
-                attachment_id=form.cleaned_data["attachment"].pk if form.cleaned_data["attachment"] else None,
+                attachment_id=form.cleaned_data["attachment"].pk
+                if form.cleaned_data["attachment"]
+                else None,
                 location=form.cleaned_data["location"],
             )
         except ServiceError as exc:
@@ -166,10 +189,17 @@ def figure_edit(request, pk):
             messages.success(request, "Figure saved; it now awaits review.")
             return redirect(_back_to(figure.request))
     index = CategoryIndex(figure.request.campaign)
-    return render(request, "figures_app/figure_edit.html", {
-        "figure": figure, "form": form, "cell": index.cell_name(figure.metric, figure.period, figure.category_key),
-        "history": figure.changes.select_related("actor")[:50],
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "figures_app/figure_edit.html",
+        {
+            "figure": figure,
+            "form": form,
+            "cell": index.cell_name(figure.metric, figure.period, figure.category_key),
+            "history": figure.changes.select_related("actor")[:50],
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -181,12 +211,18 @@ def figures_approve_view(request, pk):
     roles.require_review(request.user)
     foi = _foi(request, pk)
     try:
-        figures_approve(request_id=foi.pk, actor=request.user, comment=request.POST.get("comment", ""))
+        figures_approve(
+            request_id=foi.pk, actor=request.user, comment=request.POST.get("comment", "")
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Figures for {foi.force.name} approved; they now count in the totals.")
-    return redirect(request.POST.get("next") == "queue" and reverse("figures_review_queue") or _back_to(foi))
+        messages.success(
+            request, f"Figures for {foi.force.name} approved; they now count in the totals."
+        )
+    return redirect(
+        request.POST.get("next") == "queue" and reverse("figures_review_queue") or _back_to(foi)
+    )
 
 
 @require_POST
@@ -199,7 +235,9 @@ def figures_send_back_view(request, pk):
         messages.error(request, "Say what needs correcting before sending figures back.")
         return redirect(_back_to(foi))
     try:
-        figures_send_back(request_id=foi.pk, actor=request.user, comment=form.cleaned_data["comment"])
+        figures_send_back(
+            request_id=foi.pk, actor=request.user, comment=form.cleaned_data["comment"]
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
@@ -225,9 +263,15 @@ def review_queue(request):
     roles.require_review(request.user)
     pending = list(selectors.review_queue())
     mine = set(selectors.reviews_awaiting(request.user).values_list("pk", flat=True))
-    return render(request, "figures_app/review_queue.html", {
-        "pending": pending, "approvable": mine, "sent_back": list(selectors.sent_back()[:200]),
-    })
+    return render(
+        request,
+        "figures_app/review_queue.html",
+        {
+            "pending": pending,
+            "approvable": mine,
+            "sent_back": list(selectors.sent_back()[:200]),
+        },
+    )
 
 
 # --- totals ---------------------------------------------------------------------------------
@@ -248,7 +292,11 @@ def _metric_and_basis(request, campaign) -> tuple[Metric | None, str, str]:
         return None, basis, "Say which metric: " + ", ".join(m.slug for m in metrics) + "."
     metric = next((m for m in metrics if m.slug == slug), None)
     if metric is None:
-        return None, basis, f"Unknown metric '{slug}'; metrics are {', '.join(m.slug for m in metrics) or 'none'}."
+        return (
+            None,
+            basis,
+            f"Unknown metric '{slug}'; metrics are {', '.join(m.slug for m in metrics) or 'none'}.",
+        )
     return metric, basis, ""
 
 
@@ -276,9 +324,17 @@ def campaign_totals(request, slug):
     if metric is None and metrics and not request.GET.get("metric") and basis in selectors.BASES:
         metric, error = metrics[0], ""
     if metric is None:
-        return render(request, "figures_app/totals.html", {
-            "campaign": campaign, "metrics": metrics, "error": error, "basis": basis,
-        }, status=404 if metrics else 200)
+        return render(
+            request,
+            "figures_app/totals.html",
+            {
+                "campaign": campaign,
+                "metrics": metrics,
+                "error": error,
+                "basis": basis,
+            },
+            status=404 if metrics else 200,
+        )
     metric.campaign = campaign
     totals = selectors.metric_totals(metric=metric, basis=basis, today=timezone.localdate())
     rule = campaign.rounding_rule
@@ -289,9 +345,12 @@ def campaign_totals(request, slug):
     )
     force_rows = [
         {
-            "name": r.foi.force.name, "code": r.foi.force.ons_code, "pk": r.foi.pk,
+            "name": r.foi.force.name,
+            "code": r.foi.force.ons_code,
+            "pk": r.foi.pk,
             "values": [(r.cells.get(p.pk), r.reasons.get(p.pk, "")) for p in totals.periods],
-            "change": fmt_pct(r.change_pct, rule), "change_exact": r.change_pct,
+            "change": fmt_pct(r.change_pct, rule),
+            "change_exact": r.change_pct,
         }
         for r in totals.forces
     ]
@@ -302,16 +361,29 @@ def campaign_totals(request, slug):
             if b.dimension.pk == dim.pk and b.category.pk not in seen:
                 seen.add(b.category.pk)
                 cats.append(b.category)
-        cell = {(b.category.pk, b.period.pk): b for b in totals.breakdown if b.dimension.pk == dim.pk}
-        rows = [{"category": c, "cells": [cell.get((c.pk, p.pk)) for p in totals.periods]} for c in cats]
+        cell = {
+            (b.category.pk, b.period.pk): b for b in totals.breakdown if b.dimension.pk == dim.pk
+        }
+        rows = [
+            {"category": c, "cells": [cell.get((c.pk, p.pk)) for p in totals.periods]} for c in cats
+        ]
         # 'Unknown' stays in the table but not the chart, where it would dwarf the rest.
         known = [c for c in cats if not c.is_unknown]
-        chart = charts.grouped_columns(
-            f"{metric.label} by {dim.label.lower()}, where recorded",
-            [c.label or c.value for c in known],
-            [(p.label, [cell[(c.pk, p.pk)].total if (c.pk, p.pk) in cell else 0 for c in known])
-             for p in totals.periods],
-        ) if known else ""
+        chart = (
+            charts.grouped_columns(
+                f"{metric.label} by {dim.label.lower()}, where recorded",
+                [c.label or c.value for c in known],
+                [
+                    (
+                        p.label,
+                        [cell[(c.pk, p.pk)].total if (c.pk, p.pk) in cell else 0 for c in known],
+                    )
+                    for p in totals.periods
+                ],
+            )
+            if known
+            else ""
+        )
         breakdown_tables.append({"dimension": dim, "rows": rows, "chart": chart})
     context = {
         "campaign": campaign,
@@ -325,7 +397,11 @@ def campaign_totals(request, slug):
             {"t": t, "per_day": round_by_rule(t.per_day, rule, 1)} for t in totals.period_totals
         ],
         "change_rows": [
-            {"c": c, "pct": fmt_pct(c.change_pct, rule), "lfl_pct": fmt_pct(c.like_for_like.change_pct, rule)}
+            {
+                "c": c,
+                "pct": fmt_pct(c.change_pct, rule),
+                "lfl_pct": fmt_pct(c.like_for_like.change_pct, rule),
+            }
             for c in totals.changes
         ],
         "force_rows": force_rows,
@@ -333,14 +409,21 @@ def campaign_totals(request, slug):
         "chart_ranked": charts.hbar(
             f"{metric.label}, {latest.label if latest else ''}, by force",
             [(r.foi.force.short_name, r.value(latest)) for r in ranked],
-        ) if ranked else "",
+        )
+        if ranked
+        else "",
         "chart_periods": charts.grouped_columns(
             f"{metric.label} by period",
             [t.period.label for t in totals.period_totals],
-            [("Total (reported)", [t.total for t in totals.period_totals]),
-             ("Upper bound", [t.total_upper for t in totals.period_totals])],
-        ) if totals.period_totals else "",
-        "api_url": reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}&basis={basis}",
+            [
+                ("Total (reported)", [t.total for t in totals.period_totals]),
+                ("Upper bound", [t.total_upper for t in totals.period_totals]),
+            ],
+        )
+        if totals.period_totals
+        else "",
+        "api_url": reverse("figures_totals_api", args=[campaign.slug])
+        + f"?metric={metric.slug}&basis={basis}",
     }
     return render(request, "figures_app/totals.html", context)
 
@@ -352,8 +435,12 @@ def totals_csv(request, slug):
     if metric is None:
         return HttpResponse(error, status=400, content_type="text/plain")
     totals = selectors.metric_totals(metric=metric, basis=basis, today=timezone.localdate())
-    response = HttpResponse(rows_to_csv(totals_rows(totals)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{metric.slug}-totals-{basis}.csv"'
+    response = HttpResponse(
+        rows_to_csv(totals_rows(totals)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.slug}-{metric.slug}-totals-{basis}.csv"'
+    )
     return response
 
 
@@ -366,7 +453,9 @@ def export_csv(request, slug):
     basis = request.GET.get("basis", selectors.ALL)
     if basis not in selectors.BASES:
         raise Http404("Unknown basis.")
-    response = HttpResponse(rows_to_csv(export_rows(campaign, basis=basis)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        rows_to_csv(export_rows(campaign, basis=basis)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-figures.csv"'
     return response
 
@@ -381,7 +470,9 @@ def export_xlsx(request, slug):
     today = timezone.localdate()
     for metric in campaign.metrics.all():
         totals = selectors.metric_totals(metric=metric, basis=selectors.APPROVED, today=today)
-        sheets[f"totals {metric.slug}"[:31]] = list(totals_rows(totals)) + [[], ["headlines"]] + [[h] for h in headlines(totals)]
+        sheets[f"totals {metric.slug}"[:31]] = (
+            list(totals_rows(totals)) + [[], ["headlines"]] + [[h] for h in headlines(totals)]
+        )
     response = HttpResponse(
         rows_to_xlsx(sheets),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -398,18 +489,30 @@ def import_upload(request, slug):
         upload = form.cleaned_data["file"]
         data = upload.read()
         batch = FigureImport.objects.create(
-            campaign=campaign, filename=PurePath(upload.name).name[:255], data=data, uploaded_by=request.user
+            campaign=campaign,
+            filename=PurePath(upload.name).name[:255],
+            data=data,
+            uploaded_by=request.user,
         )
         return redirect("figures_import_preview", slug=campaign.slug, pk=batch.pk)
-    return render(request, "figures_app/import.html", {
-        "campaign": campaign, "form": form, "metrics": campaign.metrics.prefetch_related("dimensions"),
-        "recent": campaign.figure_imports.select_related("uploaded_by")[:10],
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "figures_app/import.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "metrics": campaign.metrics.prefetch_related("dimensions"),
+            "recent": campaign.figure_imports.select_related("uploaded_by")[:10],
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _batch(request, slug, pk) -> FigureImport:
     campaign = _campaign(request, slug, write=True)
-    return get_object_or_404(FigureImport.objects.select_related("campaign"), pk=pk, campaign=campaign)
+    return get_object_or_404(
+        FigureImport.objects.select_related("campaign"), pk=pk, campaign=campaign
+    )
 
 
 @login_required
@@ -420,10 +523,18 @@ def import_preview(request, slug, pk):
         plan = plan_import(batch.campaign, bytes(batch.data), batch.filename)
     except ImportFileError as exc:
         errors = exc.errors
-    return render(request, "figures_app/import_preview.html", {
-        "campaign": batch.campaign, "batch": batch, "plan": plan, "errors": errors,
-        "can_approve": roles.can_review(request.user),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "figures_app/import_preview.html",
+        {
+            "campaign": batch.campaign,
+            "batch": batch,
+            "plan": plan,
+            "errors": errors,
+            "can_approve": roles.can_review(request.user),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_POST
@@ -438,16 +549,31 @@ def import_confirm(request, slug, pk):
         roles.require_review(request.user)
     try:
         with transaction.atomic():
-            result = import_figures(campaign=batch.campaign, actor=request.user, data=bytes(batch.data),
-                                    filename=batch.filename, approve=approve)
+            result = import_figures(
+                campaign=batch.campaign,
+                actor=request.user,
+                data=bytes(batch.data),
+                filename=batch.filename,
+                approve=approve,
+            )
             batch.applied_at = timezone.now()
-            batch.summary = (f"{result.created} created, {result.changed} changed, "
-                             f"{result.unchanged} unchanged" + (", approved" if approve else ""))
+            batch.summary = (
+                f"{result.created} created, {result.changed} changed, "
+                f"{result.unchanged} unchanged" + (", approved" if approve else "")
+            )
             batch.save(update_fields=["applied_at", "summary"])
     except ImportFileError as exc:
-        return render(request, "figures_app/import_preview.html", {
-            "campaign": batch.campaign, "batch": batch, "plan": None, "errors": exc.errors,
-        }, status=400)
+        return render(
+            request,
+            "figures_app/import_preview.html",
+            {
+                "campaign": batch.campaign,
+                "batch": batch,
+                "plan": None,
+                "errors": exc.errors,
+            },
+            status=400,
+        )
     messages.success(request, f"Imported {batch.filename}: {batch.summary}.")
     return redirect(reverse("campaign_detail", args=[batch.campaign.slug]))
 
@@ -465,8 +591,11 @@ def metrics(request, slug):
             data = form.cleaned_data
             try:
                 metric_save(
-                    campaign=campaign, actor=request.user,
-                    spec=MetricSpec(data["slug"], data["label"], data["unit"], data["notes"], data["dimensions"]),
+                    campaign=campaign,
+                    actor=request.user,
+                    spec=MetricSpec(
+                        data["slug"], data["label"], data["unit"], data["notes"], data["dimensions"]
+                    ),
                 )
             except ServiceError as exc:
                 form.add_error(None, str(exc))
@@ -475,9 +604,26 @@ def metrics(request, slug):
                 return redirect("figures_metrics", slug=campaign.slug)
     elif request.method == "POST":
         roles.require_edit(request.user)
-    return render(request, "figures_app/metrics.html", {
-        "campaign": campaign, "form": form,
-        "metrics": campaign.metrics.prefetch_related("dimensions__categories"),
-        "example": json.dumps({"metrics": [{"slug": "online-child-sex-offences", "label": "Online-flagged child sex offences",
-                                            "unit": "offences", "dimensions": ["victim_age"]}]}, indent=2),
-    }, status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "figures_app/metrics.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "metrics": campaign.metrics.prefetch_related("dimensions__categories"),
+            "example": json.dumps(
+                {
+                    "metrics": [
+                        {
+                            "slug": "online-child-sex-offences",
+                            "label": "Online-flagged child sex offences",
+                            "unit": "offences",
+                            "dimensions": ["victim_age"],
+                        }
+                    ]
+                },
+                indent=2,
+            ),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )

@@ -12,8 +12,13 @@ COLUMNS = ["force", "period", "metric", "victim_age", "value", "status", "note"]
 def metric(campaign, staff):
     return metric_save(
         campaign=campaign,
-        spec=MetricSpec("offences", "Online-flagged child sex offences", "offences", "",
-                        (DimensionSpec("victim_age", "Victim age", None),)),
+        spec=MetricSpec(
+            "offences",
+            "Online-flagged child sex offences",
+            "offences",
+            "",
+            (DimensionSpec("victim_age", "Victim age", None),),
+        ),
     )
 
 
@@ -25,8 +30,15 @@ def enter(campaign, user, rows, *, approve_by=None):
             d = {"metric": "offences", "victim_age": "", "status": "", "note": ""} | r
         else:
             force, period, value, *age = r
-            d = {"force": force, "period": period, "metric": "offences", "victim_age": age[0] if age else "",
-                 "value": value, "status": "", "note": ""}
+            d = {
+                "force": force,
+                "period": period,
+                "metric": "offences",
+                "victim_age": age[0] if age else "",
+                "value": value,
+                "status": "",
+                "note": "",
+            }
         dict_rows.append(Row(i, d))
     cells, index = build_cells(campaign, COLUMNS, dict_rows, source="test")
     result = figures_apply(campaign=campaign, actor=user, cells=cells, index=index)

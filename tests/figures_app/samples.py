@@ -16,17 +16,38 @@ FIGURES_REVIEWER_ONLY = {"figures_review_queue"}
 
 def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
     """Give the campaign a metric and `foi` one figure; return {url name: kwargs}."""
-    metric_save(campaign=campaign, spec=MetricSpec(
-        "offences", "Offences", "offences", "", (DimensionSpec("victim_age", "Victim age", None),)))
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            "offences",
+            "Offences",
+            "offences",
+            "",
+            (DimensionSpec("victim_age", "Victim age", None),),
+        ),
+    )
     period = campaign.periods.first()
     cells, index = build_cells(
-        campaign, ["force", "period", "metric", "value"],
-        [Row(2, {"force": foi.force.name, "period": period.label, "metric": "offences", "value": "12"})],
+        campaign,
+        ["force", "period", "metric", "value"],
+        [
+            Row(
+                2,
+                {
+                    "force": foi.force.name,
+                    "period": period.label,
+                    "metric": "offences",
+                    "value": "12",
+                },
+            )
+        ],
         source="sample",
     )
     figures_apply(campaign=campaign, actor=staff, cells=cells, index=index)
     batch = FigureImport.objects.create(
-        campaign=campaign, filename="sample.csv", uploaded_by=staff,
+        campaign=campaign,
+        filename="sample.csv",
+        uploaded_by=staff,
         data=f"force,period,metric,value\n{foi.force.name},{period.label},offences,13\n".encode(),
     )
     figure = Figure.objects.get(request=foi)

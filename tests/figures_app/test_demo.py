@@ -37,7 +37,10 @@ def test_it_reproduces_the_nspcc_release(client, demo, django_user_model):
     assert 90 <= sum(v for age, v in recorded.items() if age <= 10) < 100
     assert min(age for age, v in recorded.items() if v) == 3
     text = " ".join(data["headlines"])
-    assert "Police recorded 5,653 online-flagged child sex offences in 2016/17, from 38 of 43 forces asked" in text
+    assert (
+        "Police recorded 5,653 online-flagged child sex offences in 2016/17, from 38 of 43 forces asked"
+        in text
+    )
     assert "a rise of 44% (rounded down from 44.8%)" in text
     assert "Cumbria Constabulary (information not held)" in text
     assert "Lancashire Constabulary (refused: s.12 cost limit)" in text
@@ -46,6 +49,8 @@ def test_it_reproduces_the_nspcc_release(client, demo, django_user_model):
 
 def test_it_leaves_the_live_campaign_pending_review(demo):
     live = Campaign.objects.get(slug="sexual-communication-with-a-child-2026")
-    states = set(FigureReview.objects.filter(request__campaign=live).values_list("state", flat=True))
+    states = set(
+        FigureReview.objects.filter(request__campaign=live).values_list("state", flat=True)
+    )
     assert ReviewState.PENDING in states
     assert ReviewState.APPROVED not in states

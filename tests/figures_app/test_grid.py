@@ -32,7 +32,8 @@ def test_it_saves_every_cell_at_once(staff_client, kent, metric):
     response = _post(staff_client, kent, metric, {"2015/16": "63", "2016/17": "<5"})
     assert response.status_code == 302
     assert {(f.period.label, f.kind) for f in Figure.objects.filter(request=kent)} == {
-        ("2015/16", "reported"), ("2016/17", "suppressed")
+        ("2015/16", "reported"),
+        ("2016/17", "suppressed"),
     }
 
 
@@ -49,23 +50,36 @@ def test_it_accepts_not_held_and_new_ages(staff_client, kent, metric):
     p16 = kent.campaign.periods.get(label="2016/17")
     data = {
         cell_name(metric.pk, p16.pk, ""): "20",
-        f"new-{dim.pk}-0-name": "13", f"new-{dim.pk}-0-{metric.pk}-{p16.pk}": "12",
-        f"new-{dim.pk}-1-name": "unknown", f"new-{dim.pk}-1-{metric.pk}-{p16.pk}": "8",
+        f"new-{dim.pk}-0-name": "13",
+        f"new-{dim.pk}-0-{metric.pk}-{p16.pk}": "12",
+        f"new-{dim.pk}-1-name": "unknown",
+        f"new-{dim.pk}-1-{metric.pk}-{p16.pk}": "8",
     }
     response = staff_client.post(reverse("figures_request_save", args=[kent.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    got = {(c or "total", v) for c, v in Figure.objects.filter(request=kent).values_list("category__value", "value")}
+    got = {
+        (c or "total", v)
+        for c, v in Figure.objects.filter(request=kent).values_list("category__value", "value")
+    }
     assert got == {("total", 20), ("13", 12), ("unknown", 8)}
 
 
-def test_it_warns_when_a_breakdown_does_not_add_up_and_on_big_jumps(staff_client, campaign, kent, metric, staff):
-    enter(campaign, staff, [("Kent", "2015/16", 63), ("Kent", "2016/17", 361), ("Kent", "2016/17", 300, 13)])
+def test_it_warns_when_a_breakdown_does_not_add_up_and_on_big_jumps(
+    staff_client, campaign, kent, metric, staff
+):
+    enter(
+        campaign,
+        staff,
+        [("Kent", "2015/16", 63), ("Kent", "2016/17", 361), ("Kent", "2016/17", 300, 13)],
+    )
     page = staff_client.get(reverse("request_detail", args=[kent.pk])).content.decode()
     assert "the breakdown by victim age adds up to 300, but the total is 361" in page
     assert "361 in 2016/17 against 63 in 2015/16 (x5.73)" in page
 
 
-def test_clearing_a_cell_removes_the_figure_and_keeps_history(staff_client, campaign, kent, metric, staff):
+def test_clearing_a_cell_removes_the_figure_and_keeps_history(
+    staff_client, campaign, kent, metric, staff
+):
     enter(campaign, staff, [("Kent", "2015/16", 63)])
     response = _post(staff_client, kent, metric, {"2015/16": "", "2016/17": ""})
     assert response.status_code == 302
@@ -75,7 +89,13 @@ def test_clearing_a_cell_removes_the_figure_and_keeps_history(staff_client, camp
 
 def test_provenance_goes_to_the_changed_cells(staff_client, campaign, kent, metric, staff):
     enter(campaign, staff, [("Kent", "2015/16", 63)])
-    response = _post(staff_client, kent, metric, {"2015/16": "63", "2016/17": "361"}, {"location": "page 2, table 1"})
+    response = _post(
+        staff_client,
+        kent,
+        metric,
+        {"2015/16": "63", "2016/17": "361"},
+        {"location": "page 2, table 1"},
+    )
     assert response.status_code == 302
     locations = dict(Figure.objects.filter(request=kent).values_list("period__label", "location"))
     assert locations == {"2015/16": "", "2016/17": "page 2, table 1"}
@@ -84,8 +104,15 @@ def test_provenance_goes_to_the_changed_cells(staff_client, campaign, kent, metr
 def test_a_figure_can_be_edited_with_its_note(staff_client, campaign, kent, metric, staff):
     enter(campaign, staff, [("Kent", "2015/16", 63)])
     fig = Figure.objects.get()
-    response = staff_client.post(reverse("figures_figure_edit", args=[fig.pk]),
-                                 {"value": "refused s.12", "note": "cost limit", "location": "letter"})
+    response = staff_client.post(
+        reverse("figures_figure_edit", args=[fig.pk]),
+        {"value": "refused s.12", "note": "cost limit", "location": "letter"},
+    )
     assert response.status_code == 302
     fig.refresh_from_db()
-    assert (fig.kind, fig.exemption, fig.note, fig.location) == ("refused", "foia:s12", "cost limit", "letter")
+    assert (fig.kind, fig.exemption, fig.note, fig.location) == (
+        "refused",
+        "foia:s12",
+        "cost limit",
+        "letter",
+    )

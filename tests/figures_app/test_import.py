@@ -37,7 +37,9 @@ def run(campaign, user, text, name="figures.csv", **kw):
 def test_it_imports_every_kind(campaign, metric, staff):
     result = run(campaign, staff, GOOD)
     assert (result.created, result.changed, result.unchanged) == (7, 0, 0)
-    kent = Figure.objects.get(request__force__name="Kent Police", period__label="2016/17", category_key="")
+    kent = Figure.objects.get(
+        request__force__name="Kent Police", period__label="2016/17", category_key=""
+    )
     assert (kent.kind, kent.value, kent.note) == ("reported", 361, "from the letter")
     devon = Figure.objects.get(request__force__name="Devon and Cornwall Police")
     assert (devon.kind, devon.lower, devon.upper, devon.raw_text) == ("suppressed", 1, 4, "<5")
@@ -66,8 +68,14 @@ def test_it_imports_every_kind(campaign, metric, staff):
         ("Kent,2015/16,offences,,7,,", "Line 3: duplicate of line 2"),
     ],
 )
-def test_it_reports_each_error_with_its_line_and_writes_nothing(campaign, metric, staff, row, message):
-    text = "force,period,metric,victim_age,value,status,note\nKent,2015/16,offences,,63,,\n" + row + "\n"
+def test_it_reports_each_error_with_its_line_and_writes_nothing(
+    campaign, metric, staff, row, message
+):
+    text = (
+        "force,period,metric,victim_age,value,status,note\nKent,2015/16,offences,,63,,\n"
+        + row
+        + "\n"
+    )
     with pytest.raises(ImportFileError) as exc:
         run(campaign, staff, text)
     assert any(e.startswith(message) for e in exc.value.errors), exc.value.errors
@@ -112,21 +120,32 @@ def test_a_changed_value_updates_the_figure_and_its_history(campaign, metric, st
     run(campaign, staff, GOOD, approve=False)
     from figures_app.services import figures_approve
 
-    kent = Figure.objects.get(request__force__name="Kent Police", period__label="2016/17", category_key="")
+    kent = Figure.objects.get(
+        request__force__name="Kent Police", period__label="2016/17", category_key=""
+    )
     figures_approve(request_id=kent.request_id, actor=reviewer)
     result = run(campaign, staff, GOOD.replace(",361,", ",362,"))
     assert (result.created, result.changed, result.unchanged) == (0, 1, 6)
     kent.refresh_from_db()
     assert kent.value == 362
     change = FigureChange.objects.filter(figure=kent).first()
-    assert (change.action, change.old_display, change.new_display, change.actor) == ("changed", "361", "362", staff)
+    assert (change.action, change.old_display, change.new_display, change.actor) == (
+        "changed",
+        "361",
+        "362",
+        staff,
+    )
     assert change.source == "import figures.csv line 3"
     assert FigureReview.objects.get(request=kent.request).state == ReviewState.PENDING
 
 
 def test_the_preview_says_what_will_change_and_writes_nothing(campaign, metric, staff):
     run(campaign, staff, GOOD)
-    plan = plan_import(campaign, GOOD.replace(",361,", ",362,").encode() + b"Essex,2016/17,offences,,9,,\n", "f.csv")
+    plan = plan_import(
+        campaign,
+        GOOD.replace(",361,", ",362,").encode() + b"Essex,2016/17,offences,,9,,\n",
+        "f.csv",
+    )
     assert (plan.created, plan.changed, plan.unchanged) == (1, 1, 6)
     assert Figure.objects.count() == 7
 
@@ -166,10 +185,20 @@ def test_the_command_imports_and_approves(campaign, metric, staff, reviewer, tmp
     path = tmp_path / "figures.csv"
     path.write_text(GOOD)
     with pytest.raises(CommandError, match="reviewer role"):
-        call_command("import_figures", campaign.slug, str(path), "--approve", "--user", staff.username)
+        call_command(
+            "import_figures", campaign.slug, str(path), "--approve", "--user", staff.username
+        )
     assert Figure.objects.count() == 0
     out = io.StringIO()
-    call_command("import_figures", campaign.slug, str(path), "--approve", "--user", reviewer.username, stdout=out)
+    call_command(
+        "import_figures",
+        campaign.slug,
+        str(path),
+        "--approve",
+        "--user",
+        reviewer.username,
+        stdout=out,
+    )
     assert "7 created" in out.getvalue()
     assert set(FigureReview.objects.values_list("state", flat=True)) == {ReviewState.APPROVED}
 
@@ -179,16 +208,22 @@ def test_the_command_lists_errors_with_lines(campaign, metric, staff, tmp_path, 
     path.write_text("force,period,metric,value\nKent,2015/16,offences,-1\n")
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 error"):
-        call_command("import_figures", campaign.slug, str(path), "--user", staff.username, stderr=err)
+        call_command(
+            "import_figures", campaign.slug, str(path), "--user", staff.username, stderr=err
+        )
     assert "bad.csv: Line 2: '-1' is negative" in err.getvalue()
 
 
 def test_export_keeps_the_forces_wording_so_a_round_trip_changes_nothing(campaign, metric, staff):
-    text = ("force,period,metric,value\nKent,2015/16,offences,\"1,234\"\nEssex,2015/16,offences,NH\n"
-            "Surrey,2015/16,offences,refused s.12\nDorset,2015/16,offences,fewer than 5\n")
+    text = (
+        'force,period,metric,value\nKent,2015/16,offences,"1,234"\nEssex,2015/16,offences,NH\n'
+        "Surrey,2015/16,offences,refused s.12\nDorset,2015/16,offences,fewer than 5\n"
+    )
     run(campaign, staff, text)
     assert Figure.objects.get(request__force__name="Surrey Police").exemption == "foia:s12"
-    for exported, name in ((rows_to_csv(export_rows(campaign)).encode(), "e.csv"),
-                           (rows_to_xlsx({"figures": export_rows(campaign)}), "e.xlsx")):
+    for exported, name in (
+        (rows_to_csv(export_rows(campaign)).encode(), "e.csv"),
+        (rows_to_xlsx({"figures": export_rows(campaign)}), "e.xlsx"),
+    ):
         result = import_figures(campaign=campaign, actor=staff, data=exported, filename=name)
         assert (result.created, result.changed, result.unchanged) == (0, 0, 4), name

@@ -15,9 +15,18 @@ pytestmark = pytest.mark.django_db
 def objects(campaign, metric, staff):
     enter(campaign, staff, [("Kent", "2015/16", 63)])
     foi = campaign.requests.get(force__name="Kent Police")
-    batch = FigureImport.objects.create(campaign=campaign, filename="f.csv", uploaded_by=staff,
-                                        data=b"force,period,metric,value\nKent,2016/17,offences,361\n")
-    return {"slug": campaign.slug, "foi": foi.pk, "figure": Figure.objects.get().pk, "batch": batch.pk}
+    batch = FigureImport.objects.create(
+        campaign=campaign,
+        filename="f.csv",
+        uploaded_by=staff,
+        data=b"force,period,metric,value\nKent,2016/17,offences,361\n",
+    )
+    return {
+        "slug": campaign.slug,
+        "foi": foi.pk,
+        "figure": Figure.objects.get().pk,
+        "batch": batch.pk,
+    }
 
 
 def urls(o):

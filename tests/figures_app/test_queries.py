@@ -13,11 +13,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _fill(campaign, staff, reviewer, n):
-    names = list(Force.objects.filter(requests__campaign=campaign).order_by("name").values_list("name", flat=True))[:n]
+    names = list(
+        Force.objects.filter(requests__campaign=campaign)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )[:n]
     rows = []
     for i, name in enumerate(names):
-        rows += [(name, "2015/16", 10 + i), (name, "2016/17", 20 + i), (name, "2016/17", 5, 13),
-                 (name, "2016/17", "<5", 14), (name, "2016/17", 15 + i, "unknown")]
+        rows += [
+            (name, "2015/16", 10 + i),
+            (name, "2016/17", 20 + i),
+            (name, "2016/17", 5, 13),
+            (name, "2016/17", "<5", 14),
+            (name, "2016/17", 15 + i, "unknown"),
+        ]
     half = len(names) // 2
     enter(campaign, staff, [r for r in rows if r[0] in names[:half]], approve_by=reviewer)
     enter(campaign, staff, [r for r in rows if r[0] in names[half:]])
@@ -31,8 +40,9 @@ def _count(client, url):
 
 
 @pytest.mark.parametrize("page", ["totals", "api", "queue", "request"])
-def test_query_counts_do_not_grow_with_forces(client, campaign, metric, staff, reviewer, page,
-                                              django_assert_max_num_queries):
+def test_query_counts_do_not_grow_with_forces(
+    client, campaign, metric, staff, reviewer, page, django_assert_max_num_queries
+):
     client.force_login(reviewer)
     foi = campaign.requests.get(force__name="Kent Police")
     url = {

@@ -44,7 +44,9 @@ def test_a_reviewer_who_changed_one_figure_cannot_approve(kent, campaign, review
         figures_approve(request_id=kent.pk, actor=reviewer)
 
 
-def test_the_setting_allows_self_approval_for_one_person_teams(campaign, metric, reviewer, settings):
+def test_the_setting_allows_self_approval_for_one_person_teams(
+    campaign, metric, reviewer, settings
+):
     settings.FIGURES_ALLOW_SELF_APPROVAL = True
     enter(campaign, reviewer, [("Kent", "2015/16", 63)])
     foi = campaign.requests.get(force__name="Kent Police")
@@ -60,7 +62,9 @@ def test_staff_without_the_reviewer_role_cannot_approve(kent, staff):
 def test_sending_back_needs_a_comment_and_is_shown(kent, reviewer, client, staff):
     with pytest.raises(ServiceError):
         figures_send_back(request_id=kent.pk, actor=reviewer, comment=" ")
-    figures_send_back(request_id=kent.pk, actor=reviewer, comment="Kent 2016/17 is 316 in the letter.")
+    figures_send_back(
+        request_id=kent.pk, actor=reviewer, comment="Kent 2016/17 is 316 in the letter."
+    )
     assert FigureReview.objects.get(request=kent).state == ReviewState.SENT_BACK
     client.force_login(staff)
     page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
@@ -78,9 +82,13 @@ def test_a_change_after_approval_needs_review_again(kent, campaign, staff, revie
 def test_every_change_is_kept_and_shown(kent, campaign, staff, reviewer, client):
     enter(campaign, staff, [("Kent", "2016/17", 316)])
     enter(campaign, staff, [("Kent", "2016/17", "<5")])
-    history = list(FigureChange.objects.filter(request=kent, period__label="2016/17").order_by("pk"))
+    history = list(
+        FigureChange.objects.filter(request=kent, period__label="2016/17").order_by("pk")
+    )
     assert [(h.action, h.old_display, h.new_display) for h in history] == [
-        ("created", "", "361"), ("changed", "361", "316"), ("changed", "316", "<5 (1-4)"),
+        ("created", "", "361"),
+        ("changed", "361", "316"),
+        ("changed", "316", "<5 (1-4)"),
     ]
     assert all(h.actor == staff and h.created_at for h in history)
     client.force_login(reviewer)

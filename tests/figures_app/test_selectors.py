@@ -13,17 +13,29 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def figures(campaign, metric, staff, reviewer):
-    enter(campaign, staff, [
-        ("Kent", "2015/16", 10), ("Kent", "2016/17", 20),
-        ("Kent", "2016/17", 12, 13), ("Kent", "2016/17", 8, 14),
-        ("Essex", "2015/16", 5), ("Essex", "2016/17", "<5"), ("Essex", "2016/17", "<5", 13),
-        {"force": "Surrey", "period": "2015/16", "value": "", "status": "not_provided"},
-        ("Surrey", "2016/17", 30),
-        ("Cumbria", "2015/16", "not held"), ("Cumbria", "2016/17", "not held"),
-        ("Dorset", "2015/16", "*"), ("Dorset", "2016/17", 8),
-        # Norfolk gave only a breakdown for 2016/17: its total is the breakdown added up.
-        ("Norfolk", "2016/17", 6, 15), ("Norfolk", "2016/17", 4, "unknown"),
-    ], approve_by=reviewer)
+    enter(
+        campaign,
+        staff,
+        [
+            ("Kent", "2015/16", 10),
+            ("Kent", "2016/17", 20),
+            ("Kent", "2016/17", 12, 13),
+            ("Kent", "2016/17", 8, 14),
+            ("Essex", "2015/16", 5),
+            ("Essex", "2016/17", "<5"),
+            ("Essex", "2016/17", "<5", 13),
+            {"force": "Surrey", "period": "2015/16", "value": "", "status": "not_provided"},
+            ("Surrey", "2016/17", 30),
+            ("Cumbria", "2015/16", "not held"),
+            ("Cumbria", "2016/17", "not held"),
+            ("Dorset", "2015/16", "*"),
+            ("Dorset", "2016/17", 8),
+            # Norfolk gave only a breakdown for 2016/17: its total is the breakdown added up.
+            ("Norfolk", "2016/17", 6, 15),
+            ("Norfolk", "2016/17", 4, "unknown"),
+        ],
+        approve_by=reviewer,
+    )
     # Sussex is entered but not approved.
     enter(campaign, staff, [("Sussex", "2015/16", 100), ("Sussex", "2016/17", 50)])
 
@@ -38,11 +50,23 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
     assert data["forces_asked"] == 43
     p15, p16 = data["periods"]
     # 2015/16: Kent 10 + Essex 5 = 15; Dorset '*' adds 0..4 -> upper 19; 3 forces reporting.
-    assert p15 == {"period": "2015/16", "total": 15, "total_upper": 19, "suppressed_cells": 1,
-                   "forces_reporting": 3, "per_day": pytest.approx(15 / 366)}
+    assert p15 == {
+        "period": "2015/16",
+        "total": 15,
+        "total_upper": 19,
+        "suppressed_cells": 1,
+        "forces_reporting": 3,
+        "per_day": pytest.approx(15 / 366),
+    }
     # 2016/17: Kent 20 + Surrey 30 + Dorset 8 + Norfolk (6 + 4) = 68; Essex '<5' -> upper 72.
-    assert p16 == {"period": "2016/17", "total": 68, "total_upper": 72, "suppressed_cells": 1,
-                   "forces_reporting": 5, "per_day": pytest.approx(68 / 365)}
+    assert p16 == {
+        "period": "2016/17",
+        "total": 68,
+        "total_upper": 72,
+        "suppressed_cells": 1,
+        "forces_reporting": 5,
+        "per_day": pytest.approx(68 / 365),
+    }
 
 
 def test_it_uses_the_real_number_of_days(figures, metric):
@@ -55,8 +79,12 @@ def test_it_gives_raw_and_like_for_like_change(figures, metric):
     assert change["from"] == "2015/16" and change["to"] == "2016/17"
     assert change["change_pct"] == pytest.approx((68 - 15) / 15 * 100)
     # Kent, Essex and Dorset reported both years: 10 + 5 + 0 -> 20 + 0 + 8.
-    assert change["like_for_like"] == {"forces": 3, "from_total": 15, "to_total": 28,
-                                       "change_pct": pytest.approx((28 - 15) / 15 * 100)}
+    assert change["like_for_like"] == {
+        "forces": 3,
+        "from_total": 15,
+        "to_total": 28,
+        "change_pct": pytest.approx((28 - 15) / 15 * 100),
+    }
 
 
 def test_it_lists_every_force_asked_with_values_per_period(figures, metric):
@@ -84,8 +112,13 @@ def test_it_counts_not_held_forces_as_asked_but_not_reporting(figures, metric):
 
 def test_it_breaks_down_by_category_with_bounds(figures, metric):
     rows = {(b["period"], b["category"]): b for b in _json(metric)["breakdown"]}
-    assert rows[("2016/17", "13")] == {"period": "2016/17", "dimension": "victim_age", "category": "13",
-                                       "total": 12, "total_upper": 16}
+    assert rows[("2016/17", "13")] == {
+        "period": "2016/17",
+        "dimension": "victim_age",
+        "category": "13",
+        "total": 12,
+        "total_upper": 16,
+    }
     assert rows[("2016/17", "14")]["total"] == 8
     assert rows[("2016/17", "unknown")]["total"] == 4
     assert [b["category"] for b in _json(metric)["breakdown"]] == ["13", "14", "15", "unknown"]
@@ -111,7 +144,9 @@ def test_it_never_derives_a_suppressed_cell_by_subtraction(figures, metric):
 
 
 def test_it_rounds_by_the_campaign_rule_only_in_words(campaign, metric, staff, reviewer):
-    enter(campaign, staff, [("Kent", "2015/16", 3903), ("Kent", "2016/17", 5653)], approve_by=reviewer)
+    enter(
+        campaign, staff, [("Kent", "2015/16", 3903), ("Kent", "2016/17", 5653)], approve_by=reviewer
+    )
     campaign.rounding_rule = "down"
     campaign.save()
     data = _json(metric)
@@ -126,5 +161,7 @@ def test_it_rounds_by_the_campaign_rule_only_in_words(campaign, metric, staff, r
 
 def test_it_says_police_recorded(figures, metric):
     text = " ".join(_json(metric)["headlines"])
-    assert text.startswith("Police recorded 68 online-flagged child sex offences in 2016/17, from 5 of 43 forces asked")
+    assert text.startswith(
+        "Police recorded 68 online-flagged child sex offences in 2016/17, from 5 of 43 forces asked"
+    )
     assert "plus 1 suppressed cell (so between 68 and 72)" in text

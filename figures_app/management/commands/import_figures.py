@@ -18,9 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("campaign", help="Campaign slug.")
         parser.add_argument("file", help="Path to a .csv or .xlsx file.")
-        parser.add_argument("--user", help="Username recorded as entering the figures (staff role).")
         parser.add_argument(
-            "--approve", action="store_true",
+            "--user", help="Username recorded as entering the figures (staff role)."
+        )
+        parser.add_argument(
+            "--approve",
+            action="store_true",
             help="Also approve the figures (needs --user with the reviewer role).",
         )
 
@@ -41,19 +44,31 @@ class Command(BaseCommand):
         if not can_edit(user):
             raise CommandError(f"{user.username} does not have the staff role.")
         if options["approve"] and not can_review(user):
-            raise CommandError(f"{user.username} does not have the reviewer role needed to approve.")
+            raise CommandError(
+                f"{user.username} does not have the reviewer role needed to approve."
+            )
         try:
             result = import_figures(
-                campaign=campaign, actor=user, data=data, filename=path.name, approve=options["approve"]
+                campaign=campaign,
+                actor=user,
+                data=data,
+                filename=path.name,
+                approve=options["approve"],
             )
         except ImportFileError as exc:
             for error in exc.errors:
                 self.stderr.write(f"{path.name}: {error}")
-            raise CommandError(f"{len(exc.errors)} error(s) in {path.name}; nothing was imported.") from None
+            raise CommandError(
+                f"{len(exc.errors)} error(s) in {path.name}; nothing was imported."
+            ) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {path.name} into '{campaign.slug}': {result.created} created, "
                 f"{result.changed} changed, {result.deleted} removed, {result.unchanged} unchanged"
-                + (f"; approved figures of {len(result.requests)} requests." if options["approve"] else ".")
+                + (
+                    f"; approved figures of {len(result.requests)} requests."
+                    if options["approve"]
+                    else "."
+                )
             )
         )
