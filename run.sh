@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
-.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py migrate --noinput -v0 && echo "Database ready (var/foi_tracker.sqlite3)."
 .venv/bin/python manage.py load_demo
 echo
 echo "Open http://127.0.0.1:8000 and log in with one of the demo logins above. Ctrl-C stops everything."
