@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from requests_app.models import FoiRequest, ForceList
 from requests_app.roles import REVIEWER, STAFF
 from tests.factories import UserFactory
+from tests.figures_app.samples import FIGURES_REVIEWER_ONLY, figures_by_view
 
 # Pages anyone may open (they are how you log in).
 PUBLIC = {
@@ -21,7 +22,7 @@ PUBLIC = {
 # Pages that need login but no role (your own password).
 LOGIN_ONLY = {"password_change", "password_change_done"}
 # Pages only a reviewer may open; staff get 403 there.
-REVIEWER_ONLY: set[str] = set()
+REVIEWER_ONLY = FIGURES_REVIEWER_ONLY
 
 
 def _walk(patterns, prefix=""):
@@ -63,6 +64,7 @@ def samples(db, campaign, staff, tmp_path):
         "attachment_download": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},
     }
+    by_view.update(figures_by_view(campaign, staff, foi))
     return {"by_name": by_name, "by_view": by_view, "foi": foi, "attachment": attachment}
 
 
