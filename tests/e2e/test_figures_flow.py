@@ -1,0 +1,77 @@
+"""Key a force's figures as staff, approve them as a second person, see the national total move."""
+
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from requests_app.campaign_json import load_campaign
+from requests_app.roles import REVIEWER, STAFF
+from requests_app.services.lifecycle import request_record_response
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def answered_campaign(tmp_path):
+    sam = UserFactory(username="sam", roles=[STAFF])
+    riley = UserFactory(username="riley", roles=[STAFF, REVIEWER])
+    campaign, _ = load_campaign(
+        json.dumps(
+            {
+                "slug": "online-offences",
+                "title": "Online offences",
+                "request_text": "Dear {force_name}",
+                "forces": ["Kent", "Essex"],
+                "periods": [
+                    {"label": "2015/16", "start": "2015-04-01", "end": "2016-03-31"},
+                    {"label": "2016/17", "start": "2016-04-01", "end": "2017-03-31"},
+                ],
+                "sent_on": "2017-03-01",
+                "metrics": [{"slug": "offences", "label": "Online-flagged offences"}],
+            }
+        ),
+        actor=sam,
+    )
+    for foi in campaign.requests.all():
+        request_record_response(request_id=foi.pk, actor=sam, outcome="full", answered_on=date(2017, 3, 20))
+    tidy = tmp_path / "essex.csv"
+    tidy.write_text("force,period,metric,value\nEssex,2015/16,offences,100\nEssex,2016/17,offences,120\n")
+    call_command("import_figures", "online-offences", str(tidy), "--user", "riley", "--approve")
+    return campaign, sam, riley
+
+
+def test_it_moves_the_total_once_a_second_person_approves(page, live_server, log_in, answered_campaign):
+    campaign, _, _ = answered_campaign
+    kent = campaign.requests.get(force__name="Kent Police")
+
+    log_in("sam")
+    page.goto(f"{live_server.url}/campaigns/online-offences/totals/")
+    assert "120" in page.inner_text("#period-totals")
+
+    page.goto(f"{live_server.url}{kent.get_absolute_url()}")
+    cells = page.locator("#figures-grid tbody tr").first.locator("input")
+    cells.nth(0).fill("63")
+    cells.nth(1).fill("361")
+    page.click("#figures-grid button[type=submit]")
+    page.wait_for_selector("#figures-review-state")
+    assert "Awaiting review" in page.inner_text("#figures-review-state")
+    assert page.locator("#approve-figures").count() == 0  # staff cannot approve
+
+    page.goto(f"{live_server.url}/campaigns/online-offences/totals/")
+    assert "361" not in page.inner_text("#period-totals")  # pending figures are not in the total
+
+    page.context.clear_cookies()
+    log_in("riley")
+    page.goto(f"{live_server.url}{kent.get_absolute_url()}")
+    page.click("#approve-figures")
+    page.wait_for_selector("#figures-review-state")
+    assert "Approved" in page.inner_text("#figures-review-state")
+
+    page.goto(f"{live_server.url}/campaigns/online-offences/totals/")
+    totals = page.inner_text("#period-totals")
+    assert "481" in totals  # 120 + 361
+    assert "163" in totals  # 100 + 63
+    assert "2 of 2" in totals
