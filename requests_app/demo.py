@@ -113,14 +113,13 @@ def _nspcc(users: dict, today: date) -> Campaign:
             )
             continue
         outcome, exemptions = special.get(name, ("full", []))
-        answered = date(2017, 3, 20) + timedelta(days=i % 23)
+        answered = calendar_for("foia").add_working_days(date(2017, 3, 17), 1 + i % 16)
         life.request_acknowledge(
             request_id=foi.pk, actor=sam, acknowledged_on=date(2017, 3, 2),
             force_reference=f"FOI-{2017}-{1000 + i}",
         )
         life.request_record_response(
             request_id=foi.pk, actor=sam, outcome=outcome, answered_on=answered, exemptions=exemptions,
-            note="Figures in the attached letter." if outcome in ("full", "part") else "",
         )
     return campaign
 

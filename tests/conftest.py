@@ -1,5 +1,6 @@
 """Shared fixtures: named personas so permission tests read like sentences."""
 
+import importlib
 from datetime import date
 
 import pytest
@@ -8,6 +9,31 @@ from requests_app.models import Force
 from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.campaigns import PeriodSpec, campaign_create
 from tests.factories import UserFactory
+
+
+def ensure_forces_registry() -> None:
+    """Put back the forces and built-in lists that the data migration loads.
+
+    A transactional test (browser tests, race tests) ends by flushing every table, which takes
+    migrated reference data with it; the next transactional test on that worker needs it back.
+    """
+    from django.apps import apps
+
+    if not Force.objects.exists():
+        migration = importlib.import_module("requests_app.migrations.0002_load_forces")
+        migration.load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_forces_registry()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.lifecycle import request_record_response
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

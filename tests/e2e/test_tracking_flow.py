@@ -6,7 +6,7 @@ from requests_app.models import Campaign
 from requests_app.roles import STAFF
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log_in):
