@@ -227,3 +227,19 @@ def test_export_keeps_the_forces_wording_so_a_round_trip_changes_nothing(campaig
     ):
         result = import_figures(campaign=campaign, actor=staff, data=exported, filename=name)
         assert (result.created, result.changed, result.unchanged) == (0, 0, 4), name
+
+
+def test_the_command_imports_without_a_user_as_pending_figures(campaign, metric, reviewer, tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text(GOOD)
+    with pytest.raises(CommandError, match="--approve needs --user"):
+        call_command("import_figures", campaign.slug, str(path), "--approve")
+    assert Figure.objects.count() == 0
+    out = io.StringIO()
+    call_command("import_figures", campaign.slug, str(path), stdout=out)
+    assert "7 created" in out.getvalue()
+    assert set(Figure.objects.values_list("entered_by", flat=True)) == {None}
+    assert set(FigureReview.objects.values_list("state", flat=True)) == {ReviewState.PENDING}
+    out = io.StringIO()
+    call_command("import_figures", campaign.slug, str(path), stdout=out)
+    assert "0 created, 0 changed, 0 removed, 7 unchanged" in out.getvalue()

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("campaign", help="Campaign slug.")
         parser.add_argument("file", help="Path to a .csv or .xlsx file.")
         parser.add_argument(
-            "--user", help="Username recorded as entering the figures (staff role)."
+            "--user",
+            help="Username recorded as entering the figures (staff role). Without it the "
+            "figures are recorded as entered from the command line, pending review.",
         )
         parser.add_argument(
             "--approve",
@@ -36,13 +38,15 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-        if not options["user"]:
-            raise CommandError("Say who is importing: --user USERNAME (a staff member).")
-        user = get_user_model().objects.filter(username=options["user"]).first()
-        if user is None:
-            raise CommandError(f"No user called '{options['user']}'.")
-        if not can_edit(user):
-            raise CommandError(f"{user.username} does not have the staff role.")
+        user = None
+        if options["approve"] and not options["user"]:
+            raise CommandError("--approve needs --user USERNAME (someone with the reviewer role).")
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user called '{options['user']}'.")
+            if not can_edit(user):
+                raise CommandError(f"{user.username} does not have the staff role.")
         if options["approve"] and not can_review(user):
             raise CommandError(
                 f"{user.username} does not have the reviewer role needed to approve."
