@@ -99,14 +99,11 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
     """Send what is owed as of `today`. Returns emails sent per kind, plus "failed".
 
     With dry_run, nothing is claimed or sent and the counts are what would be sent.
-    Does nothing on a day that is not a working day anywhere in the UK (the FOIA calendar is
-    the union of every nation's bank holidays): the next working day's run catches up.
+    On a day that is not a working day somewhere in the UK no digests go (the next working
+    day's catches up); a chaser goes on any working day of the force it is for.
     """
     counts = empty_counts()
     cals = calendars()
-    if not cals[FOIA].is_working_day(today):
-        logger.info("Reminders: %s is not a working day; nothing to do.", today)
-        return counts
     outgoing = _owed(today=today, cals=cals)
     if dry_run:
         for out in reminders_pending(outgoing):
@@ -162,7 +159,12 @@ def reminders_owed(*, today: date) -> list[Outgoing]:
 
 
 def _owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outgoing]:
-    return [*_chasers_owed(today=today, cals=cals), *_digests_owed(today=today, cals=cals)]
+    chasers = _chasers_owed(today=today, cals=cals)
+    # Digests are a working-morning email: none on a day that is a holiday anywhere in the UK
+    # (the next working day's digest covers it). Chasers follow each force's own calendar.
+    if not cals[FOIA].is_working_day(today):
+        return chasers
+    return [*chasers, *_digests_owed(today=today, cals=cals)]
 
 
 # Claims -------------------------------------------------------------------------------------
@@ -327,6 +329,10 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
     owed = []
     for foi in requests:
         cal = cals[foi.force.law]
+        if not cal.is_working_day(today):
+            # A force is only written to on its own working days (Police Scotland works on
+            # Easter Monday, Kent does not); what is owed goes on its next working day.
+            continue
         group = "review" if foi.status == Status.REVIEW_REQUESTED else "answer"
         dates = chaser_dates(foi.next_due_on, foi.campaign.chase_again_after, cal)
         for stage, (kind, on) in enumerate(zip(CHASER_STAGES[group], dates, strict=True), start=1):

@@ -187,13 +187,28 @@ def test_it_follows_a_campaign_through_its_life(easter_campaign, staff, time_mac
     assert SentReminder.objects.exclude(status=ReminderStatus.SENT).count() == 0
 
 
-def test_it_does_nothing_on_a_day_that_is_not_a_working_day_anywhere_in_the_uk(
-    easter_campaign, time_machine
-):
-    # Easter Monday is a working day in Scotland but not in England, and so not under FOIA.
-    assert sent_counts(run(date(2026, 4, 6), time_machine)) == {}
-    assert sent_counts(run(date(2026, 4, 18), time_machine)) == {}  # a Saturday
+def test_it_writes_to_a_force_only_on_its_own_working_days(easter_campaign, time_machine):
+    # Both first chasers are owed by Saturday 18 April (Scotland's since the 15th, Kent's since
+    # the 17th), but nobody is written to on a Saturday, and no digest goes.
+    assert sent_counts(run(date(2026, 4, 18), time_machine)) == {}
     assert mail.outbox == []
+    assert sent_counts(run(date(2026, 4, 20), time_machine)) == {"chaser_1": 2, "digest": 1}
+
+
+def test_it_chases_police_scotland_on_a_day_that_is_a_holiday_only_elsewhere(
+    staff, kent_and_scotland, time_machine
+):
+    """Sent Thu 20 Mar 2025: FOISA due Thu 17 Apr (Good Friday skipped), first chaser Mon
+    21 Apr, Easter Monday, a working day in Scotland; Kent's waits for its own calendar."""
+    at(date(2025, 3, 20), time_machine)
+    campaign_create(
+        actor=staff, owner=staff, slug="easter-2025", title="Easter 2025",
+        request_text="Dear {force_name}", forces=list(kent_and_scotland), periods=NSPCC_PERIODS,
+        sent_on=date(2025, 3, 20), chase_forces=True,
+    )
+    counts = run(date(2025, 4, 21), time_machine)
+    assert sent_counts(counts) == {"chaser_1": 1}
+    assert [m.to for m in mail.outbox] == [[SCOTLAND_EMAIL]]
 
 
 def test_it_catches_up_after_missed_days(easter_campaign, time_machine):

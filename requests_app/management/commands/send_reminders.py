@@ -38,9 +38,10 @@ class Command(BaseCommand):
         reason = calendars()[FOIA].non_working_reason(today)
         if reason:
             self.stdout.write(
-                f"{today:%a %d %b %Y} is not a working day ({reason}): nothing to send."
+                f"{today:%a %d %b %Y} is not a working day ({reason}): no staff digests; "
+                "chasers owed under a force's own calendar still go."
             )
-        elif dry_run:
+        if dry_run:
             for out in reminders_pending(reminders_owed(today=today)):
                 self.stdout.write(f"  would send {out.kind} to {out.to_email}: {out.subject}")
 
