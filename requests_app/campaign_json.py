@@ -18,7 +18,12 @@ from django.db import transaction
 from requests_app import hooks
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, Force, ForceList
-from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
+from requests_app.services.campaigns import (
+    RESERVED_SLUGS,
+    PeriodSpec,
+    campaign_create,
+    campaign_update,
+)
 from requests_app.services.errors import ServiceError
 
 CORE_KEYS = {
@@ -87,6 +92,8 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
     slug = data["slug"]
     if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
         raise err("slug", "use lower-case letters, digits, '-' and '_' (at most 80).")
+    if slug in RESERVED_SLUGS:
+        raise err("slug", f"'{slug}' is reserved (it is part of the site's addresses).")
     fields: dict[str, Any] = {}
     for key in ("title", "request_text", "notes"):
         if key in data:
@@ -193,6 +200,12 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
     """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created)."""
     definition = parse_campaign(text, update=update)
     existing = Campaign.objects.filter(slug=definition.slug).first()
+    if update and not existing and not REQUIRED_KEYS <= set(json.loads(text)):
+        raise CampaignJsonError(
+            f"No campaign with slug '{definition.slug}' to update; to create it, give "
+            + ", ".join(sorted(REQUIRED_KEYS))
+            + "."
+        )
     if existing and not update:
         raise CampaignJsonError(
             f"A campaign with slug '{definition.slug}' already exists; use --update to change it."

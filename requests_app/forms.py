@@ -13,6 +13,7 @@ from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList
 from requests_app.models.campaigns import RoundingRule
+from requests_app.services.campaigns import RESERVED_SLUGS
 from requests_app.workflow import Action, CommissionerOutcome, Outcome, ReviewOutcome
 
 
@@ -99,6 +100,8 @@ class CampaignForm(forms.Form):
             slug = data.get("slug") or slugify(data.get("title", ""))[:80]
             if not slug:
                 self.add_error("slug", "Give a slug (letters, digits, hyphens).")
+            elif slug in RESERVED_SLUGS:
+                self.add_error("slug", f"'{slug}' is reserved; choose another slug.")
             elif Campaign.objects.filter(slug=slug).exists():
                 self.add_error("slug", f"A campaign with the slug '{slug}' already exists.")
             data["slug"] = slug

@@ -18,6 +18,9 @@ from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
 from requests_app.workflow import Status
 
+# /campaigns/new/ is the create form, so a campaign cannot be called "new".
+RESERVED_SLUGS = frozenset({"new"})
+
 
 @dataclass(frozen=True)
 class PeriodSpec:
@@ -136,6 +139,8 @@ def campaign_create(
     _check_settings(settings)
     if not slug or not SLUG_RE.match(slug):
         raise ServiceError("Use letters, digits, '-' and '_' in the slug.", "slug")
+    if slug in RESERVED_SLUGS:
+        raise ServiceError(f"'{slug}' is reserved (it is part of the site's addresses).", "slug")
     if Campaign.objects.filter(slug=slug).exists():
         raise ServiceError(f"A campaign with the slug '{slug}' already exists.", "slug")
     try:

@@ -3,8 +3,8 @@
 from functools import wraps
 
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from requests_app import roles
 from requests_app.models import Campaign
@@ -12,6 +12,7 @@ from requests_app.selectors import campaign_requests, campaigns_with_progress, r
 
 
 def api_view(view):
+    @require_GET
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -51,7 +52,9 @@ def campaigns(request):
 
 @api_view
 def campaign_requests_json(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        return JsonResponse({"error": f"No campaign with slug '{slug}'."}, status=404)
     today = timezone.localdate()
     out = []
     for row in request_rows(campaign_requests(campaign), today):

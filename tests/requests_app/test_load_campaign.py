@@ -284,3 +284,20 @@ def test_it_refuses_a_bad_date_naming_the_argument(db, bad):
     with pytest.raises(CommandError) as exc:
         deadline(bad)
     assert "received_on" in str(exc.value) and bad in str(exc.value)
+
+
+def test_it_says_there_is_nothing_to_update_for_an_unknown_slug(db, tmp_path):
+    path = tmp_path / "update.json"
+    path.write_text('{"slug": "no-such-campaign", "title": "New title"}')
+    with pytest.raises(CommandError, match="No campaign with slug 'no-such-campaign' to update"):
+        call_command("load_campaign", str(path), "--update")
+
+
+def test_it_reserves_the_slug_new(db, tmp_path):
+    path = tmp_path / "new.json"
+    path.write_text(
+        '{"slug": "new", "title": "T", "request_text": "Hi", "forces": ["Kent"],'
+        ' "periods": [{"label": "2016/17", "start": "2016-04-01", "end": "2017-03-31"}]}'
+    )
+    with pytest.raises(CommandError, match="'new' is reserved"):
+        call_command("load_campaign", str(path))

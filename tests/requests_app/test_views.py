@@ -289,3 +289,11 @@ def test_it_shows_my_campaigns_and_overdue_requests_on_the_dashboard(staff_clien
     page = staff_client.get(reverse("dashboard")).content.decode()
     assert campaign.title in page
     assert "Kent Police" in page
+
+
+def test_it_answers_an_unknown_campaign_in_the_api_with_json(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("api_campaign_requests", args=["no-such-campaign"]))
+    assert response.status_code == 404
+    assert response.json() == {"error": "No campaign with slug 'no-such-campaign'."}
+    assert client.post(reverse("api_campaigns")).status_code == 405
