@@ -150,7 +150,8 @@ def _summary_sentence(summary: DimensionSummary, totals: Totals) -> str:
     top = summary.modal[0]
     sentence = (
         f"Where {dim} was recorded in {summary.period.label} ({summary.recorded_total:,} {unit} "
-        f"from {summary.forces} forces): {modal} was the most common ({top.total:,} {unit})"
+        f"from {summary.forces} force{'' if summary.forces == 1 else 's'}): "
+        f"{modal} was the most common ({top.total:,} {unit})"
     )
     if summary.lowest is not None:
         sentence += f"; the lowest with any {unit} was {summary.lowest.category.label or summary.lowest.category.value}"

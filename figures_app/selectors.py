@@ -256,8 +256,10 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
             upper=row["total"] + row["upper_extra"],
         )
     all_kinds: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
+    # Why a force has no figure: look at every cell it gave (a breakdown-only answer can say
+    # "not held" in its category rows), not just the total row.
     for row in (
-        Figure.objects.filter(metric=metric, category_key="")
+        Figure.objects.filter(metric=metric)
         .values_list("request_id", "period_id", "kind", "exemption")
         .order_by()
     ):
@@ -377,7 +379,12 @@ def _breakdown(metric: Metric, basis: str, periods: list[Period], dimensions: li
     )
     forces = {
         (r["period_id"], r["category__dimension_id"]): r["n"]
-        for r in Figure.objects.filter(metric=metric, category__isnull=False)
+        # Forces that gave the breakdown: a not-held or refused cell is not a figure.
+        for r in Figure.objects.filter(
+            metric=metric,
+            category__isnull=False,
+            kind__in=REPORTING_KINDS,
+        )
         .filter(basis_filter(basis))
         .values("period_id", "category__dimension_id")
         .annotate(n=Count("request", distinct=True))

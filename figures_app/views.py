@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,7 +81,6 @@ def request_section_context(
         .first()
     )
     own = any(f.entered_by_id == user.pk or f.updated_by_id == user.pk for f in figures)
-    from django.conf import settings
 
     return {
         "foi": foi,
@@ -531,10 +532,16 @@ def import_preview(request, slug, pk):
             "batch": batch,
             "plan": plan,
             "errors": errors,
-            "can_approve": roles.can_review(request.user),
+            "can_approve": _may_approve_on_import(request.user),
         },
         status=400 if errors else 200,
     )
+
+
+def _may_approve_on_import(user) -> bool:
+    """The importer is the maker: approving in the same step is the checker's job, so on the web
+    it is offered only to reviewers on teams that allow self-approval (one-person teams)."""
+    return roles.can_review(user) and settings.FIGURES_ALLOW_SELF_APPROVAL
 
 
 @require_POST
@@ -545,8 +552,10 @@ def import_confirm(request, slug, pk):
         messages.info(request, f"{batch.filename} was already imported.")
         return redirect("figures_campaign_totals", slug=batch.campaign.slug)
     approve = request.POST.get("approve") == "1"
-    if approve:
-        roles.require_review(request.user)
+    if approve and not _may_approve_on_import(request.user):
+        raise PermissionDenied(
+            "The person who imports figures cannot also approve them: ask another reviewer."
+        )
     try:
         with transaction.atomic():
             result = import_figures(

@@ -120,3 +120,30 @@ def test_the_digest_section_names_figures_to_review(kent, reviewer, staff):
     items = section(reviewer, timezone.localdate())
     assert [i["label"] for i in items] == [f"{kent.campaign.title}: Kent Police"]
     assert section(staff, timezone.localdate()) == []
+
+
+def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_it(
+    client, campaign, metric, reviewer, settings
+):
+    from django.urls import reverse
+
+    from figures_app.models import Figure, FigureImport, FigureReview
+
+    def batch():
+        return FigureImport.objects.create(
+            campaign=campaign,
+            filename="kent.csv",
+            uploaded_by=reviewer,
+            data=b"force,period,metric,value\nKent,2016/17,offences,361\n",
+        )
+
+    client.force_login(reviewer)
+    first = batch()
+    url = reverse("figures_import_confirm", args=[campaign.slug, first.pk])
+    assert client.post(url, {"approve": "1"}).status_code == 403
+    assert not Figure.objects.exists()
+
+    settings.FIGURES_ALLOW_SELF_APPROVAL = True
+    assert client.post(url, {"approve": "1"}).status_code == 302
+    assert Figure.objects.get().value == 361
+    assert FigureReview.objects.get().state == "approved"

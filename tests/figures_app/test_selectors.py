@@ -165,3 +165,24 @@ def test_it_says_police_recorded(figures, metric):
         "Police recorded 68 online-flagged child sex offences in 2016/17, from 5 of 43 forces asked"
     )
     assert "plus 1 suppressed cell (so between 68 and 72)" in text
+
+
+def test_it_counts_only_forces_that_gave_a_breakdown_figure(campaign, metric, staff, reviewer):
+    enter(
+        campaign,
+        staff,
+        [
+            ("Kent", "2016/17", 12, 13),
+            ("Kent", "2016/17", 3, 14),
+            ("Met", "2016/17", "not held", 13),
+        ],
+        approve_by=reviewer,
+    )
+    lines = " ".join(_json(metric)["headlines"])
+    assert "(15 offences from 1 force)" in lines
+    rows = _json(metric)["forces"]
+    met = next(r for r in rows if r["force"] == "Metropolitan Police Service")
+    assert met["values"]["2016/17"] is None
+    totals = metric_totals(metric=metric, basis=APPROVED, today=timezone.localdate())
+    met_row = next(r for r in totals.forces if r.foi.force.name == "Metropolitan Police Service")
+    assert "not held" in " ".join(str(v) for v in met_row.reasons.values())
