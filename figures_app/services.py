@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from figures_app.models import (
     Dimension,
     Figure,
     FigureChange,
+    FigureImport,
     FigureReview,
     Kind,
     Metric,
@@ -734,3 +736,12 @@ def figures_resubmit(*, request_id: int, actor) -> FigureReview:
     _mark_pending([request_id], actor, "Resubmitted without changes.")
     review.refresh_from_db()
     return review
+
+
+def figure_import_stage(*, campaign: Campaign, actor, filename: str, data: bytes) -> FigureImport:
+    """Keep an uploaded file between its preview and the confirm that applies it."""
+    if not can_edit(actor):
+        raise ServiceError("You need the staff role to import figures.")
+    return FigureImport.objects.create(
+        campaign=campaign, filename=PurePath(filename).name[:255], data=data, uploaded_by=actor
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +22,7 @@ from figures_app.presentation import fmt_pct, headlines, round_by_rule, rule_wor
 from figures_app.services import (
     CategoryIndex,
     MetricSpec,
+    figure_import_stage,
     figure_update,
     figures_apply,
     figures_approve,
@@ -489,11 +489,8 @@ def import_upload(request, slug):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        batch = FigureImport.objects.create(
-            campaign=campaign,
-            filename=PurePath(upload.name).name[:255],
-            data=data,
-            uploaded_by=request.user,
+        batch = figure_import_stage(
+            campaign=campaign, actor=request.user, filename=upload.name, data=data
         )
         return redirect("figures_import_preview", slug=campaign.slug, pk=batch.pk)
     return render(
