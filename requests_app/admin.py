@@ -22,7 +22,16 @@ class ForceAliasInline(admin.TabularInline):
 
 @admin.register(Force)
 class ForceAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "ons_code", "region", "country", "law", "foi_email", "active"]
+    list_display = [
+        "name",
+        "short_name",
+        "ons_code",
+        "region",
+        "country",
+        "law",
+        "foi_email",
+        "active",
+    ]
     list_filter = ["law", "country", "region", "active"]
     search_fields = ["name", "short_name", "ons_code", "aliases__name", "foi_email"]
     list_editable = ["foi_email", "active"]
@@ -90,7 +99,16 @@ class RequestEventInline(admin.TabularInline):
     model = RequestEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "actor", "created_at", "happened_on", "from_status", "to_status", "note", "data"]
+    readonly_fields = [
+        "kind",
+        "actor",
+        "created_at",
+        "happened_on",
+        "from_status",
+        "to_status",
+        "note",
+        "data",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -100,18 +118,42 @@ class RequestEventInline(admin.TabularInline):
 class FoiRequestAdmin(admin.ModelAdmin):
     """Read-mostly: lifecycle changes go through the request page so the audit trail is kept."""
 
-    list_display = ["campaign", "force", "status", "outcome", "sent_on", "due_on", "next_due_on", "force_reference"]
+    list_display = [
+        "campaign",
+        "force",
+        "status",
+        "outcome",
+        "sent_on",
+        "due_on",
+        "next_due_on",
+        "force_reference",
+    ]
     list_filter = ["status", "outcome", "force__law", "campaign"]
     search_fields = ["force__name", "campaign__title", "force_reference"]
     list_select_related = ["campaign", "force"]
     date_hierarchy = "sent_on"
-    readonly_fields = ["status", "due_on", "next_due_on", "next_long_overdue_on", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "due_on",
+        "next_due_on",
+        "next_long_overdue_on",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [RequestEventInline]
 
 
 @admin.register(RequestEvent)
 class RequestEventAdmin(admin.ModelAdmin):
-    list_display = ["request", "kind", "from_status", "to_status", "actor", "happened_on", "created_at"]
+    list_display = [
+        "request",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "happened_on",
+        "created_at",
+    ]
     list_filter = ["kind", "to_status"]
     search_fields = ["request__force__name", "request__campaign__title", "note"]
     list_select_related = ["request__force", "request__campaign", "actor"]
@@ -119,7 +161,14 @@ class RequestEventAdmin(admin.ModelAdmin):
 
 @admin.register(RequestAttachment)
 class RequestAttachmentAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "request", "content_type", "size_bytes", "sha256", "uploaded_at"]
+    list_display = [
+        "original_name",
+        "request",
+        "content_type",
+        "size_bytes",
+        "sha256",
+        "uploaded_at",
+    ]
     list_filter = ["content_type"]
     search_fields = ["original_name", "sha256", "request__force__name"]
 
@@ -138,9 +187,25 @@ from requests_app.models import SentReminder  # noqa: E402
 
 @admin.register(SentReminder)
 class SentReminderAdmin(admin.ModelAdmin):
-    list_display = ["kind", "status", "to_email", "about_date", "run_on", "attempts", "sent_at", "request", "recipient"]
+    list_display = [
+        "kind",
+        "status",
+        "to_email",
+        "about_date",
+        "run_on",
+        "attempts",
+        "sent_at",
+        "request",
+        "recipient",
+    ]
     list_filter = ["status", "kind", "run_on"]
-    search_fields = ["to_email", "subject", "request__force__name", "recipient__username", "last_error"]
+    search_fields = [
+        "to_email",
+        "subject",
+        "request__force__name",
+        "recipient__username",
+        "last_error",
+    ]
     list_select_related = ["request__force", "request__campaign", "recipient"]
     date_hierarchy = "about_date"
     readonly_fields = [f.name for f in SentReminder._meta.fields]

@@ -27,8 +27,18 @@ from requests_app.services.campaigns import (
 from requests_app.services.errors import ServiceError
 
 CORE_KEYS = {
-    "slug", "title", "request_text", "owner", "forces", "periods", "sent_on", "notes",
-    "chase_forces", "chase_again_after", "rounding", "suppressed_bounds",
+    "slug",
+    "title",
+    "request_text",
+    "owner",
+    "forces",
+    "periods",
+    "sent_on",
+    "notes",
+    "chase_forces",
+    "chase_again_after",
+    "rounding",
+    "suppressed_bounds",
 }
 REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
 SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
@@ -71,7 +81,9 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CampaignJsonError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+        raise CampaignJsonError(
+            f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
     if not isinstance(data, dict):
         raise CampaignJsonError("The file must hold one JSON object.")
     allowed = CORE_KEYS | set(hooks.CAMPAIGN_JSON_EXTENSIONS)
@@ -134,7 +146,10 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         value = data["forces"]
         if isinstance(value, str):
             if value not in BUILTIN_LISTS:
-                raise err("forces", f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.")
+                raise err(
+                    "forces",
+                    f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.",
+                )
             force_list = ForceList.objects.get(slug=value)
             forces = list(force_list.forces.all())
         elif isinstance(value, list) and value:
@@ -157,7 +172,7 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
     if "periods" in data:
         value = data["periods"]
         if not isinstance(value, list) or not value:
-            raise err("periods", "expected a non-empty list of {\"label\", \"start\", \"end\"}.")
+            raise err("periods", 'expected a non-empty list of {"label", "start", "end"}.')
         periods = []
         for i, item in enumerate(value, start=1):
             where = f"'periods'{_line_of(text, 'periods')} item {i}"
@@ -180,7 +195,11 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         if duplicate:
             raise err("periods", f"the label '{duplicate}' is used twice.")
 
-    sent_on = _date(data["sent_on"], f"'sent_on'{_line_of(text, 'sent_on')}") if "sent_on" in data else None
+    sent_on = (
+        _date(data["sent_on"], f"'sent_on'{_line_of(text, 'sent_on')}")
+        if "sent_on" in data
+        else None
+    )
 
     extensions = {}
     for key, extension in hooks.CAMPAIGN_JSON_EXTENSIONS.items():
@@ -190,8 +209,13 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
             except ValueError as exc:
                 raise err(key, str(exc)) from None
     return CampaignDefinition(
-        slug=slug, fields=fields, forces=forces, force_list=force_list, periods=periods,
-        sent_on=sent_on, extensions=extensions,
+        slug=slug,
+        fields=fields,
+        forces=forces,
+        force_list=force_list,
+        periods=periods,
+        sent_on=sent_on,
+        extensions=extensions,
     )
 
 
@@ -217,8 +241,11 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
                 kwargs["forces"] = definition.forces
                 kwargs["force_list"] = definition.force_list
             campaign = campaign_update(
-                campaign_id=existing.pk, actor=actor, periods=definition.periods,
-                sent_on=definition.sent_on, **kwargs,
+                campaign_id=existing.pk,
+                actor=actor,
+                periods=definition.periods,
+                sent_on=definition.sent_on,
+                **kwargs,
             )
         else:
             for key in ("title", "request_text"):
@@ -227,12 +254,18 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
             if definition.forces is None or definition.periods is None:
                 raise CampaignJsonError("Missing key 'forces' or 'periods'.")
             campaign = campaign_create(
-                actor=actor, slug=definition.slug, forces=definition.forces,
-                force_list=definition.force_list, periods=definition.periods,
-                sent_on=definition.sent_on, **definition.fields,
+                actor=actor,
+                slug=definition.slug,
+                forces=definition.forces,
+                force_list=definition.force_list,
+                periods=definition.periods,
+                sent_on=definition.sent_on,
+                **definition.fields,
             )
         for key, cleaned in definition.extensions.items():
-            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(campaign, cleaned, actor=actor, update=bool(existing))
+            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(
+                campaign, cleaned, actor=actor, update=bool(existing)
+            )
     except ServiceError as exc:
         raise CampaignJsonError(f"'{exc.field}': {exc}" if exc.field else str(exc)) from None
     return campaign, existing is None

@@ -109,17 +109,26 @@ def _nspcc(users: dict, today: date) -> Campaign:
         name = foi.force.name
         if name == "Wiltshire Police":
             life.request_acknowledge(
-                request_id=foi.pk, actor=sam, acknowledged_on=date(2017, 3, 3), force_reference="FOI/2017/0311"
+                request_id=foi.pk,
+                actor=sam,
+                acknowledged_on=date(2017, 3, 3),
+                force_reference="FOI/2017/0311",
             )
             continue
         outcome, exemptions = special.get(name, ("full", []))
         answered = calendar_for("foia").add_working_days(date(2017, 3, 17), 1 + i % 16)
         life.request_acknowledge(
-            request_id=foi.pk, actor=sam, acknowledged_on=date(2017, 3, 2),
+            request_id=foi.pk,
+            actor=sam,
+            acknowledged_on=date(2017, 3, 2),
             force_reference=f"FOI-{2017}-{1000 + i}",
         )
         life.request_record_response(
-            request_id=foi.pk, actor=sam, outcome=outcome, answered_on=answered, exemptions=exemptions,
+            request_id=foi.pk,
+            actor=sam,
+            outcome=outcome,
+            answered_on=answered,
+            exemptions=exemptions,
         )
     return campaign
 
@@ -155,26 +164,45 @@ def _live(users: dict, today: date) -> Campaign:
         life.request_mark_sent(request_id=foi.pk, actor=sam, sent_on=sent)
         if sent == recent:
             if i % 2:
-                life.request_acknowledge(request_id=foi.pk, actor=sam, acknowledged_on=sent + timedelta(days=1) if sent + timedelta(days=1) <= today else sent)
+                life.request_acknowledge(
+                    request_id=foi.pk,
+                    actor=sam,
+                    acknowledged_on=sent + timedelta(days=1)
+                    if sent + timedelta(days=1) <= today
+                    else sent,
+                )
             continue
         ack = _working_days_before(today, 28)
-        life.request_acknowledge(request_id=foi.pk, actor=sam, acknowledged_on=ack, force_reference=f"2026-{4000 + i}")
+        life.request_acknowledge(
+            request_id=foi.pk, actor=sam, acknowledged_on=ack, force_reference=f"2026-{4000 + i}"
+        )
         if i % 3 == 0:
             answered = _working_days_before(today, 12 - i % 5)
-            life.request_record_response(request_id=foi.pk, actor=sam, outcome="full", answered_on=answered)
+            life.request_record_response(
+                request_id=foi.pk, actor=sam, outcome="full", answered_on=answered
+            )
         elif i == 1:
-            life.request_clarification_requested(request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 25))
+            life.request_clarification_requested(
+                request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 25)
+            )
         elif i == 4:
             life.request_pit_extension(
-                request_id=foi.pk, actor=sam, notice_on=_working_days_before(today, 10),
+                request_id=foi.pk,
+                actor=sam,
+                notice_on=_working_days_before(today, 10),
                 estimated_on=today + timedelta(days=14),
             )
         elif i == 7:
             life.request_record_response(
-                request_id=foi.pk, actor=sam, outcome="refused", exemptions=["foia:s12"],
+                request_id=foi.pk,
+                actor=sam,
+                outcome="refused",
+                exemptions=["foia:s12"],
                 answered_on=_working_days_before(today, 15),
             )
-            life.request_review_requested(request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 8))
+            life.request_review_requested(
+                request_id=foi.pk, actor=sam, requested_on=_working_days_before(today, 8)
+            )
         # Everyone else in this group is simply late.
     return campaign
 

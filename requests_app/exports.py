@@ -13,10 +13,27 @@ from openpyxl.utils import get_column_letter
 from requests_app.selectors import RequestRow
 
 COLUMNS = [
-    "force", "force_code", "law", "status", "outcome", "exemptions", "sent_on", "received_on",
-    "acknowledged_on", "due_on", "answered_on", "working_days_taken", "working_days_late",
-    "force_reference", "review_requested_on", "review_due_on", "review_answered_on",
-    "review_outcome", "complaint_window_closes_on", "complained_on", "decision_on",
+    "force",
+    "force_code",
+    "law",
+    "status",
+    "outcome",
+    "exemptions",
+    "sent_on",
+    "received_on",
+    "acknowledged_on",
+    "due_on",
+    "answered_on",
+    "working_days_taken",
+    "working_days_late",
+    "force_reference",
+    "review_requested_on",
+    "review_due_on",
+    "review_answered_on",
+    "review_outcome",
+    "complaint_window_closes_on",
+    "complained_on",
+    "decision_on",
     "decision_outcome",
 ]
 
@@ -24,12 +41,28 @@ COLUMNS = [
 def row_values(row: RequestRow) -> list:
     foi = row.foi
     return [
-        foi.force.name, foi.force.ons_code, foi.force.law.upper(), foi.get_status_display(),
-        foi.get_outcome_display(), row.exemption_labels, foi.sent_on, foi.received_on,
-        foi.acknowledged_on, foi.due_on, foi.answered_on, row.working_days_taken,
-        row.working_days_late, foi.force_reference, foi.review_requested_on, row.review_due_on,
-        foi.review_answered_on, foi.get_review_outcome_display(), row.complaint_window_closes_on,
-        foi.complained_on, foi.decision_on, foi.get_decision_outcome_display(),
+        foi.force.name,
+        foi.force.ons_code,
+        foi.force.law.upper(),
+        foi.get_status_display(),
+        foi.get_outcome_display(),
+        row.exemption_labels,
+        foi.sent_on,
+        foi.received_on,
+        foi.acknowledged_on,
+        foi.due_on,
+        foi.answered_on,
+        row.working_days_taken,
+        row.working_days_late,
+        foi.force_reference,
+        foi.review_requested_on,
+        row.review_due_on,
+        foi.review_answered_on,
+        foi.get_review_outcome_display(),
+        row.complaint_window_closes_on,
+        foi.complained_on,
+        foi.decision_on,
+        foi.get_decision_outcome_display(),
     ]
 
 

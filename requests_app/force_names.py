@@ -74,7 +74,9 @@ class ForceResolver:
         raise ForceNameError(raw, f"Unknown force '{raw}'.{hint}", suggestions)
 
     def closest(self, name: str, limit: int = 3) -> list[str]:
-        keys = difflib.get_close_matches(core(name) or normalise(name), list(self._keys), n=10, cutoff=0.5)
+        keys = difflib.get_close_matches(
+            core(name) or normalise(name), list(self._keys), n=10, cutoff=0.5
+        )
         names: list[str] = []
         for key in keys:
             for pk in sorted(self._keys[key]):

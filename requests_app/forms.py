@@ -63,7 +63,9 @@ def _helper(label: str, *, action: str | None = None, form_tag: bool = True) -> 
 class CampaignForm(forms.Form):
     title = forms.CharField(max_length=200)
     slug = forms.SlugField(
-        max_length=80, required=False, help_text="Used in addresses and files. Left blank: made from the title."
+        max_length=80,
+        required=False,
+        help_text="Used in addresses and files. Left blank: made from the title.",
     )
     request_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -82,7 +84,12 @@ class CampaignForm(forms.Form):
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     chase_forces = forms.BooleanField(required=False, help_text="Email forces politely when late.")
-    chase_again_after = forms.IntegerField(min_value=1, max_value=60, initial=10, help_text="Working days between the first and second chaser.")
+    chase_again_after = forms.IntegerField(
+        min_value=1,
+        max_value=60,
+        initial=10,
+        help_text="Working days between the first and second chaser.",
+    )
     rounding_rule = forms.ChoiceField(choices=RoundingRule.choices, initial=RoundingRule.HALF_UP)
     suppressed_lower = forms.IntegerField(min_value=0, initial=1, label="'*' lower bound")
     suppressed_upper = forms.IntegerField(min_value=0, initial=4, label="'*' upper bound")
@@ -148,7 +155,9 @@ class BasePeriodFormSet(forms.BaseFormSet):
             raise forms.ValidationError("Add at least one period.")
 
 
-PeriodFormSet = forms.formset_factory(PeriodForm, formset=BasePeriodFormSet, extra=1, can_delete=True)
+PeriodFormSet = forms.formset_factory(
+    PeriodForm, formset=BasePeriodFormSet, extra=1, can_delete=True
+)
 
 
 class ForceListForm(forms.Form):
@@ -208,20 +217,26 @@ class ClarificationRequestedForm(ActionForm):
 
 class ClarificationSentForm(ActionForm):
     action = Action.SEND_CLARIFICATION
-    sent_on = date_field("Clarification sent on", help_text="s.1(3): the 20 working days restart from this day.")
+    sent_on = date_field(
+        "Clarification sent on", help_text="s.1(3): the 20 working days restart from this day."
+    )
     field_order = ["sent_on", "note"]
 
 
 class FeesNoticeForm(ActionForm):
     action = Action.FEES_NOTICE
     notice_on = date_field("Notice dated")
-    amount = forms.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False, label="Fee (GBP)")
+    amount = forms.DecimalField(
+        max_digits=9, decimal_places=2, min_value=0, required=False, label="Fee (GBP)"
+    )
     field_order = ["notice_on", "amount", "note"]
 
 
 class FeePaidForm(ActionForm):
     action = Action.FEE_PAID
-    paid_on = date_field("Paid on", help_text="Working days from the notice to payment do not count.")
+    paid_on = date_field(
+        "Paid on", help_text="Working days from the notice to payment do not count."
+    )
     field_order = ["paid_on", "note"]
 
 
@@ -292,9 +307,19 @@ class WithdrawForm(ActionForm):
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in [
-        MarkSentForm, AcknowledgeForm, ClarificationRequestedForm, ClarificationSentForm,
-        FeesNoticeForm, FeePaidForm, PitExtensionForm, ResponseForm, ReviewRequestedForm,
-        ReviewAnsweredForm, ComplainForm, DecisionForm, WithdrawForm,
+        MarkSentForm,
+        AcknowledgeForm,
+        ClarificationRequestedForm,
+        ClarificationSentForm,
+        FeesNoticeForm,
+        FeePaidForm,
+        PitExtensionForm,
+        ResponseForm,
+        ReviewRequestedForm,
+        ReviewAnsweredForm,
+        ComplainForm,
+        DecisionForm,
+        WithdrawForm,
     ]
 }
 

@@ -35,6 +35,7 @@ def register_campaign_json_extension(extension: CampaignJsonExtension) -> None:
 def register_digest_section(title: str, section: Callable[..., list[dict]]) -> None:
     DIGEST_SECTIONS[title] = section
 
+
 # Links in the top navigation: (label, url_name, predicate(user) -> bool).
 NAV_LINKS: list[tuple[str, str, Callable[..., bool]]] = []
 

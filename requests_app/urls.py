@@ -25,9 +25,21 @@ urlpatterns = [
     path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<slug:slug>/preview/", campaigns.campaign_preview, name="campaign_preview"),
-    path("campaigns/<slug:slug>/mark-sent/", campaigns.campaign_bulk_mark_sent, name="campaign_bulk_mark_sent"),
-    path("campaigns/<slug:slug>/requests.csv", campaigns.campaign_requests_csv, name="campaign_requests_csv"),
-    path("campaigns/<slug:slug>/requests.xlsx", campaigns.campaign_requests_xlsx, name="campaign_requests_xlsx"),
+    path(
+        "campaigns/<slug:slug>/mark-sent/",
+        campaigns.campaign_bulk_mark_sent,
+        name="campaign_bulk_mark_sent",
+    ),
+    path(
+        "campaigns/<slug:slug>/requests.csv",
+        campaigns.campaign_requests_csv,
+        name="campaign_requests_csv",
+    ),
+    path(
+        "campaigns/<slug:slug>/requests.xlsx",
+        campaigns.campaign_requests_xlsx,
+        name="campaign_requests_xlsx",
+    ),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
     path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
@@ -38,5 +50,9 @@ urlpatterns = [
     path("deadline/", tools.deadline_calculator, name="deadline_calculator"),
     path("profile/", tools.profile, name="profile"),
     path("api/campaigns/", api.campaigns, name="api_campaigns"),
-    path("api/campaigns/<slug:slug>/requests/", api.campaign_requests_json, name="api_campaign_requests"),
+    path(
+        "api/campaigns/<slug:slug>/requests/",
+        api.campaign_requests_json,
+        name="api_campaign_requests",
+    ),
 ]

@@ -16,7 +16,11 @@ from tests.figures_app.samples import FIGURES_REVIEWER_ONLY, figures_by_view
 
 # Pages anyone may open (they are how you log in).
 PUBLIC = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
     "password_reset_complete",
 }
 # Pages that need login but no role (your own password).
@@ -47,7 +51,8 @@ def samples(db, campaign, staff, tmp_path):
 
     foi = FoiRequest.objects.filter(campaign=campaign).first()
     attachment = attachment_add(
-        request_id=foi.pk, actor=staff,
+        request_id=foi.pk,
+        actor=staff,
         upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 demo", content_type="application/pdf"),
     )
     own_list = ForceList.objects.create(name="Mine", slug="mine", owner=staff)
@@ -116,7 +121,9 @@ def test_it_refuses_a_logged_in_user_without_a_role(client, samples, outsider, n
     url = url_for(name, converters, samples)
     for method in ("get", "post"):
         response = getattr(client, method)(url)
-        assert response.status_code in (403, 405), f"{method.upper()} {url} gave {response.status_code}"
+        assert response.status_code in (403, 405), (
+            f"{method.upper()} {url} gave {response.status_code}"
+        )
     assert client.get(url).status_code == 403 or client.post(url).status_code == 403
 
 
@@ -158,7 +165,9 @@ def test_it_lets_staff_act(client, samples):
     user = UserFactory(username="stella", roles=[STAFF])
     client.force_login(user)
     foi = samples["foi"]
-    response = client.post(reverse("request_action", args=[foi.pk, "mark_sent"]), {"sent_on": "2026-01-05"})
+    response = client.post(
+        reverse("request_action", args=[foi.pk, "mark_sent"]), {"sent_on": "2026-01-05"}
+    )
     assert response.status_code == 302
     foi.refresh_from_db()
     assert foi.status == "sent"

@@ -94,7 +94,9 @@ class Campaign(models.Model):
             periods = list(self.periods.all())
         labels = [p.label for p in periods]
         period_text = (
-            " and ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+            " and ".join([", ".join(labels[:-1]), labels[-1]])
+            if len(labels) > 1
+            else "".join(labels)
         )
         values = {
             "force_name": force.name,

@@ -21,7 +21,9 @@ class Country(models.TextChoices):
 
 
 class Force(models.Model):
-    name = models.CharField(max_length=120, unique=True, help_text="Official name, e.g. 'Kent Police'.")
+    name = models.CharField(
+        max_length=120, unique=True, help_text="Official name, e.g. 'Kent Police'."
+    )
     short_name = models.CharField(max_length=60, help_text="Name for tables, e.g. 'Kent'.")
     slug = models.SlugField(max_length=80, unique=True)
     ons_code = models.CharField(

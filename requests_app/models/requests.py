@@ -42,7 +42,9 @@ class FoiRequest(models.Model):
     campaign = models.ForeignKey(
         "requests_app.Campaign", on_delete=models.CASCADE, related_name="requests"
     )
-    force = models.ForeignKey("requests_app.Force", on_delete=models.PROTECT, related_name="requests")
+    force = models.ForeignKey(
+        "requests_app.Force", on_delete=models.PROTECT, related_name="requests"
+    )
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     exemptions = models.JSONField(
@@ -89,7 +91,9 @@ class FoiRequest(models.Model):
         help_text="When the thing the force now owes (answer, PIT answer or review) is due.",
     )
     next_long_overdue_on = models.DateField(
-        null=True, blank=True, help_text="After this day what is owed is long overdue (40 working days)."
+        null=True,
+        blank=True,
+        help_text="After this day what is owed is long overdue (40 working days).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -101,9 +105,12 @@ class FoiRequest(models.Model):
         verbose_name = "FOI request"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "force"], name="request_one_per_force"),
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="request_status_valid"),
             models.CheckConstraint(
-                condition=Q(outcome="") | Q(outcome__in=Outcome.values), name="request_outcome_valid"
+                condition=Q(status__in=Status.values), name="request_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=Outcome.values),
+                name="request_outcome_valid",
             ),
         ]
         indexes = [

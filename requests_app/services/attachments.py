@@ -38,7 +38,9 @@ def check_upload(upload: UploadedFile) -> str:
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in ALLOWED_TYPES:
         allowed = ", ".join(sorted(ALLOWED_TYPES))
-        raise ServiceError(f"{name}: files of this type are not accepted (allowed: {allowed}).", "attachments")
+        raise ServiceError(
+            f"{name}: files of this type are not accepted (allowed: {allowed}).", "attachments"
+        )
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
         raise ServiceError(f"{name}: larger than the {limit_mb:.0f} MB limit.", "attachments")
@@ -67,6 +69,8 @@ def attachment_add(
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    attachment.file.save(get_valid_filename(original) or f"attachment.{extension}", upload, save=False)
+    attachment.file.save(
+        get_valid_filename(original) or f"attachment.{extension}", upload, save=False
+    )
     attachment.save()
     return attachment

@@ -63,7 +63,9 @@ def _check_settings(settings: dict) -> None:
     lower = settings.get("suppressed_lower", 1)
     upper = settings.get("suppressed_upper", 4)
     if lower < 0 or upper < lower:
-        raise ServiceError("Suppressed bounds must satisfy 0 <= lower <= upper.", "suppressed_upper")
+        raise ServiceError(
+            "Suppressed bounds must satisfy 0 <= lower <= upper.", "suppressed_upper"
+        )
 
 
 def _create_requests(campaign: Campaign, forces: Sequence[Force], actor) -> list[FoiRequest]:
@@ -79,7 +81,9 @@ def _create_requests(campaign: Campaign, forces: Sequence[Force], actor) -> list
         FoiRequest.objects.filter(campaign=campaign, force__in=forces).select_related("force")
     )
     RequestEvent.objects.bulk_create(
-        RequestEvent(request=foi, kind=RequestEvent.Kind.CREATED, actor=actor, to_status=Status.DRAFT)
+        RequestEvent(
+            request=foi, kind=RequestEvent.Kind.CREATED, actor=actor, to_status=Status.DRAFT
+        )
         for foi in created
     )
     return created
@@ -108,7 +112,10 @@ def _mark_drafts_sent(campaign: Campaign, sent_on: date, actor) -> int:
     count = 0
     for foi in campaign.requests.filter(status=Status.DRAFT).select_related("force"):
         request_mark_sent(
-            request_id=foi.pk, actor=actor, sent_on=sent_on, cal=cals[foi.force.law],
+            request_id=foi.pk,
+            actor=actor,
+            sent_on=sent_on,
+            cal=cals[foi.force.law],
             note="Recorded as sent when the campaign was loaded.",
         )
         count += 1
@@ -227,7 +234,9 @@ def campaign_update(
 
 
 @transaction.atomic
-def force_list_save(*, actor, name: str, forces: Sequence[Force], list_id: int | None = None) -> ForceList:
+def force_list_save(
+    *, actor, name: str, forces: Sequence[Force], list_id: int | None = None
+) -> ForceList:
     from django.utils.text import slugify
 
     if not name.strip():

@@ -90,7 +90,13 @@ def _start_of_clock(foi: FoiRequest) -> date | None:
 
 @transaction.atomic
 def request_mark_sent(
-    *, request_id: int, actor, sent_on: date, received_on: date | None = None, note: str = "", cal=None
+    *,
+    request_id: int,
+    actor,
+    sent_on: date,
+    received_on: date | None = None,
+    note: str = "",
+    cal=None,
 ) -> FoiRequest:
     foi = _lock(request_id)
     _check_date(sent_on, "sent_on")
@@ -142,11 +148,20 @@ def request_acknowledge(
     *, request_id: int, actor, acknowledged_on: date, force_reference: str = "", note: str = ""
 ) -> FoiRequest:
     foi = _lock(request_id)
-    _check_date(acknowledged_on, "acknowledged_on", not_before=foi.sent_on, before_label="the date sent")
+    _check_date(
+        acknowledged_on, "acknowledged_on", not_before=foi.sent_on, before_label="the date sent"
+    )
     changes = {"acknowledged_on": acknowledged_on}
     if force_reference:
         changes["force_reference"] = force_reference.strip()
-    _transition(foi, Action.ACKNOWLEDGE, actor=actor, happened_on=acknowledged_on, changes=changes, note=note)
+    _transition(
+        foi,
+        Action.ACKNOWLEDGE,
+        actor=actor,
+        happened_on=acknowledged_on,
+        changes=changes,
+        note=note,
+    )
     return foi
 
 
@@ -155,7 +170,12 @@ def request_clarification_requested(
     *, request_id: int, actor, requested_on: date, note: str = ""
 ) -> FoiRequest:
     foi = _lock(request_id)
-    _check_date(requested_on, "requested_on", not_before=_start_of_clock(foi), before_label="the clock started")
+    _check_date(
+        requested_on,
+        "requested_on",
+        not_before=_start_of_clock(foi),
+        before_label="the clock started",
+    )
     _transition(
         foi,
         Action.REQUEST_CLARIFICATION,
@@ -168,11 +188,16 @@ def request_clarification_requested(
 
 
 @transaction.atomic
-def request_clarification_sent(*, request_id: int, actor, sent_on: date, note: str = "") -> FoiRequest:
+def request_clarification_sent(
+    *, request_id: int, actor, sent_on: date, note: str = ""
+) -> FoiRequest:
     """s.1(3): the clock restarts from the day the force receives the clarification."""
     foi = _lock(request_id)
     _check_date(
-        sent_on, "sent_on", not_before=foi.clarification_requested_on, before_label="the force asked"
+        sent_on,
+        "sent_on",
+        not_before=foi.clarification_requested_on,
+        before_label="the force asked",
     )
     _transition(
         foi,
@@ -190,7 +215,9 @@ def request_fees_notice(
     *, request_id: int, actor, notice_on: date, amount: Decimal | None = None, note: str = ""
 ) -> FoiRequest:
     foi = _lock(request_id)
-    _check_date(notice_on, "notice_on", not_before=_start_of_clock(foi), before_label="the clock started")
+    _check_date(
+        notice_on, "notice_on", not_before=_start_of_clock(foi), before_label="the clock started"
+    )
     if amount is not None and amount < 0:
         raise ServiceError("The fee cannot be negative.", "amount")
     _transition(
@@ -210,7 +237,12 @@ def request_fee_paid(*, request_id: int, actor, paid_on: date, note: str = "") -
     foi = _lock(request_id)
     _check_date(paid_on, "paid_on", not_before=foi.fee_notice_on, before_label="the fees notice")
     _transition(
-        foi, Action.FEE_PAID, actor=actor, happened_on=paid_on, changes={"fee_paid_on": paid_on}, note=note
+        foi,
+        Action.FEE_PAID,
+        actor=actor,
+        happened_on=paid_on,
+        changes={"fee_paid_on": paid_on},
+        note=note,
     )
     return foi
 
@@ -221,7 +253,9 @@ def request_pit_extension(
 ) -> FoiRequest:
     """s.10(3): a refusal notice naming an estimated date; more than 20 more working days is flagged."""
     foi = _lock(request_id)
-    _check_date(notice_on, "notice_on", not_before=_start_of_clock(foi), before_label="the clock started")
+    _check_date(
+        notice_on, "notice_on", not_before=_start_of_clock(foi), before_label="the clock started"
+    )
     if estimated_on is None or estimated_on < notice_on:
         raise ServiceError("The estimated date must be on or after the notice.", "estimated_on")
     _transition(
@@ -239,9 +273,7 @@ def _clean_exemptions(law: str, exemptions: Sequence[str]) -> list[str]:
     valid = {code for code, _ in EXEMPTIONS_BY_LAW[law]}
     unknown = [code for code in exemptions if code not in valid]
     if unknown:
-        raise ServiceError(
-            f"Not a {law.upper()} exemption: {', '.join(unknown)}.", "exemptions"
-        )
+        raise ServiceError(f"Not a {law.upper()} exemption: {', '.join(unknown)}.", "exemptions")
     return list(dict.fromkeys(exemptions))
 
 
@@ -279,7 +311,9 @@ def request_record_response(
 
 
 @transaction.atomic
-def request_review_requested(*, request_id: int, actor, requested_on: date, note: str = "") -> FoiRequest:
+def request_review_requested(
+    *, request_id: int, actor, requested_on: date, note: str = ""
+) -> FoiRequest:
     foi = _lock(request_id)
     _check_date(requested_on, "requested_on", not_before=foi.answered_on, before_label="the answer")
     _transition(
@@ -301,7 +335,10 @@ def request_review_answered(
     if review_outcome not in ReviewOutcome.values:
         raise ServiceError(f"Unknown review outcome {review_outcome!r}.", "review_outcome")
     _check_date(
-        answered_on, "answered_on", not_before=foi.review_requested_on, before_label="the review request"
+        answered_on,
+        "answered_on",
+        not_before=foi.review_requested_on,
+        before_label="the review request",
     )
     _transition(
         foi,
@@ -342,7 +379,9 @@ def request_record_decision(
     foi = _lock(request_id)
     if decision_outcome not in CommissionerOutcome.values:
         raise ServiceError(f"Unknown decision {decision_outcome!r}.", "decision_outcome")
-    _check_date(decided_on, "decided_on", not_before=foi.complained_on, before_label="the complaint")
+    _check_date(
+        decided_on, "decided_on", not_before=foi.complained_on, before_label="the complaint"
+    )
     _transition(
         foi,
         Action.RECORD_DECISION,
@@ -376,7 +415,10 @@ def request_add_note(*, request_id: int, actor, note: str) -> RequestEvent:
     if not note.strip():
         raise ServiceError("The note is empty.", "note")
     return RequestEvent.objects.create(
-        request=foi, kind=RequestEvent.Kind.NOTE, actor=actor, note=note.strip(),
+        request=foi,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        note=note.strip(),
         happened_on=timezone.localdate(),
     )
 

@@ -38,7 +38,10 @@ def campaigns(request):
                 "slug": c.slug,
                 "title": c.title,
                 "owner": c.owner.username if c.owner else None,
-                "periods": [{"label": p.label, "start": _iso(p.start), "end": _iso(p.end)} for p in c.periods.all()],
+                "periods": [
+                    {"label": p.label, "start": _iso(p.start), "end": _iso(p.end)}
+                    for p in c.periods.all()
+                ],
                 "requests": c.n_requests,
                 "answered": c.n_answered,
                 "overdue": c.n_overdue,

@@ -48,7 +48,9 @@ def campaign_list(request):
     today = timezone.localdate()
     sort = _sort_param(request, CAMPAIGN_SORTS, "-created")
     field = CAMPAIGN_SORTS[sort.lstrip("-")]
-    order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    order = (
+        F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    )
     campaigns = campaigns_with_progress(Campaign.objects.all(), today).order_by(order, "pk")
     query = request.GET.get("q", "").strip()
     if query:
@@ -76,7 +78,16 @@ def _periods_from(formset) -> list[PeriodSpec]:
 
 
 def _settings_from(data: dict) -> dict:
-    return {k: data[k] for k in ("chase_forces", "chase_again_after", "rounding_rule", "suppressed_lower", "suppressed_upper")}
+    return {
+        k: data[k]
+        for k in (
+            "chase_forces",
+            "chase_again_after",
+            "rounding_rule",
+            "suppressed_lower",
+            "suppressed_upper",
+        )
+    }
 
 
 def _campaign_form_page(request, *, campaign: Campaign | None):
@@ -88,21 +99,33 @@ def _campaign_form_page(request, *, campaign: Campaign | None):
             try:
                 if campaign:
                     campaign = campaign_update(
-                        campaign_id=campaign.pk, actor=request.user, title=data["title"],
-                        request_text=data["request_text"], notes=data["notes"],
-                        forces=data["all_forces"], force_list=data["force_list"],
-                        periods=_periods_from(periods), **_settings_from(data),
+                        campaign_id=campaign.pk,
+                        actor=request.user,
+                        title=data["title"],
+                        request_text=data["request_text"],
+                        notes=data["notes"],
+                        forces=data["all_forces"],
+                        force_list=data["force_list"],
+                        periods=_periods_from(periods),
+                        **_settings_from(data),
                     )
                     messages.success(request, "Campaign saved.")
                 else:
                     campaign = campaign_create(
-                        actor=request.user, owner=request.user, slug=data["slug"],
-                        title=data["title"], request_text=data["request_text"], notes=data["notes"],
-                        forces=data["all_forces"], force_list=data["force_list"],
-                        periods=_periods_from(periods), **_settings_from(data),
+                        actor=request.user,
+                        owner=request.user,
+                        slug=data["slug"],
+                        title=data["title"],
+                        request_text=data["request_text"],
+                        notes=data["notes"],
+                        forces=data["all_forces"],
+                        force_list=data["force_list"],
+                        periods=_periods_from(periods),
+                        **_settings_from(data),
                     )
                     messages.success(
-                        request, f"Campaign created with {campaign.requests.count()} draft requests."
+                        request,
+                        f"Campaign created with {campaign.requests.count()} draft requests.",
                     )
                 return redirect(campaign)
             except ServiceError as exc:
@@ -116,11 +139,16 @@ def _campaign_form_page(request, *, campaign: Campaign | None):
         initial = {}
         if campaign:
             initial = {
-                "title": campaign.title, "slug": campaign.slug, "request_text": campaign.request_text,
-                "notes": campaign.notes, "force_list": campaign.force_list,
+                "title": campaign.title,
+                "slug": campaign.slug,
+                "request_text": campaign.request_text,
+                "notes": campaign.notes,
+                "force_list": campaign.force_list,
                 "forces": list(Force.objects.filter(requests__campaign=campaign)),
-                "chase_forces": campaign.chase_forces, "chase_again_after": campaign.chase_again_after,
-                "rounding_rule": campaign.rounding_rule, "suppressed_lower": campaign.suppressed_lower,
+                "chase_forces": campaign.chase_forces,
+                "chase_again_after": campaign.chase_again_after,
+                "rounding_rule": campaign.rounding_rule,
+                "suppressed_lower": campaign.suppressed_lower,
                 "suppressed_upper": campaign.suppressed_upper,
             }
         form = CampaignForm(initial=initial, instance=campaign)
@@ -225,13 +253,17 @@ def campaign_bulk_mark_sent(request, slug):
         return redirect(campaign)
     try:
         count = requests_bulk_mark_sent(
-            request_ids=form.cleaned_data["request_ids"], actor=request.user,
-            sent_on=form.cleaned_data["sent_on"], received_on=form.cleaned_data["received_on"],
+            request_ids=form.cleaned_data["request_ids"],
+            actor=request.user,
+            sent_on=form.cleaned_data["sent_on"],
+            received_on=form.cleaned_data["received_on"],
         )
     except (ServiceError, InvalidTransition) as exc:
         messages.error(request, f"Nothing was changed: {exc}")
         return redirect(campaign)
-    messages.success(request, f"Marked {count} request(s) sent on {form.cleaned_data['sent_on']:%d %b %Y}.")
+    messages.success(
+        request, f"Marked {count} request(s) sent on {form.cleaned_data['sent_on']:%d %b %Y}."
+    )
     return redirect(campaign)
 
 

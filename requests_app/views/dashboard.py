@@ -14,8 +14,12 @@ DUE_SOON_WORKING_DAYS = 5
 def dashboard(request):
     today = timezone.localdate()
     cals = calendars()
-    mine = campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by("-created_at")
-    base = FoiRequest.objects.select_related("force", "campaign").order_by("next_due_on", "force__name")
+    mine = campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by(
+        "-created_at"
+    )
+    base = FoiRequest.objects.select_related("force", "campaign").order_by(
+        "next_due_on", "force__name"
+    )
     overdue = base.overdue(today=today)
     # "The next 5 working days" depends on the force's calendar (FOISA vs FOIA).
     due_soon_filter = Q()

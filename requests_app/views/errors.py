@@ -4,21 +4,43 @@ from django.shortcuts import render
 
 
 def bad_request(request, exception=None):
-    return render(request, "errors/error.html", {"code": 400, "title": "Bad request",
-                  "message": "The request could not be understood."}, status=400)
+    return render(
+        request,
+        "errors/error.html",
+        {"code": 400, "title": "Bad request", "message": "The request could not be understood."},
+        status=400,
+    )
 
 
 def permission_denied(request, exception=None):
-    message = str(exception) if exception and str(exception) else "You do not have access to this page."
-    return render(request, "errors/error.html", {"code": 403, "title": "Not allowed",
-                  "message": message}, status=403)
+    message = (
+        str(exception) if exception and str(exception) else "You do not have access to this page."
+    )
+    return render(
+        request,
+        "errors/error.html",
+        {"code": 403, "title": "Not allowed", "message": message},
+        status=403,
+    )
 
 
 def page_not_found(request, exception=None):
-    return render(request, "errors/error.html", {"code": 404, "title": "Not found",
-                  "message": "There is nothing at this address."}, status=404)
+    return render(
+        request,
+        "errors/error.html",
+        {"code": 404, "title": "Not found", "message": "There is nothing at this address."},
+        status=404,
+    )
 
 
 def server_error(request):
-    return render(request, "errors/error.html", {"code": 500, "title": "Something went wrong",
-                  "message": "The error has been logged. Please try again."}, status=500)
+    return render(
+        request,
+        "errors/error.html",
+        {
+            "code": 500,
+            "title": "Something went wrong",
+            "message": "The error has been logged. Please try again.",
+        },
+        status=500,
+    )

@@ -21,14 +21,17 @@ def _list_form_page(request, force_list_obj=None):
         if form.is_valid():
             try:
                 saved = force_list_save(
-                    actor=request.user, name=form.cleaned_data["name"],
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
                     forces=list(form.cleaned_data["forces"]),
                     list_id=force_list_obj.pk if force_list_obj else None,
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
-                messages.success(request, f"Saved list '{saved.name}' ({saved.forces.count()} forces).")
+                messages.success(
+                    request, f"Saved list '{saved.name}' ({saved.forces.count()} forces)."
+                )
                 return redirect("force_list")
         status = 400
     else:
@@ -38,7 +41,10 @@ def _list_form_page(request, force_list_obj=None):
         form = ForceListForm(initial=initial)
         status = 200
     return render(
-        request, "requests_app/force_list_form.html", {"form": form, "force_list": force_list_obj}, status=status
+        request,
+        "requests_app/force_list_form.html",
+        {"form": form, "force_list": force_list_obj},
+        status=status,
     )
 
 

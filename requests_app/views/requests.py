@@ -85,10 +85,14 @@ def request_action(request, pk, action):
             for upload in uploads:
                 check_upload(upload)
             with transaction.atomic():
-                ACTION_SERVICES[action](request_id=foi.pk, actor=request.user, **form.service_kwargs())
+                ACTION_SERVICES[action](
+                    request_id=foi.pk, actor=request.user, **form.service_kwargs()
+                )
                 event = foi.events.order_by("-pk").first()
                 for upload in uploads:
-                    attachment_add(request_id=foi.pk, actor=request.user, upload=upload, event=event)
+                    attachment_add(
+                        request_id=foi.pk, actor=request.user, upload=upload, event=event
+                    )
         except InvalidTransition as exc:
             messages.error(request, str(exc))
             return redirect(foi)

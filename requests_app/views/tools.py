@@ -23,7 +23,9 @@ def deadline_calculator(request):
             "skipped": cal.skipped_days(received, due),
             "received_is_working_day": cal.is_working_day(received),
         }
-    return render(request, "requests_app/deadline_calculator.html", {"form": form, "result": result})
+    return render(
+        request, "requests_app/deadline_calculator.html", {"form": form, "result": result}
+    )
 
 
 @view_required
@@ -36,5 +38,9 @@ def profile(request):
             messages.success(request, "Profile saved.")
             return redirect("profile")
     else:
-        form = ProfileForm(initial={"email": request.user.email, "receive_digest": current.receive_digest})
-    return render(request, "requests_app/profile.html", {"form": form}, status=400 if form.errors else 200)
+        form = ProfileForm(
+            initial={"email": request.user.email, "receive_digest": current.receive_digest}
+        )
+    return render(
+        request, "requests_app/profile.html", {"form": form}, status=400 if form.errors else 200
+    )

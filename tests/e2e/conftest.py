@@ -14,13 +14,23 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("FOI_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+    for candidate in (
+        os.environ.get("FOI_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    ):
         if candidate and shutil.which(candidate):
             return shutil.which(candidate)
     return None

@@ -36,14 +36,20 @@ def answered_campaign(tmp_path):
         actor=sam,
     )
     for foi in campaign.requests.all():
-        request_record_response(request_id=foi.pk, actor=sam, outcome="full", answered_on=date(2017, 3, 20))
+        request_record_response(
+            request_id=foi.pk, actor=sam, outcome="full", answered_on=date(2017, 3, 20)
+        )
     tidy = tmp_path / "essex.csv"
-    tidy.write_text("force,period,metric,value\nEssex,2015/16,offences,100\nEssex,2016/17,offences,120\n")
+    tidy.write_text(
+        "force,period,metric,value\nEssex,2015/16,offences,100\nEssex,2016/17,offences,120\n"
+    )
     call_command("import_figures", "online-offences", str(tidy), "--user", "riley", "--approve")
     return campaign, sam, riley
 
 
-def test_it_moves_the_total_once_a_second_person_approves(page, live_server, log_in, answered_campaign):
+def test_it_moves_the_total_once_a_second_person_approves(
+    page, live_server, log_in, answered_campaign
+):
     campaign, _, _ = answered_campaign
     kent = campaign.requests.get(force__name="Kent Police")
 

@@ -229,7 +229,9 @@ def test_export_keeps_the_forces_wording_so_a_round_trip_changes_nothing(campaig
         assert (result.created, result.changed, result.unchanged) == (0, 0, 4), name
 
 
-def test_the_command_imports_without_a_user_as_pending_figures(campaign, metric, reviewer, tmp_path):
+def test_the_command_imports_without_a_user_as_pending_figures(
+    campaign, metric, reviewer, tmp_path
+):
     path = tmp_path / "figures.csv"
     path.write_text(GOOD)
     with pytest.raises(CommandError, match="--approve needs --user"):

@@ -600,14 +600,21 @@ def test_it_stops_the_clock_for_a_second_clarification_asked_the_day_the_first_a
     from requests_app.services import lifecycle as life
 
     campaign = campaign_create(
-        actor=staff, slug="twice", title="Twice", request_text="Hi {force_name}",
+        actor=staff,
+        slug="twice",
+        title="Twice",
+        request_text="Hi {force_name}",
         forces=[Force.objects.get(name="Kent Police")],
         periods=[PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31))],
     )
     foi = campaign.requests.get()
     life.request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 10, 1))
-    life.request_clarification_requested(request_id=foi.pk, actor=staff, requested_on=date(2026, 10, 5))
+    life.request_clarification_requested(
+        request_id=foi.pk, actor=staff, requested_on=date(2026, 10, 5)
+    )
     life.request_clarification_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 10, 7))
-    life.request_clarification_requested(request_id=foi.pk, actor=staff, requested_on=date(2026, 10, 7))
+    life.request_clarification_requested(
+        request_id=foi.pk, actor=staff, requested_on=date(2026, 10, 7)
+    )
     foi.refresh_from_db()
     assert (foi.due_on, foi.next_due_on) == (None, None)

@@ -202,9 +202,15 @@ def test_it_chases_police_scotland_on_a_day_that_is_a_holiday_only_elsewhere(
     21 Apr, Easter Monday, a working day in Scotland; Kent's waits for its own calendar."""
     at(date(2025, 3, 20), time_machine)
     campaign_create(
-        actor=staff, owner=staff, slug="easter-2025", title="Easter 2025",
-        request_text="Dear {force_name}", forces=list(kent_and_scotland), periods=NSPCC_PERIODS,
-        sent_on=date(2025, 3, 20), chase_forces=True,
+        actor=staff,
+        owner=staff,
+        slug="easter-2025",
+        title="Easter 2025",
+        request_text="Dear {force_name}",
+        forces=list(kent_and_scotland),
+        periods=NSPCC_PERIODS,
+        sent_on=date(2025, 3, 20),
+        chase_forces=True,
     )
     counts = run(date(2025, 4, 21), time_machine)
     assert sent_counts(counts) == {"chaser_1": 1}

@@ -58,14 +58,20 @@ def test_it_shows_form_errors_and_writes_nothing(staff_client):
 
 
 def test_it_refuses_an_unknown_placeholder(staff_client):
-    response = staff_client.post(reverse("campaign_new"), _campaign_post(request_text="Dear {forcename}"))
+    response = staff_client.post(
+        reverse("campaign_new"), _campaign_post(request_text="Dear {forcename}")
+    )
     assert response.status_code == 400
     assert "Unknown placeholder {forcename}" in response.content.decode()
     assert not Campaign.objects.exists()
 
 
 def test_it_edits_a_campaign_adding_a_force(staff_client, campaign, forces):
-    data = _campaign_post(title="Renamed", force_list="", forces=[f.pk for f in Force.objects.filter(lists__slug="uk-territorial")])
+    data = _campaign_post(
+        title="Renamed",
+        force_list="",
+        forces=[f.pk for f in Force.objects.filter(lists__slug="uk-territorial")],
+    )
     response = staff_client.post(reverse("campaign_edit", args=[campaign.slug]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     campaign.refresh_from_db()
@@ -86,7 +92,9 @@ def test_it_marks_selected_forces_sent_in_bulk(staff_client, campaign):
     assert campaign.requests.filter(status="draft").count() == 38
 
 
-def test_it_refuses_bulk_mark_sent_as_a_whole_when_one_is_already_sent(staff_client, campaign, staff):
+def test_it_refuses_bulk_mark_sent_as_a_whole_when_one_is_already_sent(
+    staff_client, campaign, staff
+):
     ids = list(campaign.requests.values_list("pk", flat=True)[:3])
     request_mark_sent(request_id=ids[0], actor=staff, sent_on=date(2026, 11, 2))
     response = staff_client.post(
@@ -104,11 +112,22 @@ def test_it_records_a_response_with_an_attachment(staff_client, campaign, staff)
     upload = SimpleUploadedFile("reply.csv", b"force,value\nKent,361\n", content_type="text/csv")
     response = staff_client.post(
         reverse("request_action", args=[foi.pk, "record_response"]),
-        {"outcome": "part", "answered_on": "2026-10-20", "exemptions": ["foia:s40(2)"], "force_reference": "F/1", "attachments": [upload]},
+        {
+            "outcome": "part",
+            "answered_on": "2026-10-20",
+            "exemptions": ["foia:s40(2)"],
+            "force_reference": "F/1",
+            "attachments": [upload],
+        },
     )
     assert response.status_code == 302
     foi.refresh_from_db()
-    assert (foi.status, foi.outcome, foi.exemptions, foi.force_reference) == ("answered", "part", ["foia:s40(2)"], "F/1")
+    assert (foi.status, foi.outcome, foi.exemptions, foi.force_reference) == (
+        "answered",
+        "part",
+        ["foia:s40(2)"],
+        "F/1",
+    )
     attachment = foi.attachments.get()
     import hashlib
 
@@ -116,7 +135,9 @@ def test_it_records_a_response_with_an_attachment(staff_client, campaign, staff)
     assert attachment.event.kind == "record_response"
 
 
-def test_it_refuses_an_attachment_of_a_forbidden_type_and_records_nothing(staff_client, campaign, staff):
+def test_it_refuses_an_attachment_of_a_forbidden_type_and_records_nothing(
+    staff_client, campaign, staff
+):
     foi = campaign.requests.first()
     request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 10, 1))
     upload = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
@@ -158,7 +179,10 @@ def test_it_refuses_an_illegal_action_with_a_clear_message(staff_client, campaig
         {"answered_on": "2026-10-20", "review_outcome": "upheld"},
         follow=True,
     )
-    assert "Not possible now: &#x27;Internal review answered&#x27; does not follow &#x27;Draft&#x27;." in response.content.decode()
+    assert (
+        "Not possible now: &#x27;Internal review answered&#x27; does not follow &#x27;Draft&#x27;."
+        in response.content.decode()
+    )
     foi.refresh_from_db()
     assert foi.status == "draft"
 
@@ -171,25 +195,43 @@ def test_it_404s_an_unknown_action(staff_client, campaign):
 def test_it_filters_and_sorts_the_campaign_table(staff_client, campaign, staff):
     ids = list(campaign.requests.order_by("force__name").values_list("pk", flat=True))
     requests_bulk_mark_sent(request_ids=ids[:2], actor=staff, sent_on=date(2026, 11, 2))
-    page = staff_client.get(reverse("campaign_detail", args=[campaign.slug]) + "?state=sent").content.decode()
+    page = staff_client.get(
+        reverse("campaign_detail", args=[campaign.slug]) + "?state=sent"
+    ).content.decode()
     assert page.count('data-status="sent"') == 2
     assert 'data-status="draft"' not in page
-    page = staff_client.get(reverse("campaign_detail", args=[campaign.slug]) + "?sort=-force").content.decode()
+    page = staff_client.get(
+        reverse("campaign_detail", args=[campaign.slug]) + "?sort=-force"
+    ).content.decode()
     assert page.index("West Yorkshire Police") < page.index("Avon and Somerset Constabulary")
 
 
-def test_it_uses_constant_queries_on_the_campaign_page(client, staff, django_assert_max_num_queries):
+def test_it_uses_constant_queries_on_the_campaign_page(
+    client, staff, django_assert_max_num_queries
+):
     client.force_login(staff)
     small = campaign_create(
-        actor=staff, slug="small", title="Small", request_text="Hi {force_name}",
-        forces=list(Force.objects.all()[:3]), periods=[PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31))],
+        actor=staff,
+        slug="small",
+        title="Small",
+        request_text="Hi {force_name}",
+        forces=list(Force.objects.all()[:3]),
+        periods=[PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31))],
     )
     large = campaign_create(
-        actor=staff, slug="large", title="Large", request_text="Hi {force_name}",
-        forces=list(Force.objects.all()), periods=[PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31))],
+        actor=staff,
+        slug="large",
+        title="Large",
+        request_text="Hi {force_name}",
+        forces=list(Force.objects.all()),
+        periods=[PeriodSpec("2016/17", date(2016, 4, 1), date(2017, 3, 31))],
     )
     for c in (small, large):
-        requests_bulk_mark_sent(request_ids=c.requests.values_list("pk", flat=True), actor=staff, sent_on=date(2026, 11, 2))
+        requests_bulk_mark_sent(
+            request_ids=c.requests.values_list("pk", flat=True),
+            actor=staff,
+            sent_on=date(2026, 11, 2),
+        )
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -209,7 +251,12 @@ def test_it_downloads_the_request_list_as_csv_and_xlsx(staff_client, campaign, s
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 43
     kent = next(r for r in rows if r["force"] == "Kent Police")
-    assert (kent["force_code"], kent["status"], kent["sent_on"], kent["due_on"]) == ("E23000032", "Sent", "2026-10-01", "2026-10-29")
+    assert (kent["force_code"], kent["status"], kent["sent_on"], kent["due_on"]) == (
+        "E23000032",
+        "Sent",
+        "2026-10-01",
+        "2026-10-29",
+    )
     response = staff_client.get(reverse("campaign_requests_xlsx", args=[campaign.slug]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in sheet[1]]
@@ -243,12 +290,16 @@ def test_it_answers_the_api_with_json_errors(client, outsider, campaign):
 
 
 def test_it_calculates_a_deadline_listing_skipped_days(staff_client):
-    page = staff_client.get(reverse("deadline_calculator"), {"received_on": "2026-12-18", "law": "foia"}).content.decode()
+    page = staff_client.get(
+        reverse("deadline_calculator"), {"received_on": "2026-12-18", "law": "foia"}
+    ).content.decode()
     assert "(2027-01-21)" in page  # 25, 28 Dec, 1 and 4 Jan (Scottish 2 Jan, substitute) skipped
     assert "Christmas Day" in page and "New Year" in page
 
 
-def test_it_moves_deadlines_when_a_non_working_day_is_added_in_the_admin(client, admin_user, campaign, staff):
+def test_it_moves_deadlines_when_a_non_working_day_is_added_in_the_admin(
+    client, admin_user, campaign, staff
+):
     foi = campaign.requests.first()
     request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 11, 2))
     foi.refresh_from_db()
@@ -266,7 +317,9 @@ def test_it_moves_deadlines_when_a_non_working_day_is_added_in_the_admin(client,
 
 def test_it_saves_a_force_list(staff_client):
     forces = list(Force.objects.filter(country="wales"))
-    response = staff_client.post(reverse("force_list_new"), {"name": "Welsh forces", "forces": [f.pk for f in forces]})
+    response = staff_client.post(
+        reverse("force_list_new"), {"name": "Welsh forces", "forces": [f.pk for f in forces]}
+    )
     assert response.status_code == 302
     assert ForceList.objects.get(name="Welsh forces").forces.count() == 4
 
@@ -279,8 +332,13 @@ def test_it_lets_a_person_opt_out_of_the_digest(staff_client, staff):
 
 
 def test_it_previews_the_request_text_per_force(staff_client, campaign):
-    response = staff_client.get(reverse("campaign_preview", args=[campaign.slug]), {"force": "kent-police"})
-    assert "Dear Kent Police, how many online-flagged offences in 2015/16 and 2016/17?" in response.content.decode()
+    response = staff_client.get(
+        reverse("campaign_preview", args=[campaign.slug]), {"force": "kent-police"}
+    )
+    assert (
+        "Dear Kent Police, how many online-flagged offences in 2015/16 and 2016/17?"
+        in response.content.decode()
+    )
 
 
 def test_it_shows_my_campaigns_and_overdue_requests_on_the_dashboard(staff_client, campaign, staff):

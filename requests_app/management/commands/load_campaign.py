@@ -11,8 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to the campaign JSON file.")
-        parser.add_argument("--update", action="store_true", help="Update the campaign with this slug.")
-        parser.add_argument("--user", help="Username recorded as making the change (default: the owner).")
+        parser.add_argument(
+            "--update", action="store_true", help="Update the campaign with this slug."
+        )
+        parser.add_argument(
+            "--user", help="Username recorded as making the change (default: the owner)."
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])

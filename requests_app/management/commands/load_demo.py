@@ -11,7 +11,9 @@ class Command(BaseCommand):
         today = timezone.localdate()
         _, made = demo_load(today=today)
         for campaign in made:
-            self.stdout.write(f"Loaded demo campaign '{campaign.title}' ({campaign.requests.count()} requests).")
+            self.stdout.write(
+                f"Loaded demo campaign '{campaign.title}' ({campaign.requests.count()} requests)."
+            )
         if not made:
             self.stdout.write("Demo campaigns already loaded.")
         self.stdout.write("Demo logins (change these before real use):")
