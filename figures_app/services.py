@@ -538,57 +538,38 @@ def figures_apply(
     Figure.objects.bulk_update(
         [u[0] for u in updates], _FIELDS + ["attachment", "updated_by", "updated_at"]
     )
-    history = []
-    for fig, cell, key in creates:
-        history.append(
-            FigureChange(
-                figure=fig,
-                request_id=fig.request_id,
-                metric_id=fig.metric_id,
-                period_id=fig.period_id,
-                category_key=key,
-                cell=index.cell_name(cell.metric, cell.period, key),
-                action=FigureChange.Action.CREATED,
-                new=fig.state(),
-                new_display=_display(fig.state()),
-                source=cell.source[:300],
-                actor=actor,
-            )
+
+    def change(fig, cell, key, action, *, old=None, new=None, keep_figure=True):
+        return FigureChange(
+            figure=fig if keep_figure else None,
+            request_id=fig.request_id,
+            metric_id=fig.metric_id,
+            period_id=fig.period_id,
+            category_key=key,
+            cell=index.cell_name(cell.metric, cell.period, key),
+            action=action,
+            old=old,
+            new=new,
+            old_display=_display(old) if old is not None else "",
+            new_display=_display(new) if new is not None else "",
+            source=cell.source[:300],
+            actor=actor,
         )
-    for fig, before, after, cell, key in updates:
-        history.append(
-            FigureChange(
-                figure=fig,
-                request_id=fig.request_id,
-                metric_id=fig.metric_id,
-                period_id=fig.period_id,
-                category_key=key,
-                cell=index.cell_name(cell.metric, cell.period, key),
-                action=FigureChange.Action.CHANGED,
-                old=before,
-                new=after,
-                old_display=_display(before),
-                new_display=_display(after),
-                source=cell.source[:300],
-                actor=actor,
-            )
-        )
-    for fig, cell, key in deletes:
-        history.append(
-            FigureChange(
-                figure=None,
-                request_id=fig.request_id,
-                metric_id=fig.metric_id,
-                period_id=fig.period_id,
-                category_key=key,
-                cell=index.cell_name(cell.metric, cell.period, key),
-                action=FigureChange.Action.DELETED,
-                old=fig.state(),
-                old_display=_display(fig.state()),
-                source=cell.source[:300],
-                actor=actor,
-            )
-        )
+
+    history = [
+        *(
+            change(fig, cell, key, FigureChange.Action.CREATED, new=fig.state())
+            for fig, cell, key in creates
+        ),
+        *(
+            change(fig, cell, key, FigureChange.Action.CHANGED, old=before, new=after)
+            for fig, before, after, cell, key in updates
+        ),
+        *(
+            change(fig, cell, key, FigureChange.Action.DELETED, old=fig.state(), keep_figure=False)
+            for fig, cell, key in deletes
+        ),
+    ]
     if deletes:
         Figure.objects.filter(pk__in=[fig.pk for fig, _, _ in deletes]).delete()
     FigureChange.objects.bulk_create(history)
