@@ -96,33 +96,22 @@ def _campaign_form_page(request, *, campaign: Campaign | None):
         periods = PeriodFormSet(request.POST, prefix="periods")
         if form.is_valid() and periods.is_valid():
             data = form.cleaned_data
+            fields = {
+                "actor": request.user,
+                "title": data["title"],
+                "request_text": data["request_text"],
+                "notes": data["notes"],
+                "forces": data["all_forces"],
+                "force_list": data["force_list"],
+                "periods": _periods_from(periods),
+                **_settings_from(data),
+            }
             try:
                 if campaign:
-                    campaign = campaign_update(
-                        campaign_id=campaign.pk,
-                        actor=request.user,
-                        title=data["title"],
-                        request_text=data["request_text"],
-                        notes=data["notes"],
-                        forces=data["all_forces"],
-                        force_list=data["force_list"],
-                        periods=_periods_from(periods),
-                        **_settings_from(data),
-                    )
+                    campaign = campaign_update(campaign_id=campaign.pk, **fields)
                     messages.success(request, "Campaign saved.")
                 else:
-                    campaign = campaign_create(
-                        actor=request.user,
-                        owner=request.user,
-                        slug=data["slug"],
-                        title=data["title"],
-                        request_text=data["request_text"],
-                        notes=data["notes"],
-                        forces=data["all_forces"],
-                        force_list=data["force_list"],
-                        periods=_periods_from(periods),
-                        **_settings_from(data),
-                    )
+                    campaign = campaign_create(owner=request.user, slug=data["slug"], **fields)
                     messages.success(
                         request,
                         f"Campaign created with {campaign.requests.count()} draft requests.",
