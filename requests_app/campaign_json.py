@@ -224,12 +224,6 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
     """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created)."""
     definition = parse_campaign(text, update=update)
     existing = Campaign.objects.filter(slug=definition.slug).first()
-    if update and not existing and not REQUIRED_KEYS <= set(json.loads(text)):
-        raise CampaignJsonError(
-            f"No campaign with slug '{definition.slug}' to update; to create it, give "
-            + ", ".join(sorted(REQUIRED_KEYS))
-            + "."
-        )
     if existing and not update:
         raise CampaignJsonError(
             f"A campaign with slug '{definition.slug}' already exists; use --update to change it."
@@ -248,11 +242,20 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
                 **kwargs,
             )
         else:
-            for key in ("title", "request_text"):
-                if key not in definition.fields:
-                    raise CampaignJsonError(f"Missing key '{key}'.")
-            if definition.forces is None or definition.periods is None:
-                raise CampaignJsonError("Missing key 'forces' or 'periods'.")
+            missing = [k for k in ("title", "request_text") if k not in definition.fields]
+            missing += [
+                key
+                for key, value in (("forces", definition.forces), ("periods", definition.periods))
+                if value is None
+            ]
+            if missing and update:
+                raise CampaignJsonError(
+                    f"No campaign with slug '{definition.slug}' to update; to create it, give "
+                    + ", ".join(sorted(REQUIRED_KEYS))
+                    + "."
+                )
+            if missing:
+                raise CampaignJsonError(f"Missing key '{missing[0]}'.")
             campaign = campaign_create(
                 actor=actor,
                 slug=definition.slug,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
@@ -67,9 +67,9 @@ def campaign_requests(campaign: Campaign) -> QuerySet[FoiRequest]:
     return campaign.requests.select_related("force").order_by("force__name")
 
 
-def request_rows(requests, today: date) -> list[RequestRow]:
+def request_rows(requests, today: date, *, cals=None) -> list[RequestRow]:
     """Rows for many requests with a constant number of queries (one for the calendars)."""
-    cals = calendars()
+    cals = cals or calendars()
     return [request_row(foi, cals[foi.force.law], today) for foi in requests]
 
 
@@ -97,8 +97,6 @@ class CampaignProgress:
 
 def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
     qs = campaign.requests.all()
-    from django.db.models import Q
-
     agg = qs.aggregate(
         total=Count("pk"),
         draft=Count("pk", filter=Q(status=Status.DRAFT)),
@@ -111,8 +109,6 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
 
 
 def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QuerySet[Campaign]:
-    from django.db.models import Q
-
     return queryset.select_related("owner").annotate(
         n_requests=Count("requests"),
         n_answered=Count("requests", filter=Q(requests__status__in=ANSWERED_STATES)),

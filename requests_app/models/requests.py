@@ -34,8 +34,14 @@ class FoiRequestQuerySet(models.QuerySet):
     def long_overdue(self, *, today: date) -> "FoiRequestQuerySet":
         return self.filter(next_long_overdue_on__lt=today)
 
-    def due_between(self, *, first: date, last: date) -> "FoiRequestQuerySet":
-        return self.filter(next_due_on__gte=first, next_due_on__lte=last)
+    def due_within(self, *, today: date, working_days: int, cals) -> "FoiRequestQuerySet":
+        """Due from today to the `working_days`-th working day after it, on each force's own
+        calendar (`cals`: law -> WorkingCalendar), so Police Scotland counts Scottish days."""
+        window = Q()
+        for law, cal in cals.items():
+            last = cal.add_working_days(today, working_days)
+            window |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
+        return self.filter(window)
 
 
 class FoiRequest(models.Model):

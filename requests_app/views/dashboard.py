@@ -1,4 +1,3 @@
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -21,20 +20,15 @@ def dashboard(request):
         "next_due_on", "force__name"
     )
     overdue = base.overdue(today=today)
-    # "The next 5 working days" depends on the force's calendar (FOISA vs FOIA).
-    due_soon_filter = Q()
-    for law, cal in cals.items():
-        last = cal.add_working_days(today, DUE_SOON_WORKING_DAYS)
-        due_soon_filter |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
-    due_soon = base.filter(due_soon_filter)
+    due_soon = base.due_within(today=today, working_days=DUE_SOON_WORKING_DAYS, cals=cals)
     return render(
         request,
         "requests_app/dashboard.html",
         {
             "campaigns": mine,
-            "overdue": request_rows(overdue[:200], today),
+            "overdue": request_rows(overdue[:200], today, cals=cals),
             "overdue_count": overdue.count(),
-            "due_soon": request_rows(due_soon[:200], today),
+            "due_soon": request_rows(due_soon[:200], today, cals=cals),
             "today": today,
             "due_soon_days": DUE_SOON_WORKING_DAYS,
         },
