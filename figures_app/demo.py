@@ -11,15 +11,14 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from figures_app.models import Kind
-from figures_app.services import (
-    DimensionSpec,
-    MetricSpec,
+from figures_app.readers import Row
+from figures_app.services.figures import figures_apply
+from figures_app.services.imports import build_cells
+from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
+from figures_app.services.review import (
     _approve,  # demo approves as riley, bypassing the UI only
-    figures_apply,
     figures_send_back,
-    metric_save,
 )
-from figures_app.tidy import Row, build_cells
 from requests_app.models import Campaign
 from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.workflow import ANSWERED_STATES, Outcome

@@ -8,13 +8,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from figures_app.categories import CategoryIndex
 from figures_app.models import Category, Dimension, Figure, Metric
-from figures_app.services import (
-    CategoryIndex,
-    CellInput,
-    DimensionSpec,
-    dimension_spec_from_text,
-)
+from figures_app.services.figures import CellInput
+from figures_app.services.metrics import DimensionSpec, dimension_spec_from_text
 from figures_app.values import HELP, parse_figure
 from requests_app.models import FoiRequest, Period
 

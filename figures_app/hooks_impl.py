@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
-from figures_app.services import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
+from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
 
 
 def campaign_links(campaign) -> list[tuple[str, str]]:
@@ -22,14 +22,14 @@ def campaign_links(campaign) -> list[tuple[str, str]]:
 
 
 def request_section(http_request, foi) -> str:
-    from figures_app.views import request_section_context
+    from figures_app.views.requests import request_section_context
 
     context = request_section_context(http_request, foi)
     return render_to_string("figures_app/_request_section.html", context, request=http_request)
 
 
 def digest_section(user, today: date) -> list[dict]:
-    from figures_app.selectors import reviews_awaiting, sent_back
+    from figures_app.selectors.review import reviews_awaiting, sent_back
     from requests_app.roles import can_edit, can_review
 
     items = []

@@ -102,6 +102,20 @@ class Kind(models.TextChoices):
 REPORTING_KINDS = (Kind.REPORTED, Kind.SUPPRESSED)
 
 
+def describe_figure(state: dict | None) -> str:
+    """A figure in words, from its state (Figure.state() or a history row's old/new):
+    '1,234', '<5 (1-4)', 'not held', 'refused (foia:s12)'. '' for no figure."""
+    if state is None:
+        return ""
+    kind = state["kind"]
+    if kind == Kind.REPORTED:
+        return f"{state['value']:,}"
+    if kind == Kind.SUPPRESSED:
+        return f"{state['raw_text'] or '*'} ({state['lower']}-{state['upper']})"
+    text = Kind(kind).label.lower()
+    return f"{text} ({state['exemption']})" if state.get("exemption") else text
+
+
 class Figure(models.Model):
     request = models.ForeignKey(
         "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figures"
@@ -203,14 +217,7 @@ class Figure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.metric.slug} {self.period} {self.display()}"
-
-    def display(self) -> str:
-        if self.kind == Kind.REPORTED:
-            return f"{self.value:,}"
-        if self.kind == Kind.SUPPRESSED:
-            return f"{self.raw_text or '*'} ({self.lower}-{self.upper})"
-        return self.get_kind_display().lower()
+        return f"{self.metric.slug} {self.period} {describe_figure(self.state())}"
 
     def state(self) -> dict:
         """What a history row records about the figure."""

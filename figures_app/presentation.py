@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from figures_app.selectors import Change, DimensionSummary, Totals
+from figures_app.selectors.breakdown import DimensionSummary
+from figures_app.selectors.totals import Change, Totals
 from requests_app.models.campaigns import RoundingRule
 
 

@@ -29,13 +29,6 @@ class Parsed:
     raw_text: str = ""
     exemption: str = ""
 
-    def display(self) -> str:
-        if self.kind == Kind.REPORTED:
-            return f"{self.value:,}"
-        if self.kind == Kind.SUPPRESSED:
-            return f"{self.raw_text or '*'} ({self.lower}-{self.upper})"
-        return Kind(self.kind).label.lower()
-
 
 def _text(raw) -> str:
     """Cell contents as text; spreadsheets give whole numbers as 12.0."""

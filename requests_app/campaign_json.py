@@ -266,9 +266,7 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
                 **definition.fields,
             )
         for key, cleaned in definition.extensions.items():
-            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(
-                campaign, cleaned, actor=actor, update=bool(existing)
-            )
+            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(campaign, cleaned)
     except ServiceError as exc:
         raise CampaignJsonError(f"'{exc.field}': {exc}" if exc.field else str(exc)) from None
     return campaign, existing is None

@@ -18,8 +18,8 @@ class CampaignJsonExtension:
     key: str
     # validate(value) -> cleaned value; raises ValueError with a message naming what is wrong.
     validate: Callable[[Any], Any]
-    # apply(campaign, cleaned, *, actor, update) inside the campaign's transaction.
-    apply: Callable[..., None]
+    # apply(campaign, cleaned) inside the campaign's transaction (after create or update).
+    apply: Callable[[Any, Any], None]
 
 
 CAMPAIGN_JSON_EXTENSIONS: dict[str, CampaignJsonExtension] = {}

@@ -1,10 +1,11 @@
 """The one CSV/XLSX writer every export uses (both apps), and the reader's half of its escaping.
 
 Formula injection (OWASP "CSV injection"): a spreadsheet runs text that begins with =, +, -, @,
-a tab or a carriage return as a formula. Every text cell is written through `neutralise`, which
-puts an apostrophe in front of such text (numbers such as "-12" or "-0.5" are left alone: they
-are not formulas). Spreadsheets show the apostrophe-escaped text as typed; our importers call
-`restore` so that exporting and re-importing changes nothing.
+a tab or a carriage return as a formula. In CSV every such text cell gets an apostrophe in front
+(`neutralise`; numbers such as "-12" or "-0.5" are left alone: they are not formulas), and our
+importers call `restore` so that exporting and re-importing changes nothing. In XLSX the text is
+kept exactly and stored as a string cell marked "quote prefix", which Excel and LibreOffice show
+as typed and never evaluate (openpyxl would otherwise store it as a formula).
 """
 
 from __future__ import annotations
@@ -22,17 +23,13 @@ _WHOLE_NUMBER = re.compile(r"^(0|[1-9]\d{0,14})$")
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet will show and never evaluate."""
-    if text.startswith(FORMULA_STARTS) and not _NUMBER.match(text):
-        return "'" + text
-    return text
+    """CSV text a spreadsheet will show and never evaluate."""
+    return "'" + text if _is_formula_like(text) else text
 
 
 def restore(text: str) -> str:
     """Undo `neutralise` on a value read back from one of our exports."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) and not _NUMBER.match(text[1:]):
-        return text[1:]
-    return text
+    return text[1:] if text.startswith("'") and _is_formula_like(text[1:]) else text
 
 
 def _csv_cell(value) -> str:
@@ -54,14 +51,29 @@ def write_csv(rows: Iterable[Sequence]) -> str:
     return out.getvalue()
 
 
-def _xlsx_cell(value):
+def _is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not _NUMBER.match(text)
+
+
+def _xlsx_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+
     if value is None or value == "":
         return None
     if isinstance(value, str):
         # Whole numbers as numbers, so the spreadsheet can add them up.
         if _WHOLE_NUMBER.match(value):
             return int(value)
-        return neutralise(value)
+        if _is_formula_like(value):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # a string, not the formula openpyxl infers from "="
+            cell.quotePrefix = True
+            return cell
+        return value
+    if isinstance(value, (date, datetime)):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
     return value
 
 
@@ -71,10 +83,9 @@ def write_xlsx(
     """One worksheet per entry (name cut to Excel's 31 characters), each a header and rows.
 
     Dates get an ISO number format; columns are sized to their header; text that a spreadsheet
-    would evaluate is neutralised. Written in openpyxl's streaming mode, so memory stays flat.
+    would evaluate is stored as quoted text. Written in openpyxl's streaming mode, so memory stays flat.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
@@ -91,16 +102,7 @@ def write_xlsx(
                 if freeze_header:
                     sheet.freeze_panes = "B2"
                 first = False
-            cells = []
-            for value in row:
-                value = _xlsx_cell(value)
-                if isinstance(value, (date, datetime)):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = "yyyy-mm-dd"
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            sheet.append(cells)
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -2,8 +2,11 @@
 
 import pytest
 
-from figures_app.services import DimensionSpec, MetricSpec, _approve, figures_apply, metric_save
-from figures_app.tidy import Row, build_cells
+from figures_app.readers import Row
+from figures_app.services.figures import figures_apply
+from figures_app.services.imports import build_cells
+from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
+from figures_app.services.review import _approve
 
 COLUMNS = ["force", "period", "metric", "victim_age", "value", "status", "note"]
 

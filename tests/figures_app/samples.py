@@ -7,8 +7,10 @@ be filled in. Usage there:
 """
 
 from figures_app.models import Figure, FigureImport
-from figures_app.services import DimensionSpec, MetricSpec, figures_apply, metric_save
-from figures_app.tidy import Row, build_cells
+from figures_app.readers import Row
+from figures_app.services.figures import figures_apply
+from figures_app.services.imports import build_cells
+from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 
 # Pages a staff member without the reviewer role gets 403 on (GET).
 FIGURES_REVIEWER_ONLY = {"figures_review_queue"}

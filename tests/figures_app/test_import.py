@@ -7,15 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from figures_app.exports import export_rows
 from figures_app.models import Category, Figure, FigureChange, FigureReview, ReviewState
-from figures_app.tidy import (
-    ImportFileError,
-    export_rows,
-    import_figures,
-    plan_import,
-    rows_to_csv,
-    rows_to_xlsx,
-)
+from figures_app.readers import ImportFileError
+from figures_app.services.imports import import_figures, plan_import
+from requests_app.tabular import write_csv as rows_to_csv
+from requests_app.tabular import write_xlsx as rows_to_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +115,7 @@ def test_reimporting_the_same_file_changes_nothing(campaign, metric, staff):
 
 def test_a_changed_value_updates_the_figure_and_its_history(campaign, metric, staff, reviewer):
     run(campaign, staff, GOOD, approve=False)
-    from figures_app.services import figures_approve
+    from figures_app.services.review import figures_approve
 
     kent = Figure.objects.get(
         request__force__name="Kent Police", period__label="2016/17", category_key=""

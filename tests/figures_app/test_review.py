@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from figures_app.models import FigureChange, FigureReview, ReviewEvent, ReviewState
-from figures_app.services import figures_approve, figures_send_back
+from figures_app.services.review import figures_approve, figures_send_back
 from requests_app.services.errors import ServiceError
 from tests.factories import UserFactory
 

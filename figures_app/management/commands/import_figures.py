@@ -3,7 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from figures_app.tidy import ImportFileError, import_figures
+from figures_app.readers import ImportFileError
+from figures_app.services.imports import import_figures
 from requests_app.models import Campaign
 from requests_app.roles import can_edit, can_review
 

@@ -1,0 +1,135 @@
+"""Categories of a campaign's dimensions, read once and resolved from the text people type.
+
+Below both services and selectors: the entry grid, the importer, the history and the warnings
+all name cells through CategoryIndex, which only reads (creating an inferred category is the
+one write, `ensure`, called by the figure service inside its transaction).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from figures_app.models import UNKNOWN, Category, Dimension, Metric
+from requests_app.models import Campaign, Period
+
+_UNKNOWN_WORDS = {UNKNOWN, "not known", "not recorded", "unrecorded", "n/k", "nk", "age unknown"}
+
+
+def category_attrs(text: str) -> dict:
+    """How a typed category is stored: 'Not known' -> unknown, '07' -> 7, 'rape' as written."""
+    low = text.strip().lower()
+    if low in _UNKNOWN_WORDS:
+        return {"value": UNKNOWN, "numeric_value": None, "is_unknown": True}
+    if re.fullmatch(r"\d+", low):
+        return {"value": str(int(low)), "numeric_value": int(low), "is_unknown": False}
+    return {"value": text.strip(), "numeric_value": None, "is_unknown": False}
+
+
+def category_key(categories: Sequence[Category]) -> str:
+    """'' for the total; else category ids in dimension order joined by '.'."""
+    ordered = sorted(categories, key=lambda c: (c.dimension.position, c.dimension_id))
+    return ".".join(str(c.pk) for c in ordered)
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A category named in input; `category` is None until an inferred one is created."""
+
+    dimension: Dimension
+    value: str
+    numeric_value: int | None
+    is_unknown: bool
+    category: Category | None
+
+
+class CategoryIndex:
+    """Dimensions and categories of a campaign's metrics, loaded in two queries."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.dimensions: dict[int, list[Dimension]] = {}
+        self.by_value: dict[int, dict[str, Category]] = {}
+        self.by_id: dict[int, Category] = {}
+        dims = list(
+            Dimension.objects.filter(metric__campaign=campaign).order_by("metric", "position", "pk")
+        )
+        for dim in dims:
+            self.dimensions.setdefault(dim.metric_id, []).append(dim)
+            self.by_value[dim.pk] = {}
+        for cat in Category.objects.filter(dimension__in=dims).select_related("dimension"):
+            self.add(cat)
+
+    def add(self, cat: Category) -> None:
+        self.by_id[cat.pk] = cat
+        index = self.by_value.setdefault(cat.dimension_id, {})
+        index[cat.value.lower()] = cat
+        if cat.label:
+            index.setdefault(cat.label.lower(), cat)
+
+    def resolve(self, dimension: Dimension, raw) -> CategoryRef:
+        """The category `raw` names. ValueError (fit to show) when the dimension has no such
+        category and cannot infer one."""
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        text = str(raw).strip()
+        attrs = category_attrs(text)
+        known = self.by_value.get(dimension.pk, {})
+        cat = known.get(attrs["value"].lower()) or known.get(text.lower())
+        if cat is not None:
+            return CategoryRef(dimension, cat.value, cat.numeric_value, cat.is_unknown, cat)
+        if dimension.inferred and (attrs["numeric_value"] is not None or attrs["is_unknown"]):
+            return CategoryRef(
+                dimension, attrs["value"], attrs["numeric_value"], attrs["is_unknown"], None
+            )
+        if dimension.inferred:
+            raise ValueError(f"Unknown {dimension.slug} '{text}': use a whole number or 'unknown'.")
+        choices = ", ".join(c.value for c in dimension.categories.all()) or "none defined"
+        raise ValueError(f"Unknown {dimension.slug} '{text}'; categories: {choices}.")
+
+    def refs_for_key(self, key: str) -> tuple[CategoryRef, ...]:
+        """The categories of a stored figure's key, as input refs (for editing one figure)."""
+        cats = (self.by_id[int(pk)] for pk in key.split(".") if pk)
+        return tuple(
+            CategoryRef(c.dimension, c.value, c.numeric_value, c.is_unknown, c) for c in cats
+        )
+
+    def ensure(self, refs: Iterable[CategoryRef]) -> None:
+        """Create the inferred categories not yet in the database (inside the caller's
+        transaction: only the figure service calls this)."""
+        wanted = {}
+        for ref in refs:
+            if ref.category is None and ref.value.lower() not in self.by_value.get(
+                ref.dimension.pk, {}
+            ):
+                wanted[(ref.dimension.pk, ref.value)] = ref
+        if not wanted:
+            return
+        created = Category.objects.bulk_create(
+            [
+                Category(
+                    dimension=ref.dimension,
+                    value=ref.value,
+                    label="Unknown" if ref.is_unknown else ref.value,
+                    numeric_value=ref.numeric_value,
+                    is_unknown=ref.is_unknown,
+                    # Inferred: numbers in numeric order first, then 'unknown'.
+                    position=1 if ref.is_unknown else 0,
+                )
+                for ref in wanted.values()
+            ]
+        )
+        for cat in created:
+            self.add(cat)
+
+    def category_of(self, ref: CategoryRef) -> Category:
+        return ref.category or self.by_value[ref.dimension.pk][ref.value.lower()]
+
+    def cell_name(self, metric: Metric, period: Period, key: str) -> str:
+        """'offences / 2016/17 / victim_age=13', or '... / total'."""
+        parts = [metric.slug, period.label]
+        for pk in filter(None, key.split(".")):
+            cat = self.by_id.get(int(pk))
+            if cat:
+                parts.append(f"{cat.dimension.slug}={cat.value}")
+        return " / ".join(parts) if key else " / ".join(parts + ["total"])

@@ -1,0 +1,173 @@
+"""Metric definitions: the campaign JSON `metrics` list checked, and metrics with their
+dimensions and listed categories saved. Inferred categories are created by the figure service
+when figures name them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from figures_app.categories import category_attrs
+from figures_app.models import UNKNOWN, Category, Dimension, Metric
+from figures_app.readers import RESERVED_COLUMNS
+from requests_app.models import Campaign
+
+_SLUG = re.compile(r"^[a-z0-9][-a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    slug: str
+    label: str
+    categories: tuple[str, ...] | None  # None: inferred from the data (numbers, then unknown)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    slug: str
+    label: str
+    unit: str = "offences"
+    notes: str = ""
+    dimensions: tuple[DimensionSpec, ...] = ()
+
+
+def _label_from_slug(slug: str) -> str:
+    return slug.replace("_", " ").replace("-", " ").capitalize()
+
+
+def metrics_validate(value: Any) -> list[MetricSpec]:
+    """The campaign JSON `metrics` list, checked. ValueError names the item that is wrong."""
+    if not isinstance(value, list):
+        raise ValueError('expected a list of {"slug", "label", "unit"?, "dimensions"?}.')
+    specs: list[MetricSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value, start=1):
+        where = f"item {i}"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: expected an object with slug and label.")
+        extra = sorted(set(item) - {"slug", "label", "unit", "notes", "dimensions"})
+        if extra:
+            raise ValueError(f"{where}: unknown key '{extra[0]}'.")
+        slug = item.get("slug")
+        if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > 80:
+            raise ValueError(f"{where}: 'slug' must be lower-case letters, digits, '-' or '_'.")
+        where = f"item {i} ('{slug}')"
+        if slug in seen:
+            raise ValueError(f"{where}: the slug is used twice.")
+        seen.add(slug)
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"{where}: 'label' must be non-empty text.")
+        unit = item.get("unit", "offences")
+        if not isinstance(unit, str) or not unit.strip():
+            raise ValueError(f"{where}: 'unit' must be non-empty text.")
+        notes = item.get("notes", "")
+        if not isinstance(notes, str):
+            raise ValueError(f"{where}: 'notes' must be text.")
+        dims_raw = item.get("dimensions", [])
+        if not isinstance(dims_raw, list):
+            raise ValueError(f"{where}: 'dimensions' must be a list.")
+        dims: list[DimensionSpec] = []
+        for j, dim in enumerate(dims_raw, start=1):
+            dwhere = f"{where} dimension {j}"
+            if isinstance(dim, str):
+                dim = {"slug": dim}
+            if not isinstance(dim, dict):
+                raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
+            extra = sorted(set(dim) - {"slug", "label", "categories"})
+            if extra:
+                raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
+            dslug = dim.get("slug")
+            if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
+                raise ValueError(
+                    f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'."
+                )
+            if dslug in {d.slug for d in dims} or dslug in RESERVED_COLUMNS:
+                raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
+            dlabel = dim.get("label", _label_from_slug(dslug))
+            if not isinstance(dlabel, str) or not dlabel.strip():
+                raise ValueError(f"{dwhere}: 'label' must be text.")
+            cats = dim.get("categories")
+            if cats is not None:
+                if not isinstance(cats, list) or not cats:
+                    raise ValueError(f"{dwhere}: 'categories' must be a non-empty list.")
+                clean = []
+                for k, cat in enumerate(cats, start=1):
+                    if isinstance(cat, bool) or not isinstance(cat, (str, int)):
+                        raise ValueError(f"{dwhere} category {k}: expected text or a whole number.")
+                    text = str(cat).strip()
+                    if not text or len(text) > 60:
+                        raise ValueError(f"{dwhere} category {k}: empty or too long.")
+                    if text.lower() in {c.lower() for c in clean}:
+                        raise ValueError(f"{dwhere}: category '{text}' is listed twice.")
+                    clean.append(text)
+                cats = tuple(clean)
+            dims.append(DimensionSpec(dslug, dlabel.strip(), cats))
+        specs.append(MetricSpec(slug, label.strip(), unit.strip(), notes, tuple(dims)))
+    return specs
+
+
+def _save_dimension(metric: Metric, spec: DimensionSpec, position: int) -> Dimension:
+    dim, _ = Dimension.objects.get_or_create(
+        metric=metric,
+        slug=spec.slug,
+        defaults={"label": spec.label, "inferred": spec.categories is None, "position": position},
+    )
+    dim.label, dim.position, dim.inferred = spec.label, position, spec.categories is None
+    dim.save()
+    if spec.categories:
+        existing = {c.value.lower(): c for c in dim.categories.all()}
+        for pos, text in enumerate(spec.categories):
+            attrs = category_attrs(text)
+            cat = existing.get(attrs["value"].lower()) or Category(
+                dimension=dim, value=attrs["value"]
+            )
+            cat.label = text if attrs["value"] != UNKNOWN else "Unknown"
+            cat.numeric_value, cat.is_unknown, cat.position = (
+                attrs["numeric_value"],
+                attrs["is_unknown"],
+                pos,
+            )
+            cat.save()
+    return dim
+
+
+@transaction.atomic
+def metric_save(*, campaign: Campaign, spec: MetricSpec, position: int | None = None) -> Metric:
+    """Create or update (by slug) one metric with its dimensions. Existing categories are kept."""
+    metric = Metric.objects.filter(campaign=campaign, slug=spec.slug).first()
+    if metric is None:
+        metric = Metric(campaign=campaign, slug=spec.slug)
+        if position is None:
+            position = campaign.metrics.count()
+    metric.label, metric.unit, metric.notes = spec.label, spec.unit, spec.notes
+    if position is not None:
+        metric.position = position
+    metric.save()
+    for pos, dim in enumerate(spec.dimensions):
+        _save_dimension(metric, dim, pos)
+    return metric
+
+
+def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
+    """Campaign JSON hook: runs inside load_campaign's transaction. Metrics not listed are kept."""
+    for position, spec in enumerate(specs):
+        metric_save(campaign=campaign, spec=spec, position=position)
+
+
+def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
+    """'victim_age' or 'offence: rape, sexual assault, other' per line (the web form)."""
+    dims = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        name, _, cats = line.partition(":")
+        slug = slugify(name.strip()).replace("-", "_")
+        categories = tuple(c.strip() for c in cats.split(",") if c.strip()) or None
+        dims.append({"slug": slug, **({"categories": list(categories)} if categories else {})})
+    return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions

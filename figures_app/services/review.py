@@ -1,0 +1,149 @@
+"""Maker-checker: figures wait for review after any change, and a reviewer who did not enter
+them approves them or sends them back. Each action writes a ReviewEvent in its transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from figures_app.models import Figure, FigureReview, ReviewEvent, ReviewState
+from requests_app.roles import can_edit, can_review
+from requests_app.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+
+def _own_figures(request_id: int, actor: AbstractBaseUser) -> bool:
+    return (
+        Figure.objects.filter(request_id=request_id)
+        .filter(Q(entered_by=actor) | Q(updated_by=actor))
+        .exists()
+    )
+
+
+def mark_pending(request_ids: Iterable[int], actor: AbstractBaseUser | None, comment: str) -> None:
+    """Put requests' figures back in the review queue (inside the caller's transaction)."""
+    ids = sorted(set(request_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    reviews = {
+        r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)
+    }
+    new, changed = [], []
+    for request_id in ids:
+        review = reviews.get(request_id)
+        if review is None:
+            new.append(
+                FigureReview(
+                    request_id=request_id,
+                    state=ReviewState.PENDING,
+                    submitted_by=actor,
+                    submitted_at=now,
+                )
+            )
+            continue
+        review.state, review.submitted_by, review.submitted_at = ReviewState.PENDING, actor, now
+        changed.append(review)
+    FigureReview.objects.bulk_create(new)
+    FigureReview.objects.bulk_update(changed, ["state", "submitted_by", "submitted_at"])
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            request_id=rid, action=ReviewEvent.Action.SUBMITTED, actor=actor, comment=comment
+        )
+        for rid in ids
+    )
+
+
+def _approve(request_ids: Iterable[int], actor: AbstractBaseUser, comment: str) -> None:
+    """Approve without the maker-checker check: for figures checked outside the tracker
+    (import --approve by a reviewer, the demo). Inside the caller's transaction."""
+    ids = sorted(set(request_ids))
+    now = timezone.now()
+    existing = {
+        r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)
+    }
+    new = [
+        FigureReview(request_id=rid, submitted_by=actor, submitted_at=now)
+        for rid in ids
+        if rid not in existing
+    ]
+    FigureReview.objects.bulk_create(new)
+    FigureReview.objects.filter(request_id__in=ids).update(
+        state=ReviewState.APPROVED, reviewed_by=actor, reviewed_at=now, comment=""
+    )
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            request_id=rid, action=ReviewEvent.Action.APPROVED, actor=actor, comment=comment
+        )
+        for rid in ids
+    )
+
+
+def _lock_review(request_id: int) -> FigureReview:
+    review = FigureReview.objects.select_for_update().filter(request_id=request_id).first()
+    if review is None or not Figure.objects.filter(request_id=request_id).exists():
+        raise ServiceError("This request has no figures to review.")
+    return review
+
+
+def _check_pending(review: FigureReview) -> None:
+    if review.state != ReviewState.PENDING:
+        raise ServiceError(
+            f"These figures are {review.get_state_display().lower()}, not awaiting review."
+        )
+
+
+@transaction.atomic
+def figures_approve(*, request_id: int, actor: AbstractBaseUser, comment: str = "") -> FigureReview:
+    """A reviewer approves a request's figures. Not their own, unless the team allows it."""
+    if not can_review(actor):
+        raise ServiceError("You need the reviewer role to approve figures.")
+    review = _lock_review(request_id)
+    _check_pending(review)
+    if not settings.FIGURES_ALLOW_SELF_APPROVAL and _own_figures(request_id, actor):
+        raise ServiceError(
+            "You entered or changed some of these figures; another reviewer must approve them."
+        )
+    _approve([request_id], actor, comment)
+    review.refresh_from_db()
+    return review
+
+
+@transaction.atomic
+def figures_send_back(*, request_id: int, actor: AbstractBaseUser, comment: str) -> FigureReview:
+    if not can_review(actor):
+        raise ServiceError("You need the reviewer role to send figures back.")
+    if not comment.strip():
+        raise ServiceError("Say what needs correcting.", "comment")
+    review = _lock_review(request_id)
+    _check_pending(review)
+    review.state, review.comment = ReviewState.SENT_BACK, comment.strip()
+    review.reviewed_by, review.reviewed_at = actor, timezone.now()
+    review.save(update_fields=["state", "comment", "reviewed_by", "reviewed_at"])
+    ReviewEvent.objects.create(
+        request_id=request_id,
+        action=ReviewEvent.Action.SENT_BACK,
+        actor=actor,
+        comment=comment.strip(),
+    )
+    return review
+
+
+@transaction.atomic
+def figures_resubmit(*, request_id: int, actor: AbstractBaseUser) -> FigureReview:
+    """Put sent-back figures back in the queue without changing them (e.g. the force confirmed)."""
+    if not can_edit(actor):
+        raise ServiceError("You need the staff role to resubmit figures.")
+    review = _lock_review(request_id)
+    if review.state != ReviewState.SENT_BACK:
+        raise ServiceError("Only figures sent back can be resubmitted.")
+    mark_pending([request_id], actor, "Resubmitted without changes.")
+    review.refresh_from_db()
+    return review

@@ -1,0 +1,153 @@
+"""A request's figures: the section on the request page, the entry grid's save, one figure."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from figures_app.categories import CategoryIndex
+from figures_app.forms import EntryGridForm, FigureForm, SendBackForm
+from figures_app.models import Figure, FigureReview
+from figures_app.selectors import review as review_reads
+from figures_app.services.figures import figure_update, figures_save_grid
+from requests_app import roles
+from requests_app.access import edit_required, get_request_for_user, view_required
+from requests_app.models import FoiRequest
+from requests_app.services.errors import ServiceError
+
+
+def back_to(foi: FoiRequest) -> str:
+    return reverse("request_detail", args=[foi.pk]) + "#figures"
+
+
+def request_section_context(
+    http_request: HttpRequest, foi: FoiRequest, *, form: EntryGridForm | None = None
+) -> dict:
+    campaign = foi.campaign
+    metrics = list(campaign.metrics.all())
+    periods = list(campaign.periods.all())
+    index = CategoryIndex(campaign)
+    figures = review_reads.request_figures(foi)
+    user = http_request.user
+    if form is None and roles.can_edit(user) and metrics:
+        form = EntryGridForm(
+            foi=foi, metrics=metrics, periods=periods, index=index, figures=figures
+        )
+    review = (
+        FigureReview.objects.filter(request=foi)
+        .select_related("reviewed_by", "submitted_by")
+        .first()
+    )
+    own = any(f.entered_by_id == user.pk or f.updated_by_id == user.pk for f in figures)
+
+    return {
+        "foi": foi,
+        "campaign": campaign,
+        "metrics": metrics,
+        "periods": periods,
+        "figures": figures,
+        "form": form,
+        "review": review,
+        "can_edit_figures": roles.can_edit(user),
+        "can_review_figures": roles.can_review(user),
+        "may_approve": roles.can_review(user) and (settings.FIGURES_ALLOW_SELF_APPROVAL or not own),
+        "own_figures": own,
+        "send_back_form": SendBackForm(action_url=reverse("figures_send_back", args=[foi.pk])),
+        "warnings": review_reads.request_warnings(figures, periods, index),
+        "history": review_reads.request_history(foi, limit=30),
+        "review_events": review_reads.request_review_events(foi),
+        "cell_names": {f.pk: index.cell_name(f.metric, f.period, f.category_key) for f in figures},
+    }
+
+
+@view_required
+def request_figures(request: HttpRequest, pk: int) -> HttpResponse:
+    foi = get_request_for_user(request, pk)
+    return render(
+        request, "figures_app/request_figures.html", request_section_context(request, foi)
+    )
+
+
+@require_POST
+@view_required
+def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
+    foi = get_request_for_user(request, pk, write=True)
+    campaign = foi.campaign
+    index = CategoryIndex(campaign)
+    periods = list(campaign.periods.all())
+    form = EntryGridForm(
+        request.POST,
+        foi=foi,
+        metrics=list(campaign.metrics.all()),
+        periods=periods,
+        index=index,
+        figures=review_reads.request_figures(foi),
+    )
+    if form.is_valid():
+        attachment = form.cleaned_data.get("attachment")
+        try:
+            result = figures_save_grid(
+                foi=foi,
+                actor=request.user,
+                cells=form.cell_inputs,
+                index=index,
+                attachment_id=attachment.pk if attachment else None,
+                location=form.cleaned_data.get("location") or "",
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if result.written:
+                messages.success(
+                    request,
+                    f"Saved: {result.created} new, {result.changed} changed, {result.deleted} removed. "
+                    "The figures now await review.",
+                )
+            else:
+                messages.info(request, "Nothing changed.")
+            fresh = review_reads.request_figures(foi)
+            for warning in review_reads.request_warnings(fresh, periods, CategoryIndex(campaign)):
+                messages.warning(request, warning)
+            return redirect(back_to(foi))
+    context = request_section_context(request, foi, form=form)
+    return render(request, "figures_app/request_figures.html", context, status=400)
+
+
+@edit_required
+def figure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    figure = get_object_or_404(Figure.objects.select_related("metric", "period"), pk=pk)
+    foi = get_request_for_user(request, figure.request_id, write=True)
+    figure.request = foi
+    form = FigureForm(request.POST or None, figure=figure)
+    if request.method == "POST" and form.is_valid():
+        attachment = form.cleaned_data["attachment"]
+        try:
+            figure_update(
+                figure_id=figure.pk,
+                actor=request.user,
+                parsed=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+                attachment_id=attachment.pk if attachment else None,
+                location=form.cleaned_data["location"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Figure saved; it now awaits review.")
+            return redirect(back_to(foi))
+    index = CategoryIndex(foi.campaign)
+    return render(
+        request,
+        "figures_app/figure_edit.html",
+        {
+            "figure": figure,
+            "form": form,
+            "cell": index.cell_name(figure.metric, figure.period, figure.category_key),
+            "history": figure.changes.select_related("actor")[:50],
+        },
+        status=400 if form.errors else 200,
+    )

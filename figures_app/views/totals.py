@@ -1,0 +1,99 @@
+"""Totals of a campaign's metric: the page, the JSON API and the CSV, all from one Totals turned
+into output by figures_app/totals_output.py."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from figures_app.models import Metric
+from figures_app.selectors.totals import APPROVED, BASES, metric_totals
+from figures_app.totals_output import totals_json, totals_page_context, totals_rows
+from requests_app import roles
+from requests_app.access import get_campaign_for_user, view_required
+from requests_app.models import Campaign
+from requests_app.tabular import write_csv
+
+
+def _metric_and_basis(request: HttpRequest, campaign: Campaign) -> tuple[Metric | None, str, str]:
+    """(metric, basis, error) from ?metric= and ?basis=; the metric may be left out when the
+    campaign has only one."""
+    basis = request.GET.get("basis", APPROVED)
+    if basis not in BASES:
+        return None, basis, f"basis must be one of {', '.join(BASES)}."
+    metrics = list(campaign.metrics.all())
+    slug = request.GET.get("metric")
+    if not slug:
+        if len(metrics) == 1:
+            return metrics[0], basis, ""
+        if not metrics:
+            return None, basis, "This campaign has no metrics."
+        return None, basis, "Say which metric: " + ", ".join(m.slug for m in metrics) + "."
+    metric = next((m for m in metrics if m.slug == slug), None)
+    if metric is None:
+        return (
+            None,
+            basis,
+            f"Unknown metric '{slug}'; metrics are {', '.join(m.slug for m in metrics) or 'none'}.",
+        )
+    return metric, basis, ""
+
+
+def totals_api(request: HttpRequest, slug: str) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Log in to use the API."}, status=401)
+    if not roles.can_view(request.user):
+        return JsonResponse({"error": "You need the staff or reviewer role."}, status=403)
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        return JsonResponse({"error": f"No campaign '{slug}'."}, status=404)
+    metric, basis, error = _metric_and_basis(request, campaign)
+    if metric is None:
+        return JsonResponse({"error": error}, status=404 if "Unknown metric" in error else 400)
+    metric.campaign = campaign
+    totals = metric_totals(metric=metric, basis=basis, today=timezone.localdate())
+    return JsonResponse(totals_json(totals))
+
+
+@view_required
+def campaign_totals(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_campaign_for_user(request, slug)
+    metric, basis, error = _metric_and_basis(request, campaign)
+    metrics = list(campaign.metrics.all())
+    if metric is None and metrics and not request.GET.get("metric") and basis in BASES:
+        metric, error = metrics[0], ""
+    if metric is None:
+        return render(
+            request,
+            "figures_app/totals.html",
+            {"campaign": campaign, "metrics": metrics, "error": error, "basis": basis},
+            status=404 if metrics else 200,
+        )
+    metric.campaign = campaign
+    totals = metric_totals(metric=metric, basis=basis, today=timezone.localdate())
+    context = {
+        "campaign": campaign,
+        "metrics": metrics,
+        "metric": metric,
+        "basis": basis,
+        "api_url": reverse("figures_totals_api", args=[campaign.slug])
+        + f"?metric={metric.slug}&basis={basis}",
+        **totals_page_context(totals),
+    }
+    return render(request, "figures_app/totals.html", context)
+
+
+@view_required
+def totals_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_campaign_for_user(request, slug)
+    metric, basis, error = _metric_and_basis(request, campaign)
+    if metric is None:
+        return HttpResponse(error, status=400, content_type="text/plain")
+    totals = metric_totals(metric=metric, basis=basis, today=timezone.localdate())
+    response = HttpResponse(write_csv(totals_rows(totals)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.slug}-{metric.slug}-totals-{basis}.csv"'
+    )
+    return response
