@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 
 from figures_app.categories import CategoryIndex
 from figures_app.models import (
@@ -65,14 +65,50 @@ def sent_back() -> QuerySet[FigureReview]:
     )
 
 
+def makers_changes(user: AbstractBaseUser) -> QuerySet[FigureChange]:
+    """The history rows that make `user` a maker of a request's figures (filter by request
+    outside): every change they made to a figure still present, and every change, deletion
+    included, since the request's last approval. Read from the history, not the current rows,
+    so that emptying someone else's cell, or changing a value that the enterer then touches
+    again, still counts (maker-checker: the checker must not have made any of what they check).
+    """
+    last_approval = (
+        ReviewEvent.objects.filter(request=OuterRef("request"), action=ReviewEvent.Action.APPROVED)
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    return (
+        FigureChange.objects.filter(actor=user)
+        .annotate(last_approved_at=Subquery(last_approval))
+        .filter(
+            Q(figure__isnull=False)
+            | Q(last_approved_at__isnull=True)
+            | Q(created_at__gt=F("last_approved_at"))
+        )
+    )
+
+
+def _made_by(user: AbstractBaseUser, request_ref) -> Q:
+    """Requests (as `request_ref`, an id or OuterRef) whose figures `user` made, per
+    makers_changes, or whose current figures name them as enterer or last editor."""
+    return Exists(makers_changes(user).filter(request=request_ref)) | Exists(
+        Figure.objects.filter(request=request_ref).filter(Q(entered_by=user) | Q(updated_by=user))
+    )
+
+
+def is_maker(user: AbstractBaseUser, request_id: int) -> bool:
+    """True when `user` may not approve this request's figures: they made some of them (and the
+    team has not allowed self-approval, FIGURES_ALLOW_SELF_APPROVAL, for one-person teams)."""
+    if settings.FIGURES_ALLOW_SELF_APPROVAL:
+        return False
+    return FoiRequest.objects.filter(pk=request_id).filter(_made_by(user, OuterRef("pk"))).exists()
+
+
 def reviews_awaiting(user: AbstractBaseUser) -> QuerySet[FigureReview]:
-    """Pending reviews this user may approve (not the ones they entered themselves)."""
+    """Pending reviews this user may approve (not the ones they made, per is_maker)."""
     qs = review_queue()
     if not settings.FIGURES_ALLOW_SELF_APPROVAL:
-        own = Figure.objects.filter(request=OuterRef("request")).filter(
-            Q(entered_by=user) | Q(updated_by=user)
-        )
-        qs = qs.exclude(Exists(own))
+        qs = qs.exclude(_made_by(user, OuterRef("request")))
     return qs
 
 

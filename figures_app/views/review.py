@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 
 from figures_app.forms import SendBackForm
 from figures_app.selectors import review as review_reads
-from figures_app.services.review import figures_approve, figures_resubmit, figures_send_back
+from figures_app.services.review import (
+    figures_approve,
+    figures_approve_many,
+    figures_resubmit,
+    figures_send_back,
+)
 from figures_app.views.requests import back_to
 from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
@@ -35,6 +40,28 @@ def figures_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("next") == "queue":
         return redirect(reverse("figures_review_queue"))
     return redirect(back_to(foi))
+
+
+@require_POST
+@view_required
+def figures_approve_many_view(request: HttpRequest) -> HttpResponse:
+    roles.require_review(request.user)
+    try:
+        ids = [int(pk) for pk in request.POST.getlist("request_ids")]
+    except ValueError:
+        ids = []
+        messages.error(request, "The ticked requests were not understood; nothing approved.")
+        return redirect(reverse("figures_review_queue"))
+    try:
+        reviews = figures_approve_many(request_ids=ids, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        n = len(reviews)
+        messages.success(
+            request, f"Approved the figures of {n} request{'s' if n != 1 else ''}; they now count."
+        )
+    return redirect(reverse("figures_review_queue"))
 
 
 @require_POST

@@ -147,3 +147,127 @@ def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_i
     assert client.post(url, {"approve": "1"}).status_code == 302
     assert Figure.objects.get().value == 361
     assert FigureReview.objects.get().state == "approved"
+
+
+# --- maker-checker from the history (issue 8): the walks round it, closed -------------------
+
+
+def _grid_save(client, foi, metric, values: dict):
+    """Save the entry grid with `values` {(period label, key): text}; cells not given are left
+    out of the POST (untouched), a value of "" empties the cell."""
+    from figures_app.forms import cell_name
+
+    periods = {p.label: p for p in foi.campaign.periods.all()}
+    data = {
+        cell_name(metric.pk, periods[label].pk, key): text for (label, key), text in values.items()
+    }
+    return client.post(reverse("figures_request_save", args=[foi.pk]), data)
+
+
+def test_a_reviewer_who_emptied_someone_elses_cell_cannot_approve(
+    kent, campaign, metric, reviewer, client
+):
+    client.force_login(reviewer)
+    _grid_save(client, kent, metric, {("2016/17", ""): ""})
+    assert not kent.figures.filter(period__label="2016/17").exists()
+    with pytest.raises(ServiceError, match="removed"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+    assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
+
+
+def test_a_reviewer_whose_change_was_then_touched_by_the_enterer_cannot_approve(
+    kent, campaign, metric, staff, reviewer
+):
+    from figures_app.services.figures import figure_update
+
+    enter(campaign, reviewer, [("Kent", "2015/16", 64), ("Kent", "2016/17", 361)])
+    fig = kent.figures.get(period__label="2015/16")
+    # The enterer edits only the note: they are now the figure's last editor.
+    from figures_app.values import parse_figure
+
+    figure_update(
+        figure_id=fig.pk,
+        actor=staff,
+        parsed=parse_figure("64", bounds=(1, 4)),
+        note="checked",
+        attachment_id=None,
+        location="",
+    )
+    fig.refresh_from_db()
+    assert fig.updated_by == staff and fig.entered_by == staff
+    with pytest.raises(ServiceError, match="another reviewer"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+
+
+def test_a_reviewer_who_deleted_a_cell_that_was_re_added_cannot_approve(
+    kent, campaign, metric, staff, reviewer, client
+):
+    client.force_login(reviewer)
+    _grid_save(client, kent, metric, {("2016/17", ""): ""})
+    enter(campaign, staff, [("Kent", "2016/17", 361)])
+    with pytest.raises(ServiceError, match="another reviewer"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+
+
+def test_a_reviewer_who_changed_then_reverted_a_value_cannot_approve(
+    kent, campaign, metric, reviewer
+):
+    enter(campaign, reviewer, [("Kent", "2015/16", 64)])
+    enter(campaign, reviewer, [("Kent", "2015/16", 63)])
+    kent.figures.update(updated_by=None)  # even if the rows forget who touched them last
+    with pytest.raises(ServiceError, match="another reviewer"):
+        figures_approve(request_id=kent.pk, actor=reviewer)
+
+
+def test_a_removal_before_the_last_approval_does_not_block_a_later_review(
+    kent, campaign, metric, staff, reviewer, client
+):
+    other = UserFactory(username="rowan", roles=["staff", "reviewer"])
+    # Riley removes a cell; Rowan approves; Sam corrects the other cell; Riley may now review.
+    client.force_login(reviewer)
+    _grid_save(client, kent, metric, {("2016/17", ""): ""})
+    assert figures_approve(request_id=kent.pk, actor=other).state == ReviewState.APPROVED
+    enter(campaign, staff, [("Kent", "2015/16", 64)])
+    assert figures_approve(request_id=kent.pk, actor=reviewer).state == ReviewState.APPROVED
+
+
+def test_the_queue_offers_only_what_the_reviewer_did_not_make(
+    kent, campaign, metric, reviewer, client
+):
+    client.force_login(reviewer)
+    page = client.get(reverse("figures_review_queue")).content.decode()
+    assert 'name="request_ids"' in page
+    _grid_save(client, kent, metric, {("2016/17", ""): ""})
+    page = client.get(reverse("figures_review_queue")).content.decode()
+    assert 'name="request_ids"' not in page
+    assert "yours: another reviewer" in page
+    detail = client.get(reverse("figures_request", args=[kent.pk])).content.decode()
+    assert reverse("figures_approve", args=[kent.pk]) not in detail
+
+
+def test_bulk_approve_is_all_or_nothing_and_applies_the_same_rule(
+    campaign, metric, staff, reviewer, client
+):
+    enter(campaign, staff, [("Kent", "2015/16", 63), ("Essex", "2015/16", 80)])
+    kent = campaign.requests.get(force__name="Kent Police")
+    essex = campaign.requests.get(force__name="Essex Police")
+    client.force_login(reviewer)
+    _grid_save(client, essex, metric, {("2015/16", ""): "81"})  # Riley changes Essex
+    response = client.post(
+        reverse("figures_approve_many"), {"request_ids": [kent.pk, essex.pk]}, follow=True
+    )
+    assert "Nothing approved" in response.content.decode()
+    assert "Essex Police" in response.content.decode()
+    assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
+    response = client.post(reverse("figures_approve_many"), {"request_ids": [kent.pk]})
+    assert response.status_code == 302
+    assert FigureReview.objects.get(request=kent).state == ReviewState.APPROVED
+    assert FigureReview.objects.get(request=essex).state == ReviewState.PENDING
+
+
+def test_bulk_approve_needs_the_reviewer_role(kent, staff, client):
+    other = UserFactory(username="stella", roles=["staff"])
+    client.force_login(other)
+    response = client.post(reverse("figures_approve_many"), {"request_ids": [kent.pk]})
+    assert response.status_code == 403
+    assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
