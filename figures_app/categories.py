@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from figures_app.models import UNKNOWN, Category, Dimension, Metric
 from requests_app.models import Campaign, Period
 
+# What the Category columns hold: value is 60 characters, numeric_value a 32-bit integer.
+MAX_VALUE = Category._meta.get_field("value").max_length
+MAX_NUMBER = 2_147_483_647
 _UNKNOWN_WORDS = {UNKNOWN, "not known", "not recorded", "unrecorded", "n/k", "nk", "age unknown"}
 
 
@@ -73,7 +76,16 @@ class CategoryIndex:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
         text = str(raw).strip()
+        if len(text) > MAX_VALUE:
+            raise ValueError(
+                f"{dimension.slug}: '{text[:39]}…' is longer than {MAX_VALUE} characters."
+            )
         attrs = category_attrs(text)
+        if attrs["numeric_value"] is not None and attrs["numeric_value"] > MAX_NUMBER:
+            raise ValueError(
+                f"{dimension.slug} '{text[:40]}' is larger than {MAX_NUMBER:,}; "
+                "use a category name instead."
+            )
         known = self.by_value.get(dimension.pk, {})
         cat = known.get(attrs["value"].lower()) or known.get(text.lower())
         if cat is not None:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+
+from django.conf import settings
 
 from requests_app.tabular import restore
 
@@ -37,7 +41,46 @@ class Row:
 
 
 def _norm_header(name) -> str:
-    return re.sub(r"\s+", "_", str(name or "").strip().lower())
+    return re.sub(r"\s+", "_", str(name or "").strip().lower())[:100]
+
+
+def short(text: object, limit: int = 40) -> str:
+    """Text quoted back in an error message, cut so a 200 KB cell cannot flood the page."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Limits:
+    """Rows, columns and time a file may take (settings IMPORT_*), checked while reading."""
+
+    def __init__(self) -> None:
+        self.max_rows = settings.IMPORT_MAX_ROWS
+        self.max_columns = settings.IMPORT_MAX_COLUMNS
+        self.deadline = time.monotonic() + settings.IMPORT_MAX_SECONDS
+
+    def check_header(self, columns: list[str]) -> None:
+        if len(columns) > self.max_columns:
+            raise ImportFileError(
+                [
+                    f"Line 1: {len(columns):,} columns; a figures file has at most {self.max_columns}."
+                ]
+            )
+
+    def check_row(self, count: int, line: int) -> None:
+        if count > self.max_rows:
+            raise ImportFileError(
+                [
+                    f"Line {line}: more than {self.max_rows:,} rows; split the file "
+                    "(IMPORT_MAX_ROWS sets the limit)."
+                ]
+            )
+        if count % 1000 == 0 and time.monotonic() > self.deadline:
+            raise ImportFileError(
+                [
+                    f"Line {line}: reading the file took longer than "
+                    f"{settings.IMPORT_MAX_SECONDS} seconds; split it into smaller files."
+                ]
+            )
 
 
 def read_rows(data: bytes, filename: str) -> tuple[list[str], list[Row], list[str]]:
@@ -58,17 +101,32 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise ImportFileError(["Line 1: the file is not UTF-8 text."]) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFileError([f"Line {line}: the file contains a NUL character (not text)."])
+    limits = _Limits()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         raise ImportFileError(["Line 1: the file is empty."]) from None
+    except csv.Error as exc:
+        raise ImportFileError([f"Line 1: {exc}."]) from None
     columns = [_norm_header(h) for h in header]
+    limits.check_header(columns)
     rows = []
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # e.g. a field larger than the csv module's limit (131,072 characters).
+            raise ImportFileError([f"Line {reader.line_num}: {exc}."]) from None
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
+        limits.check_row(len(rows) + 1, line)
         values = [restore(v) for v in values]
         rows.append(
             Row(
@@ -79,7 +137,49 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
     return columns, rows, []
 
 
+def _check_package(data: bytes) -> None:
+    """Refuse a workbook that would unpack to more than the limits, from the sizes its zip
+    directory declares (Python's zipfile never inflates a member past its declared size), before
+    openpyxl reads anything. Shared strings have a limit of their own: openpyxl holds them all
+    in memory, while sheets are streamed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(["The file is not a readable .xlsx workbook."]) from None
+    mb = 1024 * 1024
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > settings.IMPORT_XLSX_MAX_UNPACKED_MB * mb:
+        raise ImportFileError(
+            [
+                f"The workbook unpacks to {unpacked / mb:,.0f} MB, more than the "
+                f"{settings.IMPORT_XLSX_MAX_UNPACKED_MB} MB limit; it was not read. Save the "
+                "sheet with the figures on its own, or as CSV."
+            ]
+        )
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if strings > settings.IMPORT_XLSX_MAX_STRINGS_MB * mb:
+        raise ImportFileError(
+            [
+                f"The workbook's text takes {strings / mb:,.0f} MB, more than the "
+                f"{settings.IMPORT_XLSX_MAX_STRINGS_MB} MB limit; it was not read. Save it as CSV."
+            ]
+        )
+
+
 def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
+    _check_package(data)
+    try:
+        return _read_checked_xlsx(data)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged part
+        raise ImportFileError(
+            [f"The workbook is damaged and cannot be read ({type(exc).__name__})."]
+        ) from None
+
+
+def _read_checked_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -103,6 +203,9 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         raise ImportFileError(["Line 1: the workbook has no visible sheet."])
     if len(visible) > 1:
         warnings.append(f"Only the sheet '{ws.title}' was read.")
+    # The declared dimensions can claim 16,384 columns: read each row as long as it really is.
+    ws.reset_dimensions()
+    limits = _Limits()
     it = ws.iter_rows(values_only=True)
     try:
         header = next(it)
@@ -111,10 +214,13 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
     columns = [_norm_header(h) for h in header]
     while columns and columns[-1] == "":
         columns.pop()
+    limits.check_header(columns)
     rows = []
     for line, values in enumerate(it, start=2):
         if not any(v is not None and str(v).strip() for v in values):
             continue
+        limits.check_row(len(rows) + 1, line)
+        values = values[: limits.max_columns + 1]
         cells = ["" if v is None else restore(v) if isinstance(v, str) else v for v in values]
         rows.append(
             Row(

@@ -18,6 +18,15 @@ _REFUSED = {"refused", "exempt", "withheld"}
 _NOT_PROVIDED = {"not provided", "np", "n/p", "not given", "not supplied", "not answered"}
 _SUPPRESSED_MARKS = {"*", "x", "suppressed", "[c]"}
 HELP = "a whole number, '*', '<5', 'not held', 'refused' or 'not provided'"
+# What the database columns hold (figures_app.models.Figure): counts are PostgreSQL integers,
+# raw_text is 200 characters, exemption 30 including the law ("foisa:" is the longest prefix).
+MAX_COUNT = 2_147_483_647
+MAX_RAW_TEXT = 200
+MAX_EXEMPTION = 30 - len("foisa:")
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,17 @@ def _text(raw) -> str:
 
 def _number(text: str) -> int:
     if _INT.match(text):
-        return int(text.replace(",", ""))
+        number = int(text.replace(",", ""))
+        if number > MAX_COUNT:
+            raise ValueError(
+                f"'{_quoted(text)}' is larger than the largest count kept ({MAX_COUNT:,})."
+            )
+        return number
     if _NEGATIVE.match(text):
         raise ValueError(f"'{text}' is negative; a count cannot be below 0.")
     if _DECIMAL.match(text):
         raise ValueError(f"'{text}' is not a whole number.")
-    raise ValueError(f"'{text}' is not {HELP}.")
+    raise ValueError(f"'{_quoted(text)}' is not {HELP}.")
 
 
 def _suppressed(text: str, bounds: tuple[int, int]) -> Parsed:
@@ -58,10 +72,12 @@ def _suppressed(text: str, bounds: tuple[int, int]) -> Parsed:
     match = _LESS_THAN.match(low)
     if match:
         limit = int(match.group(2))
+        if limit > MAX_COUNT:
+            raise ValueError(f"'{_quoted(text)}': the bound is larger than {MAX_COUNT:,}.")
         if limit < 2:
             raise ValueError(f"'{text}': a suppressed figure below {limit} cannot be above 0.")
         return Parsed(Kind.SUPPRESSED, lower=1, upper=limit - 1, raw_text=text)
-    raise ValueError(f"'{text}' is not a suppressed figure ('*', '<5', 'fewer than 5').")
+    raise ValueError(f"'{_quoted(text)}' is not a suppressed figure ('*', '<5', 'fewer than 5').")
 
 
 def parse_figure(raw, *, bounds: tuple[int, int], status: str = "") -> Parsed | None:
@@ -71,11 +87,15 @@ def parse_figure(raw, *, bounds: tuple[int, int], status: str = "") -> Parsed | 
     and the value must agree with it. Raises ValueError with a message fit to show a user.
     """
     text = _text(raw)
+    if len(text) > MAX_RAW_TEXT:
+        raise ValueError(
+            f"the value is {len(text):,} characters long; a figure is at most {MAX_RAW_TEXT}."
+        )
     status = (status or "").strip().lower().replace(" ", "_").replace("-", "_")
     low = re.sub(r"\s+", " ", text.lower())
     if status:
         if status not in Kind.values:
-            raise ValueError(f"Unknown status '{status}'; use {', '.join(Kind.values)}.")
+            raise ValueError(f"Unknown status '{_quoted(status)}'; use {', '.join(Kind.values)}.")
         if status == Kind.REPORTED:
             if not text:
                 raise ValueError("Status is reported but the value is empty.")
@@ -83,7 +103,7 @@ def parse_figure(raw, *, bounds: tuple[int, int], status: str = "") -> Parsed | 
         if status == Kind.SUPPRESSED:
             return _suppressed(text, bounds)
         if text and (_INT.match(text) or _DECIMAL.match(text) or _NEGATIVE.match(text)):
-            raise ValueError(f"Status is {status} but a number ('{text}') is given.")
+            raise ValueError(f"Status is {status} but a number ('{_quoted(text)}') is given.")
         exemption = _exemption(low) if status == Kind.REFUSED else ""
         return Parsed(status, raw_text=text or status.replace("_", " "), exemption=exemption)
     if not text:
@@ -103,4 +123,12 @@ def _exemption(low: str) -> str:
     """'refused s12' / 's.40(2)' -> 's12' / 's40(2)' ('' when none is named); the service adds
     the force's law ('foia:s12')."""
     match = re.search(r"s\.?\s?(\d+(\(\d+\))?)", low)
-    return f"s{match.group(1)}" if match else ""
+    if not match:
+        return ""
+    code = f"s{match.group(1)}"
+    if len(code) > MAX_EXEMPTION:
+        raise ValueError(
+            f"the exemption '{_quoted(code)}' is longer than {MAX_EXEMPTION} characters; "
+            "give the section, e.g. 's12' or 's40(2)'."
+        )
+    return code

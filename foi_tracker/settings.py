@@ -154,6 +154,13 @@ MEDIA_URL = "/media-not-served/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Figure imports (figures_app/readers.py): files past these limits are refused with a message
+# before they can exhaust memory or a worker (a 10 MB XLSX can unpack to gigabytes).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 60)
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 300)
+IMPORT_XLSX_MAX_UNPACKED_MB = env_int("IMPORT_XLSX_MAX_UNPACKED_MB", 400)
+IMPORT_XLSX_MAX_STRINGS_MB = env_int("IMPORT_XLSX_MAX_STRINGS_MB", 40)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

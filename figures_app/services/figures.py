@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 KEEP = object()
+MAX_LOCATION = Figure._meta.get_field("location").max_length
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _new_state(old: Figure | None, cell: CellInput, law: str) -> dict | None:
         "value": p.value,
         "lower": p.lower,
         "upper": p.upper,
-        "raw_text": p.raw_text[:200],
+        "raw_text": p.raw_text,
         "exemption": exemption,
         "note": old.note if old else "",
         "attachment": old.attachment_id if old else None,
@@ -80,7 +81,14 @@ def _new_state(old: Figure | None, cell: CellInput, law: str) -> dict | None:
     if cell.attachment_id is not KEEP:
         state["attachment"] = cell.attachment_id
     if cell.location is not KEEP:
-        state["location"] = (cell.location or "")[:200]
+        location = cell.location or ""
+        if len(location) > MAX_LOCATION:
+            # Refused, never cut: a cut value would differ on every re-import.
+            raise ServiceError(
+                f"The location is {len(location):,} characters; at most {MAX_LOCATION}.",
+                "location",
+            )
+        state["location"] = location
     return state
 
 

@@ -96,6 +96,12 @@ def build_cells(
             errors.append(f"{where}: more values than columns.")
             continue
         row_errors = []
+        too_long = [
+            c for c in ("force", "period", "metric", *dim_columns) if len(_text(v.get(c))) > 200
+        ]
+        if too_long:
+            errors.append(f"{where}: the {too_long[0]} is longer than 200 characters.")
+            continue
         try:
             force = resolver.resolve(_text(v.get("force")))
             foi = requests.get(force.pk)
