@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from requests_app import hooks, roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.calendars import calendar_for
+from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
 from requests_app.models import RequestAttachment
 from requests_app.selectors import request_row
 from requests_app.services.attachments import attachment_add, check_upload
-from requests_app.services.deadlines import request_deadlines
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import ACTION_SERVICES, request_add_note
 from requests_app.workflow import Action, InvalidTransition
