@@ -14,7 +14,13 @@ from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList
 from requests_app.models.campaigns import RoundingRule
 from requests_app.services.campaigns import RESERVED_SLUGS
-from requests_app.workflow import Action, CommissionerOutcome, Outcome, ReviewOutcome
+from requests_app.workflow import (
+    Action,
+    CommissionerOutcome,
+    Outcome,
+    ReviewOutcome,
+    refusal_problem,
+)
 
 
 class DateInput(forms.DateInput):
@@ -267,8 +273,9 @@ class ResponseForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("outcome") == Outcome.REFUSED and not data.get("exemptions"):
-            self.add_error("exemptions", "A refusal must cite at least one exemption.")
+        problem = refusal_problem(data.get("outcome", ""), data.get("exemptions") or [])
+        if problem:
+            self.add_error("exemptions", problem)
         return data
 
 
