@@ -71,7 +71,10 @@ class CampaignForm(forms.Form):
     slug = forms.SlugField(
         max_length=SLUG_MAX_LENGTH,
         required=False,
-        help_text="Used in addresses and files. Left blank: made from the title.",
+        help_text=(
+            "Lower-case letters, digits, '-' and '_'; used in addresses and files. "
+            "Left blank: made from the title."
+        ),
     )
     request_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),

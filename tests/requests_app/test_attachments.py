@@ -1,6 +1,7 @@
 """Lifecycle actions return the event they wrote and store attachments linked to it; a rolled-back
 action leaves no file in storage, whether the action itself fails or an outer transaction does."""
 
+import inspect
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from requests_app.models import FoiRequest, RequestAttachment, RequestEvent
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import (
+    ACTION_SERVICES,
     request_acknowledge,
     request_complain,
     request_mark_sent,
@@ -164,3 +166,11 @@ def test_the_view_stores_the_file_with_the_event_and_nothing_when_refused(
     attachment = RequestAttachment.objects.get()
     assert attachment.event == foi.events.get(kind=Action.RECORD_RESPONSE)
     assert stored_files(storage_dir) == [attachment.file.name]
+
+
+def test_every_action_takes_attachments_and_returns_its_event():
+    for action, service in ACTION_SERVICES.items():
+        parameters = inspect.signature(service).parameters
+        assert parameters["attachments"].default == (), action
+        assert all(p.kind is p.KEYWORD_ONLY for p in parameters.values()), action
+        assert inspect.signature(service).return_annotation in ("RequestEvent", RequestEvent)
