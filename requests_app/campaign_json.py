@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -19,12 +19,15 @@ from requests_app import hooks
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, Force, ForceList
 from requests_app.services.campaigns import (
-    RESERVED_SLUGS,
     PeriodSpec,
     campaign_create,
+    campaign_slug_problem,
     campaign_update,
 )
 from requests_app.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 CORE_KEYS = {
     "slug",
@@ -41,7 +44,6 @@ CORE_KEYS = {
     "suppressed_bounds",
 }
 REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
-SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
 BUILTIN_LISTS = {"england-and-wales", "uk-territorial", "all"}
 
 
@@ -102,10 +104,10 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         return CampaignJsonError(f"'{key}'{_line_of(text, key)}: {message}")
 
     slug = data["slug"]
-    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
-        raise err("slug", "use lower-case letters, digits, '-' and '_' (at most 80).")
-    if slug in RESERVED_SLUGS:
-        raise err("slug", f"'{slug}' is reserved (it is part of the site's addresses).")
+    # Whether the slug is taken decides create or update (load_campaign), so not checked here.
+    problem = campaign_slug_problem(slug, new=False)
+    if problem:
+        raise err("slug", problem)
     fields: dict[str, Any] = {}
     for key in ("title", "request_text", "notes"):
         if key in data:
@@ -220,8 +222,13 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
 
 
 @transaction.atomic
-def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campaign, bool]:
-    """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created)."""
+def load_campaign(
+    text: str, *, actor: AbstractBaseUser | None = None, update: bool = False
+) -> tuple[Campaign, bool]:
+    """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created).
+
+    `actor` is recorded on the events; None (no --user given) records none.
+    """
     definition = parse_campaign(text, update=update)
     existing = Campaign.objects.filter(slug=definition.slug).first()
     if existing and not update:

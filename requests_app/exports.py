@@ -1,16 +1,15 @@
-"""A campaign's request list as CSV and XLSX: the columns FOI platform users ask for."""
+"""A campaign's request list as CSV and XLSX: the columns FOI platform users ask for.
+
+Written by the shared writer (requests_app/tabular.py), which neutralises text a spreadsheet
+would run as a formula (a force reference or note beginning with "=").
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from datetime import date
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from collections.abc import Iterable, Iterator
 
 from requests_app.selectors import RequestRow
+from requests_app.tabular import write_csv, write_xlsx
 
 COLUMNS = [
     "force",
@@ -66,37 +65,15 @@ def row_values(row: RequestRow) -> list:
     ]
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def _rows(rows: Iterable[RequestRow]) -> Iterator[list]:
+    yield COLUMNS
+    for row in rows:
+        yield row_values(row)
 
 
 def requests_csv(rows: Iterable[RequestRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_text(v) for v in row_values(row)])
-    return out.getvalue()
+    return write_csv(_rows(rows))
 
 
 def requests_xlsx(rows: Iterable[RequestRow], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Requests"
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([v if v != "" else None for v in row_values(row)])
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 2)
-        for cell in sheet[get_column_letter(index)][1:]:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "B2"
-    book.properties.title = title[:255]
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return write_xlsx({"Requests": _rows(rows)}, title=title, freeze_header=True)

@@ -13,8 +13,14 @@ from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList
 from requests_app.models.campaigns import RoundingRule
-from requests_app.services.campaigns import RESERVED_SLUGS
-from requests_app.workflow import Action, CommissionerOutcome, Outcome, ReviewOutcome
+from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
+from requests_app.workflow import (
+    Action,
+    CommissionerOutcome,
+    Outcome,
+    ReviewOutcome,
+    refusal_problem,
+)
 
 
 class DateInput(forms.DateInput):
@@ -63,9 +69,12 @@ def _helper(label: str, *, action: str | None = None, form_tag: bool = True) -> 
 class CampaignForm(forms.Form):
     title = forms.CharField(max_length=200)
     slug = forms.SlugField(
-        max_length=80,
+        max_length=SLUG_MAX_LENGTH,
         required=False,
-        help_text="Used in addresses and files. Left blank: made from the title.",
+        help_text=(
+            "Lower-case letters, digits, '-' and '_'; used in addresses and files. "
+            "Left blank: made from the title."
+        ),
     )
     request_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -104,13 +113,10 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.instance and self.is_valid_so_far():
-            slug = data.get("slug") or slugify(data.get("title", ""))[:80]
-            if not slug:
-                self.add_error("slug", "Give a slug (letters, digits, hyphens).")
-            elif slug in RESERVED_SLUGS:
-                self.add_error("slug", f"'{slug}' is reserved; choose another slug.")
-            elif Campaign.objects.filter(slug=slug).exists():
-                self.add_error("slug", f"A campaign with the slug '{slug}' already exists.")
+            slug = data.get("slug") or slugify(data.get("title", ""))[:SLUG_MAX_LENGTH]
+            problem = campaign_slug_problem(slug)
+            if problem:
+                self.add_error("slug", problem)
             data["slug"] = slug
         chosen = set(data.get("forces") or [])
         if data.get("force_list"):
@@ -267,8 +273,9 @@ class ResponseForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("outcome") == Outcome.REFUSED and not data.get("exemptions"):
-            self.add_error("exemptions", "A refusal must cite at least one exemption.")
+        problem = refusal_problem(data.get("outcome", ""), data.get("exemptions") or [])
+        if problem:
+            self.add_error("exemptions", problem)
         return data
 
 

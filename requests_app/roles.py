@@ -1,7 +1,9 @@
 """Who may do what. Roles are Django groups; superusers (admins) hold every role.
 
 - staff: see everything, run campaigns and requests, enter figures.
-- reviewer: everything staff can, and approve figures entered by someone else.
+- reviewer: see everything, and approve or send back figures entered by someone else (their own
+  too only when FIGURES_ALLOW_SELF_APPROVAL is on). Nothing more: a user who is only a reviewer
+  cannot change campaigns, requests or figures; the usual second checker holds both roles.
 - a logged-in user in neither group (an outsider) sees nothing but a 403.
 """
 

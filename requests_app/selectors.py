@@ -8,10 +8,10 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from requests_app.calendars import calendars
+from requests_app.clock import request_deadlines
 from requests_app.deadlines import WorkingCalendar
 from requests_app.exemptions import short_label
 from requests_app.models import Campaign, FoiRequest
-from requests_app.services.deadlines import request_deadlines
 from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, Status
 
 

@@ -5,6 +5,8 @@ it went (Froide's split). Services, forms and templates all read TRANSITIONS; no
 decides which move is legal.
 """
 
+from collections.abc import Sequence
+
 from django.db import models
 
 
@@ -121,6 +123,16 @@ def allowed_actions(status: str, law: str) -> list[str]:
         # FOISA has no public interest extension.
         actions = [a for a in actions if a != Action.PIT_EXTENSION]
     return actions
+
+
+def refusal_problem(outcome: str, exemptions: Sequence[str]) -> str | None:
+    """Why a response cannot be recorded as given, or None. The forms and the service both ask.
+
+    FOIA s.17(1) / FOISA s.16(1): a refusal notice must name the exemption relied on.
+    """
+    if outcome == Outcome.REFUSED and not exemptions:
+        return "A refusal must cite at least one exemption."
+    return None
 
 
 def target_status(action: str) -> str:

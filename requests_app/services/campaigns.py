@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
 
-from django.core.validators import slug_re as SLUG_RE
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils.text import slugify
 
 from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest, Force, ForceList, Period, RequestEvent
@@ -18,8 +21,30 @@ from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
 from requests_app.workflow import Status
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 # /campaigns/new/ is the create form, so a campaign cannot be called "new".
 RESERVED_SLUGS = frozenset({"new"})
+SLUG_MAX_LENGTH = 80
+# Lower case only: a slug is part of addresses and file names, where "Kent" and "kent" would be
+# two campaigns that look like one (and one file on a case-insensitive disk).
+_SLUG_RE = re.compile(r"^[-a-z0-9_]+\Z")
+
+
+def campaign_slug_problem(slug: object, *, new: bool = True) -> str | None:
+    """What is wrong with `slug` as a campaign's slug, or None. The one slug rule.
+
+    The create form, campaign_create and the campaign JSON reader all ask here. With new=True
+    the slug must not be taken yet (the JSON reader passes False: an existing slug means update).
+    """
+    if not isinstance(slug, str) or not _SLUG_RE.match(slug) or len(slug) > SLUG_MAX_LENGTH:
+        return f"Use lower-case letters, digits, '-' and '_' (at most {SLUG_MAX_LENGTH})."
+    if slug in RESERVED_SLUGS:
+        return f"'{slug}' is reserved (it is part of the site's addresses)."
+    if new and Campaign.objects.filter(slug=slug).exists():
+        return f"A campaign with the slug '{slug}' already exists."
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,7 +80,7 @@ def _check_text(request_text: str) -> None:
         )
 
 
-def _check_settings(settings: dict) -> None:
+def _check_settings(settings: dict[str, Any]) -> None:
     if "rounding_rule" in settings and settings["rounding_rule"] not in RoundingRule.values:
         raise ServiceError("Rounding must be half_up or down.", "rounding_rule")
     if settings.get("chase_again_after", 1) < 1:
@@ -68,7 +93,9 @@ def _check_settings(settings: dict) -> None:
         )
 
 
-def _create_requests(campaign: Campaign, forces: Sequence[Force], actor) -> list[FoiRequest]:
+def _create_requests(
+    campaign: Campaign, forces: Sequence[Force], actor: AbstractBaseUser | None
+) -> list[FoiRequest]:
     cals = calendars()
     new = []
     for force in forces:
@@ -107,7 +134,7 @@ def _save_periods(campaign: Campaign, periods: Sequence[PeriodSpec]) -> None:
         period.save()
 
 
-def _mark_drafts_sent(campaign: Campaign, sent_on: date, actor) -> int:
+def _mark_drafts_sent(campaign: Campaign, sent_on: date, actor: AbstractBaseUser | None) -> int:
     cals = calendars()
     count = 0
     for foi in campaign.requests.filter(status=Status.DRAFT).select_related("force"):
@@ -125,18 +152,23 @@ def _mark_drafts_sent(campaign: Campaign, sent_on: date, actor) -> int:
 @transaction.atomic
 def campaign_create(
     *,
-    actor,
+    actor: AbstractBaseUser | None,
     slug: str,
     title: str,
     request_text: str,
     forces: Sequence[Force],
     periods: Sequence[PeriodSpec],
-    owner=None,
+    owner: AbstractBaseUser | None = None,
     notes: str = "",
     force_list: ForceList | None = None,
     sent_on: date | None = None,
-    **settings,
+    **settings: Any,
 ) -> Campaign:
+    """Create a campaign with one draft request per force (all sent on `sent_on` when given).
+
+    `actor` (recorded on the events) is None when a campaign file is loaded without a user;
+    `settings` are Campaign fields such as chase_forces, rounding_rule, suppressed_lower/upper.
+    """
     if not title.strip():
         raise ServiceError("The title is empty.", "title")
     if not forces:
@@ -144,12 +176,9 @@ def campaign_create(
     _check_text(request_text)
     _check_periods(periods)
     _check_settings(settings)
-    if not slug or not SLUG_RE.match(slug):
-        raise ServiceError("Use letters, digits, '-' and '_' in the slug.", "slug")
-    if slug in RESERVED_SLUGS:
-        raise ServiceError(f"'{slug}' is reserved (it is part of the site's addresses).", "slug")
-    if Campaign.objects.filter(slug=slug).exists():
-        raise ServiceError(f"A campaign with the slug '{slug}' already exists.", "slug")
+    problem = campaign_slug_problem(slug)
+    if problem:
+        raise ServiceError(problem, "slug")
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(
@@ -162,6 +191,7 @@ def campaign_create(
                 **settings,
             )
     except IntegrityError:
+        # Taken by a concurrent create between the check above and this insert.
         raise ServiceError(f"A campaign with the slug '{slug}' already exists.", "slug") from None
     _save_periods(campaign, periods)
     _create_requests(campaign, list(dict.fromkeys(forces)), actor)
@@ -174,18 +204,22 @@ def campaign_create(
 def campaign_update(
     *,
     campaign_id: int,
-    actor,
+    actor: AbstractBaseUser | None,
     title: str | None = None,
     request_text: str | None = None,
     forces: Sequence[Force] | None = None,
     periods: Sequence[PeriodSpec] | None = None,
     notes: str | None = None,
-    owner=...,
-    force_list=...,
+    owner: AbstractBaseUser | None | EllipsisType = ...,
+    force_list: ForceList | None | EllipsisType = ...,
     sent_on: date | None = None,
-    **settings,
+    **settings: Any,
 ) -> Campaign:
-    """Change a campaign. Forces added get a draft request; only draft requests can be dropped."""
+    """Change a campaign. Forces added get a draft request; only draft requests can be dropped.
+
+    None leaves a field as it is, except owner and force_list where None clears it and the
+    default (...) leaves it.
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if title is not None:
         if not title.strip():
@@ -235,10 +269,9 @@ def campaign_update(
 
 @transaction.atomic
 def force_list_save(
-    *, actor, name: str, forces: Sequence[Force], list_id: int | None = None
+    *, actor: AbstractBaseUser, name: str, forces: Sequence[Force], list_id: int | None = None
 ) -> ForceList:
-    from django.utils.text import slugify
-
+    """Create a list owned by `actor`, or (list_id) change one; built-in lists cannot change."""
     if not name.strip():
         raise ServiceError("The list needs a name.", "name")
     if not forces:

@@ -3,32 +3,23 @@
 from django.db import transaction
 
 from requests_app.calendars import calendars
-from requests_app.deadlines import ClockFacts, Deadlines, WorkingCalendar, compute_deadlines
+
+# clock_facts and request_deadlines are reads and live in requests_app.clock; they are re-exported
+# here because services/reminders.py imports request_deadlines from this module.
+from requests_app.clock import clock_facts, request_deadlines
+from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
+__all__ = [
+    "DERIVED_FIELDS",
+    "apply_deadlines",
+    "clock_facts",
+    "deadlines_refresh_all",
+    "request_deadlines",
+]
+
 DERIVED_FIELDS = ["due_on", "next_due_on", "next_long_overdue_on"]
-
-
-def clock_facts(foi: FoiRequest) -> ClockFacts:
-    return ClockFacts(
-        law=foi.force.law,
-        received_on=foi.received_on,
-        clarification_requested_on=foi.clarification_requested_on,
-        clarification_received_on=foi.clarification_sent_on,
-        fee_notice_on=foi.fee_notice_on,
-        fee_paid_on=foi.fee_paid_on,
-        pit_extension_on=foi.pit_extension_on,
-        pit_estimated_on=foi.pit_estimated_on,
-        answered_on=foi.answered_on,
-        review_requested_on=foi.review_requested_on,
-        review_answered_on=foi.review_answered_on,
-        awaiting_clarification=foi.status == Status.CLARIFICATION_REQUESTED,
-    )
-
-
-def request_deadlines(foi: FoiRequest, cal: WorkingCalendar) -> Deadlines:
-    return compute_deadlines(clock_facts(foi), cal)
 
 
 def apply_deadlines(foi: FoiRequest, cal: WorkingCalendar) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from requests_app import hooks
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.exports import requests_csv, requests_xlsx
+from requests_app.filters import CampaignListFilter, RequestStateFilter
 from requests_app.forms import BulkMarkSentForm, CampaignForm, PeriodFormSet
 from requests_app.models import Campaign, Force
 from requests_app.selectors import (
@@ -27,15 +27,6 @@ from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import requests_bulk_mark_sent
 from requests_app.workflow import InvalidTransition, Status
 
-CAMPAIGN_SORTS = {
-    "title": "title",
-    "created": "created_at",
-    "owner": "owner__username",
-    "requests": "n_requests",
-    "answered": "n_answered",
-    "overdue": "n_overdue",
-}
-
 
 def _sort_param(request, allowed, default):
     sort = request.GET.get("sort", default)
@@ -46,20 +37,14 @@ def _sort_param(request, allowed, default):
 @view_required
 def campaign_list(request):
     today = timezone.localdate()
-    sort = _sort_param(request, CAMPAIGN_SORTS, "-created")
-    field = CAMPAIGN_SORTS[sort.lstrip("-")]
-    order = (
-        F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    filters = CampaignListFilter(
+        request.GET, queryset=campaigns_with_progress(Campaign.objects.all(), today)
     )
-    campaigns = campaigns_with_progress(Campaign.objects.all(), today).order_by(order, "pk")
-    query = request.GET.get("q", "").strip()
-    if query:
-        campaigns = campaigns.filter(title__icontains=query)
-    page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
+    page = Paginator(filters.qs, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "requests_app/campaign_list.html",
-        {"page": page, "sort": sort, "q": query},
+        {"page": page, "sort": filters.sort_value, "q": filters.query},
     )
 
 
@@ -182,15 +167,10 @@ REQUEST_SORTS = {
 def campaign_detail(request, slug):
     campaign = get_campaign_for_user(request, slug)
     today = timezone.localdate()
-    requests = campaign_requests(campaign)
-    state = request.GET.get("state", "")
-    if state == "overdue":
-        requests = requests.overdue(today=today)
-    elif state in Status.values:
-        requests = requests.filter(status=state)
-    else:
-        state = ""
-    rows = request_rows(requests, today)
+    states = RequestStateFilter(request.GET, queryset=campaign_requests(campaign), today=today)
+    state = states.state_value
+    rows = request_rows(states.qs, today)
+    # Sorted in Python, not with django-filter: "working days left/late" are computed per row.
     sort = _sort_param(request, REQUEST_SORTS, "force")
     rows.sort(key=REQUEST_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
     periods = list(campaign.periods.all())

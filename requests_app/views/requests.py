@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,12 +13,12 @@ from django.views.decorators.http import require_POST
 from requests_app import hooks, roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.calendars import calendar_for
+from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
 from requests_app.models import RequestAttachment
 from requests_app.selectors import request_row
-from requests_app.services.attachments import attachment_add, check_upload
-from requests_app.services.deadlines import request_deadlines
+from requests_app.services.attachments import check_upload
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import ACTION_SERVICES, request_add_note
 from requests_app.workflow import Action, InvalidTransition
@@ -82,17 +81,13 @@ def request_action(request, pk, action):
     if form.is_valid():
         uploads = form.cleaned_data.get("attachments") or []
         try:
+            # Checked before the action so a bad file is reported without a locked row; the
+            # service checks again (it may be called from elsewhere).
             for upload in uploads:
                 check_upload(upload)
-            with transaction.atomic():
-                ACTION_SERVICES[action](
-                    request_id=foi.pk, actor=request.user, **form.service_kwargs()
-                )
-                event = foi.events.order_by("-pk").first()
-                for upload in uploads:
-                    attachment_add(
-                        request_id=foi.pk, actor=request.user, upload=upload, event=event
-                    )
+            ACTION_SERVICES[action](
+                request_id=foi.pk, actor=request.user, attachments=uploads, **form.service_kwargs()
+            )
         except InvalidTransition as exc:
             messages.error(request, str(exc))
             return redirect(foi)

@@ -15,7 +15,7 @@ class Command(BaseCommand):
             "--update", action="store_true", help="Update the campaign with this slug."
         )
         parser.add_argument(
-            "--user", help="Username recorded as making the change (default: the owner)."
+            "--user", help="Username recorded as making the change (default: none recorded)."
         )
 
     def handle(self, *args, **options):
