@@ -45,7 +45,8 @@ def test_it_neutralises_a_formula_in_the_xlsx_and_keeps_its_layout(staff_client,
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "Kent Police")
     cells = dict(zip(COLUMNS, row, strict=True))
     reference = cells["force_reference"]
-    assert (reference.value, reference.data_type) == ("'" + FORMULA, "s")
+    # Kept as typed, stored as quoted text (never a formula cell).
+    assert (reference.value, reference.data_type, reference.quotePrefix) == (FORMULA, "s", True)
     sent = cells["sent_on"]
     assert sent.value == datetime(2026, 10, 1)
     assert sent.number_format == "yyyy-mm-dd"
