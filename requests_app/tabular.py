@@ -55,14 +55,14 @@ def _is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_STARTS) and not _NUMBER.match(text)
 
 
-def _xlsx_cell(sheet, value):
+def _xlsx_cell(sheet, value, numbers_from_text: bool):
     from openpyxl.cell import WriteOnlyCell
 
     if value is None or value == "":
         return None
     if isinstance(value, str):
         # Whole numbers as numbers, so the spreadsheet can add them up.
-        if _WHOLE_NUMBER.match(value):
+        if numbers_from_text and _WHOLE_NUMBER.match(value):
             return int(value)
         if _is_formula_like(value):
             cell = WriteOnlyCell(sheet, value=value)
@@ -78,12 +78,19 @@ def _xlsx_cell(sheet, value):
 
 
 def write_xlsx(
-    sheets: dict[str, Iterable[Sequence]], *, title: str = "", freeze_header: bool = False
+    sheets: dict[str, Iterable[Sequence]],
+    *,
+    title: str = "",
+    freeze_header: bool = False,
+    numbers_from_text: bool = False,
 ) -> bytes:
     """One worksheet per entry (name cut to Excel's 31 characters), each a header and rows.
 
     Dates get an ISO number format; columns are sized to their header; text that a spreadsheet
-    would evaluate is stored as quoted text. Written in openpyxl's streaming mode, so memory stays flat.
+    would evaluate is stored as quoted text. With `numbers_from_text`, text that is a plain
+    whole number ("1234", as the figures export keeps a force's wording) is written as a number
+    so that a SUM adds it up; references such as "00123" stay text either way. Written in
+    openpyxl's streaming mode, so memory stays flat.
     """
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -102,7 +109,7 @@ def write_xlsx(
                 if freeze_header:
                     sheet.freeze_panes = "B2"
                 first = False
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
+            sheet.append([_xlsx_cell(sheet, value, numbers_from_text) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -50,7 +50,7 @@ def export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     sheets = figures_workbook_sheets(
         campaign, basis=_export_basis(request), today=timezone.localdate()
     )
-    response = HttpResponse(write_xlsx(sheets), content_type=XLSX)
+    response = HttpResponse(write_xlsx(sheets, numbers_from_text=True), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-figures.xlsx"'
     return response
 
