@@ -237,3 +237,12 @@ def test_every_csv_export_neutralises_formulas(campaign, metric, staff, client, 
     for line in text.splitlines():
         for cell in line.split(","):
             assert not cell.strip('"').startswith(("=", "+", "@")), (url, line)
+
+
+def test_the_figures_workbook_writes_counts_as_numbers(campaign, metric, staff, client):
+    enter(campaign, staff, [("Kent", "2016/17", 361), ("Essex", "2016/17", "<5")])
+    client.force_login(staff)
+    response = client.get(reverse("figures_export_xlsx", args=[campaign.slug]))
+    sheet = load_workbook(io.BytesIO(response.content))["figures"]
+    values = {row[0]: row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values == {"Kent Police": 361, "Essex Police": "<5"}
