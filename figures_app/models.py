@@ -343,7 +343,7 @@ class ReviewEvent(models.Model):
 class ImportState(models.TextChoices):
     STAGED = "staged", "Waiting to be checked"
     CHECKING = "checking", "Checking"
-    CHECKED = "checked", "Checked"
+    CHECKED = "checked", "Checked, waiting for confirm"
     FAILED = "failed", "Not imported"
     APPLYING = "applying", "Importing"
     APPLIED = "applied", "Imported"

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='figureimport',
             name='state',
-            field=models.CharField(choices=[('staged', 'Waiting to be checked'), ('checking', 'Checking'), ('checked', 'Checked'), ('failed', 'Not imported'), ('applying', 'Importing'), ('applied', 'Imported')], default='staged', max_length=10),
+            field=models.CharField(choices=[('staged', 'Waiting to be checked'), ('checking', 'Checking'), ('checked', 'Checked, waiting for confirm'), ('failed', 'Not imported'), ('applying', 'Importing'), ('applied', 'Imported')], default='staged', max_length=10),
         ),
         migrations.AlterField(
             model_name='figureimport',

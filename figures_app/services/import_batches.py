@@ -165,7 +165,17 @@ def figure_import_confirm(
 ) -> FigureImport:
     """Accept a checked batch's plan and queue its apply (after commit). ServiceError if it is
     not checked, has errors, or was already confirmed."""
-    batch = FigureImport.objects.select_for_update().defer("data").get(pk=batch_id)
+    # SKIP LOCKED: a running apply holds the row for as long as it writes; a second confirm
+    # (a double click) must answer at once, not wait for it.
+    batch = (
+        FigureImport.objects.select_for_update(skip_locked=True)
+        .defer("data")
+        .filter(pk=batch_id)
+        .first()
+    )
+    if batch is None:
+        FigureImport.objects.defer("data").get(pk=batch_id)  # DoesNotExist if it is gone
+        raise ServiceError("This file is being imported already.")
     if batch.state in (ImportState.APPLYING, ImportState.APPLIED):
         raise ServiceError(f"{batch.filename} was already imported.")
     if not can_edit(actor):
