@@ -121,6 +121,7 @@ def figure_import_check(*, batch_id: int) -> FigureImport | None:
         attempts=attempt,
         rows_checked=0,
         rows_total=None,
+        checked_at=None,
         progress_at=now,
     )
     if not claimed:
