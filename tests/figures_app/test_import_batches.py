@@ -360,3 +360,13 @@ def test_the_command_line_needs_no_worker_or_batch(campaign, metric, tmp_path):
     path.write_text(GOOD)
     call_command("import_figures", campaign.slug, str(path))
     assert Figure.objects.count() == 7 and FigureImport.objects.count() == 0
+
+
+def test_the_admin_shows_batches_without_loading_their_files(client, admin_user, campaign, staff):
+    batch = stage(campaign, staff)
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("admin:figures_app_figureimport_changelist")).status_code == 200
+        url = reverse("admin:figures_app_figureimport_change", args=[batch.pk])
+        assert client.get(url).status_code == 200
+    assert not any('"figures_app_figureimport"."data"' in q["sql"] for q in ctx)
