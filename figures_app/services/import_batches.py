@@ -258,14 +258,15 @@ def figure_import_resume(*, batch_id: int, now: datetime | None = None) -> bool:
     (SQLite has no row locks: there, only the timeout tells a slow apply from a dead one)."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.FIGURE_IMPORT_STALE_MINUTES)
+    stale = FigureImport.objects.filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at=None), pk=batch_id, state__in=IMPORT_WORKING
+    )
+    # A plain read first: polling pages call this every few seconds, and on SQLite any
+    # transaction waits for the write lock a running apply holds.
+    if not stale.exists():
+        return False
     with transaction.atomic():
-        batch = (
-            FigureImport.objects.select_for_update(skip_locked=True)
-            .defer("data")
-            .filter(Q(progress_at__lt=cutoff) | Q(progress_at=None))
-            .filter(pk=batch_id, state__in=IMPORT_WORKING)
-            .first()
-        )
+        batch = stale.select_for_update(skip_locked=True).defer("data").first()
         if batch is None:
             return False
         task = APPLY_TASK if batch.state == ImportState.APPLYING else CHECK_TASK
