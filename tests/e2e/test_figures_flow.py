@@ -109,3 +109,34 @@ def test_it_imports_a_file_through_a_checked_preview(page, live_server, log_in, 
     assert "2 created, 1 changed, 0 unchanged" in page.inner_text("#import-applied")
     page.click(f"a[href='/campaigns/{campaign.slug}/']")
     page.wait_for_url(f"{live_server.url}/campaigns/{campaign.slug}/")
+
+
+def test_the_preview_follows_a_check_run_by_a_worker(
+    page, live_server, log_in, answered_campaign, monkeypatch
+):
+    from figures_app.models import FigureImport, ImportState
+    from figures_app.services import import_batches
+
+    campaign, sam, _ = answered_campaign
+    monkeypatch.setattr(import_batches, "_enqueue", lambda task_name, batch_id: None)  # no worker
+    batch = import_batches.figure_import_stage(
+        campaign=campaign,
+        actor=sam,
+        filename="kent.csv",
+        data=b"force,period,metric,value\nKent,2015/16,offences,63\n",
+    )
+    FigureImport.objects.filter(pk=batch.pk).update(
+        state=ImportState.CHECKING, rows_checked=0, rows_total=40000
+    )
+    log_in("sam")
+    page.goto(f"{live_server.url}/campaigns/{campaign.slug}/figures/import/{batch.pk}/")
+    assert page.get_attribute("#import-progress", "value") == "0"
+    FigureImport.objects.filter(pk=batch.pk).update(rows_checked=30000)
+    page.wait_for_function(
+        "document.getElementById('import-progress').value === 30000", timeout=10000
+    )
+    assert "Checked 30,000 of 40,000 rows" in page.inner_text("#import-progress-text")
+    FigureImport.objects.filter(pk=batch.pk).update(state=ImportState.STAGED)
+    import_batches.figure_import_check(batch_id=batch.pk)  # the worker finishes
+    page.wait_for_selector("#import-plan", timeout=10000)  # the page reloaded itself
+    assert "New figures" in page.inner_text("#import-plan")
