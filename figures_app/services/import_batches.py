@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import OperationalError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from figures_app.models import IMPORT_TRANSITIONS, IMPORT_WORKING, FigureImport, ImportState
@@ -265,6 +265,14 @@ def figure_import_resume(*, batch_id: int, now: datetime | None = None) -> bool:
     # transaction waits for the write lock a running apply holds.
     if not stale.exists():
         return False
+    try:
+        return _resume(stale, batch_id, now)
+    except OperationalError:  # SQLite: a long apply holds the database's one write lock
+        logger.info("Figure import %s looks stale but the database is busy", batch_id)
+        return False
+
+
+def _resume(stale: QuerySet[FigureImport], batch_id: int, now: datetime) -> bool:
     with transaction.atomic():
         batch = stale.select_for_update(skip_locked=True).defer("data").first()
         if batch is None:
