@@ -83,5 +83,10 @@ class ReviewEventAdmin(admin.ModelAdmin):
 
 @admin.register(FigureImport)
 class FigureImportAdmin(admin.ModelAdmin):
-    list_display = ["filename", "campaign", "uploaded_by", "uploaded_at", "applied_at", "summary"]
+    list_display = ["filename", "campaign", "state", "uploaded_by", "uploaded_at", "applied_at"]
+    list_filter = ["state"]
     exclude = ["data"]
+
+    def get_queryset(self, request):
+        # Up to 20 MB a row: never load the files to list or edit the batches.
+        return super().get_queryset(request).defer("data")

@@ -27,3 +27,6 @@ class FiguresAppConfig(AppConfig):
             if fn not in registry:
                 registry.append(fn)
         hooks.register_digest_section("Figures awaiting your review", hooks_impl.digest_section)
+        # Register the import tasks in every process (web too: services queue them by name,
+        # and Celery's autodiscovery only imports task modules when a worker starts).
+        from figures_app import tasks  # noqa: F401

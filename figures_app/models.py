@@ -340,23 +340,82 @@ class ReviewEvent(models.Model):
         return f"{self.get_action_display()} ({self.request})"
 
 
+class ImportState(models.TextChoices):
+    STAGED = "staged", "Waiting to be checked"
+    CHECKING = "checking", "Checking"
+    CHECKED = "checked", "Checked, waiting for confirm"
+    FAILED = "failed", "Not imported"
+    APPLYING = "applying", "Importing"
+    APPLIED = "applied", "Imported"
+
+
+# The one table of moves a web upload makes (services/imports.py holds every move). A check or
+# apply that stalls (its worker died) is re-queued from the same state, so no row for that.
+IMPORT_TRANSITIONS = {
+    ImportState.STAGED: {ImportState.CHECKING},
+    ImportState.CHECKING: {ImportState.CHECKED, ImportState.FAILED, ImportState.STAGED},
+    ImportState.CHECKED: {ImportState.APPLYING},
+    ImportState.APPLYING: {ImportState.APPLIED, ImportState.FAILED},
+}
+IMPORT_WORKING = (ImportState.STAGED, ImportState.CHECKING, ImportState.APPLYING)
+
+
 class FigureImport(models.Model):
-    """An uploaded tidy file between preview and confirm (kept as a record once applied)."""
+    """A web upload: staged, checked once by a worker (the preview shows the stored result),
+    applied by a worker on confirm, kept as a record afterwards."""
 
     campaign = models.ForeignKey(
         "requests_app.Campaign", on_delete=models.CASCADE, related_name="figure_imports"
     )
     filename = models.CharField(max_length=255)
-    data = models.BinaryField(help_text="The file as uploaded; re-read and re-checked on confirm.")
+    data = models.BinaryField(help_text="The file as uploaded: read by the check and the apply.")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.STAGED)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Rows in the file, once it has been read."
+    )
+    result = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The check's plan: rows, created, changed, unchanged, deleted, warnings and "
+        "the changed lines the preview lists; after the apply also what was written.",
+    )
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Why the check or the apply failed, by line."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Check claims (the claim token), then apply re-queues."
+    )
+    progress_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life (queued, claimed, rows checked): a working batch silent for "
+        "FIGURE_IMPORT_STALE_MINUTES is re-queued.",
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    approve = models.BooleanField(default=False, help_text="Approve the figures as they import.")
     applied_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values), name="figure_import_state_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def working(self) -> bool:
+        return self.state in IMPORT_WORKING

@@ -33,6 +33,11 @@ urlpatterns = [
         name="figures_import_preview",
     ),
     path(
+        "campaigns/<slug:slug>/figures/import/<int:pk>/status/",
+        imports.import_status,
+        name="figures_import_status",
+    ),
+    path(
         "campaigns/<slug:slug>/figures/import/<int:pk>/confirm/",
         imports.import_confirm,
         name="figures_import_confirm",

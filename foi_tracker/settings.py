@@ -206,6 +206,9 @@ REMINDERS_STALE_CLAIM_MINUTES = env_int("REMINDERS_STALE_CLAIM_MINUTES", 30)
 
 # Figures: may the person who entered figures also approve them? (one-person teams)
 FIGURES_ALLOW_SELF_APPROVAL = env_bool("FIGURES_ALLOW_SELF_APPROVAL", False)
+# Web imports: a batch waiting, checking or importing with no sign of life for this long (its
+# worker died, or its task was lost) is queued again when someone looks at it.
+FIGURE_IMPORT_STALE_MINUTES = env_int("FIGURE_IMPORT_STALE_MINUTES", 10)
 
 # Production hardening, applied when DEBUG is off.
 if not DEBUG:

@@ -1,33 +1,40 @@
 """Importing a tidy file: every row checked against the campaign (forces by any name, periods,
 metrics, categories, values), a plan of what would be created, changed or left (the preview),
-and the write, all or nothing. Uploads from the web are staged first and applied on confirm.
+and the write, all or nothing. The command line calls import_figures directly; web uploads are
+batches (services/import_batches.py) whose worker runs the same plan_import and import_figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from figures_app.categories import CategoryIndex
-from figures_app.models import FigureImport, Metric
+from figures_app.categories import CategoryIndex, category_key
+from figures_app.models import Figure, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
-from figures_app.services.figures import ApplyResult, CellInput, figures_apply, plan_cells
+from figures_app.services.figures import KEEP, ApplyResult, CellInput, figures_apply, plan_cells
 from figures_app.values import parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign
-from requests_app.roles import can_edit, can_review
+from requests_app.roles import can_review
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 MAX_ERRORS = 200
+# Changed lines kept in a plan (the preview lists them; the counts cover every row).
+MAX_CHANGED_LINES = 200
+# build_cells reports progress every this many rows: often enough for a progress bar, rarely
+# enough that the UPDATE it costs a batch is noise beside the check itself.
+PROGRESS_EVERY = 5000
+
+Progress = Callable[[int, int], None]  # (rows checked, rows in the file)
 
 
 @dataclass
@@ -58,10 +65,18 @@ def _text(value) -> str:
 
 
 def build_cells(
-    campaign: Campaign, columns: list[str], rows: Iterable[Row], *, source: str
+    campaign: Campaign,
+    columns: list[str],
+    rows: Iterable[Row],
+    *,
+    source: str,
+    progress: Progress | None = None,
 ) -> tuple[list[CellInput], CategoryIndex]:
-    """Check every row; ImportFileError lists every problem with its line."""
+    """Check every row; ImportFileError lists every problem with its line. `progress`, if
+    given, hears (rows checked, rows in the file) at the start, every PROGRESS_EVERY rows and
+    at the end."""
     errors: list[str] = []
+    total = len(rows) if isinstance(rows, Sized) else 0
     metrics = {m.slug: m for m in Metric.objects.filter(campaign=campaign)}
     metrics_by_label = {m.label.lower(): m for m in metrics.values()}
     index = CategoryIndex(campaign)
@@ -89,7 +104,11 @@ def build_cells(
     bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
     seen: dict[tuple, int] = {}
     cells: list[CellInput] = []
-    for row in rows:
+    if progress:
+        progress(0, total)
+    for done, row in enumerate(rows):
+        if progress and done and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         v = row.values
         where = f"Line {row.line}"
         if v.get("__extra__"):
@@ -178,23 +197,79 @@ def build_cells(
         cells.append(cell)
     if errors:
         raise ImportFileError(errors)
+    if progress:
+        progress(total, total)
     return cells, index
 
 
-def plan_import(campaign: Campaign, data: bytes, filename: str) -> ImportPlan:
+def plan_import(
+    campaign: Campaign, data: bytes, filename: str, *, progress: Progress | None = None
+) -> ImportPlan:
     """Read and check a file; say what importing it would create, change or leave. No writes."""
     columns, rows, warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    cells, index = build_cells(campaign, columns, rows, source=f"import {PurePath(filename).name}")
+    cells, index = build_cells(
+        campaign, columns, rows, source=f"import {PurePath(filename).name}", progress=progress
+    )
     plan = plan_cells(cells, index)
     result = ImportPlan(campaign=campaign, cells=cells, index=index, warnings=warnings)
-    result.created, result.changed, result.unchanged = (
+    result.created, result.changed, result.unchanged, result.deleted = (
         len(plan["created"]),
         len(plan["changed"]),
         len(plan["unchanged"]),
+        len(plan["deleted"]),
     )
+    result.changed_lines = _changed_lines(plan["changed"][:MAX_CHANGED_LINES], index)
     return result
+
+
+def _changed_lines(cells: list[CellInput], index: CategoryIndex) -> list[tuple[int, str, str, str]]:
+    """(line, cell, old, new) for the preview, in one query for the cells' current figures."""
+    if not cells:
+        return []
+    keys = {
+        (
+            c.request.pk,
+            c.metric.pk,
+            c.period.pk,
+            category_key([index.category_of(r) for r in c.categories]),
+        ): c
+        for c in cells
+    }
+    old = {
+        (f.request_id, f.metric_id, f.period_id, f.category_key): f
+        for f in Figure.objects.filter(
+            request_id__in={k[0] for k in keys},
+            metric_id__in={k[1] for k in keys},
+            period_id__in={k[2] for k in keys},
+        )
+    }
+    lines = []
+    for key, cell in keys.items():
+        figure = old.get(key)
+        before = describe_figure(figure.state()) if figure else ""
+        after = describe_figure(_parsed_state(cell))
+        if before == after:
+            after += " (note changed)" if cell.note is not KEEP else " (details changed)"
+        name = f"{cell.request.force.name}: {index.cell_name(cell.metric, cell.period, key[3])}"
+        lines.append((int(cell.source.rsplit(" line ", 1)[-1]), name, before, after))
+    return sorted(lines)
+
+
+def _parsed_state(cell: CellInput) -> dict:
+    p = cell.parsed
+    exemption = p.exemption
+    if exemption and ":" not in exemption:
+        exemption = f"{cell.request.force.law}:{exemption}"
+    return {
+        "kind": p.kind,
+        "value": p.value,
+        "lower": p.lower,
+        "upper": p.upper,
+        "raw_text": p.raw_text,
+        "exemption": exemption,
+    }
 
 
 @transaction.atomic
@@ -225,44 +300,3 @@ def may_approve_on_import(user: AbstractBaseUser) -> bool:
     """The importer is the maker: approving in the same step is the checker's job, so on the web
     it is offered only to reviewers on teams that allow self-approval (one-person teams)."""
     return can_review(user) and settings.FIGURES_ALLOW_SELF_APPROVAL
-
-
-def figure_import_stage(
-    *, campaign: Campaign, actor: AbstractBaseUser, filename: str, data: bytes
-) -> FigureImport:
-    """Keep an uploaded file between its preview and the confirm that applies it."""
-    if not can_edit(actor):
-        raise ServiceError("You need the staff role to import figures.")
-    return FigureImport.objects.create(
-        campaign=campaign, filename=PurePath(filename).name[:255], data=data, uploaded_by=actor
-    )
-
-
-@transaction.atomic
-def figure_import_apply(
-    *, batch_id: int, actor: AbstractBaseUser, approve: bool = False
-) -> FigureImport:
-    """Apply a staged upload (the web confirm): re-check the whole file, write it, and record on
-    the batch when and with what result. A batch is applied once; ImportFileError on any error,
-    with nothing written."""
-    batch = FigureImport.objects.select_for_update().select_related("campaign").get(pk=batch_id)
-    if batch.applied_at:
-        raise ServiceError(f"{batch.filename} was already imported.")
-    if approve and not may_approve_on_import(actor):
-        raise ServiceError(
-            "The person who imports figures cannot also approve them: ask another reviewer."
-        )
-    result = import_figures(
-        campaign=batch.campaign,
-        actor=actor,
-        data=bytes(batch.data),
-        filename=batch.filename,
-        approve=approve,
-    )
-    batch.applied_at = timezone.now()
-    batch.summary = (
-        f"{result.created} created, {result.changed} changed, "
-        f"{result.unchanged} unchanged" + (", approved" if approve else "")
-    )
-    batch.save(update_fields=["applied_at", "summary"])
-    return batch

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from figures_app.exports import export_rows, figures_workbook_sheets
 from figures_app.forms import ImportForm
-from figures_app.models import FigureImport
-from figures_app.readers import ImportFileError
+from figures_app.models import FigureImport, ImportState
 from figures_app.selectors.totals import ALL, BASES
-from figures_app.services.imports import (
-    figure_import_apply,
+from figures_app.services.import_batches import (
+    figure_import_confirm,
+    figure_import_resume,
     figure_import_stage,
-    may_approve_on_import,
-    plan_import,
 )
+from figures_app.services.imports import may_approve_on_import
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.services.errors import ServiceError
 from requests_app.tabular import write_csv, write_xlsx
@@ -72,49 +70,76 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "form": form,
             "metrics": campaign.metrics.prefetch_related("dimensions"),
-            "recent": campaign.figure_imports.select_related("uploaded_by")[:10],
+            "recent": campaign.figure_imports.defer("data").select_related("uploaded_by")[:10],
         },
         status=400 if form.errors else 200,
     )
 
 
 def _batch(request: HttpRequest, slug: str, pk: int) -> FigureImport:
+    """The batch without its file: pages only ever show what the check stored."""
     campaign = get_campaign_for_user(request, slug, write=True)
-    return get_object_or_404(
-        FigureImport.objects.select_related("campaign"), pk=pk, campaign=campaign
+    batch = get_object_or_404(
+        FigureImport.objects.defer("data").select_related("uploaded_by", "confirmed_by"),
+        pk=pk,
+        campaign=campaign,
     )
+    batch.campaign = campaign
+    if batch.working and figure_import_resume(batch_id=batch.pk):
+        batch.refresh_from_db(fields=["state", "rows_checked", "rows_total", "result", "errors"])
+    return batch
 
 
-def _preview(request: HttpRequest, batch: FigureImport, *, plan, errors, status) -> HttpResponse:
+def _progress_text(batch: FigureImport) -> str:
+    if batch.state == ImportState.STAGED:
+        return "Waiting for a worker to check the file…"
+    if batch.state == ImportState.CHECKING:
+        if not batch.rows_total:
+            return "Reading the file…"
+        return f"Checked {batch.rows_checked:,} of {batch.rows_total:,} rows…"
+    if batch.state == ImportState.APPLYING:
+        return f"Importing {batch.result.get('rows', 0):,} rows…"
+    return batch.get_state_display()
+
+
+@edit_required
+def import_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    batch = _batch(request, slug, pk)
     return render(
         request,
         "figures_app/import_preview.html",
         {
             "campaign": batch.campaign,
             "batch": batch,
-            "plan": plan,
-            "errors": errors,
+            "plan": batch.result if batch.state == ImportState.CHECKED else None,
+            "errors": batch.errors if batch.state == ImportState.FAILED else [],
+            "progress_text": _progress_text(batch),
             "can_approve": may_approve_on_import(request.user),
         },
-        status=status,
+        status=400 if batch.state == ImportState.FAILED else 200,
     )
 
 
 @edit_required
-def import_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def import_status(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
+    """What the preview page polls while a worker checks or applies the batch."""
     batch = _batch(request, slug, pk)
-    try:
-        plan = plan_import(batch.campaign, bytes(batch.data), batch.filename)
-    except ImportFileError as exc:
-        return _preview(request, batch, plan=None, errors=exc.errors, status=400)
-    return _preview(request, batch, plan=plan, errors=[], status=200)
+    return JsonResponse(
+        {
+            "state": batch.state,
+            "working": batch.working,
+            "rows_checked": batch.rows_checked,
+            "rows_total": batch.rows_total,
+            "progress_text": _progress_text(batch),
+        }
+    )
 
 
 @require_POST
 @edit_required
 def import_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     batch = _batch(request, slug, pk)
-    if batch.applied_at:
+    if batch.state == ImportState.APPLIED:
         messages.info(request, f"{batch.filename} was already imported.")
         return redirect("figures_campaign_totals", slug=batch.campaign.slug)
     approve = request.POST.get("approve") == "1"
@@ -123,10 +148,7 @@ def import_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "The person who imports figures cannot also approve them: ask another reviewer."
         )
     try:
-        batch = figure_import_apply(batch_id=batch.pk, actor=request.user, approve=approve)
-    except ImportFileError as exc:
-        return _preview(request, batch, plan=None, errors=exc.errors, status=400)
+        figure_import_confirm(batch_id=batch.pk, actor=request.user, approve=approve)
     except ServiceError as exc:
-        return _preview(request, batch, plan=None, errors=[str(exc)], status=400)
-    messages.success(request, f"Imported {batch.filename}: {batch.summary}.")
-    return redirect(reverse("campaign_detail", args=[batch.campaign.slug]))
+        messages.error(request, str(exc))
+    return redirect("figures_import_preview", slug=batch.campaign.slug, pk=batch.pk)

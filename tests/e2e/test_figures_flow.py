@@ -81,3 +81,62 @@ def test_it_moves_the_total_once_a_second_person_approves(
     assert "481" in totals  # 120 + 361
     assert "163" in totals  # 100 + 63
     assert "2 of 2" in totals
+
+
+def test_it_imports_a_file_through_a_checked_preview(page, live_server, log_in, answered_campaign):
+    campaign, _, _ = answered_campaign
+    log_in("sam")
+    page.goto(f"{live_server.url}/campaigns/online-offences/figures/import/")
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "kent.csv",
+                "mimeType": "text/csv",
+                "buffer": b"force,period,metric,value\nKent,2015/16,offences,63\n"
+                b"Kent,2016/17,offences,361\nEssex,2016/17,offences,121\n",
+            }
+        ],
+    )
+    page.click("input[name=submit]")
+    page.wait_for_selector("#import-plan")  # the check ran once, after the upload committed
+    assert "Changed figures" in page.inner_text("#import-plan")
+    assert "Essex Police: offences / 2016/17 / total" in page.inner_text("#import-changes")
+    page.reload()
+    assert page.locator("#import-plan").count() == 1
+    page.click("#import-confirm button[type=submit]")
+    page.wait_for_selector("#import-applied")
+    assert "2 created, 1 changed, 0 unchanged" in page.inner_text("#import-applied")
+    page.click(f"a[href='/campaigns/{campaign.slug}/']")
+    page.wait_for_url(f"{live_server.url}/campaigns/{campaign.slug}/")
+
+
+def test_the_preview_follows_a_check_run_by_a_worker(
+    page, live_server, log_in, answered_campaign, monkeypatch
+):
+    from figures_app.models import FigureImport, ImportState
+    from figures_app.services import import_batches
+
+    campaign, sam, _ = answered_campaign
+    monkeypatch.setattr(import_batches, "_enqueue", lambda task_name, batch_id: None)  # no worker
+    batch = import_batches.figure_import_stage(
+        campaign=campaign,
+        actor=sam,
+        filename="kent.csv",
+        data=b"force,period,metric,value\nKent,2015/16,offences,63\n",
+    )
+    FigureImport.objects.filter(pk=batch.pk).update(
+        state=ImportState.CHECKING, rows_checked=0, rows_total=40000
+    )
+    log_in("sam")
+    page.goto(f"{live_server.url}/campaigns/{campaign.slug}/figures/import/{batch.pk}/")
+    assert page.get_attribute("#import-progress", "value") == "0"
+    FigureImport.objects.filter(pk=batch.pk).update(rows_checked=30000)
+    page.wait_for_function(
+        "document.getElementById('import-progress').value === 30000", timeout=10000
+    )
+    assert "Checked 30,000 of 40,000 rows" in page.inner_text("#import-progress-text")
+    FigureImport.objects.filter(pk=batch.pk).update(state=ImportState.STAGED)
+    import_batches.figure_import_check(batch_id=batch.pk)  # the worker finishes
+    page.wait_for_selector("#import-plan", timeout=10000)  # the page reloaded itself
+    assert "New figures" in page.inner_text("#import-plan")

@@ -61,5 +61,6 @@ def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
         "figures_resubmit": {"pk": foi.pk},
         "figures_figure_edit": {"pk": figure.pk},
         "figures_import_preview": {"slug": campaign.slug, "pk": batch.pk},
+        "figures_import_status": {"slug": campaign.slug, "pk": batch.pk},
         "figures_import_confirm": {"slug": campaign.slug, "pk": batch.pk},
     }

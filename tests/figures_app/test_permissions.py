@@ -41,6 +41,7 @@ def urls(o):
         ("get", reverse("figures_request", args=[o["foi"]]), "view"),
         ("get", reverse("figures_import", args=[s]), "edit"),
         ("get", reverse("figures_import_preview", args=[s, o["batch"]]), "edit"),
+        ("get", reverse("figures_import_status", args=[s, o["batch"]]), "edit"),
         ("post", reverse("figures_import_confirm", args=[s, o["batch"]]), "edit"),
         ("post", reverse("figures_request_save", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_figure_edit", args=[o["figure"]]), "edit"),

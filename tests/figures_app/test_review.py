@@ -123,19 +123,21 @@ def test_the_digest_section_names_figures_to_review(kent, reviewer, staff):
 
 
 def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_it(
-    client, campaign, metric, reviewer, settings
+    client, campaign, metric, reviewer, settings, django_capture_on_commit_callbacks
 ):
     from django.urls import reverse
 
     from figures_app.models import Figure, FigureImport, FigureReview
+    from figures_app.services.import_batches import figure_import_check
 
     def batch():
-        return FigureImport.objects.create(
+        staged = FigureImport.objects.create(
             campaign=campaign,
             filename="kent.csv",
             uploaded_by=reviewer,
             data=b"force,period,metric,value\nKent,2016/17,offences,361\n",
         )
+        return figure_import_check(batch_id=staged.pk)
 
     client.force_login(reviewer)
     first = batch()
@@ -144,7 +146,8 @@ def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_i
     assert not Figure.objects.exists()
 
     settings.FIGURES_ALLOW_SELF_APPROVAL = True
-    assert client.post(url, {"approve": "1"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the apply task (eager in tests)
+        assert client.post(url, {"approve": "1"}).status_code == 302
     assert Figure.objects.get().value == 361
     assert FigureReview.objects.get().state == "approved"
 
