@@ -130,3 +130,20 @@ def qr_svg(uri: str) -> str:
 
 def _digits(token: str) -> str:
     return re.sub(r"\s", "", token or "")
+
+
+def demo_authenticator(*, user) -> TOTPDevice:
+    """A confirmed authenticator for a demo user (made once), so the demo needs no enrolment."""
+    device = authenticator_for(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=True)
+        recovery_codes_replace(user=user)
+    return device
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the device's app shows now (for the demo's helper command only)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

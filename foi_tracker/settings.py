@@ -164,6 +164,9 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours, as axes counts them
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# The cool-down runs from the lockout, so "try again in 15 minutes" is true even if someone
+# keeps trying meanwhile (those tries are refused without checking the password).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 # Behind a reverse proxy every client has the proxy's address: with LOGIN_TRUSTED_PROXIES=N the
