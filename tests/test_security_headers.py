@@ -136,3 +136,12 @@ def test_the_database_connection_is_checked_before_reuse():
     if base.DATABASE_URL:
         assert base.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
         assert base.DATABASES["default"]["CONN_MAX_AGE"] > 0
+
+
+def test_the_500_page_renders_without_touching_the_database(rf, django_assert_num_queries):
+    from requests_app.views.errors import server_error
+
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
