@@ -11,6 +11,7 @@ handler500 = "requests_app.views.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("requests_app.urls")),
     path("", include("figures_app.urls")),

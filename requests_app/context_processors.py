@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from requests_app import hooks
@@ -5,8 +6,12 @@ from requests_app import roles as role_rules
 
 
 def roles(request) -> dict:
-    """Role flags for templates, and navigation links other apps contribute."""
-    user = request.user
+    """Role flags for templates, and navigation links other apps contribute.
+
+    An error page can be rendered before AuthenticationMiddleware has run (a bad Host header is
+    refused by CommonMiddleware), so there may be no request.user yet: then nobody has a role.
+    """
+    user = getattr(request, "user", None) or AnonymousUser()
     extra_nav = [
         (label, reverse(url_name))
         for label, url_name, allowed in hooks.NAV_LINKS

@@ -4,6 +4,7 @@ import importlib
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from requests_app.models import Force
 from requests_app.roles import REVIEWER, STAFF
@@ -34,6 +35,51 @@ def _reference_data_for_transactional_tests(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         ensure_forces_registry()
+
+
+def authenticator_for(user):
+    """The user's confirmed TOTP device, made if they have none (as if they had enrolled)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def current_code(device) -> str:
+    """The code the user's authenticator app would show now."""
+    from accounts.two_factor import current_code as code_now
+
+    return code_now(device)
+
+
+def mark_two_factor_verified(client: Client, user) -> None:
+    """What passing the code page leaves in the session (django_otp.login)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+    session.save()
+
+
+_plain_force_login = Client.force_login
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """client.force_login(user) also passes the second factor when the user must have one.
+
+    Reviewers and admins must pass two-factor sign-in before any private page; tests about
+    something else log them in as if they had. The middleware stays on in every test, so the URL
+    walks still go through it. Tests of two-factor itself pass otp_verified=False.
+    """
+    from accounts import two_factor
+
+    def force_login(self, user, backend=None, *, otp_verified=True):
+        _plain_force_login(self, user, backend)
+        if otp_verified and two_factor.required_for(user):
+            mark_two_factor_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

@@ -23,8 +23,14 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-# Pages that need login but no role (your own password).
-LOGIN_ONLY = {"password_change", "password_change_done"}
+# Pages that need login but no role (your own password and second factor).
+LOGIN_ONLY = {
+    "password_change",
+    "password_change_done",
+    "two_factor_verify",
+    "two_factor_enrol",
+    "two_factor_recovery_codes",
+}
 # Pages only a reviewer may open; staff get 403 there.
 REVIEWER_ONLY = FIGURES_REVIEWER_ONLY
 

@@ -1,6 +1,8 @@
 """Error pages that keep the site's layout and say what went wrong."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 def bad_request(request, exception=None):
@@ -34,13 +36,14 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(
-        request,
+    # Rendered without the request, so no context processor touches the user or the database:
+    # the error may be that the database has gone, and this page must still render.
+    content = render_to_string(
         "errors/error.html",
         {
             "code": 500,
             "title": "Something went wrong",
             "message": "The error has been logged. Please try again.",
         },
-        status=500,
     )
+    return HttpResponseServerError(content)

@@ -54,20 +54,42 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page; the test fails if the browser blocked anything under the site's CSP."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture
 def log_in(page, live_server):
+    """Log in through the form; a reviewer or admin then types their authenticator's code."""
+
     def log_in_as(username: str, password: str = "correct horse battery"):
+        from django.contrib.auth import get_user_model
+
+        from accounts import two_factor
+        from tests.conftest import authenticator_for, current_code
+
+        user = get_user_model().objects.get(username=username)
+        device = authenticator_for(user) if two_factor.required_for(user) else None
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
+        if device is not None:
+            page.wait_for_url(f"{live_server.url}/accounts/two-factor/?next=*")
+            page.fill("#id_code", current_code(device))
+            page.click("#two-factor-verify button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
 
     return log_in_as

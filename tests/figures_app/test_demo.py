@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, settings):
+    settings.DEBUG = True  # load_demo refuses to run with DEBUG off
     call_command("load_demo", stdout=open("/dev/null", "w"))
     return Campaign.objects.get(slug="nspcc-online-child-sex-offences-2017")
 
