@@ -3,6 +3,9 @@
 A figure is one cell: (request, metric, period, category combination). The combination is kept
 as a normalised key string ("" for the total, else category ids in dimension order joined by
 ".") so that one plain UniqueConstraint enforces "one figure per cell" on SQLite and PostgreSQL.
+
+(Over 400 lines on purpose: the whole figures schema, seven short models with their constraints,
+reads best in one file, as requests_app's models would if they were not a package.)
 """
 
 from __future__ import annotations
