@@ -9,6 +9,10 @@ One run, for a given `today`:
    whose worker died mid-send. Only the holder of the claim sends.
 3. Send; then mark the claim sent and write the timeline event together. A failed send marks
    the claim failed: the task retries with backoff, the admin lists it, the next run resends it.
+4. A claim left open by a worker that died mid-send goes stale after
+   REMINDERS_STALE_CLAIM_MINUTES and the next run takes it over. The task asks
+   `reminders_open_claims` after each run and retries until none is left, so a killed worker's
+   email goes out within minutes, not on the next day's run.
 
 This service is deliberately not one transaction: a claim must be committed (visible to other
 workers) before its email leaves, and a sent email must be recorded even if a later one fails.
@@ -26,6 +30,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -115,13 +120,18 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
     # connection alive for the run keeps the ids (so the files, one per email) distinct.
     connections = []
     for out in outgoing:
+        # One email at a time: claim (committed), send, mark sent (committed). At most one email
+        # per worker is ever between its claim and its "sent" mark, so a worker killed with -9
+        # leaves at most one open claim behind, and the window in which an email has left but is
+        # not yet recorded (see _mark_sent) is one message wide. Batching claims or marks would
+        # save a few queries per email and widen both windows to the whole batch.
         claim = _claim(out, today=today, token=token)
         if claim is None:
             continue
         connection = get_connection()
         connections.append(connection)
         try:
-            _message(out, connection).send()
+            _message(out, connection, message_id=_message_id(claim)).send()
         except Exception as exc:  # anything that stops delivery: keep the claim, retry later
             logger.warning("Reminders: sending %s to %s failed: %r", out.kind, out.to_email, exc)
             SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
@@ -136,6 +146,34 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
             logger.info("Reminders: sent %s to %s (%s)", out.kind, out.to_email, out.subject)
     _skip_no_longer_owed(outgoing, today=today)
     return counts
+
+
+@dataclass(frozen=True)
+class OpenClaims:
+    """Claims not yet settled (neither sent nor closed) after a run, and when to look again."""
+
+    count: int
+    retry_in_seconds: float
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def reminders_open_claims(*, today: date) -> OpenClaims:
+    """Emails still claimed but not marked sent, from runs up to `today`.
+
+    Each is held either by a run still sending (it will mark it soon) or by a worker that died
+    (it goes stale and the next run takes it over). The caller cannot tell which, so it waits
+    until the oldest would be stale, then runs again: by then the live run has marked it, or
+    the new run sends it. `retry_in_seconds` is that wait (at least one second).
+    """
+    open_claims = SentReminder.objects.filter(status=ReminderStatus.CLAIMED, run_on__lte=today)
+    oldest = open_claims.order_by("claimed_at").values_list("claimed_at", flat=True).first()
+    if oldest is None:
+        return OpenClaims(count=0, retry_in_seconds=0.0)
+    stale_at = oldest + timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES)
+    wait = (stale_at - timezone.now()).total_seconds()
+    return OpenClaims(count=open_claims.count(), retry_in_seconds=max(1.0, wait + 1.0))
 
 
 def reminders_pending(outgoing: Iterable[Outgoing]) -> list[Outgoing]:
@@ -213,6 +251,13 @@ def _claim(out: Outgoing, *, today: date, token: str) -> SentReminder | None:
 
 @transaction.atomic
 def _mark_sent(claim: SentReminder, out: Outgoing, *, today: date, token: str) -> bool:
+    # The trade-off, made here: the email has left before this commit. A worker killed between
+    # the two leaves a claim that goes stale and is sent again: at-least-once delivery, with one
+    # possible duplicate per killed worker (the one message in flight), carrying the same
+    # Message-ID as the first so that mail software can tell. The alternative, marking sent
+    # before sending, is at-most-once: a kill in the same window would lose the chaser silently.
+    # A late force is better chased twice than not at all, and the window is milliseconds (one
+    # UPDATE and one INSERT after the SMTP server's "250 OK").
     updated = SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
         status=ReminderStatus.SENT,
         sent_at=timezone.now(),
@@ -235,13 +280,17 @@ def _mark_sent(claim: SentReminder, out: Outgoing, *, today: date, token: str) -
 
 
 def _skip_no_longer_owed(outgoing: list[Outgoing], *, today: date) -> None:
-    """Close failed claims nobody owes any more, so the admin's "failed" list means work to do.
+    """Close failed and stale claims nobody owes any more, so that the admin's "failed" list
+    means work to do and no open claim waits forever for a run that will never take it over.
 
     A chaser whose request was answered, or whose deadline moved, since it failed; a digest
     from an earlier day (today's digest carries the current picture instead).
     """
     owed = {tuple(out.key.values()) for out in outgoing}
-    for row in SentReminder.objects.filter(status=ReminderStatus.FAILED, run_on__lte=today):
+    closable = Q(status=ReminderStatus.FAILED) | Q(
+        status=ReminderStatus.CLAIMED, claimed_at__lt=_stale_before()
+    )
+    for row in SentReminder.objects.filter(closable, run_on__lte=today):
         key = (row.kind, row.about_date, row.request_id, row.recipient_id)
         if key in owed:
             continue
@@ -252,12 +301,24 @@ def _skip_no_longer_owed(outgoing: list[Outgoing], *, today: date) -> None:
             if row.kind == ReminderKind.DIGEST
             else f"No longer owed on {today:%Y-%m-%d} (answered, withdrawn or deadline moved)."
         )
-        SentReminder.objects.filter(pk=row.pk, status=ReminderStatus.FAILED).update(
-            status=ReminderStatus.SKIPPED, last_error=f"{row.last_error}\n{reason}".strip()
-        )
+        if row.status == ReminderStatus.CLAIMED:
+            reason = f"Abandoned by a worker that stopped mid-send. {reason}"
+        # Conditional on the status and claim read above: a run that took the row over
+        # meanwhile keeps it.
+        SentReminder.objects.filter(
+            pk=row.pk, status=row.status, claim_token=row.claim_token
+        ).update(status=ReminderStatus.SKIPPED, last_error=f"{row.last_error}\n{reason}".strip())
 
 
-def _message(out: Outgoing, connection) -> EmailMultiAlternatives:
+def _message_id(claim: SentReminder) -> str:
+    """One Message-ID per sent-log row: a resend after a crash repeats it (RFC 5322 3.6.4)."""
+    return f"<foi-reminder-{claim.pk}.{claim.kind}.{claim.about_date:%Y%m%d}@{DNS_NAME}>"
+
+
+def _message(out: Outgoing, connection, *, message_id: str | None = None) -> EmailMultiAlternatives:
+    headers = _headers(out)
+    if message_id:
+        headers["Message-ID"] = message_id
     message = EmailMultiAlternatives(
         subject=out.subject,
         body=out.body,
@@ -265,7 +326,7 @@ def _message(out: Outgoing, connection) -> EmailMultiAlternatives:
         to=[out.to_email],
         reply_to=out.reply_to or None,
         connection=connection,
-        headers=_headers(out),
+        headers=headers,
     )
     message.attach_alternative(out.html, "text/html")
     return message
