@@ -3,7 +3,7 @@ goes out exactly once, within a minute or two.
 
 Skipped unless CELERY_TEST_BROKER_URL is set; .ci/broker_check.sh runs it against Redis. Each
 test has its own database, data folder and queue (see test_celery_broker.Project). The workers
-run with short timeouts (a 30-second stale claim, a 12-second visibility timeout) and a mail
+run with short timeouts (a 30-second stale claim, a 20-second visibility timeout) and a mail
 backend that pauses before writing each message, so that the kill lands while an email is
 claimed and not yet sent: the case that used to be lost until the next day's run.
 
@@ -41,7 +41,7 @@ if not BROKER_URL.startswith("redis://"):
         "the worker-kill test needs Redis (CELERY_TEST_BROKER_URL)", allow_module_level=True
     )
 
-MAIL_DELAY = 0.3  # seconds per email: 43 chasers take about 13 s
+MAIL_DELAY = 0.4  # seconds per email: 43 chasers take about 17 s
 KILL_AFTER = 10  # emails written before the kill
 SETTLE_TIMEOUT = 240  # seconds: from the kill to the task reporting success
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what Django's file backend writes after each message
@@ -53,7 +53,7 @@ class KillableProject(Project):
         self.env.update(
             {
                 "REMINDERS_STALE_CLAIM_MINUTES": "0.5",
-                "CELERY_BROKER_VISIBILITY_TIMEOUT": "12",
+                "CELERY_BROKER_VISIBILITY_TIMEOUT": "20",
                 "EMAIL_BACKEND": "tests.requests_app.slow_mail.ThrottledFileBackend",
                 "FOI_TEST_MAIL_DELAY": str(MAIL_DELAY),
                 "FOI_TEST_MAIL_PIDFILE": str(data / "sender.pid"),
@@ -175,10 +175,19 @@ def start_sweep_and_kill(project: KillableProject, day: str, kill) -> tuple:
         "requests_app.send_daily_reminders", kwargs={"day": day}, queue=project.queue
     )
     wait_for(lambda: len(project.messages()) >= KILL_AFTER, 120, "the first emails", project)
-    # Mid-pause: the next email is claimed and not yet written.
-    time.sleep(MAIL_DELAY / 3)
-    kill()
-    return result, time.monotonic()
+    # Kill in the first half of a pause that began after the last message was written: the
+    # next email is claimed and not yet sent. (A kill just after a message is written and
+    # before its "sent" mark is the one window where it would be sent twice; see _mark_sent.)
+    pidfile = project.data / "sender.pid"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pid, paused_at = pidfile.read_text().split()
+        newest = max(path.stat().st_mtime for path in project.mail.glob("*.log"))
+        if float(paused_at) > newest and time.time() - float(paused_at) < MAIL_DELAY / 2:
+            kill(int(pid))
+            return result, time.monotonic()
+        time.sleep(0.005)
+    raise AssertionError("never caught the worker in a pause")
 
 
 def settle(project: KillableProject, result, killed_at: float) -> dict:
@@ -194,9 +203,12 @@ def settle(project: KillableProject, result, killed_at: float) -> dict:
 def test_it_sends_each_email_once_when_the_whole_worker_is_killed(project):
     day, expected = owe_many_chasers(project)
     first = project.start_worker("solo")
-    result, killed_at = start_sweep_and_kill(
-        project, day, lambda: first.send_signal(signal.SIGKILL)
-    )
+
+    def kill_worker(sender: int) -> None:
+        assert sender == first.pid  # solo pool: the task runs in the worker process
+        first.send_signal(signal.SIGKILL)
+
+    result, killed_at = start_sweep_and_kill(project, day, kill_worker)
     first.wait(timeout=10)
     assert len(project.messages()) < len(expected)
     open_claims = [r for r in project.sent_log() if r["status"] == "claimed"]
@@ -211,12 +223,10 @@ def test_it_sends_each_email_once_when_the_whole_worker_is_killed(project):
 def test_it_does_not_report_success_while_a_killed_child_holds_a_claim(project):
     day, expected = owe_many_chasers(project)
     worker = project.start_worker("prefork")
-    pidfile = project.data / "sender.pid"
 
-    def kill_child():
-        child = int(pidfile.read_text())
-        assert child != worker.pid
-        os.kill(child, signal.SIGKILL)
+    def kill_child(sender: int) -> None:
+        assert sender != worker.pid  # the pool process, not the worker
+        os.kill(sender, signal.SIGKILL)
 
     result, killed_at = start_sweep_and_kill(project, day, kill_child)
     # The same worker requeues the task (reject_on_worker_lost), reruns it in a new child, and
