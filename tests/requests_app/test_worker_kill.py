@@ -181,7 +181,10 @@ def start_sweep_and_kill(project: KillableProject, day: str, kill) -> tuple:
     pidfile = project.data / "sender.pid"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        pid, paused_at = pidfile.read_text().split()
+        try:
+            pid, paused_at = pidfile.read_text().split()
+        except ValueError:  # caught between the backend's truncate and write
+            continue
         newest = max(path.stat().st_mtime for path in project.mail.glob("*.log"))
         if float(paused_at) > newest and time.time() - float(paused_at) < MAIL_DELAY / 2:
             kill(int(pid))
