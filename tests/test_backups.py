@@ -233,3 +233,10 @@ def test_backup_refuses_a_folder_that_holds_something(sites, tmp_path):
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
     nothing = source.run("restore", str(tmp_path / "full"))
     assert nothing.returncode != 0 and "is not a backup" in nothing.stderr
+
+
+def test_a_backup_from_a_newer_release_is_refused_before_any_change(db):
+    from foi_tracker.backups import BackupError, migrate_to
+
+    with pytest.raises(BackupError, match="requests_app.9999_from_the_future"):
+        migrate_to([("requests_app", "9999_from_the_future")])

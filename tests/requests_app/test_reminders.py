@@ -1,5 +1,6 @@
 """The daily reminders job: digests and chasers over a campaign's life, never twice, never lost."""
 
+import os
 from datetime import date, datetime, timedelta
 from smtplib import SMTPServerDisconnected
 from zoneinfo import ZoneInfo
@@ -617,3 +618,39 @@ def test_a_resent_email_repeats_its_message_id(easter_campaign, time_machine):
     assert {i.split("@")[0] for i in ids} == {
         f"<foi-reminder-{r.pk}.{r.kind}.{r.about_date:%Y%m%d}" for r in rows
     }
+
+
+@pytest.mark.parametrize(
+    ("stale_minutes", "visibility_seconds", "ok"),
+    [("30", "1200", True), ("0.5", "20", True), ("20", "1200", False), ("30", "", True)],
+)
+def test_settings_refuse_a_visibility_timeout_not_below_the_stale_claim_timeout(
+    stale_minutes, visibility_seconds, ok
+):
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        **os.environ,
+        "REMINDERS_STALE_CLAIM_MINUTES": stale_minutes,
+        "CELERY_BROKER_VISIBILITY_TIMEOUT": visibility_seconds,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    }
+    code = (
+        "import foi_tracker.settings as s; "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == (visibility_seconds or "1200")
+    else:
+        assert "must be below REMINDERS_STALE_CLAIM_MINUTES" in done.stderr
