@@ -275,8 +275,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Reminders: a claimed email not marked sent after this long is taken to be from a worker that
-# died mid-send, and the next run sends it.
-REMINDERS_STALE_CLAIM_MINUTES = env_int("REMINDERS_STALE_CLAIM_MINUTES", 30)
+# died mid-send, and the next run sends it (the task retries until no claim is left open).
+# Minutes; a decimal is allowed (the worker-kill test uses 0.5). It must exceed the longest a
+# live worker can take to send one email (EMAIL_TIMEOUT), or a slow send is repeated.
+try:
+    REMINDERS_STALE_CLAIM_MINUTES = float(env_str("REMINDERS_STALE_CLAIM_MINUTES", "30"))
+except ValueError:
+    raise ImproperlyConfigured("REMINDERS_STALE_CLAIM_MINUTES must be a number.") from None
+# Redis (and SQS) hand an unacknowledged task to another worker only after the visibility
+# timeout (kombu's default: one hour). With acks_late, a worker killed with -9 leaves its task
+# unacknowledged, so this is how long the daily job waits before another worker runs it again.
+# Below the stale-claim timeout, so the redelivered run arrives before the dead worker's claims
+# go stale and settles them within REMINDERS_STALE_CLAIM_MINUTES. It must also exceed the
+# longest run of any task (a longer run is delivered twice: harmless for the reminders, which
+# the sent-log protects) and any countdown (the task caps its own retries at half of it).
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 20 * 60)
+if CELERY_BROKER_VISIBILITY_TIMEOUT >= REMINDERS_STALE_CLAIM_MINUTES * 60:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT (seconds) must be below REMINDERS_STALE_CLAIM_MINUTES."
+    )
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+        # Workers look for tasks past the timeout every 10 s (kombu's default: every 100 s).
+        "unacked_restore_throttle": 1,
+    }
 
 # Figures: may the person who entered figures also approve them? (one-person teams)
 FIGURES_ALLOW_SELF_APPROVAL = env_bool("FIGURES_ALLOW_SELF_APPROVAL", False)

@@ -6,17 +6,34 @@ from datetime import date
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.utils import timezone
 
-from requests_app.services.reminders import reminders_send_daily
+from requests_app.services.reminders import reminders_open_claims, reminders_send_daily
 
 RETRY_BACKOFF_SECONDS = 60
 RETRY_BACKOFF_MAX_SECONDS = 30 * 60
-MAX_RETRIES = 5
+# Failures back off (1, 2, 4 ... 30 minutes); waiting for a dead worker's claim takes one or two
+# retries of up to the stale-claim timeout each.
+MAX_RETRIES = 8
 
 
 class RemindersFailed(Exception):
     """Some emails of a run could not be sent; their claims are marked failed for a retry."""
+
+
+class RemindersUnsettled(Exception):
+    """Emails owed are still claimed but not sent (a run in progress, or a worker that died)."""
+
+
+def settle_countdown(wait_seconds: float) -> float:
+    """How long to wait before looking at open claims again.
+
+    Until the oldest would be stale, but below the broker's visibility timeout: on Redis a task
+    held back (countdown/ETA) longer than that is delivered a second time.
+    """
+    visibility = settings.CELERY_BROKER_VISIBILITY_TIMEOUT
+    return max(1.0, min(wait_seconds, visibility / 2))
 
 
 @shared_task(name="requests_app.ping")
@@ -55,4 +72,18 @@ def send_daily_reminders(self, day: str | None = None) -> dict[str, int]:
             full_jitter=True,
         )
         raise self.retry(exc=exc, kwargs={"day": today.isoformat()}, countdown=countdown) from exc
+    # Success only once every claim is settled. A claim this run skipped because another run
+    # held it may belong to a worker killed mid-send (its task requeued to us, or never coming
+    # back): returning now would leave that email unsent until the next day's run. So come back
+    # when the oldest open claim is stale; the next run either finds it sent or takes it over.
+    open_claims = reminders_open_claims(today=today)
+    if open_claims:
+        exc = RemindersUnsettled(
+            f"{open_claims.count} reminder emails claimed but not yet sent on {today}."
+        )
+        raise self.retry(
+            exc=exc,
+            kwargs={"day": today.isoformat()},
+            countdown=settle_countdown(open_claims.retry_in_seconds),
+        )
     return counts

@@ -1,5 +1,6 @@
 """The daily reminders job: digests and chasers over a campaign's life, never twice, never lost."""
 
+import os
 from datetime import date, datetime, timedelta
 from smtplib import SMTPServerDisconnected
 from zoneinfo import ZoneInfo
@@ -21,8 +22,13 @@ from requests_app.services.lifecycle import (
     request_review_requested,
     request_withdraw,
 )
-from requests_app.services.reminders import reminders_send_daily
-from requests_app.tasks import RemindersFailed, send_daily_reminders
+from requests_app.services.reminders import reminders_open_claims, reminders_send_daily
+from requests_app.tasks import (
+    RemindersFailed,
+    RemindersUnsettled,
+    send_daily_reminders,
+    settle_countdown,
+)
 from tests.conftest import NSPCC_PERIODS
 from tests.factories import UserFactory
 
@@ -520,3 +526,131 @@ def test_a_worker_killed_mid_run_yields_every_email_exactly_once(
         "digest",
     ]
     assert {m.to[0] for m in chasers()} == {KENT_EMAIL, SCOTLAND_EMAIL}
+
+
+def eager_without_propagation(task, **kwargs):
+    """Run a task eagerly the way a worker would: retries run, the last error is the result."""
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    try:
+        return task.apply(kwargs=kwargs)
+    finally:
+        celery_app.conf.task_eager_propagates = propagates
+
+
+def test_the_task_does_not_report_success_while_a_claim_is_open(easter_campaign, time_machine):
+    # A worker killed mid-send left a fresh claim: the rerun (requeued to another worker)
+    # sends the rest but must not report success, or nothing would send that one until
+    # tomorrow. It retries until the claim is stale (eager mode runs the retries at once, so
+    # here they run out and the last error is the result).
+    scotland = request_for(easter_campaign, "Police Scotland")
+    day = at(date(2026, 4, 17), time_machine)
+    SentReminder.objects.create(
+        kind=ReminderKind.CHASER_FIRST,
+        request=scotland,
+        about_date=scotland.next_due_on,
+        to_email=SCOTLAND_EMAIL,
+        run_on=day,
+        claim_token="dead-worker",
+        claimed_at=timezone.now(),
+    )
+    result = eager_without_propagation(send_daily_reminders, day="2026-04-17")
+    assert isinstance(result.result, RemindersUnsettled)
+    assert [m.to for m in chasers()] == [[KENT_EMAIL]]
+
+    # Once the claim is stale the next retry takes it over, sends it and succeeds.
+    time_machine.move_to(timezone.now() + timedelta(minutes=31), tick=False)
+    result = eager_without_propagation(send_daily_reminders, day="2026-04-17")
+    assert result.successful() and sent_counts(result.result) == {"chaser_1": 1}
+    assert sorted(m.to[0] for m in chasers()) == [KENT_EMAIL, SCOTLAND_EMAIL]
+    assert not SentReminder.objects.filter(status=ReminderStatus.CLAIMED).exists()
+
+
+def test_open_claims_say_when_the_oldest_goes_stale(easter_campaign, settings, time_machine):
+    settings.REMINDERS_STALE_CLAIM_MINUTES = 30
+    kent = request_for(easter_campaign, "Kent Police")
+    day = at(date(2026, 4, 17), time_machine)
+    assert not reminders_open_claims(today=day)
+    SentReminder.objects.create(
+        kind=ReminderKind.CHASER_FIRST,
+        request=kent,
+        about_date=kent.next_due_on,
+        to_email=KENT_EMAIL,
+        run_on=day,
+        claim_token="other-run",
+        claimed_at=timezone.now() - timedelta(minutes=10),
+    )
+    open_claims = reminders_open_claims(today=day)
+    assert open_claims.count == 1 and open_claims.retry_in_seconds == 20 * 60 + 1
+    # The retry never waits past the broker's visibility timeout (Redis would redeliver it).
+    settings.CELERY_BROKER_VISIBILITY_TIMEOUT = 600
+    assert settle_countdown(open_claims.retry_in_seconds) == 300
+
+
+def test_a_stale_claim_nobody_owes_any_more_is_closed(easter_campaign, staff, time_machine):
+    # A worker died mid-send of a chaser; the force answered before anyone took the claim over.
+    kent = request_for(easter_campaign, "Kent Police")
+    day = at(date(2026, 4, 17), time_machine)
+    claim = SentReminder.objects.create(
+        kind=ReminderKind.CHASER_FIRST,
+        request=kent,
+        about_date=kent.next_due_on,
+        to_email=KENT_EMAIL,
+        run_on=day,
+        claim_token="dead-worker",
+        claimed_at=timezone.now(),
+    )
+    request_record_response(request_id=kent.pk, actor=staff, outcome="full", answered_on=day)
+    time_machine.move_to(timezone.now() + timedelta(minutes=31), tick=False)
+    reminders_send_daily(today=day)
+    claim.refresh_from_db()
+    assert claim.status == ReminderStatus.SKIPPED and "stopped mid-send" in claim.last_error
+    assert not reminders_open_claims(today=day)
+    assert chasers(KENT_EMAIL) == []
+
+
+def test_a_resent_email_repeats_its_message_id(easter_campaign, time_machine):
+    day = at(date(2026, 4, 17), time_machine)
+    reminders_send_daily(today=day)
+    ids = {m.extra_headers["Message-ID"] for m in mail.outbox}
+    rows = SentReminder.objects.all()
+    assert len(ids) == rows.count() == 3
+    assert {i.split("@")[0] for i in ids} == {
+        f"<foi-reminder-{r.pk}.{r.kind}.{r.about_date:%Y%m%d}" for r in rows
+    }
+
+
+@pytest.mark.parametrize(
+    ("stale_minutes", "visibility_seconds", "ok"),
+    [("30", "1200", True), ("0.5", "20", True), ("20", "1200", False), ("30", "", True)],
+)
+def test_settings_refuse_a_visibility_timeout_not_below_the_stale_claim_timeout(
+    stale_minutes, visibility_seconds, ok
+):
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        **os.environ,
+        "REMINDERS_STALE_CLAIM_MINUTES": stale_minutes,
+        "CELERY_BROKER_VISIBILITY_TIMEOUT": visibility_seconds,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    }
+    code = (
+        "import foi_tracker.settings as s; "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == (visibility_seconds or "1200")
+    else:
+        assert "must be below REMINDERS_STALE_CLAIM_MINUTES" in done.stderr

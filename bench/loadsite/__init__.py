@@ -1,0 +1,1 @@
+"""The site as deployed plus one bare view, for bench/bench_load.py's baseline."""

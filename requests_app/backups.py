@@ -1,0 +1,385 @@
+"""Backup and restore of the whole tracker: every app's rows, the attachment files, a manifest.
+
+A backup is a folder:
+    manifest.json   format, when, Django and database, the migrations applied, rows per model,
+                    the SHA-256 of data.json and of every file under MEDIA_ROOT, and which rows
+                    point at which file (with the SHA-256 the database holds for it)
+    data.json       every app's rows in `dumpdata` JSON (natural foreign keys; times kept to the
+                    microsecond; sessions left out: they are logins, not data), read in one
+                    transaction so that it is a consistent snapshot; `loaddata` reads it
+    media/          a copy of MEDIA_ROOT (attachments)
+
+Restore checks the folder against its manifest before it touches anything, refuses a database
+that already holds data (unless forced), brings the schema to the migrations the backup was made
+with, then in ONE transaction empties every table, loads the rows, compares the rows per model
+with the manifest, checks every row's file and SHA-256, and copies the files back (each checked
+again after copying). Any difference rolls the whole database part back. Last, it migrates to
+the code's current migrations (a backup from an older release is upgraded the usual way).
+
+Content types and permissions are backed up with their ids (like every other row) and the
+tables emptied before loading, so generic relations (the admin log) keep pointing at the right
+model; references to them are also written with natural keys, so data.json reads by name.
+
+This lives in foi_tracker/ because it spans every app; the commands are in requests_app.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+FORMAT = "foi-tracker-backup/1"
+DATA_FILE = "data.json"
+MANIFEST_FILE = "manifest.json"
+MEDIA_DIR = "media"
+# Left out of the backup: who is logged in right now, and django-celery-beat's "schedule changed"
+# stamp (rewritten by a signal whenever a periodic task is saved, loading included).
+EXCLUDED = {"sessions.session", "django_celery_beat.periodictasks"}
+# Rows that `migrate` itself creates: a database holding only these counts as empty.
+REFERENCE_DATA = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    "django_celery_beat.crontabschedule",
+    "django_celery_beat.periodictask",
+    "django_celery_beat.periodictasks",
+    "requests_app.force",
+    "requests_app.forcealias",
+    "requests_app.forcelist",
+    "requests_app.forcelist_forces",
+}
+
+
+class BackupError(Exception):
+    """The backup cannot be made or restored; the message says why and what to do."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _models() -> list[type[models.Model]]:
+    """Every concrete model with a table, many-to-many tables included, sessions left out."""
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy and model._meta.label_lower not in EXCLUDED
+    ]
+
+
+def _counts(using: str) -> dict[str, int]:
+    return {
+        model._meta.label_lower: model._base_manager.using(using).count()
+        for model in sorted(_models(), key=lambda m: m._meta.label_lower)
+    }
+
+
+def _file_references(using: str) -> list[dict]:
+    """Every row that points at a stored file: model, pk, field, name, and the recorded SHA-256."""
+    references = []
+    for model in _models():
+        file_fields = [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        has_sha = any(f.name == "sha256" for f in model._meta.concrete_fields)
+        for file_field in file_fields:
+            columns = ["pk", file_field.attname] + (["sha256"] if has_sha else [])
+            rows = (
+                model._base_manager.using(using)
+                .exclude(**{file_field.attname: ""})
+                .order_by("pk")
+                .values_list(*columns)
+            )
+            for row in rows:
+                references.append(
+                    {
+                        "model": model._meta.label_lower,
+                        "pk": row[0],
+                        "field": file_field.name,
+                        "name": row[1],
+                        "sha256": row[2] if has_sha else None,
+                    }
+                )
+    return references
+
+
+def _applied_leaves(using: str) -> list[list[str]]:
+    """Per app, the latest applied migration (what restore migrates to before loading)."""
+    executor = MigrationExecutor(connections[using])
+    applied = set(executor.loader.applied_migrations)
+    graph = executor.loader.graph
+    leaves = []
+    for node in sorted(applied):
+        children = graph.node_map[node].children if node in graph.node_map else set()
+        if not any(child[0] == node[0] and child in applied for child in children):
+            leaves.append([node[0], node[1]])
+    return leaves
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder cuts times to milliseconds (ECMA-262); a backup keeps microseconds."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _dump(path: Path, *, using: str) -> None:
+    """What `dumpdata --natural-foreign --all` writes, without losing microseconds."""
+    app_list = [(config, None) for config in apps.get_app_configs() if config.models_module]
+    ordered = serializers.sort_dependencies(app_list, allow_cycles=True)
+
+    def rows():
+        for model in ordered:
+            meta = model._meta
+            if meta.proxy or not meta.managed or meta.label_lower in EXCLUDED:
+                continue
+            yield from model._base_manager.using(using).order_by(meta.pk.name).iterator()
+
+    with path.open("w", encoding="utf-8") as stream:
+        serializers.serialize(
+            "json", rows(), stream=stream, cls=ExactJSONEncoder, use_natural_foreign_keys=True
+        )
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    counts: dict[str, int]
+    files: int
+    bytes: int = 0
+
+
+def backup(target: Path, *, using: str = DEFAULT_DB_ALIAS) -> BackupResult:
+    """Write a backup folder at `target` (which must not exist or be empty)."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BackupError(f"{target} already exists and is not an empty folder.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the target and renamed at the end: a half-written backup never looks done.
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        manifest = _write_backup(staging, using=using)
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    total = sum(entry["size"] for entry in manifest["media"].values())
+    return BackupResult(target, manifest["counts"], len(manifest["media"]), total)
+
+
+def _write_backup(folder: Path, *, using: str) -> dict:
+    connection = connections[using]
+    data_path = folder / DATA_FILE
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            # One snapshot for every table (the default, READ COMMITTED, is one per query).
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # On SQLite the transaction (BEGIN IMMEDIATE in these settings) holds the write lock:
+        # writers wait (up to the 20 s timeout) while the dump runs.
+        _dump(data_path, using=using)
+        counts = _counts(using)
+        references = _file_references(using)
+        migrations = _applied_leaves(using)
+
+    media_root = Path(settings.MEDIA_ROOT)
+    media: dict[str, dict] = {}
+    if media_root.is_dir():
+        for source in sorted(p for p in media_root.rglob("*") if p.is_file()):
+            relative = source.relative_to(media_root).as_posix()
+            destination = folder / MEDIA_DIR / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+            media[relative] = {"sha256": sha256_of(destination), "size": destination.stat().st_size}
+    missing = [ref for ref in references if ref["name"] not in media]
+    if missing:
+        names = ", ".join(f"{r['model']} {r['pk']}: {r['name']}" for r in missing[:10])
+        raise BackupError(f"{len(missing)} files the database points at are missing: {names}")
+    changed = [r for r in references if r["sha256"] and r["sha256"] != media[r["name"]]["sha256"]]
+    if changed:
+        names = ", ".join(f"{r['model']} {r['pk']}: {r['name']}" for r in changed[:10])
+        raise BackupError(f"{len(changed)} files differ from the SHA-256 on record: {names}")
+
+    manifest = {
+        "format": FORMAT,
+        "created_at": timezone.now().isoformat(),
+        "django": django.get_version(),
+        "database": connection.vendor,
+        "migrations": migrations,
+        "data": {"file": DATA_FILE, "sha256": sha256_of(data_path)},
+        "counts": counts,
+        "media": media,
+        "file_references": references,
+    }
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+# Restore -------------------------------------------------------------------------------------
+
+
+@dataclass
+class RestoreResult:
+    counts: dict[str, int]
+    files: int
+    verified_references: int
+    replaced: dict[str, int] = field(default_factory=dict)
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest, after checking data.json and every media file against it."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    except FileNotFoundError:
+        raise BackupError(f"{folder} is not a backup: no {MANIFEST_FILE}.") from None
+    except ValueError as exc:
+        raise BackupError(f"{folder / MANIFEST_FILE} is not valid JSON: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"Unknown backup format {manifest.get('format')!r} (expected {FORMAT}).")
+    data_path = folder / manifest["data"]["file"]
+    if not data_path.is_file() or sha256_of(data_path) != manifest["data"]["sha256"]:
+        raise BackupError(f"{data_path} is missing or does not match the manifest's SHA-256.")
+    for relative, entry in manifest["media"].items():
+        path = folder / MEDIA_DIR / relative
+        if not path.is_file():
+            raise BackupError(f"Media file missing from the backup: {relative}")
+        if sha256_of(path) != entry["sha256"]:
+            raise BackupError(f"Media file does not match the manifest's SHA-256: {relative}")
+    return manifest
+
+
+def existing_data(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """Rows beyond what `migrate` creates, per model: what a restore would replace."""
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
+    if MigrationRecorder.Migration._meta.db_table not in tables:
+        return {}
+    found = {}
+    for model in _models():
+        label = model._meta.label_lower
+        if label in REFERENCE_DATA or model._meta.db_table not in tables:
+            continue
+        count = model._base_manager.using(using).count()
+        if count:
+            found[label] = count
+    return found
+
+
+def existing_media() -> list[str]:
+    media_root = Path(settings.MEDIA_ROOT)
+    if not media_root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()
+    )
+
+
+def migrate_to(targets: list[tuple[str, str]], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bring the schema to exactly the migrations a backup was made with."""
+    connection = connections[using]
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    unknown = [f"{app}.{name}" for app, name in targets if (app, name) not in graph.nodes]
+    if unknown:
+        raise BackupError(
+            "The backup was made by a release with migrations this code does not have: "
+            + ", ".join(unknown)
+            + ". Restore it with that release, then upgrade."
+        )
+    executor.loader.check_consistent_history(connection)
+    plan = executor.migration_plan(targets)
+    executor.migrate(targets, plan=plan)
+
+
+def restore(folder: Path, *, force: bool = False, using: str = DEFAULT_DB_ALIAS) -> RestoreResult:
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    replaced = existing_data(using)
+    media_present = set(existing_media())
+    clashes = sorted(media_present & set(manifest["media"]))
+    if (replaced or clashes) and not force:
+        what = ", ".join(f"{label} ({n})" for label, n in sorted(replaced.items())[:8])
+        raise BackupError(
+            "The database already holds data"
+            + (f": {what}" if what else "")
+            + (f"; {len(clashes)} attachment files already exist" if clashes else "")
+            + ". Restore into an empty database, or pass --force to replace it."
+        )
+
+    migrate_to([tuple(node) for node in manifest["migrations"]], using=using)
+
+    media_root = Path(settings.MEDIA_ROOT)
+    with transaction.atomic(using=using):
+        # Empty every table, content types included (they come back with their ids).
+        call_command(
+            "flush", interactive=False, inhibit_post_migrate=True, database=using, verbosity=0
+        )
+        call_command(
+            "loaddata", str(folder / manifest["data"]["file"]), database=using, verbosity=0
+        )
+        counts = _counts(using)
+        expected = manifest["counts"]
+        differ = {
+            label: (expected.get(label), counts.get(label))
+            for label in set(expected) | set(counts)
+            if expected.get(label, 0) != counts.get(label, 0)
+        }
+        if differ:
+            raise BackupError(
+                f"Rows per model differ from the manifest (expected, loaded): {differ}"
+            )
+        references = _file_references(using)
+        _check_references(references, manifest)
+        for relative, entry in manifest["media"].items():
+            destination = media_root / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(folder / MEDIA_DIR / relative, destination)
+            if sha256_of(destination) != entry["sha256"]:
+                raise BackupError(f"{destination} differs from the backup after copying.")
+
+    # Upgrade a backup from an older release to this code's schema (no-op when they match);
+    # this also adds content types and permissions for models newer than the backup.
+    call_command("migrate", database=using, interactive=False, verbosity=0)
+    return RestoreResult(counts, len(manifest["media"]), len(references), replaced)
+
+
+def _check_references(references: list[dict], manifest: dict) -> None:
+    media = manifest["media"]
+    recorded = {(r["model"], r["pk"], r["field"]): r for r in manifest.get("file_references", [])}
+    problems = []
+    for ref in references:
+        key = (ref["model"], ref["pk"], ref["field"])
+        entry = media.get(ref["name"])
+        if entry is None:
+            problems.append(f"{ref['model']} {ref['pk']}: {ref['name']} is not in the backup")
+        elif ref["sha256"] and ref["sha256"] != entry["sha256"]:
+            problems.append(f"{ref['model']} {ref['pk']}: {ref['name']} SHA-256 differs")
+        elif key in recorded and recorded[key]["name"] != ref["name"]:
+            problems.append(f"{ref['model']} {ref['pk']}: points at another file than at backup")
+    if len(references) != len(recorded):
+        problems.append(f"{len(references)} file references loaded, {len(recorded)} backed up")
+    if problems:
+        raise BackupError("Attachments do not match the backup: " + "; ".join(problems[:10]))

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from requests_app.backups import BackupError, existing_data, read_manifest, restore
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a folder written by `manage.py backup` into this database and MEDIA_ROOT. "
+        "Checks the backup first; refuses a database that already holds data unless --force; "
+        "the database part is all or nothing; every attachment's SHA-256 is verified."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Replace the data this database already holds (every table is emptied).",
+        )
+
+    def handle(self, *args, **options):
+        folder = Path(options["folder"])
+        try:
+            manifest = read_manifest(folder)
+            self.stdout.write(
+                f"Backup of {manifest['created_at']} ({manifest['database']}): checked "
+                f"data.json and {len(manifest['media'])} files against the manifest."
+            )
+            if options["force"]:
+                replaced = existing_data()
+                if replaced:
+                    rows = sum(replaced.values())
+                    self.stderr.write(
+                        f"WARNING: --force: emptying this database ({rows} rows in "
+                        f"{len(replaced)} tables) and replacing it with the backup."
+                    )
+            result = restore(folder, force=options["force"])
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        rows = sum(result.counts.values())
+        self.stdout.write(
+            f"Restored {rows} rows of {len(result.counts)} tables and {result.files} files; "
+            f"{result.verified_references} attachments verified by SHA-256."
+        )
