@@ -106,7 +106,11 @@ def build_cells(
     cells: list[CellInput] = []
     if progress:
         progress(0, total)
+    period_labels = ", ".join(p.label for p in campaign.periods.all())
     for done, row in enumerate(rows):
+        if len(errors) >= MAX_ERRORS:
+            errors.append(f"Stopped after {MAX_ERRORS} errors.")
+            break
         if progress and done and done % PROGRESS_EVERY == 0:
             progress(done, total)
         v = row.values
@@ -133,8 +137,7 @@ def build_cells(
         period = periods.get(period_text.lower())
         if period is None:
             row_errors.append(
-                f"{where}: unknown period '{period_text}'; periods are "
-                f"{', '.join(p.label for p in campaign.periods.all())}."
+                f"{where}: unknown period '{period_text}'; periods are {period_labels}."
             )
         metric_text = _text(v.get("metric"))
         metric = (
@@ -168,9 +171,6 @@ def build_cells(
             row_errors.append(f"{where}: {exc}")
         if row_errors:
             errors.extend(row_errors)
-            if len(errors) >= MAX_ERRORS:
-                errors.append(f"Stopped after {MAX_ERRORS} errors.")
-                break
             continue
         ident = (
             foi.pk,

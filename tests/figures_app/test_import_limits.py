@@ -249,3 +249,11 @@ def test_the_figures_workbook_writes_counts_as_numbers(campaign, metric, staff, 
     sheet = load_workbook(io.BytesIO(response.content))["figures"]
     values = {row[0]: row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert values == {"Kent Police": 361, "Essex Police": "<5"}
+
+
+def test_errors_stop_at_two_hundred_whatever_their_kind(campaign, metric, staff):
+    rows = "".join("K" * 300 + ",2016/17,offences,,5,,\n" for _ in range(150))
+    rows += "".join("Kent,2016/17,offences,,5,,extra,\n" for _ in range(150))
+    errors = _errors(campaign, staff, HEADER + rows)
+    assert len(errors) == 201
+    assert errors[-1] == "Stopped after 200 errors."
