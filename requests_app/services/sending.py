@@ -40,9 +40,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from requests_app.letters import Letter, message_id_domain, request_letter
-from requests_app.models import FoiRequest, SentRequest
+from requests_app.models import FoiRequest, RequestEvent, SentRequest
 from requests_app.models.outbox import SendStatus
 from requests_app.selectors import SendPlan, send_plan
+from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
 from requests_app.workflow import Status
@@ -225,14 +226,28 @@ def _record_sent(
         logger.warning("Sent-log claim %s was taken over while sending.", claim.pk)
         return False
     eml = SimpleUploadedFile(f"{foi.reference}.eml", raw, content_type="message/rfc822")
-    event = request_mark_sent(
-        request_id=foi.pk,
-        actor=actor,
-        sent_on=today,
-        received_on=today,
-        note=f"Sent by email to {letter.to}: {letter.subject}",
-        attachments=[eml],
-    )
+    note = f"Sent by email to {letter.to}: {letter.subject}"
+    locked = FoiRequest.objects.select_for_update().get(pk=foi.pk)
+    if locked.status == Status.DRAFT:
+        event = request_mark_sent(
+            request_id=foi.pk,
+            actor=actor,
+            sent_on=today,
+            received_on=today,
+            note=note,
+            attachments=[eml],
+        )
+    else:
+        # Someone marked it sent by hand while the email was in flight: keep their dates (the
+        # clock they started) and still put the email we sent on the timeline.
+        event = RequestEvent.objects.create(
+            request=locked,
+            kind=RequestEvent.Kind.NOTE,
+            actor=actor,
+            happened_on=today,
+            note=f"{note} (the request had already been marked {locked.get_status_display()}).",
+        )
+        attachment_add(request_id=foi.pk, actor=actor, upload=eml, event=event)
     event.data = {
         **event.data,
         "message_id": claim.message_id,

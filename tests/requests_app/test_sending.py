@@ -327,3 +327,51 @@ def test_it_renders_the_act_placeholder_in_previews(uk_campaign):
     assert "the Freedom of Information (Scotland) Act 2002" in uk_campaign.render_request_text(
         scotland.force
     )
+
+
+def test_it_keeps_the_email_when_the_request_was_marked_sent_by_hand_meanwhile(
+    uk_campaign, staff, monkeypatch
+):
+    from datetime import date
+
+    from django.core.mail import EmailMessage
+
+    from requests_app.services.lifecycle import request_mark_sent
+
+    kent = _foi(uk_campaign, "Kent Police")
+    real_send = EmailMessage.send
+
+    def send_while_someone_marks_it_sent(self, fail_silently=False):
+        request_mark_sent(request_id=kent.pk, actor=staff, sent_on=date(2026, 11, 2))
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", send_while_someone_marks_it_sent)
+    assert request_send(request_id=kent.pk, actor=staff) == Outcome.SENT
+    kent.refresh_from_db()
+    assert kent.sent_on == date(2026, 11, 2)
+    note = kent.events.get(kind="note")
+    assert note.attachments.get().original_name == f"FOI-{kent.pk}.eml"
+    assert kent.sent_message_id and len(mail.outbox) == 1
+
+
+def test_it_accepts_the_act_placeholder_in_campaign_json(tmp_path, staff):
+    import json
+
+    path = tmp_path / "c.json"
+    path.write_text(
+        json.dumps(
+            {
+                "slug": "act-json",
+                "title": "Act",
+                "request_text": "Dear {force_name}, under {act}, how many in {periods}?",
+                "forces": ["Police Scotland"],
+                "periods": [{"label": "2016/17", "start": "2016-04-01", "end": "2017-03-31"}],
+            }
+        )
+    )
+    call_command("load_campaign", str(path), stdout=io.StringIO())
+    campaign = Campaign.objects.get(slug="act-json")
+    foi = campaign.requests.select_related("force").get()
+    assert "under the Freedom of Information (Scotland) Act 2002," in (
+        campaign.render_request_text(foi.force)
+    )
