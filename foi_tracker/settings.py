@@ -252,6 +252,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "FOI tracker <foi-tracker@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies to chasers sent to forces go here (the team's FOI inbox).
 CHASER_REPLY_TO = env_str("CHASER_REPLY_TO", "")
+# Requests sent by the tracker: from the organisation's address, signed with its name, each
+# with a Reply-To unique to the request ({token} is the request's unguessable token).
+FOI_FROM_EMAIL = env_str("FOI_FROM_EMAIL", "foi@localhost")
+FOI_ORGANISATION = env_str("FOI_ORGANISATION", "FOI tracker (local)")
+FOI_REPLY_TO_TEMPLATE = env_str("FOI_REPLY_TO_TEMPLATE", "foi+{token}@localhost")
+if "{token}" not in FOI_REPLY_TO_TEMPLATE or "@" not in FOI_REPLY_TO_TEMPLATE:
+    raise ImproperlyConfigured("FOI_REPLY_TO_TEMPLATE must be an address containing {token}")
+# A request claimed for sending but not marked sent after this long is sent again (its worker
+# died between the claim and the record of the send).
+FOI_SEND_STALE_CLAIM_MINUTES = env_int("FOI_SEND_STALE_CLAIM_MINUTES", 30)
 
 # Celery. With no broker configured, kombu's filesystem transport needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -137,6 +137,8 @@ class FoiRequestAdmin(admin.ModelAdmin):
         "due_on",
         "next_due_on",
         "next_long_overdue_on",
+        "reply_token",
+        "sent_message_id",
         "created_at",
         "updated_at",
     ]
@@ -209,6 +211,26 @@ class SentReminderAdmin(admin.ModelAdmin):
     list_select_related = ["request__force", "request__campaign", "recipient"]
     date_hierarchy = "about_date"
     readonly_fields = [f.name for f in SentReminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+from requests_app.models import SentRequest  # noqa: E402
+
+
+@admin.register(SentRequest)
+class SentRequestAdmin(admin.ModelAdmin):
+    """The requests' sent-log, read-only: a failed or stale row is sent again by the next send."""
+
+    list_display = ["request", "status", "to_email", "claimed_at", "sent_at", "attempts"]
+    list_filter = ["status"]
+    search_fields = ["to_email", "message_id", "request__force__name", "last_error"]
+    list_select_related = ["request__force", "request__campaign"]
+    readonly_fields = [f.name for f in SentRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

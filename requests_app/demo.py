@@ -33,7 +33,7 @@ DEMO_USERS = [
 
 NSPCC_TEXT = """Dear {force_name},
 
-Under the Freedom of Information Act 2000, please tell me:
+Under {act}, please tell me:
 
 1. How many sexual offences against children under 18 recorded by your force in each of {periods} carried the Home Office online ("cyber") flag?
 2. For each of those offences, the offence type and the age of the victim.
@@ -44,7 +44,7 @@ Thank you."""
 
 LIVE_TEXT = """Dear {force_name},
 
-Under the Freedom of Information Act, please tell me how many offences of sexual communication with a child (Sexual Offences Act 2003 s.15A, or the Scottish equivalent) your force recorded in each of {periods}, by the age of the child where recorded.
+Under {act}, please tell me how many offences of sexual communication with a child (Sexual Offences Act 2003 s.15A, or the Scottish equivalent) your force recorded in each of {periods}, by the age of the child where recorded.
 
 Thank you."""
 

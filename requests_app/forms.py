@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList
-from requests_app.models.campaigns import RoundingRule
+from requests_app.models.campaigns import DEFAULT_REQUEST_TEXT, PLACEHOLDERS, RoundingRule
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
 from requests_app.workflow import (
     Action,
@@ -78,7 +78,10 @@ class CampaignForm(forms.Form):
     )
     request_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Placeholders: {force_name}, {force_short_name}, {periods}, {campaign_title}.",
+        initial=DEFAULT_REQUEST_TEXT,
+        help_text="Placeholders: "
+        + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        + " ({act}: the Act the force answers under, FOIA 2000 or FOISA 2002).",
     )
     force_list = forms.ModelChoiceField(
         queryset=ForceList.objects.all(),
@@ -164,6 +167,19 @@ class BasePeriodFormSet(forms.BaseFormSet):
 PeriodFormSet = forms.formset_factory(
     PeriodForm, formset=BasePeriodFormSet, extra=1, can_delete=True
 )
+
+
+class ForceAddressForm(forms.Form):
+    foi_email = forms.EmailField(
+        required=False,
+        label="FOI email address",
+        help_text="Where requests and chasers to this force are sent. Blank: none.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
 
 
 class ForceListForm(forms.Form):

@@ -87,3 +87,34 @@ def send_daily_reminders(self, day: str | None = None) -> dict[str, int]:
             countdown=settle_countdown(open_claims.retry_in_seconds),
         )
     return counts
+
+
+# Sending the requests (issue 9) -------------------------------------------------------------
+
+
+@shared_task(
+    bind=True,
+    name="requests_app.send_request",
+    acks_late=True,
+    # A worker that dies mid-send gets the task redelivered; the sent-log decides whether the
+    # email still has to go (services/sending.py says when a force can get it twice).
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def send_request(self, request_id: int, actor_id: int | None = None) -> str:
+    """Send one request's email, once. Retries with backoff when SMTP fails."""
+    from django.contrib.auth import get_user_model
+
+    from requests_app.services.sending import SendFailed, request_send
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        return request_send(request_id=request_id, actor=actor)
+    except (SendFailed, ConnectionError, OSError) as exc:
+        countdown = get_exponential_backoff_interval(
+            factor=RETRY_BACKOFF_SECONDS,
+            retries=self.request.retries,
+            maximum=RETRY_BACKOFF_MAX_SECONDS,
+            full_jitter=True,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

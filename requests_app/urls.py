@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from requests_app.views import api, campaigns, dashboard, forces, requests, tools
+from requests_app.views import api, campaigns, dashboard, forces, requests, sending, tools
 from requests_app.workflow import Action
 
 
@@ -30,6 +30,7 @@ urlpatterns = [
         campaigns.campaign_bulk_mark_sent,
         name="campaign_bulk_mark_sent",
     ),
+    path("campaigns/<slug:slug>/send/", sending.campaign_send, name="campaign_send"),
     path(
         "campaigns/<slug:slug>/requests.csv",
         campaigns.campaign_requests_csv,
@@ -41,10 +42,12 @@ urlpatterns = [
         name="campaign_requests_xlsx",
     ),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/send/", sending.request_send_page, name="request_send"),
     path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
     path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
     path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
     path("forces/", forces.force_list, name="force_list"),
+    path("forces/<int:pk>/address/", sending.force_address, name="force_address"),
     path("forces/lists/new/", forces.force_list_new, name="force_list_new"),
     path("forces/lists/<int:pk>/edit/", forces.force_list_edit, name="force_list_edit"),
     path("deadline/", tools.deadline_calculator, name="deadline_calculator"),

@@ -74,6 +74,8 @@ def samples(db, campaign, staff, tmp_path):
         "request_action": {"pk": foi.pk},
         "attachment_download": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},
+        "request_send": {"pk": foi.pk},
+        "force_address": {"pk": foi.force_id},
     }
     by_view.update(figures_by_view(campaign, staff, foi))
     return {"by_name": by_name, "by_view": by_view, "foi": foi, "attachment": attachment}

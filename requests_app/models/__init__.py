@@ -1,5 +1,6 @@
 from requests_app.models.campaigns import Campaign, Period
 from requests_app.models.forces import Force, ForceAlias, ForceList, NonWorkingDay
+from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
 from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
@@ -15,5 +16,6 @@ __all__ = [
     "RequestAttachment",
     "RequestEvent",
     "SentReminder",
+    "SentRequest",
     "StaffProfile",
 ]

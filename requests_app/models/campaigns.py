@@ -8,13 +8,32 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from requests_app.deadlines import FOIA, FOISA
+
 # Placeholders a request text may use, filled per force.
 PLACEHOLDERS = {
     "force_name": "the force's official name",
     "force_short_name": "the force's short name",
     "periods": "the periods asked about, e.g. '2015/16 and 2016/17'",
     "campaign_title": "the campaign title",
+    "act": "the law the force answers under, e.g. 'the Freedom of Information Act 2000'",
 }
+# {act}: Police Scotland answers under FOISA 2002, every other force under FOIA 2000.
+ACT_NAMES = {
+    FOIA: "the Freedom of Information Act 2000",
+    FOISA: "the Freedom of Information (Scotland) Act 2002",
+}
+# The letter a new campaign starts from.
+DEFAULT_REQUEST_TEXT = """Dear {force_name},
+
+Under {act}, please tell me, for each of {periods}:
+
+1. ...
+
+If some figures are withheld because they are small, please say "fewer than 5" rather than \
+leaving the cell blank.
+
+Thank you."""
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 
@@ -103,6 +122,7 @@ class Campaign(models.Model):
             "force_short_name": force.short_name,
             "periods": period_text,
             "campaign_title": self.title,
+            "act": ACT_NAMES.get(force.law, ACT_NAMES[FOIA]),
         }
         return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), self.request_text)
 

@@ -1,5 +1,6 @@
 """One FOI request per (campaign, force), its timeline of events and its attachments."""
 
+import secrets
 from datetime import date
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class FoiRequestQuerySet(models.QuerySet):
             last = cal.add_working_days(today, working_days)
             window |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
         return self.filter(window)
+
+
+def new_reply_token() -> str:
+    """128 random bits, URL-safe: the part of the Reply-To that ties a reply to its request."""
+    return secrets.token_urlsafe(16)
 
 
 class FoiRequest(models.Model):
@@ -101,6 +107,17 @@ class FoiRequest(models.Model):
         blank=True,
         help_text="After this day what is owed is long overdue (40 working days).",
     )
+    # Mail out (issue 9): replies come back to an address carrying this token.
+    reply_token = models.CharField(
+        max_length=43,
+        unique=True,
+        default=new_reply_token,
+        editable=False,
+        help_text="Unguessable; the Reply-To of the request is built from it.",
+    )
+    sent_message_id = models.CharField(
+        max_length=255, blank=True, help_text="Message-ID of the request email we sent."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -135,6 +152,15 @@ class FoiRequest(models.Model):
     @property
     def law(self) -> str:
         return self.force.law
+
+    @property
+    def reference(self) -> str:
+        """Our short reference, carried in the subject of everything we send."""
+        return f"FOI-{self.pk}"
+
+    @property
+    def reply_to(self) -> str:
+        return settings.FOI_REPLY_TO_TEMPLATE.format(token=self.reply_token)
 
     def allowed_actions(self) -> list[str]:
         return allowed_actions(self.status, self.force.law)

@@ -42,6 +42,8 @@ ALLOWED_TYPES = {
     "gif": "image/gif",
     "tif": "image/tiff",
     "tiff": "image/tiff",
+    # An email as sent or received (RFC 822): the request we sent is kept on its timeline.
+    "eml": "message/rfc822",
 }
 
 

@@ -20,6 +20,7 @@ from requests_app import hooks
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.models import FoiRequest
+from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
 from requests_app.roles import ROLES
 from requests_app.workflow import AWAITING_RESPONSE, Status
@@ -39,11 +40,6 @@ CHASER_STAGES = {
     "review": (ReminderKind.REVIEW_CHASER_FIRST, ReminderKind.REVIEW_CHASER_SECOND),
 }
 CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
-
-LAW_NAMES = {
-    FOIA: "the Freedom of Information Act 2000",
-    FOISA: "the Freedom of Information (Scotland) Act 2002",
-}
 
 
 @dataclass
@@ -165,7 +161,7 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
         "stage": stage,
         "is_final": stage == len(CHASER_STAGES[group]),
         "law": foi.force.law,
-        "law_name": LAW_NAMES[foi.force.law],
+        "law_name": ACT_NAMES[foi.force.law],
         "is_foisa": foi.force.law == FOISA,
         "reference": foi.force_reference,
         "sent_on": foi.sent_on,
