@@ -57,7 +57,8 @@ def page(browser):
     """A fresh page; the test fails if the browser blocked anything under the site's CSP."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    # Generous: CI runs the browser tests beside the rest of the suite on two shared cores.
+    page.set_default_timeout(30000)
     violations = []
     page.on(
         "console",

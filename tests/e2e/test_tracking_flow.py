@@ -38,7 +38,8 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     form.locator("select[name=outcome]").select_option("full")
     form.locator("input[name=answered_on]").fill("2026-11-20")
     form.locator("input[name=force_reference]").fill("KP/FOI/361")
-    form.locator("input[type=submit]").click()
+    with page.expect_navigation():  # the POST and its redirect, not just the click
+        form.locator("input[type=submit]").click()
     page.wait_for_selector("text=Record response: saved.")
     assert "Answered in full" in page.inner_text("#request-status")
     assert "Acknowledged" not in page.inner_text("#timeline")
