@@ -4,6 +4,7 @@ jumps between periods)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -96,12 +97,22 @@ def _made_by(user: AbstractBaseUser, request_ref) -> Q:
     )
 
 
-def is_maker(user: AbstractBaseUser, request_id: int) -> bool:
-    """True when `user` may not approve this request's figures: they made some of them (and the
-    team has not allowed self-approval, FIGURES_ALLOW_SELF_APPROVAL, for one-person teams)."""
+def made_by_among(user: AbstractBaseUser, request_ids: Iterable[int]) -> set[int]:
+    """The requests among `request_ids` whose figures `user` may not approve because they made
+    some of them (none when the team allows self-approval, FIGURES_ALLOW_SELF_APPROVAL, for
+    one-person teams). One query however many requests."""
     if settings.FIGURES_ALLOW_SELF_APPROVAL:
-        return False
-    return FoiRequest.objects.filter(pk=request_id).filter(_made_by(user, OuterRef("pk"))).exists()
+        return set()
+    return set(
+        FoiRequest.objects.filter(pk__in=list(request_ids))
+        .filter(_made_by(user, OuterRef("pk")))
+        .values_list("pk", flat=True)
+    )
+
+
+def is_maker(user: AbstractBaseUser, request_id: int) -> bool:
+    """True when `user` may not approve this request's figures (see made_by_among)."""
+    return request_id in made_by_among(user, [request_id])
 
 
 def reviews_awaiting(user: AbstractBaseUser) -> QuerySet[FigureReview]:

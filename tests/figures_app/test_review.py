@@ -274,3 +274,25 @@ def test_bulk_approve_needs_the_reviewer_role(kent, staff, client):
     response = client.post(reverse("figures_approve_many"), {"request_ids": [kent.pk]})
     assert response.status_code == 403
     assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
+
+
+def test_bulk_approve_uses_the_same_queries_however_many_are_ticked(
+    campaign, metric, staff, reviewer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from figures_app.services.review import figures_approve_many
+
+    forces = ["Kent", "Essex", "Surrey", "Dorset", "Norfolk", "Suffolk"]
+    enter(campaign, staff, [(name, "2015/16", 10) for name in forces])
+    ids = [campaign.requests.get(force__name__startswith=name).pk for name in forces]
+    from requests_app.roles import can_review
+
+    assert can_review(reviewer)  # the role cache is loaded once per user, not per request
+    counts = []
+    for batch in (ids[:2], ids[2:]):
+        with CaptureQueriesContext(connection) as ctx:
+            figures_approve_many(request_ids=batch, actor=reviewer)
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
