@@ -262,6 +262,20 @@ if "{token}" not in FOI_REPLY_TO_TEMPLATE or "@" not in FOI_REPLY_TO_TEMPLATE:
 # A request claimed for sending but not marked sent after this long is sent again (its worker
 # died between the claim and the record of the send).
 FOI_SEND_STALE_CLAIM_MINUTES = env_int("FOI_SEND_STALE_CLAIM_MINUTES", 30)
+# Mail in. fetch_mail reads FOI_IMAP_URL (imaps://user:password@host[:port]/MAILBOX) if set,
+# else the drop folder: every *.eml put there is filed and moved to its done/ subfolder.
+FOI_IMAP_URL = env_str("FOI_IMAP_URL", "")
+# Move stored messages to this IMAP folder; blank: leave them, flagged \Seen and $FoiStored.
+FOI_IMAP_DONE_FOLDER = env_str("FOI_IMAP_DONE_FOLDER", "")
+FOI_IMAP_TIMEOUT_SECONDS = env_int("FOI_IMAP_TIMEOUT_SECONDS", 60)
+FOI_MAIL_DROP_DIR = Path(env_str("FOI_MAIL_DROP_DIR", str(DATA_DIR / "inbox")))
+# Messages read per fetch (the next fetch, a few minutes later, goes on with the rest).
+FOI_MAIL_FETCH_BATCH = env_int("FOI_MAIL_FETCH_BATCH", 500)
+# A larger message is refused (a row saying so; left in the mailbox); attachments over
+# ATTACHMENT_MAX_BYTES, or past the count, stay only in the stored .eml.
+FOI_MAIL_MAX_MESSAGE_BYTES = env_int("FOI_MAIL_MAX_MESSAGE_MB", 60) * 1024 * 1024
+FOI_MAIL_MAX_ATTACHMENTS = env_int("FOI_MAIL_MAX_ATTACHMENTS", 50)
+FOI_MAIL_MAX_BODY_CHARS = 200_000
 
 # Celery. With no broker configured, kombu's filesystem transport needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

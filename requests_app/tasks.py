@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
@@ -9,7 +10,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.utils import timezone
 
+from requests_app.services.mail_fetch import mail_fetch
 from requests_app.services.reminders import reminders_open_claims, reminders_send_daily
+
+logger = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = 60
 RETRY_BACKOFF_MAX_SECONDS = 30 * 60
@@ -118,3 +122,17 @@ def send_request(self, request_id: int, actor_id: int | None = None) -> str:
             full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(
+    name="requests_app.fetch_mail",
+    acks_late=True,
+    # A worker killed mid-fetch: the task runs again. Safe: a message leaves the mailbox only
+    # once stored, and a message stored twice is found to be a duplicate (services/mail_fetch).
+    reject_on_worker_lost=True,
+)
+def fetch_mail() -> dict[str, int]:
+    """Beat, every few minutes: read new mail and file it."""
+    report = mail_fetch()
+    logger.info("%s", report.summary())
+    return report.counts

@@ -1,5 +1,6 @@
 from requests_app.models.campaigns import Campaign, Period
 from requests_app.models.forces import Force, ForceAlias, ForceList, NonWorkingDay
+from requests_app.models.mail import InboundMessage
 from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
@@ -8,6 +9,7 @@ from requests_app.models.requests import FoiRequest, RequestAttachment, RequestE
 __all__ = [
     "Campaign",
     "FoiRequest",
+    "InboundMessage",
     "Force",
     "ForceAlias",
     "ForceList",

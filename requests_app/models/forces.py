@@ -35,6 +35,13 @@ class Force(models.Model):
     country = models.CharField(max_length=20, choices=Country.choices)
     law = models.CharField(max_length=5, choices=Law.choices, default=Law.FOIA)
     foi_email = models.EmailField(blank=True, help_text="Where requests and chasers are sent.")
+    # Set by a bounce; cleared when the address is changed.
+    email_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Mail to the FOI address bounced."
+    )
+    email_failure = models.CharField(
+        max_length=500, blank=True, help_text="What the bounce said, in short."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -118,6 +118,11 @@ class FoiRequest(models.Model):
     sent_message_id = models.CharField(
         max_length=255, blank=True, help_text="Message-ID of the request email we sent."
     )
+    # Mail in: set when a reply arrives that a person should read and record; cleared when the
+    # response (or review answer) is recorded or a person says there is nothing to record.
+    new_reply_at = models.DateTimeField(
+        null=True, blank=True, help_text="A reply arrived that nobody has recorded yet."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,6 +188,8 @@ class RequestEvent(models.Model):
         CHASER_SENT = "chaser_sent", "Chaser sent"
         NOTE = "note", "Note"
         DEADLINES_MOVED = "deadlines_moved", "Deadlines recalculated"
+        EMAIL_RECEIVED = "email_received", "Email received"
+        REPLY_SEEN = "reply_seen", "Reply read: nothing to record"
 
     KIND_CHOICES = Kind.choices + [(a.value, a.label) for a in Action]
 

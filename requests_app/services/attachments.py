@@ -1,7 +1,7 @@
 """Storing the files forces send back: type allow-list, size limit, SHA-256.
 
 A file is written to storage at once, inside the caller's transaction, and deleted again if that
-transaction does not commit: `_delete_unless_committed` below says how and why.
+transaction does not commit: `delete_unless_committed` below says how and why.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def check_upload(upload: UploadedFile) -> str:
     return extension
 
 
-def _delete_unless_committed(storage: Storage, name: str) -> None:
+def delete_unless_committed(storage: Storage, name: str) -> None:
     """Delete the stored file `name` if the transaction now open does not commit.
 
     Why write first and delete on rollback, rather than write in on_commit: the attachment row is
@@ -128,6 +128,6 @@ def attachment_add(
         get_valid_filename(original) or f"attachment.{extension}", upload, save=False
     )
     # Registered straight after the write, so that a failure from here on removes the file too.
-    _delete_unless_committed(attachment.file.storage, attachment.file.name)
+    delete_unless_committed(attachment.file.storage, attachment.file.name)
     attachment.save()
     return attachment

@@ -20,10 +20,25 @@ from requests_app.models import FoiRequest, RequestEvent
 from requests_app.services.attachments import attachment_add
 from requests_app.services.deadlines import DERIVED_FIELDS, apply_deadlines
 from requests_app.services.errors import ServiceError
-from requests_app.workflow import InvalidTransition, allowed_actions, target_status
+from requests_app.workflow import Action, InvalidTransition, allowed_actions, target_status
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+
+
+# Actions that record something the force told us: taken by a person, they clear "new reply".
+RECORDS_WHAT_FORCE_SAID = frozenset(
+    {
+        Action.ACKNOWLEDGE,
+        Action.REQUEST_CLARIFICATION,
+        Action.FEES_NOTICE,
+        Action.PIT_EXTENSION,
+        Action.RECORD_RESPONSE,
+        Action.RECORD_REVIEW,
+        Action.RECORD_DECISION,
+        Action.WITHDRAW,
+    }
+)
 
 
 def lock_request(request_id: int) -> FoiRequest:
@@ -77,6 +92,10 @@ def transition(
     foi.status = target_status(action)
     for field, value in changes.items():
         setattr(foi, field, value)
+    if actor is not None and action in RECORDS_WHAT_FORCE_SAID and foi.new_reply_at is not None:
+        # A person has recorded what the force said: the reply is dealt with.
+        changes = {**changes, "new_reply_at": None}
+        foi.new_reply_at = None
     apply_deadlines(foi, cal or calendar_for(foi.force.law))
     foi.save(update_fields=["status", "updated_at", *changes, *DERIVED_FIELDS])
     event = RequestEvent.objects.create(

@@ -1,0 +1,136 @@
+"""Mail in: every message that reaches us, stored once, filed on its request or waiting in the Inbox.
+
+A message is kept (raw bytes and what was read from them) whatever happens next: matched to a
+request and filed on its timeline, or unplaced and waiting in the Inbox until a person assigns it
+or marks it not FOI. Nothing is dropped silently; a message too large to keep is still a row
+here (status refused, with the reason), so the admin shows what was turned away and why.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", "Reply"
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    AUTO_REPLY = "auto_reply", "Automatic reply"
+    BOUNCE = "bounce", "Bounce (not delivered)"
+    SPAM = "spam", "Marked as spam by the mail server"
+
+
+class MessageStatus(models.TextChoices):
+    FILED = "filed", "Filed on a request"
+    INBOX = "inbox", "In the Inbox (not placed)"
+    NOT_FOI = "not_foi", "Not FOI"
+    REFUSED = "refused", "Refused (not stored)"
+
+
+class MatchedBy(models.TextChoices):
+    TOKEN = "token", "Reply address"
+    THREAD = "thread", "In-Reply-To / References"
+    OUR_REFERENCE = "our_reference", "Our reference in the subject"
+    FORCE_REFERENCE = "force_reference", "The force's reference and the sender's domain"
+    PERSON = "person", "Placed by a person"
+
+
+class MessageSource(models.TextChoices):
+    STDIN = "stdin", "Mail server pipe (receive_email)"
+    IMAP = "imap", "IMAP mailbox (fetch_mail)"
+    FOLDER = "folder", "Drop folder (fetch_mail)"
+    UPLOAD = "upload", "Uploaded"
+
+
+def raw_path(instance: "InboundMessage", filename: str) -> str:
+    return f"mail/in/{instance.raw_sha256[:2]}/{instance.raw_sha256}.eml"
+
+
+class InboundMessage(models.Model):
+    Kind = MessageKind
+    Status = MessageStatus
+
+    message_id = models.CharField(
+        max_length=255, blank=True, help_text="The Message-ID header, without angle brackets."
+    )
+    raw_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the raw bytes received.")
+    raw = models.FileField(upload_to=raw_path, max_length=300, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=10, choices=MessageSource.choices)
+
+    from_email = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=255, blank=True)
+    to = models.TextField(blank=True, help_text="The recipient addresses, comma separated.")
+    subject = models.CharField(max_length=998, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    in_reply_to = models.TextField(blank=True)
+    references = models.TextField(blank=True)
+
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(
+        blank=True, help_text="The HTML part after sanitising; the raw HTML is only in the .eml."
+    )
+
+    kind = models.CharField(max_length=20, choices=MessageKind.choices, default=MessageKind.REPLY)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    request = models.ForeignKey(
+        "requests_app.FoiRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
+    )
+    matched_by = models.CharField(max_length=20, choices=MatchedBy.choices, blank=True)
+    event = models.OneToOneField(
+        "requests_app.RequestEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_message",
+        help_text="The timeline entry it was filed as.",
+    )
+    force_reference = models.CharField(
+        max_length=100, blank=True, help_text="A force reference found in the message."
+    )
+    notes = models.TextField(
+        blank=True, help_text="What could not be read or kept (bad charset, attachment too big)."
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    placed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            # Stored once: by Message-ID when it has one, and by its bytes in any case.
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~Q(message_id=""), name="inbound_message_id_once"
+            ),
+            models.UniqueConstraint(fields=["raw_sha256"], name="inbound_raw_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=MessageStatus.values), name="inbound_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=MessageKind.values), name="inbound_kind_valid"
+            ),
+            # Filed means on a request; nothing else may claim to be filed.
+            models.CheckConstraint(
+                condition=~Q(status=MessageStatus.FILED) | Q(request__isnull=False),
+                name="inbound_filed_has_request",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="inbound_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} from {self.from_email or '?'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("message_detail", args=[self.pk])
