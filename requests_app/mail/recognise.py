@@ -82,7 +82,8 @@ def force_reference(parsed: ParsedMessage) -> str:
 
 
 def bounce_reason(parsed: ParsedMessage) -> str:
-    for line in parsed.delivery_status.splitlines():
+    unfolded = re.sub(r"\r?\n[ \t]+", " ", parsed.delivery_status)  # header continuation lines
+    for line in unfolded.splitlines():
         if line.lower().startswith("diagnostic-code:"):
             return line.split(":", 1)[1].strip()[:500]
     lines = [line.strip() for line in parsed.text.splitlines() if line.strip()]

@@ -173,7 +173,9 @@ def test_a_bounce_marks_the_forces_address_failing(sent_campaign):
     assert result.message.request == gwent
     force = Force.objects.get(pk=gwent.force_id)
     assert force.email_failing_since is not None
-    assert "Recipient address rejected" in force.email_failure
+    assert "Recipient address rejected" in force.email_failure, result.message.notes + repr(
+        result.message.body_text
+    )
     gwent.refresh_from_db()
     assert gwent.new_reply_at is None
 
