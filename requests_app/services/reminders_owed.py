@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from requests_app import hooks
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
+from requests_app.letters import from_address, request_subject
 from requests_app.models import FoiRequest
 from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
@@ -55,6 +56,12 @@ class Outgoing:
     request_id: int | None = None
     recipient_id: int | None = None
     reply_to: list[str] = field(default_factory=list)
+    # Chasers: From is the organisation (requests_app.letters.from_address), as on the request;
+    # digests, internal mail, leave it empty and go from DEFAULT_FROM_EMAIL.
+    from_email: str = ""
+    # Chasers of a request the tracker emailed: that email's Message-ID, so the chaser goes as a
+    # reply in the request's thread (reminders.py adds the earlier chasers to References).
+    in_reply_to: str = ""
     event_note: str = ""
     event_data: dict = field(default_factory=dict)
 
@@ -153,7 +160,13 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
 def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods) -> Outgoing:
     deadlines = request_deadlines(foi, cal)
     owner = foi.campaign.owner
-    signature = (owner.get_full_name() if owner else "") or "The FOI team"
+    # A chaser is a letter from the organisation that made the request: signed with its name
+    # (FOI_ORGANISATION, as the request was), above the campaign owner's name when there is one.
+    signature = owner.get_full_name() if owner else ""
+    # Threaded: the tracker emailed the request, so the force has a message to which this is a
+    # reply ("Re: <its subject>"). Marked sent by hand: the force never saw that subject, so no
+    # "Re:" and no In-Reply-To, but the same words and our reference so a reply can be matched.
+    threaded = bool(foi.sent_message_id)
     context = {
         "foi": foi,
         "force": foi.force,
@@ -173,6 +186,10 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
         "review_due_on": foi.next_due_on if group == "review" else None,
         "request_text": foi.campaign.render_request_text(foi.force, periods),
         "signature": signature,
+        "organisation": settings.FOI_ORGANISATION,
+        "our_reference": foi.reference,
+        "request_subject": request_subject(foi),
+        "threaded": threaded,
     }
     subject, body, html = _render("review_chaser" if group == "review" else "chaser", context)
     what = "internal review" if group == "review" else "answer"
@@ -184,7 +201,9 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
         body=body,
         html=html,
         request_id=foi.pk,
-        reply_to=[settings.CHASER_REPLY_TO] if settings.CHASER_REPLY_TO else [],
+        reply_to=_chaser_reply_to(foi, threaded=threaded),
+        from_email=from_address(),
+        in_reply_to=foi.sent_message_id if threaded else "",
         event_note=(
             f"{'Second' if stage == 2 else 'First'} chaser for the {what} due "
             f"{foi.next_due_on:%d %b %Y} sent to {foi.force.foi_email}."
@@ -197,6 +216,20 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
             "to": foi.force.foi_email,
         },
     )
+
+
+def _chaser_reply_to(foi: FoiRequest, *, threaded: bool) -> list[str]:
+    """Where the force's reply to a chaser should go.
+
+    A request the tracker emailed went with the request's own Reply-To (the address carrying its
+    token); the chaser keeps it, so the force's answer lands where the request's replies do.
+    A request marked sent by hand keeps what chasers always had (CHASER_REPLY_TO, else From):
+    the force has never seen the token address, and the token mailbox may not be set up at all
+    where the tracker does not send requests itself.
+    """
+    if threaded:
+        return [foi.reply_to]
+    return [settings.CHASER_REPLY_TO] if settings.CHASER_REPLY_TO else []
 
 
 # Digests ------------------------------------------------------------------------------------
