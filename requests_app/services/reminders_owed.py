@@ -23,6 +23,7 @@ from requests_app.letters import from_address, request_subject
 from requests_app.models import FoiRequest
 from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
+from requests_app.models.requests import figures_unrecorded_q
 from requests_app.roles import ROLES
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
@@ -41,6 +42,9 @@ CHASER_STAGES = {
     "review": (ReminderKind.REVIEW_CHASER_FIRST, ReminderKind.REVIEW_CHASER_SECOND),
 }
 CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
+# Awaiting a response with figures entered (models.requests.figures_unrecorded_q): neither
+# chased nor counted overdue, but listed so that someone records the response from the letter.
+FIGURES_UNRECORDED = "Figures in, response not recorded"
 
 
 @dataclass
@@ -126,6 +130,8 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
             next_due_on__lt=today,
         )
         .exclude(force__foi_email="")
+        # Figures in, so the force has answered even if nobody recorded it: never chase it.
+        .exclude(figures_unrecorded_q())
         .select_related("force", "campaign", "campaign__owner")
         .order_by("pk")
     )
@@ -274,6 +280,8 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
             status__in=CHASED_STATUSES,
             next_due_on__lte=max(soon_last.values()),
         )
+        # Not overdue nor due: answered (figures in); listed under FIGURES_UNRECORDED instead.
+        .exclude(figures_unrecorded_q())
         .select_related("force", "campaign")
         .order_by("next_due_on", "force__name")
     )
@@ -305,6 +313,16 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
                     f"Answer due {foi.next_due_on:%a %-d %b %Y} ({left} working day{plural} left)",
                 )
             )
+    unrecorded = (
+        FoiRequest.objects.filter(campaign__owner_id__in=user_ids)
+        .figures_unrecorded()
+        .select_related("force", "campaign")
+        .order_by("campaign__title", "force__name")
+    )
+    for foi in unrecorded:
+        sections[foi.campaign.owner_id][FIGURES_UNRECORDED].append(
+            _item(foi, f"Still {foi.get_status_display().lower()}: record the force's response")
+        )
     reviewed = (
         FoiRequest.objects.filter(
             campaign__owner_id__in=user_ids,
@@ -331,6 +349,7 @@ SECTION_ORDER = [
     "Long overdue (over 40 working days)",
     "Overdue",
     f"Due within {DUE_SOON_WORKING_DAYS} working days",
+    FIGURES_UNRECORDED,
     "Internal reviews due or late",
     "Complaint windows closing",
 ]
