@@ -23,6 +23,7 @@ class FiguresAppConfig(AppConfig):
             (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.campaign_links),
             (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
+            (hooks.REQUESTS_WITH_FIGURES, hooks_impl.request_ids_with_figures),
         ):
             if fn not in registry:
                 registry.append(fn)

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
+from figures_app.models import Figure
 from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
 
 
@@ -26,6 +27,11 @@ def request_section(http_request, foi) -> str:
 
     context = request_section_context(http_request, foi)
     return render_to_string("figures_app/_request_section.html", context, request=http_request)
+
+
+def request_ids_with_figures():
+    """Requests with at least one figure, as a subquery (requests_app filters pk__in on it)."""
+    return Figure.objects.values("request_id")
 
 
 def digest_section(user, today: date) -> list[dict]:

@@ -3,7 +3,9 @@
 requests_app never imports figures_app; instead figures_app registers here what it adds:
 - extra keys of the campaign JSON (e.g. "metrics"), validated before anything is written and
   applied inside the same transaction as the campaign;
-- extra sections of the staff digest (e.g. "figures awaiting your review").
+- extra sections of the staff digest (e.g. "figures awaiting your review");
+- which requests have figures (so that a force whose figures are in is not chased, see
+  requests_with_figures_q).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,18 @@ REQUEST_PAGE_SECTIONS: list[Callable[..., str]] = []
 
 # Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
 DEMO_EXTENSIONS: list[Callable[..., None]] = []
+
+# fn() -> a queryset of request ids (FoiRequest pks) that have at least one figure. Used as a
+# subquery (pk__in=...), so every caller filters in the database, not in Python.
+REQUESTS_WITH_FIGURES: list[Callable[[], Any]] = []
+
+
+def requests_with_figures_q(prefix: str = "") -> Q:
+    """Q matching the requests some app says have figures; matches none when none registered.
+
+    `prefix` reaches requests through a relation ("requests__" from a campaign)."""
+    # Never true: a neutral start that still compiles (pk__in=[] raises inside aggregates).
+    q = Q(**{f"{prefix}pk__isnull": True})
+    for fn in REQUESTS_WITH_FIGURES:
+        q |= Q(**{f"{prefix}pk__in": fn()})
+    return q

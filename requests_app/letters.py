@@ -34,6 +34,12 @@ def message_id_domain() -> str:
     return settings.FOI_FROM_EMAIL.rpartition("@")[2] or "localhost"
 
 
+def request_subject(foi: FoiRequest) -> str:
+    """The subject the request email goes (or went) with; chasers reply to it ("Re: ...")."""
+    context = {"campaign": foi.campaign, "reference": foi.reference}
+    return " ".join(render_to_string("emails/request-subject.txt", context).split())
+
+
 def request_letter(foi: FoiRequest, periods=None) -> Letter:
     """The email `foi` is (or would be) sent as. `periods`: the campaign's, if already loaded."""
     context = {
@@ -43,12 +49,11 @@ def request_letter(foi: FoiRequest, periods=None) -> Letter:
         "organisation": settings.FOI_ORGANISATION,
         "request_text": foi.campaign.render_request_text(foi.force, periods),
     }
-    subject = " ".join(render_to_string("emails/request-subject.txt", context).split())
     body = render_to_string("emails/request-body.txt", context)
     return Letter(
         to=foi.force.foi_email,
         from_email=from_address(),
         reply_to=foi.reply_to,
-        subject=subject,
+        subject=request_subject(foi),
         body=body,
     )

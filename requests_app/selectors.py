@@ -14,7 +14,8 @@ from requests_app.exemptions import short_label
 from requests_app.letters import Letter, request_letter
 from requests_app.models import Campaign, FoiRequest, SentRequest
 from requests_app.models.outbox import SendStatus
-from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, Status
+from requests_app.models.requests import figures_unrecorded_q, overdue_q
+from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
 
 
 @dataclass
@@ -38,9 +39,12 @@ class RequestRow:
 
 def request_row(foi: FoiRequest, cal: WorkingCalendar, today: date) -> RequestRow:
     d = request_deadlines(foi, cal)
-    overdue = foi.is_overdue(today)
+    # Annotated by with_figures_unrecorded_flag(): figures are in, so nothing is owed (the
+    # same rule as the overdue counts and chips; without the annotation, as before).
+    owed = not getattr(foi, "figures_unrecorded", False)
+    overdue = owed and foi.is_overdue(today)
     left = late = taken = None
-    if foi.next_due_on:
+    if foi.next_due_on and owed:
         if overdue:
             late = cal.working_days_between(foi.next_due_on, today)
         else:
@@ -55,7 +59,7 @@ def request_row(foi: FoiRequest, cal: WorkingCalendar, today: date) -> RequestRo
     return RequestRow(
         foi=foi,
         overdue=overdue,
-        long_overdue=foi.is_long_overdue(today),
+        long_overdue=owed and foi.is_long_overdue(today),
         working_days_left=left,
         working_days_late=late,
         working_days_taken=taken,
@@ -66,7 +70,24 @@ def request_row(foi: FoiRequest, cal: WorkingCalendar, today: date) -> RequestRo
 
 
 def campaign_requests(campaign: Campaign) -> QuerySet[FoiRequest]:
-    return campaign.requests.select_related("force").order_by("force__name")
+    return (
+        campaign.requests.select_related("force")
+        .with_figures_unrecorded_flag()
+        .order_by("force__name")
+    )
+
+
+def figures_unrecorded_requests(queryset: QuerySet[FoiRequest] | None = None) -> QuerySet:
+    """Requests awaiting a response whose figures are in ("figures in, response not
+    recorded"): figures_app could not tell the outcome from them (all refused or not held, or
+    only some of what was asked), so a person records it from the letter. Not chased, not
+    overdue."""
+    queryset = FoiRequest.objects.all() if queryset is None else queryset
+    return (
+        queryset.figures_unrecorded()
+        .select_related("force", "campaign")
+        .order_by("campaign__title", "force__name")
+    )
 
 
 def request_rows(requests, today: date, *, cals=None) -> list[RequestRow]:
@@ -85,12 +106,18 @@ def status_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
 
 @dataclass
 class CampaignProgress:
+    """The progress line. Every request is in exactly one of draft, awaiting, paused, answered
+    and withdrawn (the five add up to total, as the status chips do); overdue and
+    figures_unrecorded are parts of those (late ones, and awaiting ones whose figures are in)."""
+
     total: int
     draft: int
     awaiting: int
+    paused: int
     overdue: int
     answered: int
     withdrawn: int
+    figures_unrecorded: int
 
     @property
     def answered_pct(self) -> float:
@@ -103,9 +130,13 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
         total=Count("pk"),
         draft=Count("pk", filter=Q(status=Status.DRAFT)),
         awaiting=Count("pk", filter=Q(status__in=AWAITING_RESPONSE)),
-        overdue=Count("pk", filter=Q(next_due_on__lt=today)),
+        # Clarification asked or fees notice: the clock waits for us. Left out before, so the
+        # line did not add up to the "All" chip.
+        paused=Count("pk", filter=Q(status__in=CLOCK_STOPPED)),
+        overdue=Count("pk", filter=overdue_q(today)),
         answered=Count("pk", filter=Q(status__in=ANSWERED_STATES)),
         withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+        figures_unrecorded=Count("pk", filter=figures_unrecorded_q()),
     )
     return CampaignProgress(**agg)
 
@@ -114,7 +145,7 @@ def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QueryS
     return queryset.select_related("owner").annotate(
         n_requests=Count("requests"),
         n_answered=Count("requests", filter=Q(requests__status__in=ANSWERED_STATES)),
-        n_overdue=Count("requests", filter=Q(requests__next_due_on__lt=today)),
+        n_overdue=Count("requests", filter=overdue_q(today, prefix="requests__")),
     )
 
 

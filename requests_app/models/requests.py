@@ -5,9 +5,10 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 
+from requests_app import hooks
 from requests_app.workflow import (
     AWAITING_RESPONSE,
     Action,
@@ -29,8 +30,24 @@ class FoiRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AWAITING_RESPONSE)
 
     def overdue(self, *, today: date) -> "FoiRequestQuerySet":
-        """Something is owed by the force (an answer or a review) and its date has passed."""
-        return self.filter(next_due_on__lt=today)
+        """Something is owed by the force (an answer or a review) and its date has passed.
+
+        Not a request whose figures are in but whose response nobody recorded: the force has
+        answered (issue 10, "state follows the answers"), so it is neither late nor chased.
+        """
+        return self.filter(overdue_q(today))
+
+    def figures_unrecorded(self) -> "FoiRequestQuerySet":
+        """Awaiting a response, yet with figures entered: the response still to be recorded."""
+        return self.filter(figures_unrecorded_q())
+
+    def with_figures_unrecorded_flag(self) -> "FoiRequestQuerySet":
+        """Annotate `figures_unrecorded` (bool) in the same query, for per-row overdue flags."""
+        return self.annotate(
+            figures_unrecorded=ExpressionWrapper(
+                figures_unrecorded_q(), output_field=BooleanField()
+            )
+        )
 
     def long_overdue(self, *, today: date) -> "FoiRequestQuerySet":
         return self.filter(next_long_overdue_on__lt=today)
@@ -42,7 +59,21 @@ class FoiRequestQuerySet(models.QuerySet):
         for law, cal in cals.items():
             last = cal.add_working_days(today, working_days)
             window |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
-        return self.filter(window)
+        # As overdue(): a force whose figures are in owes nothing, whatever the status says.
+        return self.filter(window).exclude(figures_unrecorded_q())
+
+
+def figures_unrecorded_q(prefix: str = "") -> Q:
+    """Awaiting a response (the s.10 clock running) and yet figures are in, so the force has
+    answered: the response is to be recorded by hand (figures_app records it itself when the
+    figures say enough, see figures_app/services/figures.py). Figures come through the hook.
+    `prefix` reaches requests through a relation ("requests__" from a campaign)."""
+    return Q(**{f"{prefix}status__in": AWAITING_RESPONSE}) & hooks.requests_with_figures_q(prefix)
+
+
+def overdue_q(today: date, prefix: str = "") -> Q:
+    """The one definition of "overdue" that lists, counts and chips share."""
+    return Q(**{f"{prefix}next_due_on__lt": today}) & ~figures_unrecorded_q(prefix)
 
 
 def new_reply_token() -> str:

@@ -28,12 +28,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from requests_app.calendars import calendars
+from requests_app.letters import message_id_domain
 from requests_app.models import RequestEvent, SentReminder
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.services.reminders_owed import (  # noqa: F401 - chaser_dates: tests and callers
@@ -82,7 +82,9 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
         connection = get_connection()
         connections.append(connection)
         try:
-            _message(out, connection, message_id=_message_id(claim)).send()
+            message = _message(out, connection, message_id=_message_id(claim))
+            message.extra_headers.update(_thread_headers(out, claim))
+            message.send()
         except Exception as exc:  # anything that stops delivery: keep the claim, retry later
             logger.warning("Reminders: sending %s to %s failed: %r", out.kind, out.to_email, exc)
             SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
@@ -253,8 +255,39 @@ def _skip_no_longer_owed(outgoing: list[Outgoing], *, today: date) -> None:
 
 
 def _message_id(claim: SentReminder) -> str:
-    """One Message-ID per sent-log row: a resend after a crash repeats it (RFC 5322 3.6.4)."""
-    return f"<foi-reminder-{claim.pk}.{claim.kind}.{claim.about_date:%Y%m%d}@{DNS_NAME}>"
+    """One Message-ID per sent-log row: a resend after a crash repeats it (RFC 5322 3.6.4).
+
+    The domain is that of FOI_FROM_EMAIL, as on the request's own Message-ID, not the host's
+    name (often "localhost" on a server): a reference the force's mail system can resolve.
+    """
+    return f"<foi-reminder-{claim.pk}.{claim.kind}.{claim.about_date:%Y%m%d}@{message_id_domain()}>"
+
+
+def _thread_headers(out: Outgoing, claim: SentReminder) -> dict[str, str]:
+    """In-Reply-To and References that put a chaser in its request's email thread.
+
+    In-Reply-To names the request itself: the force's case-management system opened its case
+    from that message, and it is the one Message-ID it is sure to know. References lists the
+    request and then every chaser already sent for it (their Message-IDs are derived from the
+    sent-log row, so they need no storing), oldest first, so that mail clients threading by
+    References (RFC 5322 3.6.4, the JWZ algorithm) show request, first and second chaser in
+    order. Read at send time, not when the run works out what it owes: a late run that sends
+    the first and second chaser together still chains the second to the first.
+    A request marked sent by hand has no Message-ID of ours to reply to: no thread headers.
+    """
+    if not out.in_reply_to:
+        return {}
+    earlier = (
+        SentReminder.objects.filter(
+            request_id=out.request_id,
+            kind__in=SentReminder.CHASER_KINDS,
+            status=ReminderStatus.SENT,
+        )
+        .exclude(pk=claim.pk)
+        .order_by("sent_at", "pk")
+    )
+    references = [out.in_reply_to, *(_message_id(row) for row in earlier)]
+    return {"In-Reply-To": out.in_reply_to, "References": " ".join(references)}
 
 
 def _message(out: Outgoing, connection, *, message_id: str | None = None) -> EmailMultiAlternatives:
@@ -264,7 +297,7 @@ def _message(out: Outgoing, connection, *, message_id: str | None = None) -> Ema
     message = EmailMultiAlternatives(
         subject=out.subject,
         body=out.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=out.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[out.to_email],
         reply_to=out.reply_to or None,
         connection=connection,

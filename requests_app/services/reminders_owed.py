@@ -19,9 +19,11 @@ from django.urls import NoReverseMatch, reverse
 from requests_app import hooks
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
+from requests_app.letters import from_address, request_subject
 from requests_app.models import FoiRequest
 from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
+from requests_app.models.requests import figures_unrecorded_q
 from requests_app.roles import ROLES
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
@@ -40,6 +42,9 @@ CHASER_STAGES = {
     "review": (ReminderKind.REVIEW_CHASER_FIRST, ReminderKind.REVIEW_CHASER_SECOND),
 }
 CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
+# Awaiting a response with figures entered (models.requests.figures_unrecorded_q): neither
+# chased nor counted overdue, but listed so that someone records the response from the letter.
+FIGURES_UNRECORDED = "Figures in, response not recorded"
 
 
 @dataclass
@@ -55,6 +60,12 @@ class Outgoing:
     request_id: int | None = None
     recipient_id: int | None = None
     reply_to: list[str] = field(default_factory=list)
+    # Chasers: From is the organisation (requests_app.letters.from_address), as on the request;
+    # digests, internal mail, leave it empty and go from DEFAULT_FROM_EMAIL.
+    from_email: str = ""
+    # Chasers of a request the tracker emailed: that email's Message-ID, so the chaser goes as a
+    # reply in the request's thread (reminders.py adds the earlier chasers to References).
+    in_reply_to: str = ""
     event_note: str = ""
     event_data: dict = field(default_factory=dict)
 
@@ -119,6 +130,8 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
             next_due_on__lt=today,
         )
         .exclude(force__foi_email="")
+        # Figures in, so the force has answered even if nobody recorded it: never chase it.
+        .exclude(figures_unrecorded_q())
         .select_related("force", "campaign", "campaign__owner")
         .order_by("pk")
     )
@@ -153,7 +166,13 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
 def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods) -> Outgoing:
     deadlines = request_deadlines(foi, cal)
     owner = foi.campaign.owner
-    signature = (owner.get_full_name() if owner else "") or "The FOI team"
+    # A chaser is a letter from the organisation that made the request: signed with its name
+    # (FOI_ORGANISATION, as the request was), above the campaign owner's name when there is one.
+    signature = owner.get_full_name() if owner else ""
+    # Threaded: the tracker emailed the request, so the force has a message to which this is a
+    # reply ("Re: <its subject>"). Marked sent by hand: the force never saw that subject, so no
+    # "Re:" and no In-Reply-To, but the same words and our reference so a reply can be matched.
+    threaded = bool(foi.sent_message_id)
     context = {
         "foi": foi,
         "force": foi.force,
@@ -173,6 +192,10 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
         "review_due_on": foi.next_due_on if group == "review" else None,
         "request_text": foi.campaign.render_request_text(foi.force, periods),
         "signature": signature,
+        "organisation": settings.FOI_ORGANISATION,
+        "our_reference": foi.reference,
+        "request_subject": request_subject(foi),
+        "threaded": threaded,
     }
     subject, body, html = _render("review_chaser" if group == "review" else "chaser", context)
     what = "internal review" if group == "review" else "answer"
@@ -184,7 +207,9 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
         body=body,
         html=html,
         request_id=foi.pk,
-        reply_to=[settings.CHASER_REPLY_TO] if settings.CHASER_REPLY_TO else [],
+        reply_to=_chaser_reply_to(foi, threaded=threaded),
+        from_email=from_address(),
+        in_reply_to=foi.sent_message_id if threaded else "",
         event_note=(
             f"{'Second' if stage == 2 else 'First'} chaser for the {what} due "
             f"{foi.next_due_on:%d %b %Y} sent to {foi.force.foi_email}."
@@ -197,6 +222,20 @@ def _chaser(foi: FoiRequest, *, kind: str, stage: int, group: str, cal, periods)
             "to": foi.force.foi_email,
         },
     )
+
+
+def _chaser_reply_to(foi: FoiRequest, *, threaded: bool) -> list[str]:
+    """Where the force's reply to a chaser should go.
+
+    A request the tracker emailed went with the request's own Reply-To (the address carrying its
+    token); the chaser keeps it, so the force's answer lands where the request's replies do.
+    A request marked sent by hand keeps what chasers always had (CHASER_REPLY_TO, else From):
+    the force has never seen the token address, and the token mailbox may not be set up at all
+    where the tracker does not send requests itself.
+    """
+    if threaded:
+        return [foi.reply_to]
+    return [settings.CHASER_REPLY_TO] if settings.CHASER_REPLY_TO else []
 
 
 # Digests ------------------------------------------------------------------------------------
@@ -241,6 +280,8 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
             status__in=CHASED_STATUSES,
             next_due_on__lte=max(soon_last.values()),
         )
+        # Not overdue nor due: answered (figures in); listed under FIGURES_UNRECORDED instead.
+        .exclude(figures_unrecorded_q())
         .select_related("force", "campaign")
         .order_by("next_due_on", "force__name")
     )
@@ -272,6 +313,16 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
                     f"Answer due {foi.next_due_on:%a %-d %b %Y} ({left} working day{plural} left)",
                 )
             )
+    unrecorded = (
+        FoiRequest.objects.filter(campaign__owner_id__in=user_ids)
+        .figures_unrecorded()
+        .select_related("force", "campaign")
+        .order_by("campaign__title", "force__name")
+    )
+    for foi in unrecorded:
+        sections[foi.campaign.owner_id][FIGURES_UNRECORDED].append(
+            _item(foi, f"Still {foi.get_status_display().lower()}: record the force's response")
+        )
     reviewed = (
         FoiRequest.objects.filter(
             campaign__owner_id__in=user_ids,
@@ -298,6 +349,7 @@ SECTION_ORDER = [
     "Long overdue (over 40 working days)",
     "Overdue",
     f"Due within {DUE_SOON_WORKING_DAYS} working days",
+    FIGURES_UNRECORDED,
     "Internal reviews due or late",
     "Complaint windows closing",
 ]

@@ -4,7 +4,11 @@ from django.utils import timezone
 from requests_app.access import view_required
 from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest
-from requests_app.selectors import campaigns_with_progress, request_rows
+from requests_app.selectors import (
+    campaigns_with_progress,
+    figures_unrecorded_requests,
+    request_rows,
+)
 
 DUE_SOON_WORKING_DAYS = 5
 
@@ -21,6 +25,7 @@ def dashboard(request):
     )
     overdue = base.overdue(today=today)
     due_soon = base.due_within(today=today, working_days=DUE_SOON_WORKING_DAYS, cals=cals)
+    unrecorded = figures_unrecorded_requests()
     return render(
         request,
         "requests_app/dashboard.html",
@@ -29,6 +34,8 @@ def dashboard(request):
             "overdue": request_rows(overdue[:200], today, cals=cals),
             "overdue_count": overdue.count(),
             "due_soon": request_rows(due_soon[:200], today, cals=cals),
+            "figures_unrecorded": unrecorded[:50],
+            "figures_unrecorded_count": unrecorded.count(),
             "today": today,
             "due_soon_days": DUE_SOON_WORKING_DAYS,
         },
