@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from figures_app.selectors.breakdown import DimensionSummary
-from figures_app.selectors.totals import Change, Totals
+from figures_app.selectors.totals import Change, Entered, Totals
+from requests_app.models import Period
 from requests_app.models.campaigns import RoundingRule
 
 
@@ -49,8 +50,71 @@ def _change_words(pct: float | None, rule: str) -> str:
     return f"{direction} of {rounded:,}% ({rule_words(rule)} from {exact:,}%)"
 
 
+def plural(n: int, word: str, words: str = "") -> str:
+    """'1 force', '2 forces', '1,234 figures' (Django's pluralize, for Python-built text)."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
 def _coverage(n: int, asked: int) -> str:
-    return f"from {n} of {asked} forces asked"
+    return f"from {n} of {plural(asked, 'force')} asked"
+
+
+# Whether a total has anything in it, for the page, the API and the exports.
+REPORTED = "reported"
+AWAITING_REVIEW = "awaiting_review"
+NO_FIGURES = "no_figures"
+
+
+def _noun(totals: Totals) -> str:
+    return totals.metric.label[:1].lower() + totals.metric.label[1:]
+
+
+def total_status(totals: Totals, period: Period | None = None) -> tuple[str, str]:
+    """(status, message) of the metric's totals, or of one period's. A total no force reported
+    in is not a zero: the message says so and counts what was entered but not yet approved
+    (or sent back), e.g. "No approved figures for offences yet: 12 figures from 3 forces entered
+    and waiting for review." The message is empty when there is a total to give."""
+    if period is None:
+        reported, entered, scope = totals.reported, totals.entered_any, f"for {_noun(totals)}"
+    else:
+        reported = bool(totals.period_total(period).forces_reporting)
+        entered = totals.entered_in(period)
+        scope = f"for {_noun(totals)} in {period.label}"
+    if reported:
+        return REPORTED, ""
+    if totals.basis == "approved":
+        parts = _unapproved_words(entered)
+        if parts:
+            return AWAITING_REVIEW, f"No approved figures {scope} yet: {'; '.join(parts)}."
+        if entered.approved:
+            return NO_FIGURES, (
+                f"No approved figure {scope} gives a number ("
+                f"{plural(entered.approved, 'approved figure')} from "
+                f"{plural(entered.forces_approved, 'force')}: not held, refused or not provided)."
+            )
+        return NO_FIGURES, f"No figures entered {scope} yet."
+    if entered.figures:
+        forces = entered.forces_approved + entered.forces_waiting + entered.forces_sent_back
+        return NO_FIGURES, (
+            f"No figure {scope} gives a number ({plural(entered.figures, 'figure')} entered "
+            f"from {plural(forces, 'force')}: not held, refused or not provided)."
+        )
+    return NO_FIGURES, f"No figures entered {scope} yet."
+
+
+def _unapproved_words(entered: Entered) -> list[str]:
+    parts = []
+    if entered.waiting:
+        parts.append(
+            f"{plural(entered.waiting, 'figure')} from {plural(entered.forces_waiting, 'force')} "
+            "entered and waiting for review"
+        )
+    if entered.sent_back:
+        parts.append(
+            f"{plural(entered.sent_back, 'figure')} from "
+            f"{plural(entered.forces_sent_back, 'force')} sent back for correction"
+        )
+    return parts
 
 
 def _join(items: list[str]) -> str:
@@ -61,9 +125,15 @@ def _join(items: list[str]) -> str:
 
 def headlines(totals: Totals) -> list[str]:
     rule = totals.campaign.rounding_rule
-    noun = totals.metric.label[:1].lower() + totals.metric.label[1:]
+    noun = _noun(totals)
+    if not totals.reported:
+        # Nothing to total: say so (and what is waiting), never "Police recorded 0 ...".
+        return [total_status(totals)[1], *_missing_sentences(totals)]
     out: list[str] = []
     for t in reversed(totals.period_totals):
+        if not t.forces_reporting:
+            out.append(total_status(totals, t.period)[1])
+            continue
         sentence = (
             f"Police recorded {t.total:,} {noun} in {t.period.label}, "
             f"{_coverage(t.forces_reporting, totals.forces_asked)}"
@@ -75,9 +145,13 @@ def headlines(totals: Totals) -> list[str]:
                 f"{t.total_upper:,})"
             )
         per_day = round_by_rule(t.per_day, rule, 1)
-        sentence += f": {per_day} a day over the {t.period.days} days of {t.period.label}."
+        sentence += (
+            f": {per_day} a day over the {plural(t.period.days, 'day')} of {t.period.label}."
+        )
         out.append(sentence)
     for change in reversed(totals.changes):
+        if not (change.from_period.forces_reporting and change.to_period.forces_reporting):
+            continue  # no total on one side: a change from or to nothing is not a change
         out.extend(_change_sentences(change, totals, rule))
     out.extend(_missing_sentences(totals))
     for summary in totals.summaries:
@@ -112,7 +186,7 @@ def _change_sentences(change: Change, totals: Totals, rule: str) -> list[str]:
     ]
     if lfl.forces:
         sentences.append(
-            f"Like for like, across the {lfl.forces} forces that gave figures for both "
+            f"Like for like, across the {plural(lfl.forces, 'force')} that gave figures for both "
             f"{a.period.label} and {b.period.label}: {lfl.from_total:,} to {lfl.to_total:,}, "
             f"{_change_words(lfl.change_pct, rule)}."
         )
@@ -133,9 +207,8 @@ def _missing_sentences(totals: Totals) -> list[str]:
         for name, reason in missing:
             by_reason.setdefault(reason, []).append(name)
         parts = [f"{_join(names)} ({reason})" for reason, names in by_reason.items()]
-        n = len(missing)
         out.append(
-            f"No figure for {t.period.label} from {n} force{'s' if n != 1 else ''}: "
+            f"No figure for {t.period.label} from {plural(len(missing), 'force')}: "
             + "; ".join(parts)
             + "."
         )

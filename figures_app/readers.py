@@ -1,5 +1,6 @@
 """Reading the tidy format from a file: one row per figure, columns force, period, metric, one
-per dimension, value, status?, note?. CSV or XLSX in, (columns, rows, warnings) out, with the
+per dimension, value, status?, note?, as_given? (the force's wording of the value, kept when it
+says the same number), review? (written by the export, ignored here). CSV or XLSX in, (columns, rows, warnings) out, with the
 line numbers a spreadsheet shows. No database: checking the rows against a campaign is the
 import service's job (figures_app/services/imports.py).
 """
@@ -19,7 +20,7 @@ from django.conf import settings
 from requests_app.tabular import restore
 
 REQUIRED = ("force", "period", "metric", "value")
-OPTIONAL = ("status", "note")
+OPTIONAL = ("status", "note", "as_given", "review")
 # Column names of the tidy format that a dimension may not take.
 RESERVED_COLUMNS = frozenset(REQUIRED + OPTIONAL)
 

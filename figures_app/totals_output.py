@@ -9,20 +9,27 @@ from collections.abc import Iterator
 
 from figures_app import charts
 from figures_app.models import Metric
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.presentation import REPORTED, fmt_pct, round_by_rule, rule_words, total_status
 from figures_app.presentation import headlines as headline_sentences
 from figures_app.selectors.totals import Totals
 
 
 def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
-    """The totals API's body (README, "Figures and totals"). Unrounded numbers."""
+    """The totals API's body (README, "Figures and totals"). Unrounded numbers.
+
+    `status` ("reported", "awaiting_review", "no_figures") and `message`, for the metric and for
+    each period, say when a total has nothing in it: its 0 then means "nothing counted yet",
+    never "police recorded 0"."""
     periods = totals.periods
     if headlines is None:
         headlines = headline_sentences(totals)
+    status, message = total_status(totals)
     return {
         "campaign": totals.campaign.slug,
         "metric": totals.metric.slug,
         "basis": totals.basis,
+        "status": status,
+        "message": message,
         "forces_asked": totals.forces_asked,
         "periods": [
             {
@@ -32,6 +39,7 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
                 "suppressed_cells": t.suppressed_cells,
                 "forces_reporting": t.forces_reporting,
                 "per_day": t.per_day,
+                **dict(zip(("status", "message"), total_status(totals, t.period), strict=True)),
             }
             for t in totals.period_totals
         ],
@@ -76,7 +84,9 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
 
 
 def totals_rows(totals: Totals) -> Iterator[list]:
-    """The totals as a flat table (for CSV / the XLSX 'totals' sheet). Unrounded."""
+    """The totals as a flat table (for CSV / the XLSX 'totals' sheet). Unrounded, numbers as
+    numbers. A period no force reported in has its total, upper bound and per day left empty
+    (not 0, which a spreadsheet would show and add up as a count) and says why in `message`."""
     yield [
         "section",
         "period",
@@ -95,8 +105,13 @@ def totals_rows(totals: Totals) -> Iterator[list]:
         "like_for_like_from",
         "like_for_like_to",
         "like_for_like_change_pct",
+        "basis",
+        "message",
     ]
+    basis = "approved only" if totals.basis == "approved" else "all, including not yet approved"
     for t in totals.period_totals:
+        status, message = total_status(totals, t.period)
+        some = status == REPORTED
         yield [
             "period",
             t.period.label,
@@ -104,17 +119,19 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             "",
             "",
             "",
-            t.total,
-            t.total_upper,
+            t.total if some else None,
+            t.total_upper if some else None,
             t.suppressed_cells,
             t.forces_reporting,
             totals.forces_asked,
-            t.per_day,
+            t.per_day if some else None,
             "",
             "",
             "",
             "",
             "",
+            basis,
+            message,
         ]
     for c in totals.changes:
         lfl = c.like_for_like
@@ -125,7 +142,7 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             "",
             "",
             "",
-            c.to_period.total,
+            c.to_period.total if c.to_period.forces_reporting else None,
             "",
             "",
             "",
@@ -133,9 +150,11 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             "",
             c.change_pct,
             lfl.forces,
-            lfl.from_total,
-            lfl.to_total,
+            lfl.from_total if lfl.forces else None,
+            lfl.to_total if lfl.forces else None,
             lfl.change_pct,
+            basis,
+            "",
         ]
     for row in totals.forces:
         for p in totals.periods:
@@ -157,6 +176,8 @@ def totals_rows(totals: Totals) -> Iterator[list]:
                 "",
                 "",
                 "",
+                basis,
+                row.reasons.get(p.pk, ""),
             ]
     for b in totals.breakdown:
         yield [
@@ -176,6 +197,8 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             "",
             "",
             "",
+            "",
+            basis,
             "",
         ]
 
@@ -242,12 +265,20 @@ def totals_page_context(totals: Totals) -> dict:
         }
         for r in totals.forces
     ]
+    status, message = total_status(totals)
     return {
         "totals": totals,
         "headlines": headline_sentences(totals),
         "rule_words": rule_words(rule),
+        "status": status,
+        "status_message": message,
         "period_rows": [
-            {"t": t, "per_day": round_by_rule(t.per_day, rule, 1)} for t in totals.period_totals
+            {
+                "t": t,
+                "per_day": round_by_rule(t.per_day, rule, 1),
+                "message": total_status(totals, t.period)[1],
+            }
+            for t in totals.period_totals
         ],
         "change_rows": [
             {
@@ -273,6 +304,6 @@ def totals_page_context(totals: Totals) -> dict:
                 ("Upper bound", [t.total_upper for t in totals.period_totals]),
             ],
         )
-        if totals.period_totals
+        if totals.reported
         else "",
     }

@@ -31,7 +31,7 @@ from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metr
 from figures_app.selectors.reasons import figure_review_of, missing_reason
 from requests_app.models import Campaign, FoiRequest, Period
 
-__all__ = ["ALL", "APPROVED", "BASES", "Totals", "basis_filter", "metric_totals"]
+__all__ = ["ALL", "APPROVED", "BASES", "Entered", "Totals", "basis_filter", "metric_totals"]
 
 
 @dataclass
@@ -66,6 +66,10 @@ class Change:
 
     @property
     def change_pct(self) -> float | None:
+        # A period no force reported in has no total: 0 there is "nothing counted yet", not a
+        # fall to (or a rise from) zero.
+        if not (self.from_period.forces_reporting and self.to_period.forces_reporting):
+            return None
         return change_pct(self.from_period.total, self.to_period.total)
 
 
@@ -90,6 +94,31 @@ class ForceRow:
 
 
 @dataclass
+class Entered:
+    """Figures entered for the metric (every kind, on any basis), by the review state of their
+    request: what a total on approved figures leaves out, so that an empty total can say why
+    ("no approved figures yet: 12 entered and waiting for review") instead of showing 0."""
+
+    approved: int = 0
+    waiting: int = 0
+    sent_back: int = 0
+    forces_approved: int = 0
+    forces_waiting: int = 0
+    forces_sent_back: int = 0
+
+    @property
+    def figures(self) -> int:
+        return self.approved + self.waiting + self.sent_back
+
+    def add(self, state: str, figures: int) -> None:
+        name = {ReviewState.APPROVED: "approved", ReviewState.SENT_BACK: "sent_back"}.get(
+            state, "waiting"
+        )
+        setattr(self, name, getattr(self, name) + figures)
+        setattr(self, f"forces_{name}", getattr(self, f"forces_{name}") + 1)
+
+
+@dataclass
 class Totals:
     campaign: Campaign
     metric: Metric
@@ -103,6 +132,16 @@ class Totals:
     summaries: list[DimensionSummary]
     pending_requests: int
     today: date
+    entered: dict[int, Entered] = field(default_factory=dict)  # period id -> figures entered
+    entered_any: Entered = field(default_factory=Entered)  # over all periods
+
+    @property
+    def reported(self) -> bool:
+        """Whether any force gave a figure (exact or suppressed) on this basis, in any period."""
+        return any(t.forces_reporting for t in self.period_totals)
+
+    def entered_in(self, period: Period) -> Entered:
+        return self.entered.get(period.pk, Entered())
 
     def period_total(self, period: Period) -> PeriodTotal:
         return next(t for t in self.period_totals if t.period.pk == period.pk)
@@ -219,6 +258,20 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
                 )
         force_rows.append(row)
 
+    # What was entered, by review state (from the rows already read: no query).
+    entered: dict[int, Entered] = defaultdict(Entered)
+    entered_any = Entered()
+    for foi in requests:
+        state = getattr(figure_review_of(foi), "state", ReviewState.PENDING)
+        in_any = 0
+        for period in periods:
+            n = len(all_kinds.get((foi.pk, period.pk), []))
+            if n:
+                entered[period.pk].add(state, n)
+                in_any += n
+        if in_any:
+            entered_any.add(state, in_any)
+
     breakdown, summaries = metric_breakdown(metric, basis, periods, dimensions)
     pending = sum(
         1
@@ -239,4 +292,6 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
         summaries=summaries,
         pending_requests=pending,
         today=today,
+        entered=dict(entered),
+        entered_any=entered_any,
     )

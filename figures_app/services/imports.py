@@ -7,7 +7,7 @@ batches (services/import_batches.py) whose worker runs the same plan_import and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sized
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db import transaction
 
 from figures_app.categories import CategoryIndex, category_key
-from figures_app.models import Figure, Metric, describe_figure
+from figures_app.models import Figure, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
 from figures_app.services.figures import KEEP, ApplyResult, CellInput, figures_apply, plan_cells
-from figures_app.values import parse_figure
+from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign
 from requests_app.roles import can_review
@@ -172,6 +172,7 @@ def build_cells(
         if row_errors:
             errors.extend(row_errors)
             continue
+        parsed = _with_wording(parsed, v.get("as_given"), bounds)
         ident = (
             foi.pk,
             metric.pk,
@@ -200,6 +201,22 @@ def build_cells(
     if progress:
         progress(total, total)
     return cells, index
+
+
+def _with_wording(parsed: Parsed, as_given, bounds: tuple[int, int]) -> Parsed:
+    """The export writes a count as a number in `value` and the force's wording ("1,234") in
+    `as_given`: keep the wording when it says the same number, so a round trip changes nothing.
+    The `value` column wins when the two disagree (someone edited the number)."""
+    text = _text(as_given)
+    if parsed.kind != Kind.REPORTED or not text or text == parsed.raw_text:
+        return parsed
+    try:
+        wording = parse_figure(text, bounds=bounds)
+    except ValueError:
+        return parsed
+    if wording is not None and wording.kind == Kind.REPORTED and wording.value == parsed.value:
+        return replace(parsed, raw_text=wording.raw_text)
+    return parsed
 
 
 def plan_import(

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from figures_app.exports import export_rows, figures_workbook_sheets
+from figures_app.exports import basis_words, export_rows, figures_workbook_sheets
 from figures_app.forms import ImportForm
 from figures_app.models import FigureImport, ImportState
-from figures_app.selectors.totals import ALL, BASES
+from figures_app.selectors.totals import ALL, APPROVED, BASES
 from figures_app.services.import_batches import (
     figure_import_confirm,
     figure_import_resume,
@@ -35,22 +35,38 @@ def _export_basis(request: HttpRequest) -> str:
 
 @view_required
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """?basis=approved (approved figures only) or all (the default: every figure, so that the
+    export re-imports as a whole); the file name says which, and each row's `review` column its
+    review state."""
     campaign = get_campaign_for_user(request, slug)
-    rows = export_rows(campaign, basis=_export_basis(request))
+    basis = _export_basis(request)
+    rows = export_rows(campaign, basis=basis)
     response = HttpResponse(write_csv(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-figures.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.slug}-figures-{_basis_name(basis)}.csv"'
+    )
     return response
 
 
 @view_required
 def export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    """As export_csv, with each metric's approved totals and an 'about' sheet saying which
+    figures the file holds."""
     campaign = get_campaign_for_user(request, slug)
-    sheets = figures_workbook_sheets(
-        campaign, basis=_export_basis(request), today=timezone.localdate()
+    basis = _export_basis(request)
+    sheets = figures_workbook_sheets(campaign, basis=basis, today=timezone.localdate())
+    response = HttpResponse(
+        write_xlsx(sheets, title=f"{campaign.title}: figures ({basis_words(basis)})"),
+        content_type=XLSX,
     )
-    response = HttpResponse(write_xlsx(sheets, numbers_from_text=True), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-figures.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.slug}-figures-{_basis_name(basis)}.xlsx"'
+    )
     return response
+
+
+def _basis_name(basis: str) -> str:
+    return "approved" if basis == APPROVED else "all"
 
 
 @edit_required

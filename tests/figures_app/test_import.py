@@ -150,7 +150,9 @@ def test_the_preview_says_what_will_change_and_writes_nothing(campaign, metric, 
 def test_csv_export_round_trips(campaign, metric, staff):
     run(campaign, staff, GOOD)
     exported = rows_to_csv(export_rows(campaign))
-    assert exported.splitlines()[0] == "force,period,metric,victim_age,value,status,note"
+    assert exported.splitlines()[0] == (
+        "force,period,metric,victim_age,value,status,as_given,review,note"
+    )
     result = run(campaign, staff, exported, name="export.csv")
     assert (result.created, result.changed) == (0, 0)
 

@@ -58,6 +58,8 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
         "suppressed_cells": 1,
         "forces_reporting": 3,
         "per_day": pytest.approx(15 / 366),
+        "status": "reported",
+        "message": "",
     }
     # 2016/17: Kent 20 + Surrey 30 + Dorset 8 + Norfolk (6 + 4) = 68; Essex '<5' -> upper 72.
     assert p16 == {
@@ -67,6 +69,8 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
         "suppressed_cells": 1,
         "forces_reporting": 5,
         "per_day": pytest.approx(68 / 365),
+        "status": "reported",
+        "message": "",
     }
 
 
