@@ -13,6 +13,14 @@ from django.core.exceptions import PermissionDenied
 STAFF = "staff"
 REVIEWER = "reviewer"
 ROLES = (STAFF, REVIEWER)
+# What each role lets a person do, in the words shown to someone who has none yet.
+ROLE_DESCRIPTIONS = {
+    STAFF: "Staff: see every campaign and request, run campaigns, log replies and enter figures.",
+    REVIEWER: (
+        "Reviewer: see everything, and approve or send back figures someone else entered "
+        "(needs two-factor sign-in). The usual second checker holds both roles."
+    ),
+}
 
 
 def _groups(user) -> set[str]:

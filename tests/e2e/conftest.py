@@ -55,7 +55,13 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh page; the test fails if the browser blocked anything under the site's CSP."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield from page_in(browser, width=1400, height=1000)
+
+
+def page_in(browser, *, width: int, height: int):
+    """A fresh page in a window of this size (generator for a fixture); fails the test if the
+    browser blocked anything under the site's CSP."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     # Generous: CI runs the browser tests beside the rest of the suite on two shared cores.
     page.set_default_timeout(30000)
@@ -71,26 +77,32 @@ def page(browser):
     assert violations == [], "the Content-Security-Policy blocked something"
 
 
+def log_in_on(page, base_url: str, username: str, password: str = "correct horse battery"):
+    """Log in through the form on `page`; a reviewer or admin then types their authenticator's
+    code."""
+    from django.contrib.auth import get_user_model
+
+    from accounts import two_factor
+    from tests.conftest import authenticator_for, current_code
+
+    user = get_user_model().objects.get(username=username)
+    device = authenticator_for(user) if two_factor.required_for(user) else None
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(f"{base_url}/accounts/two-factor/?next=*")
+        page.fill("#id_code", current_code(device))
+        page.click("#two-factor-verify button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
 @pytest.fixture
 def log_in(page, live_server):
     """Log in through the form; a reviewer or admin then types their authenticator's code."""
 
     def log_in_as(username: str, password: str = "correct horse battery"):
-        from django.contrib.auth import get_user_model
-
-        from accounts import two_factor
-        from tests.conftest import authenticator_for, current_code
-
-        user = get_user_model().objects.get(username=username)
-        device = authenticator_for(user) if two_factor.required_for(user) else None
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        if device is not None:
-            page.wait_for_url(f"{live_server.url}/accounts/two-factor/?next=*")
-            page.fill("#id_code", current_code(device))
-            page.click("#two-factor-verify button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in_on(page, live_server.url, username, password)
 
     return log_in_as

@@ -1,0 +1,204 @@
+"""Every page of the app, with the demo loaded, fits a 390 px phone: wide tables scroll inside
+their card, never the page. At desktop width the same tables show whole, as before.
+
+The pages come from the URLconf, so a page added later is checked the day it is added; a URL
+whose parameters this test cannot fill fails here until SAMPLES learns how.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from requests_app.demo import LIVE_SLUG, NSPCC_SLUG, demo_load
+from tests.e2e.conftest import log_in_on, page_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1400, "height": 1000}
+
+# Named URLs that are not pages a person reads: logging out, and files or JSON for programs.
+# (POST-only actions answer a GET with 405 and are passed over by the walk itself.)
+NOT_PAGES = {
+    "logout",
+    "attachment_download",
+    "campaign_requests_csv",
+    "campaign_requests_xlsx",
+    "figures_totals_csv",
+    "figures_export_csv",
+    "figures_export_xlsx",
+    "figures_import_status",
+    "api_campaigns",
+    "api_campaign_requests",
+    "figures_totals_api",
+}
+
+# Pages whose tables must still show whole (no inner scroll bar) on a desktop screen.
+DESKTOP_PAGES = [
+    "dashboard",
+    "campaign_list",
+    "campaign_detail",
+    "figures_campaign_totals",
+    "request_detail",
+    "figures_request",
+    "figures_review_queue",
+    "force_list",
+]
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry.name, entry.pattern.converters
+
+
+def page_names() -> list[tuple[str, dict]]:
+    found = {name: converters for name, converters in _walk(get_resolver().url_patterns)}
+    return sorted((n, c) for n, c in found.items() if n not in NOT_PAGES)
+
+
+@pytest.fixture
+def demo():
+    """The demo site, plus one web upload awaiting confirmation (the import preview page)."""
+    from figures_app.models import Figure, FigureImport
+    from requests_app.models import Campaign, ForceList
+
+    users, _ = demo_load(today=timezone.localdate())
+    nspcc = Campaign.objects.get(slug=NSPCC_SLUG)
+    figure = Figure.objects.filter(request__campaign=nspcc).select_related("request").first()
+    foi = figure.request
+    batch = FigureImport.objects.create(
+        campaign=nspcc,
+        filename="kent.csv",
+        uploaded_by=users["sam"],
+        data=b"force,period,metric,value\nKent,2016/17,online-child-sex-offences,361\n",
+    )
+    own_list = ForceList.objects.create(name="Mine", slug="mine", owner=users["sam"])
+    live_request = Campaign.objects.get(slug=LIVE_SLUG).requests.order_by("pk").first()
+    by_name = {"slug": NSPCC_SLUG, "action": "record_response", "uidb64": "MQ", "token": "x-y"}
+    by_view = {
+        "request_detail": {"pk": foi.pk},
+        "request_note": {"pk": foi.pk},
+        "request_action": {"pk": live_request.pk},
+        "request_send": {"pk": live_request.pk},
+        "force_address": {"pk": foi.force_id},
+        "force_list_edit": {"pk": own_list.pk},
+        "figures_request": {"pk": foi.pk},
+        "figures_request_save": {"pk": foi.pk},
+        "figures_approve": {"pk": foi.pk},
+        "figures_send_back": {"pk": foi.pk},
+        "figures_resubmit": {"pk": foi.pk},
+        "figures_figure_edit": {"pk": figure.pk},
+        "figures_import_preview": {"slug": NSPCC_SLUG, "pk": batch.pk},
+        "figures_import_confirm": {"slug": NSPCC_SLUG, "pk": batch.pk},
+    }
+    return {"by_name": by_name, "by_view": by_view}
+
+
+def url_for(name: str, converters, samples) -> str:
+    kwargs = {}
+    for key in converters:
+        value = samples["by_view"].get(name, {}).get(key, samples["by_name"].get(key))
+        if value is None:
+            pytest.fail(f"URL '{name}' takes '{key}': add a sample for it to this test.")
+        kwargs[key] = value
+    return reverse(name, kwargs=kwargs)
+
+
+def overflow(page) -> int:
+    """How far the page itself is wider than the window (0 when nothing sticks out)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def widest_offenders(page) -> list[str]:
+    """What sticks out past the window's right edge, to say why a page fails."""
+    return page.evaluate(
+        """() => {
+          const limit = document.documentElement.clientWidth;
+          const out = [];
+          for (const el of document.body.querySelectorAll('*')) {
+            const box = el.getBoundingClientRect();
+            if (box.right > limit + 1 && el.children.length === 0) {
+              out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(box.right)}`);
+            }
+          }
+          return out.slice(0, 5);
+        }"""
+    )
+
+
+SCREENSHOTS = {"dashboard", "figures_campaign_totals", "campaign_detail"}
+
+
+def visit_every_page(page, live_server, samples, shots: str) -> tuple[list[str], list[str]]:
+    visited, too_wide = [], []
+    for name, converters in page_names():
+        url = url_for(name, converters, samples)
+        probe = page.request.get(f"{live_server.url}{url}")  # with the page's cookies
+        if probe.status == 405:
+            continue  # a POST-only action, not a page
+        assert probe.status in (200, 403), f"{url} gave {probe.status}"
+        assert "text/html" in probe.headers.get("content-type", ""), url
+        page.goto(f"{live_server.url}{url}")
+        visited.append(name)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide.append(f"{name} {url}: {width}px; {widest_offenders(page)}")
+        if name in SCREENSHOTS:
+            page.screenshot(path=f"/tmp/screens-{shots}-{name}.png", full_page=True)
+    return visited, too_wide
+
+
+@pytest.fixture
+def phone(browser):
+    yield from page_in(browser, **PHONE)
+
+
+@pytest.mark.parametrize(
+    "username,password", [("sam", "sam-password"), ("riley", "riley-password")]
+)
+def test_it_fits_every_page_on_a_390px_phone(phone, live_server, demo, username, password):
+    log_in_on(phone, live_server.url, username, password)
+    visited, too_wide = visit_every_page(phone, live_server, demo, shots=f"390-{username}")
+    # The walk reached the app's pages, not a login form or an error in their place.
+    assert {
+        "dashboard",
+        "campaign_list",
+        "campaign_new",
+        "campaign_detail",
+        "campaign_edit",
+        "request_detail",
+        "figures_campaign_totals",
+        "figures_request",
+        "figures_metrics",
+        "figures_import_preview",
+        "force_list",
+        "profile",
+    } <= set(visited)
+    assert too_wide == [], "\n".join(too_wide)
+
+
+def test_it_keeps_desktop_tables_whole(page, live_server, demo):
+    log_in_on(page, live_server.url, "riley", "riley-password")
+    converters = dict(page_names())
+    for name in DESKTOP_PAGES:
+        url = url_for(name, converters[name], demo)
+        page.goto(f"{live_server.url}{url}")
+        assert overflow(page) == 0, url
+        # Each table scroller shows its table whole: no inner scroll bar at this width.
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('.table-responsive')]
+                 .filter(el => el.scrollWidth > el.clientWidth + 1)
+                 .map(el => el.querySelector('table')?.id || el.className)"""
+        )
+        assert clipped == [], f"{url}: {clipped}"
+        if name in SCREENSHOTS:
+            page.screenshot(path=f"/tmp/screens-desktop-{name}.png", full_page=True)
