@@ -44,6 +44,7 @@ urlpatterns = [
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/send/", sending.request_send_page, name="request_send"),
     path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
+    path("requests/<int:pk>/reply-seen/", requests.request_reply_seen, name="request_reply_seen"),
     path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
     path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
     path("forces/", forces.force_list, name="force_list"),

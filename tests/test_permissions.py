@@ -71,6 +71,7 @@ def samples(db, campaign, staff, tmp_path):
     by_view = {
         "request_detail": {"pk": foi.pk},
         "request_note": {"pk": foi.pk},
+        "request_reply_seen": {"pk": foi.pk},
         "request_action": {"pk": foi.pk},
         "attachment_download": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from requests_app import hooks
 from requests_app.clock import request_deadlines
@@ -45,6 +46,8 @@ CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
 # Awaiting a response with figures entered (models.requests.figures_unrecorded_q): neither
 # chased nor counted overdue, but listed so that someone records the response from the letter.
 FIGURES_UNRECORDED = "Figures in, response not recorded"
+NEW_REPLIES = "New replies: record the response"
+BOUNCING = "FOI addresses bouncing"
 
 
 @dataclass
@@ -132,6 +135,9 @@ def _chasers_owed(*, today: date, cals: dict[str, WorkingCalendar]) -> list[Outg
         .exclude(force__foi_email="")
         # Figures in, so the force has answered even if nobody recorded it: never chase it.
         .exclude(figures_unrecorded_q())
+        # A reply arrived that nobody has recorded yet (services/mail_in.py): it may be the
+        # answer, so the force is not chased until a person has read it.
+        .filter(new_reply_at__isnull=True)
         .select_related("force", "campaign", "campaign__owner")
         .order_by("pk")
     )
@@ -323,6 +329,28 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
         sections[foi.campaign.owner_id][FIGURES_UNRECORDED].append(
             _item(foi, f"Still {foi.get_status_display().lower()}: record the force's response")
         )
+    new_replies = (
+        FoiRequest.objects.filter(campaign__owner_id__in=user_ids, new_reply_at__isnull=False)
+        .select_related("force", "campaign")
+        .order_by("new_reply_at")
+    )
+    for foi in new_replies:
+        sections[foi.campaign.owner_id][NEW_REPLIES].append(
+            _item(foi, f"Reply received {timezone.localtime(foi.new_reply_at):%a %-d %b %Y}")
+        )
+    bouncing = (
+        FoiRequest.objects.filter(
+            campaign__owner_id__in=user_ids,
+            force__email_failing_since__isnull=False,
+            status__in=CHASED_STATUSES | {Status.DRAFT},
+        )
+        .select_related("force", "campaign")
+        .order_by("campaign__title", "force__name")
+    )
+    for foi in bouncing:
+        sections[foi.campaign.owner_id][BOUNCING].append(
+            _item(foi, f"Mail to {foi.force.foi_email} bounced: {foi.force.email_failure}")
+        )
     reviewed = (
         FoiRequest.objects.filter(
             campaign__owner_id__in=user_ids,
@@ -346,6 +374,8 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
 
 
 SECTION_ORDER = [
+    NEW_REPLIES,
+    BOUNCING,
     "Long overdue (over 40 working days)",
     "Overdue",
     f"Due within {DUE_SOON_WORKING_DAYS} working days",

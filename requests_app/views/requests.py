@@ -18,6 +18,7 @@ from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
 from requests_app.models import RequestAttachment
 from requests_app.selectors import request_row
+from requests_app.services import mail_in
 from requests_app.services.attachments import check_upload
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import ACTION_SERVICES, request_add_note
@@ -114,6 +115,19 @@ def request_note(request, pk):
             messages.success(request, "Note added.")
             return redirect(foi)
     return _render_detail(request, foi, note_form=form, status=400)
+
+
+@require_POST
+@view_required
+def request_reply_seen(request, pk):
+    foi = get_request_for_user(request, pk, write=True)
+    try:
+        mail_in.request_reply_seen(request_id=foi.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Reply marked as read: nothing to record.")
+    return redirect(foi)
 
 
 @view_required

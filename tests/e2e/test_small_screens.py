@@ -85,6 +85,7 @@ def demo():
     by_view = {
         "request_detail": {"pk": foi.pk},
         "request_note": {"pk": foi.pk},
+        "request_reply_seen": {"pk": foi.pk},
         "request_action": {"pk": live_request.pk},
         "request_send": {"pk": live_request.pk},
         "force_address": {"pk": foi.force_id},

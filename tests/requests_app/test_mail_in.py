@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
@@ -417,3 +418,125 @@ def test_receive_email_asks_the_mail_server_to_retry_when_storing_fails(db, monk
     code, out = _run_receive_email(monkeypatch, b"Subject: x\r\n\r\nbody")
     assert code == 75
     assert "try again later" in out
+
+
+# Not chased, shown, cleared from the page ---------------------------------------------------
+
+
+def test_a_request_with_a_new_reply_is_not_chased_and_is_on_the_digest(
+    sent_campaign, staff, time_machine
+):
+    from datetime import timedelta
+
+    from requests_app.services.reminders import reminders_send_daily
+
+    sent_campaign.chase_forces = True
+    sent_campaign.save(update_fields=["chase_forces"])
+    kent = _foi(sent_campaign, "Kent Police")
+    essex = _foi(sent_campaign, "Essex Police")
+    _receive(corpus.token_reply(kent, body="Please see attached."))
+    day = kent.next_due_on + timedelta(days=7)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    time_machine.move_to(f"{day.isoformat()} 09:00", tick=False)
+    mail.outbox.clear()
+    reminders_send_daily(today=day)
+    chased = {m.to[0] for m in mail.outbox if m.to[0].endswith(".police.example")}
+    assert essex.force.foi_email in chased
+    assert kent.force.foi_email not in chased
+    digest = next(m for m in mail.outbox if m.to == [staff.email])
+    assert "New replies: record the response" in digest.body
+    assert "Kent" in digest.body.split("New replies: record the response")[1]
+
+
+def test_the_request_page_shows_the_new_reply_and_staff_clear_it(sent_campaign, staff_client):
+    kent = _foi(sent_campaign, "Kent Police")
+    _receive(corpus.token_reply(kent, body="We are still working on it."))
+    page = staff_client.get(kent.get_absolute_url())
+    assert 'id="new-reply"' in page.content.decode()
+    response = staff_client.post(reverse("request_reply_seen", args=[kent.pk]))
+    assert response.status_code == 302
+    kent.refresh_from_db()
+    assert kent.new_reply_at is None
+    assert 'id="new-reply"' not in staff_client.get(kent.get_absolute_url()).content.decode()
+
+
+def test_the_request_page_shows_a_bouncing_address(sent_campaign, staff_client):
+    gwent = _foi(sent_campaign, "Gwent Police")
+    _receive(corpus.bounce(gwent, message_id=gwent.sent_message_id))
+    page = staff_client.get(gwent.get_absolute_url()).content.decode()
+    assert 'id="address-failing"' in page and "Recipient address rejected" in page
+
+
+# fetch_mail (drop folder) -------------------------------------------------------------------
+
+
+def test_fetch_mail_files_the_drop_folder_and_a_second_run_does_nothing(
+    sent_campaign, settings, tmp_path
+):
+    settings.FOI_IMAP_URL = ""
+    settings.FOI_MAIL_DROP_DIR = tmp_path
+    kent = _foi(sent_campaign, "Kent Police")
+    (tmp_path / "a.eml").write_bytes(corpus.token_reply(kent))
+    (tmp_path / "b.eml").write_bytes(
+        corpus.reply(sender="x@y.example", to="foi@charity.example.org", subject="stray")
+    )
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "1 filed, 1 inbox" in out.getvalue()
+    assert sorted(p.name for p in (tmp_path / "done").iterdir()) == ["a.eml", "b.eml"]
+    assert not list(tmp_path.glob("*.eml"))
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "0 filed, 0 inbox" in out.getvalue()
+    assert InboundMessage.objects.count() == 2
+
+
+def test_a_fetch_killed_after_storing_loses_nothing_and_stores_nothing_twice(
+    sent_campaign, settings, tmp_path, monkeypatch
+):
+    from requests_app.services import mail_fetch
+
+    settings.FOI_IMAP_URL = ""
+    settings.FOI_MAIL_DROP_DIR = tmp_path
+    kent = _foi(sent_campaign, "Kent Police")
+    (tmp_path / "a.eml").write_bytes(corpus.token_reply(kent))
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mail_fetch, "_move", killed)
+        with pytest.raises(SystemExit):
+            call_command("fetch_mail", stdout=io.StringIO())
+    assert (tmp_path / "a.eml").exists()  # the mailbox still has it
+    assert kent.inbound_messages.count() == 1  # and it is stored
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "1 duplicate" in out.getvalue()
+    assert kent.inbound_messages.count() == 1
+    assert not (tmp_path / "a.eml").exists()
+
+
+def test_fetch_mail_refuses_an_oversized_message_and_keeps_it_aside(
+    sent_campaign, settings, tmp_path
+):
+    settings.FOI_IMAP_URL = ""
+    settings.FOI_MAIL_DROP_DIR = tmp_path
+    settings.FOI_MAIL_MAX_MESSAGE_BYTES = 100_000
+    kent = _foi(sent_campaign, "Kent Police")
+    big = corpus.token_reply(
+        kent, attachments=[("a.pdf", "application/pdf", b"%PDF" + b"1" * 200_000)]
+    )
+    (tmp_path / "big.eml").write_bytes(big)
+    call_command("fetch_mail", stdout=io.StringIO())
+    assert (tmp_path / "refused" / "big.eml").read_bytes() == big
+    assert "over the" in (tmp_path / "refused" / "big.reason.txt").read_text()
+
+
+def test_fetch_mail_with_a_bad_imap_url_says_what_is_wrong(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.FOI_IMAP_URL = "pop3://mail.example.org/"
+    with pytest.raises(CommandError, match="FOI_IMAP_URL must look like"):
+        call_command("fetch_mail", stdout=io.StringIO())
