@@ -6,6 +6,7 @@ from requests_app.models import (
     Force,
     ForceAlias,
     ForceList,
+    InboundMessage,
     NonWorkingDay,
     Period,
     RequestAttachment,
@@ -231,6 +232,23 @@ class SentRequestAdmin(admin.ModelAdmin):
     search_fields = ["to_email", "message_id", "request__force__name", "last_error"]
     list_select_related = ["request__force", "request__campaign"]
     readonly_fields = [f.name for f in SentRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    """Every message received, read-only: filed, waiting in the Inbox, not FOI, or refused (why)."""
+
+    list_display = ["received_at", "from_email", "subject", "kind", "status", "request"]
+    list_filter = ["status", "kind", "source"]
+    search_fields = ["from_email", "subject", "message_id", "raw_sha256", "notes"]
+    list_select_related = ["request__force", "request__campaign"]
+    readonly_fields = [f.name for f in InboundMessage._meta.fields]
 
     def has_add_permission(self, request):
         return False

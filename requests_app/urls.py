@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from requests_app.views import api, campaigns, dashboard, forces, requests, sending, tools
+from requests_app.views import api, campaigns, dashboard, forces, inbox, requests, sending, tools
 from requests_app.workflow import Action
 
 
@@ -46,6 +46,10 @@ urlpatterns = [
     path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
     path("requests/<int:pk>/reply-seen/", requests.request_reply_seen, name="request_reply_seen"),
     path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbox.message_detail, name="message_detail"),
+    path("inbox/<int:pk>/place/", inbox.message_place, name="message_place"),
+    path("inbox/<int:pk>/not-foi/", inbox.message_not_foi, name="message_not_foi"),
     path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
     path("forces/", forces.force_list, name="force_list"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),

@@ -62,6 +62,11 @@ def samples(db, campaign, staff, tmp_path):
         upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 demo", content_type="application/pdf"),
     )
     own_list = ForceList.objects.create(name="Mine", slug="mine", owner=staff)
+    from requests_app.services.mail_in import message_receive
+
+    message = message_receive(
+        raw=b"From: a@b.example\r\nSubject: stray\r\n\r\nhello", source="stdin"
+    ).message
     by_name = {
         "slug": campaign.slug,
         "action": "acknowledge",
@@ -72,6 +77,9 @@ def samples(db, campaign, staff, tmp_path):
         "request_detail": {"pk": foi.pk},
         "request_note": {"pk": foi.pk},
         "request_reply_seen": {"pk": foi.pk},
+        "message_detail": {"pk": message.pk},
+        "message_place": {"pk": message.pk},
+        "message_not_foi": {"pk": message.pk},
         "request_action": {"pk": foi.pk},
         "attachment_download": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},

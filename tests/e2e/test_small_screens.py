@@ -80,12 +80,24 @@ def demo():
         data=b"force,period,metric,value\nKent,2016/17,online-child-sex-offences,361\n",
     )
     own_list = ForceList.objects.create(name="Mine", slug="mine", owner=users["sam"])
+    from requests_app.services.mail_in import message_receive
+
+    long_subject = "A very long subject line from a force " * 4
+    message = message_receive(
+        raw=(
+            f"From: press@somewhere.example\r\nSubject: {long_subject}\r\n\r\n" + "word " * 400
+        ).encode(),
+        source="stdin",
+    ).message
     live_request = Campaign.objects.get(slug=LIVE_SLUG).requests.order_by("pk").first()
     by_name = {"slug": NSPCC_SLUG, "action": "record_response", "uidb64": "MQ", "token": "x-y"}
     by_view = {
         "request_detail": {"pk": foi.pk},
         "request_note": {"pk": foi.pk},
         "request_reply_seen": {"pk": foi.pk},
+        "message_detail": {"pk": message.pk},
+        "message_place": {"pk": message.pk},
+        "message_not_foi": {"pk": message.pk},
         "request_action": {"pk": live_request.pk},
         "request_send": {"pk": live_request.pk},
         "force_address": {"pk": foi.force_id},

@@ -1,0 +1,75 @@
+"""The Inbox (mail nobody could place) and one received message, with its placing actions."""
+
+import re
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from requests_app.access import edit_required, view_required
+from requests_app.mail.matching import suggestions
+from requests_app.models import InboundMessage
+from requests_app.models.mail import MessageStatus
+from requests_app.services.errors import ServiceError
+from requests_app.services.mail_in import message_assign, message_mark_not_foi
+
+REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
+
+
+@view_required
+def inbox(request):
+    unplaced = InboundMessage.objects.filter(status=MessageStatus.INBOX).order_by("received_at")
+    page = Paginator(unplaced, 25).get_page(request.GET.get("page"))
+    rows = [(message, suggestions(message)) for message in page]
+    return render(request, "requests_app/inbox.html", {"page": page, "rows": rows})
+
+
+@view_required
+def message_detail(request, pk):
+    message = get_object_or_404(
+        InboundMessage.objects.select_related("request__force", "request__campaign", "placed_by"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "requests_app/message_detail.html",
+        {
+            "message": message,
+            "suggestions": suggestions(message)
+            if message.status in (MessageStatus.INBOX, MessageStatus.NOT_FOI)
+            else [],
+            "attachments": message.event.attachments.all() if message.event_id else [],
+        },
+    )
+
+
+@require_POST
+@edit_required
+def message_place(request, pk):
+    message = get_object_or_404(InboundMessage, pk=pk)
+    found = REFERENCE.match(request.POST.get("request", ""))
+    if not found:
+        messages.error(request, "Request: give our reference, e.g. FOI-123, or pick a suggestion.")
+        return redirect(message)
+    try:
+        message_assign(message_id=message.pk, request_id=int(found.group(1)), actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, f"Request: {exc}")
+        return redirect(message)
+    message.refresh_from_db()
+    messages.success(request, f"Filed on {message.request.reference} ({message.request}).")
+    return redirect("inbox")
+
+
+@require_POST
+@edit_required
+def message_not_foi(request, pk):
+    message = get_object_or_404(InboundMessage, pk=pk)
+    try:
+        message_mark_not_foi(message_id=message.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect(message)
+    messages.success(request, "Marked not FOI.")
+    return redirect("inbox")
