@@ -198,7 +198,7 @@ def _filename(part: Message, parsed: ParsedMessage) -> str:
         parsed.notes.append("An attachment's name could not be read.")
         name = ""
     # Only the last path component, never a path a sender chose.
-    return re.split(r"[\\/]", str(name))[-1].strip()[:200]
+    return re.split(r"[\\/]", str(name).replace("\x00", ""))[-1].strip()[:200]
 
 
 def _text(part: Message, parsed: ParsedMessage) -> str:

@@ -109,6 +109,16 @@ def message_receive(*, raw: bytes, source: str) -> Received:
 
 
 def _new_message(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
+    message = _message_row(raw, sha, parsed, source)
+    # PostgreSQL text cannot hold NUL; a message may carry one anywhere (the .eml keeps it).
+    for field in InboundMessage._meta.fields:
+        value = getattr(message, field.attname)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(message, field.attname, value.replace("\x00", ""))
+    return message
+
+
+def _message_row(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
     return InboundMessage(
         message_id=parsed.message_id,
         raw_sha256=sha,
