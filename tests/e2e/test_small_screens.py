@@ -8,11 +8,12 @@ whose parameters this test cannot fill fails here until SAMPLES learns how.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.demo import LIVE_SLUG, NSPCC_SLUG, demo_load
 from tests.e2e.conftest import log_in_on, page_in
+from tests.test_permissions import named_urls
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -48,19 +49,8 @@ DESKTOP_PAGES = [
 ]
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield entry.name, entry.pattern.converters
-
-
 def page_names() -> list[tuple[str, dict]]:
-    found = {name: converters for name, converters in _walk(get_resolver().url_patterns)}
-    return sorted((n, c) for n, c in found.items() if n not in NOT_PAGES)
+    return [(n, c) for n, c in named_urls() if n not in NOT_PAGES]
 
 
 @pytest.fixture
