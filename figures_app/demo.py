@@ -27,6 +27,8 @@ NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
 NSPCC_METRIC = "online-child-sex-offences"
 LIVE_METRIC = "sexual-communication-with-a-child"
+DRAFT_SLUG = "indecent-images-shared-online-draft"
+DRAFT_METRIC = "indecent-images-shared-online"
 ILLUSTRATIVE = (
     "Illustrative: per-force figures are invented for the demo. Only the national totals "
     "(5,653 from 38 forces in 2016/17; 3,903 from 39 in 2015/16), Kent (63 -> 361) and the age "
@@ -327,8 +329,25 @@ def _live(campaign: Campaign, actor, today: date) -> None:
     )
 
 
+def _draft(campaign: Campaign) -> None:
+    """The metric only: the draft has not been sent, so no force has answered."""
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            slug=DRAFT_METRIC,
+            label="Indecent image offences, shared online",
+            unit="offences",
+            notes="Protection of Children Act 1978 s.1 and Criminal Justice Act 1988 s.160 "
+            "offences with the online flag.",
+            dimensions=(),
+        ),
+    )
+
+
 def demo_extension(campaign: Campaign, *, actor, today: date) -> None:
     if campaign.slug == NSPCC_SLUG:
         _nspcc(campaign, actor)
     elif campaign.slug == LIVE_SLUG:
         _live(campaign, actor, today)
+    elif campaign.slug == DRAFT_SLUG:
+        _draft(campaign)

@@ -1,4 +1,5 @@
-"""The demo the run command loads: people, the NSPCC 2017 campaign and a live 2026 campaign.
+"""The demo the run command loads: people, the NSPCC 2017 campaign, a live 2026 campaign and a
+draft campaign that has not been sent, so a newcomer can send it and drop replies in.
 
 The NSPCC campaign replays the 1 June 2017 release (requests sent 1 March 2017); figures for it
 are added by figures_app through hooks.DEMO_EXTENSIONS and are illustrative, not the real
@@ -23,6 +24,7 @@ from requests_app.services.people import profile_for
 
 NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
+DRAFT_SLUG = "indecent-images-shared-online-draft"
 
 # (username, password, roles, superuser)
 DEMO_USERS = [
@@ -45,6 +47,15 @@ Thank you."""
 LIVE_TEXT = """Dear {force_name},
 
 Under {act}, please tell me how many offences of sexual communication with a child (Sexual Offences Act 2003 s.15A, or the Scottish equivalent) your force recorded in each of {periods}, by the age of the child where recorded.
+
+Thank you."""
+
+
+DRAFT_TEXT = """Dear {force_name},
+
+Under {act}, please tell me how many offences of taking, making, distributing or sharing an indecent image of a child your force recorded in each of {periods} where the image was shared online (the Home Office online flag, or your force's equivalent).
+
+If a figure is withheld because it is small, please say "fewer than 5" rather than leaving it blank.
 
 Thank you."""
 
@@ -133,6 +144,15 @@ def _nspcc(users: dict, today: date) -> Campaign:
     return campaign
 
 
+def _example_addresses(forces) -> None:
+    """Example FOI addresses (the reserved .example domain): what the demo sends is written to
+    var/mail and can never reach a real force."""
+    for force in forces:
+        if not force.foi_email:
+            force.foi_email = f"foi@{force.slug}.police.example"
+            force.save(update_fields=["foi_email"])
+
+
 def _live(users: dict, today: date) -> Campaign:
     sam = users["sam"]
     force_list = ForceList.objects.get(slug="uk-territorial")
@@ -151,11 +171,7 @@ def _live(users: dict, today: date) -> Campaign:
         chase_forces=True,
     )
     requests = list(campaign.requests.select_related("force").order_by("force__name"))
-    # Example addresses (reserved .example domain) so the demo's chasers can be seen in var/mail.
-    for foi in requests:
-        if not foi.force.foi_email:
-            foi.force.foi_email = f"foi@{foi.force.slug}.police.example"
-            foi.force.save(update_fields=["foi_email"])
+    _example_addresses([foi.force for foi in requests])
     early = _working_days_before(today, 30)  # due 10 working days ago
     recent = _working_days_before(today, 17)  # due in about 3 working days
     for i, foi in enumerate(requests):
@@ -207,12 +223,36 @@ def _live(users: dict, today: date) -> Campaign:
     return campaign
 
 
+def _draft(users: dict, today: date) -> Campaign:
+    """Not sent yet. The 45 territorial forces have example addresses; British Transport Police,
+    the Civil Nuclear Constabulary and the Ministry of Defence Police are left without one, so the
+    send preview shows how a force that cannot be emailed is named, with a link to set it."""
+    everyone = ForceList.objects.get(slug="all")
+    _example_addresses(ForceList.objects.get(slug="uk-territorial").forces.all())
+    return campaign_create(
+        actor=users["sam"],
+        owner=users["sam"],
+        slug=DRAFT_SLUG,
+        title="Indecent images of children shared online, 2025/26 (draft, not sent)",
+        request_text=DRAFT_TEXT,
+        forces=list(everyone.forces.all()),
+        force_list=everyone,
+        periods=[PeriodSpec("2025/26", date(2025, 4, 1), date(2026, 3, 31))],
+        notes=(
+            "A draft to try sending: Send on this page shows each letter before anything goes. "
+            "In the demo the emails are written to var/mail; replies dropped into var/inbox are "
+            "filed within five minutes (or at once with Check for mail on the Inbox page)."
+        ),
+        chase_forces=True,
+    )
+
+
 @transaction.atomic
 def demo_load(*, today: date) -> tuple[dict, list[Campaign]]:
     """Create the demo users and campaigns; campaigns already present are left alone."""
     users = _users()
     made = []
-    for slug, build in ((NSPCC_SLUG, _nspcc), (LIVE_SLUG, _live)):
+    for slug, build in ((NSPCC_SLUG, _nspcc), (LIVE_SLUG, _live), (DRAFT_SLUG, _draft)):
         if Campaign.objects.filter(slug=slug).exists():
             continue
         campaign = build(users, today)

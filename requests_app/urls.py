@@ -47,6 +47,7 @@ urlpatterns = [
     path("requests/<int:pk>/reply-seen/", requests.request_reply_seen, name="request_reply_seen"),
     path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/check/", inbox.inbox_check, name="inbox_check"),
     path("inbox/<int:pk>/", inbox.message_detail, name="message_detail"),
     path("inbox/<int:pk>/place/", inbox.message_place, name="message_place"),
     path("inbox/<int:pk>/not-foi/", inbox.message_not_foi, name="message_not_foi"),

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from celery import current_app
 from django.conf import settings
+from django.db import transaction
 
 from requests_app.models.mail import MessageSource
 from requests_app.services.errors import ServiceError
@@ -217,3 +219,11 @@ def _forget(client: imaplib.IMAP4, uid: bytes) -> None:
             if status == "OK":
                 client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
                 client.expunge()
+
+
+FETCH_TASK = "requests_app.fetch_mail"
+
+
+def mail_fetch_soon() -> None:
+    """Read the mailbox now, on a worker, rather than at the next scheduled check."""
+    transaction.on_commit(lambda: current_app.tasks[FETCH_TASK].delay(), robust=True)

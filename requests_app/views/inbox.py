@@ -1,7 +1,9 @@
 """The Inbox (mail nobody could place) and one received message, with its placing actions."""
 
 import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +14,7 @@ from requests_app.mail.matching import suggestions
 from requests_app.models import InboundMessage
 from requests_app.models.mail import MessageStatus
 from requests_app.services.errors import ServiceError
+from requests_app.services.mail_fetch import mail_fetch_soon
 from requests_app.services.mail_in import message_assign, message_mark_not_foi
 
 REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
@@ -22,7 +25,32 @@ def inbox(request):
     unplaced = InboundMessage.objects.filter(status=MessageStatus.INBOX).order_by("received_at")
     page = Paginator(unplaced, 25).get_page(request.GET.get("page"))
     rows = [(message, suggestions(message)) for message in page]
-    return render(request, "requests_app/inbox.html", {"page": page, "rows": rows})
+    return render(
+        request,
+        "requests_app/inbox.html",
+        {"page": page, "rows": rows, "mail_source": _mail_source()},
+    )
+
+
+def _mail_source() -> str:
+    """Where replies are read from, for the page; never the IMAP password."""
+    if settings.FOI_IMAP_URL:
+        url = urlsplit(settings.FOI_IMAP_URL)
+        return f"the IMAP mailbox {url.path.lstrip('/') or 'INBOX'} on {url.hostname}"
+    return f"the drop folder {settings.FOI_MAIL_DROP_DIR} (any .eml file saved there)"
+
+
+@require_POST
+@edit_required
+def inbox_check(request):
+    """Read the mailbox now rather than at the next scheduled check (a worker does the work)."""
+    mail_fetch_soon()
+    messages.success(
+        request,
+        "Checking for mail now. Replies that match a request are filed on it; reload this page "
+        "in a minute to see any that could not be placed.",
+    )
+    return redirect("inbox")
 
 
 @view_required

@@ -55,3 +55,16 @@ def test_it_leaves_the_live_campaign_pending_review(demo):
     )
     assert ReviewState.PENDING in states
     assert ReviewState.APPROVED not in states
+
+
+def test_the_draft_campaign_is_ready_to_send_with_its_metric(demo):
+    draft = Campaign.objects.get(slug="indecent-images-shared-online-draft")
+    assert draft.requests.count() == 48
+    assert set(draft.requests.values_list("status", flat=True)) == {"draft"}
+    assert list(draft.metrics.values_list("slug", flat=True)) == ["indecent-images-shared-online"]
+    no_address = draft.requests.filter(force__foi_email="").order_by("force__name")
+    assert [foi.force.name for foi in no_address] == [
+        "British Transport Police",
+        "Civil Nuclear Constabulary",
+        "Ministry of Defence Police",
+    ]

@@ -1,0 +1,66 @@
+import re
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from requests_app.demo_mail import KINDS, demo_message
+from requests_app.models import FoiRequest
+
+REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
+WHAT = {
+    "acknowledgement": "an automatic acknowledgement",
+    "reply": "a reply with the figures attached",
+    "bounce": "a bounce for the force's address",
+    "unplaced": "a message that names no request (it will wait in the Inbox)",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Local demo only: write a made-up email from a force into the drop folder "
+        "(FOI_MAIL_DROP_DIR), to watch the tracker file it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("reference", help="Our reference for the request, e.g. FOI-123.")
+        parser.add_argument("--kind", choices=KINDS, default="reply")
+        parser.add_argument(
+            "--force-reference",
+            default="",
+            help="The force's own reference quoted in the email (default: made up).",
+        )
+
+    def handle(self, *args, reference, kind, force_reference, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo_reply writes made-up emails from police forces: use it only on a local "
+                "demo site (DEBUG=true)."
+            )
+        found = REFERENCE.match(reference)
+        foi = (
+            FoiRequest.objects.select_related("force", "campaign").filter(pk=found.group(1)).first()
+            if found
+            else None
+        )
+        if foi is None:
+            raise CommandError(
+                f"reference: no request {reference!r}. Give ours, as shown on the request page "
+                "and in the subject of what we sent (e.g. FOI-123)."
+            )
+        raw = demo_message(foi, kind, force_reference or f"FOI/{foi.pk:06d}")
+        folder = Path(settings.FOI_MAIL_DROP_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"demo-{kind}-{foi.reference}-{uuid.uuid4().hex[:8]}.eml"
+        # Written under another name first, so a fetch running now never reads half a file.
+        partial = folder / f".{name}.part"
+        partial.write_bytes(raw)
+        partial.rename(folder / name)
+        self.stdout.write(
+            f"Wrote {folder / name}: {WHAT[kind]}, from {foi.force.name} about {foi.reference}."
+        )
+        self.stdout.write(
+            "The worker files it within five minutes. To file it now, press Check for mail now "
+            "on the Inbox page, or run `.venv/bin/python manage.py fetch_mail`."
+        )
