@@ -44,6 +44,7 @@ def test_a_reply_dropped_in_is_filed_and_acted_on(page, live_server, log_in, set
     assert kent.sent_message_id  # the worker stored the Message-ID the reply will quote
     (tmp_path / "reply.eml").write_bytes(demo_mail.reply(kent, "KP/2026/77"))
 
+    page.click(".navbar-toggler")  # the menu is folded away on a phone
     page.click("nav >> text=Inbox")
     page.click("#inbox-check button")
     page.wait_for_selector("text=Checking for mail now")
