@@ -75,8 +75,19 @@ def test_each_demo_reply_is_filed_and_acted_on(sent_draft, settings):
 
 
 def test_demo_reply_names_a_reference_it_cannot_find(sent_draft):
-    with pytest.raises(CommandError, match="reference: no request 'FOI-999999'"):
+    with pytest.raises(CommandError, match="request: no request 'FOI-999999'"):
         call_command("demo_reply", "FOI-999999", stdout=io.StringIO())
+
+
+def test_demo_reply_takes_a_force_name_in_the_draft_campaign(sent_draft, settings):
+    out = io.StringIO()
+    call_command("demo_reply", "kent", "--kind", "acknowledgement", stdout=out)
+    kent = sent_draft.requests.get(force__name="Kent Police")
+    assert f"from Kent Police about {kent.reference}" in out.getvalue()
+    with pytest.raises(CommandError, match="Unknown force 'Kentish Town'"):
+        call_command("demo_reply", "Kentish Town", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--campaign: no request to Kent Police"):
+        call_command("demo_reply", "Kent", "--campaign", "nope", stdout=io.StringIO())
 
 
 def test_demo_reply_is_refused_on_a_real_site(sent_draft, settings):

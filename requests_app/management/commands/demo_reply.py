@@ -5,7 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from requests_app.demo import DRAFT_SLUG
 from requests_app.demo_mail import KINDS, demo_message
+from requests_app.force_names import ForceNameError, resolve_force
 from requests_app.models import FoiRequest
 
 REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
@@ -24,7 +26,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("reference", help="Our reference for the request, e.g. FOI-123.")
+        parser.add_argument(
+            "request",
+            help="Our reference for the request (FOI-123), or a force's name in --campaign.",
+        )
+        parser.add_argument(
+            "--campaign",
+            default=DRAFT_SLUG,
+            help="With a force's name: the campaign's slug (default: the demo's draft campaign).",
+        )
         parser.add_argument("--kind", choices=KINDS, default="reply")
         parser.add_argument(
             "--force-reference",
@@ -32,23 +42,13 @@ class Command(BaseCommand):
             help="The force's own reference quoted in the email (default: made up).",
         )
 
-    def handle(self, *args, reference, kind, force_reference, **options):
+    def handle(self, *args, request, campaign, kind, force_reference, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "demo_reply writes made-up emails from police forces: use it only on a local "
                 "demo site (DEBUG=true)."
             )
-        found = REFERENCE.match(reference)
-        foi = (
-            FoiRequest.objects.select_related("force", "campaign").filter(pk=found.group(1)).first()
-            if found
-            else None
-        )
-        if foi is None:
-            raise CommandError(
-                f"reference: no request {reference!r}. Give ours, as shown on the request page "
-                "and in the subject of what we sent (e.g. FOI-123)."
-            )
+        foi = self._request(request, campaign)
         raw = demo_message(foi, kind, force_reference or f"FOI/{foi.pk:06d}")
         folder = Path(settings.FOI_MAIL_DROP_DIR)
         folder.mkdir(parents=True, exist_ok=True)
@@ -64,3 +64,25 @@ class Command(BaseCommand):
             "The worker files it within five minutes. To file it now, press Check for mail now "
             "on the Inbox page, or run `.venv/bin/python manage.py fetch_mail`."
         )
+
+    def _request(self, given: str, campaign: str) -> FoiRequest:
+        requests = FoiRequest.objects.select_related("force", "campaign")
+        found = REFERENCE.match(given)
+        if found:
+            foi = requests.filter(pk=found.group(1)).first()
+            if foi is None:
+                raise CommandError(
+                    f"request: no request {given!r}. Give our reference, as shown on the request "
+                    "page and in the subject of what we sent (e.g. FOI-123), or a force's name."
+                )
+            return foi
+        try:
+            force = resolve_force(given)
+        except ForceNameError as exc:
+            raise CommandError(f"request: {exc}") from exc
+        foi = requests.filter(campaign__slug=campaign, force=force).first()
+        if foi is None:
+            raise CommandError(
+                f"--campaign: no request to {force.name} in a campaign {campaign!r}."
+            )
+        return foi
