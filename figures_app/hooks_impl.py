@@ -10,6 +10,7 @@ from django.urls import reverse
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
 from figures_app.models import Figure
 from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
+from requests_app.text import plural
 
 
 def campaign_links(campaign) -> list[tuple[str, str]]:
@@ -34,31 +35,44 @@ def request_ids_with_figures():
     return Figure.objects.values("request_id")
 
 
-def digest_section(user, today: date) -> list[dict]:
-    from figures_app.selectors.review import reviews_awaiting, sent_back
-    from requests_app.roles import can_edit, can_review
+def _digest_item(foi, detail: str) -> dict:
+    return {
+        "label": foi.force.name,
+        "url": reverse("request_detail", args=[foi.pk]),
+        "detail": detail,
+        "campaign": foi.campaign.title,
+        "campaign_url": reverse("campaign_detail", args=[foi.campaign.slug]),
+    }
 
-    items = []
-    if can_review(user):
-        for review in reviews_awaiting(user)[:50]:
-            foi = review.request
-            items.append(
-                {
-                    "label": f"{foi.campaign.title}: {foi.force.name}",
-                    "url": reverse("request_detail", args=[foi.pk]),
-                    "detail": f"{review.n_figures} figures entered by "
-                    f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
-                    + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
-                }
-            )
-    if can_edit(user):
-        for review in sent_back().filter(submitted_by=user)[:50]:
-            foi = review.request
-            items.append(
-                {
-                    "label": f"Sent back to you: {foi.campaign.title}: {foi.force.name}",
-                    "url": reverse("request_detail", args=[foi.pk]),
-                    "detail": review.comment[:200],
-                }
-            )
-    return items
+
+def digest_waiting_for_review(user, today: date) -> list[dict]:
+    from figures_app.selectors.review import reviews_awaiting
+    from requests_app.roles import can_review
+
+    if not can_review(user):
+        return []
+    return [
+        _digest_item(
+            review.request,
+            f"{plural(review.n_figures, 'figure')} entered by "
+            f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
+            + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
+        )
+        for review in reviews_awaiting(user)[:50]
+    ]
+
+
+def digest_sent_back(user, today: date) -> list[dict]:
+    from figures_app.selectors.review import sent_back
+    from requests_app.roles import can_edit
+
+    if not can_edit(user):
+        return []
+    return [
+        _digest_item(
+            review.request,
+            f"{review.reviewed_by.get_username() if review.reviewed_by else 'A reviewer'}: "
+            f"{review.comment[:200]}",
+        )
+        for review in sent_back().filter(submitted_by=user)[:50]
+    ]

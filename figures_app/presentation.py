@@ -9,6 +9,7 @@ from figures_app.selectors.breakdown import DimensionSummary
 from figures_app.selectors.totals import Change, Entered, Totals
 from requests_app.models import Period
 from requests_app.models.campaigns import RoundingRule
+from requests_app.text import plural
 
 
 def round_by_rule(value: float, rule: str, places: int = 0) -> Decimal:
@@ -48,11 +49,6 @@ def _change_words(pct: float | None, rule: str) -> str:
     if pct == 0:
         return "no change"
     return f"{direction} of {rounded:,}% ({rule_words(rule)} from {exact:,}%)"
-
-
-def plural(n: int, word: str, words: str = "") -> str:
-    """'1 force', '2 forces', '1,234 figures' (Django's pluralize, for Python-built text)."""
-    return f"{n:,} {word if n == 1 else words or word + 's'}"
 
 
 def _coverage(n: int, asked: int) -> str:

@@ -14,6 +14,7 @@ from requests_app.models import (
     StaffProfile,
 )
 from requests_app.services.deadlines import deadlines_refresh_all
+from requests_app.text import plural
 
 
 class ForceAliasInline(admin.TabularInline):
@@ -79,7 +80,7 @@ class NonWorkingDayAdmin(admin.ModelAdmin):
 
     def _refresh(self, request):
         moved = deadlines_refresh_all()
-        messages.info(request, f"Deadlines recalculated: {moved} request(s) moved.")
+        messages.info(request, f"Deadlines recalculated: {plural(moved, 'request')} moved.")
 
 
 class PeriodInline(admin.TabularInline):

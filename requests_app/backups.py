@@ -44,6 +44,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from requests_app.text import plural
+
 FORMAT = "foi-tracker-backup/1"
 DATA_FILE = "data.json"
 MANIFEST_FILE = "manifest.json"
@@ -216,11 +218,15 @@ def _write_backup(folder: Path, *, using: str) -> dict:
     missing = [ref for ref in references if ref["name"] not in media]
     if missing:
         names = ", ".join(f"{r['model']} {r['pk']}: {r['name']}" for r in missing[:10])
-        raise BackupError(f"{len(missing)} files the database points at are missing: {names}")
+        raise BackupError(
+            f"{plural(len(missing), 'file')} the database points at {'is' if len(missing) == 1 else 'are'} missing: {names}"
+        )
     changed = [r for r in references if r["sha256"] and r["sha256"] != media[r["name"]]["sha256"]]
     if changed:
         names = ", ".join(f"{r['model']} {r['pk']}: {r['name']}" for r in changed[:10])
-        raise BackupError(f"{len(changed)} files differ from the SHA-256 on record: {names}")
+        raise BackupError(
+            f"{plural(len(changed), 'file')} {'differs' if len(changed) == 1 else 'differ'} from the SHA-256 on record: {names}"
+        )
 
     manifest = {
         "format": FORMAT,

@@ -156,7 +156,7 @@ def test_a_backup_restores_into_a_fresh_database_with_everything_in_it(sites, tm
 
     backup = tmp_path / "backup"
     out = source.manage("backup", str(backup))
-    assert "1 files" in out
+    assert "and 1 file (" in out
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["media"][before["attachments"][0][1]]["sha256"] == recorded
     assert manifest["counts"]["figures_app.figure"] == len(before["figures"])

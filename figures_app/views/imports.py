@@ -22,6 +22,7 @@ from figures_app.services.imports import may_approve_on_import
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.services.errors import ServiceError
 from requests_app.tabular import write_csv, write_xlsx
+from requests_app.text import plural
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -112,9 +113,9 @@ def _progress_text(batch: FigureImport) -> str:
     if batch.state == ImportState.CHECKING:
         if not batch.rows_total:
             return "Reading the file…"
-        return f"Checked {batch.rows_checked:,} of {batch.rows_total:,} rows…"
+        return f"Checked {batch.rows_checked:,} of {plural(batch.rows_total, 'row')}…"
     if batch.state == ImportState.APPLYING:
-        return f"Importing {batch.result.get('rows', 0):,} rows…"
+        return f"Importing {plural(batch.result.get('rows', 0), 'row')}…"
     return batch.get_state_display()
 
 

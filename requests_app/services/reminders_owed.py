@@ -26,6 +26,7 @@ from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
 from requests_app.models.requests import figures_unrecorded_q
 from requests_app.roles import ROLES
+from requests_app.text import plural
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
 logger = logging.getLogger(__name__)
@@ -262,16 +263,17 @@ def digest_recipients():
 
 def _item(foi: FoiRequest, detail: str) -> dict:
     return {
-        "label": f"{foi.force.name}: {foi.campaign.title}",
+        "label": foi.force.name,
         "url": absolute_url(foi),
         "detail": detail,
+        "campaign": foi.campaign.title,
+        "campaign_url": absolute_url(foi.campaign),
     }
 
 
 def _late_detail(foi: FoiRequest, cal: WorkingCalendar, today: date, what: str) -> str:
     late = cal.working_days_between(foi.next_due_on, today)
-    plural = "s" if late != 1 else ""
-    return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {late} working day{plural} late"
+    return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {plural(late, 'working day')} late"
 
 
 def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, dict[str, list]]:
@@ -298,9 +300,7 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
                 detail = _late_detail(foi, cal, today, "Internal review")
             elif foi.next_due_on <= soon_last[foi.force.law]:
                 left = cal.working_days_between(today, foi.next_due_on)
-                detail = (
-                    f"Internal review due {foi.next_due_on:%a %-d %b %Y} ({left} working days left)"
-                )
+                detail = f"Internal review due {foi.next_due_on:%a %-d %b %Y} ({plural(left, 'working day')} left)"
             else:
                 continue
             sections[owner]["Internal reviews due or late"].append(_item(foi, detail))
@@ -312,11 +312,10 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
             sections[owner]["Overdue"].append(_item(foi, _late_detail(foi, cal, today, "Answer")))
         elif foi.next_due_on <= soon_last[foi.force.law]:
             left = cal.working_days_between(today, foi.next_due_on)
-            plural = "s" if left != 1 else ""
             sections[owner][f"Due within {DUE_SOON_WORKING_DAYS} working days"].append(
                 _item(
                     foi,
-                    f"Answer due {foi.next_due_on:%a %-d %b %Y} ({left} working day{plural} left)",
+                    f"Answer due {foi.next_due_on:%a %-d %b %Y} ({plural(left, 'working day')} left)",
                 )
             )
     unrecorded = (
@@ -404,8 +403,36 @@ def digest_sections(user, *, today: date, request_sections: dict[str, list]) -> 
 
 
 def _with_site_url(item: dict) -> dict:
-    url = item.get("url") or ""
-    return {**item, "url": settings.SITE_URL + url} if url.startswith("/") else item
+    item = dict(item)
+    for key in ("url", "campaign_url"):
+        url = item.get(key) or ""
+        if url.startswith("/"):
+            item[key] = settings.SITE_URL + url
+    return item
+
+
+def digest_by_campaign(sections: list[dict]) -> list[dict]:
+    """The same items, one block per campaign (by title), each with its sections in order:
+    [{"title", "url", "count", "sections": [{"title", "items"}]}]. Items that name no campaign
+    come last, under "Other"."""
+    blocks: dict[str, dict] = {}
+    for section in sections:
+        for item in section["items"]:
+            name = item.get("campaign") or ""
+            block = blocks.setdefault(
+                name,
+                {"title": name or "Other", "url": item.get("campaign_url", ""), "sections": {}},
+            )
+            block["sections"].setdefault(section["title"], []).append(item)
+    ordered = sorted(blocks.items(), key=lambda pair: (pair[0] == "", pair[0].casefold()))
+    return [
+        {
+            **block,
+            "count": sum(len(items) for items in block["sections"].values()),
+            "sections": [{"title": t, "items": items} for t, items in block["sections"].items()],
+        }
+        for _, block in ordered
+    ]
 
 
 def _digests_owed(*, today: date, cals) -> list[Outgoing]:
@@ -417,11 +444,13 @@ def _digests_owed(*, today: date, cals) -> list[Outgoing]:
         if not sections:
             continue
         total = sum(len(s["items"]) for s in sections)
+        campaigns = digest_by_campaign(sections)
         context = {
             "user": user,
             "name": user.get_full_name() or user.username,
             "today": today,
             "sections": sections,
+            "campaigns": campaigns,
             "total": total,
             "site_url": settings.SITE_URL,
             "profile_url": _profile_url(),

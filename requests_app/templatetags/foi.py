@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from requests_app.text import plural as counted
 from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
 
 register = template.Library()
@@ -46,4 +47,6 @@ def sort_link(context, key, label):
 
 @register.filter
 def plural(count, word):
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    """{{ n|plural:"force" }} -> '1 force', '2 forces'; {{ n|plural:"reply,replies" }}."""
+    one, _, many = word.partition(",")
+    return counted(int(count or 0), one, many)

@@ -25,6 +25,7 @@ from requests_app.selectors import (
 from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import requests_bulk_mark_sent
+from requests_app.text import plural
 from requests_app.workflow import InvalidTransition, Status
 
 
@@ -231,7 +232,8 @@ def campaign_bulk_mark_sent(request, slug):
         messages.error(request, f"Nothing was changed: {exc}")
         return redirect(campaign)
     messages.success(
-        request, f"Marked {count} request(s) sent on {form.cleaned_data['sent_on']:%d %b %Y}."
+        request,
+        f"Marked {plural(count, 'request')} sent on {form.cleaned_data['sent_on']:%d %b %Y}.",
     )
     return redirect(campaign)
 

@@ -6,6 +6,7 @@ from requests_app.forms import ForceListForm
 from requests_app.models import Force, ForceList
 from requests_app.services.campaigns import force_list_save
 from requests_app.services.errors import ServiceError
+from requests_app.text import plural
 
 
 @view_required
@@ -30,7 +31,7 @@ def _list_form_page(request, force_list_obj=None):
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(
-                    request, f"Saved list '{saved.name}' ({saved.forces.count()} forces)."
+                    request, f"Saved list '{saved.name}' ({plural(saved.forces.count(), 'force')})."
                 )
                 return redirect("force_list")
         status = 400

@@ -14,6 +14,7 @@ from requests_app.models import Force
 from requests_app.services.errors import ServiceError
 from requests_app.services.forces import force_set_foi_email
 from requests_app.services.sending import requests_plan, requests_send
+from requests_app.text import plural
 from requests_app.workflow import Status
 
 
@@ -30,7 +31,7 @@ def _confirm(request, *, ids: list[int], back):
     if plan.ready:
         messages.success(
             request,
-            f"Sending {len(plan.ready)} request(s); each moves to sent when its email has gone.",
+            f"Sending {plural(len(plan.ready), 'request')}; each moves to sent when its email has gone.",
         )
     else:
         messages.error(request, "Nothing was sent: none of these requests can be sent now.")

@@ -48,7 +48,7 @@ def test_it_previews_and_sends_a_campaign(page, live_server, log_in):
     assert page.locator("#send-no-address").count() == 0
 
     page.click("#send-confirm button[type=submit]")
-    page.wait_for_selector("text=Sending 3 request(s)")
+    page.wait_for_selector("text=Sending 3 requests;")
     assert sorted(m.to[0] for m in mail.outbox) == [
         "foi@force.example.org",
         "foi@force.example.org",

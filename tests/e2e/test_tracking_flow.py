@@ -29,7 +29,7 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     page.check("#select-all")
     page.fill("#id_sent_on", "2026-11-02")
     page.click("#bulk-mark-sent")
-    page.wait_for_selector("text=Marked 43 request(s) sent")
+    page.wait_for_selector("text=Marked 43 requests sent")
     assert "43 awaiting a reply" in page.inner_text("#progress-summary")
 
     page.click("a:has-text('Kent Police')")

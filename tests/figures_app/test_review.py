@@ -116,10 +116,24 @@ def test_the_digest_section_names_figures_to_review(kent, reviewer, staff):
 
     from requests_app import hooks
 
-    section = hooks.DIGEST_SECTIONS["Figures awaiting your review"]
+    section = hooks.DIGEST_SECTIONS["Figures waiting for your review"]
     items = section(reviewer, timezone.localdate())
-    assert [i["label"] for i in items] == [f"{kent.campaign.title}: Kent Police"]
+    assert [(i["campaign"], i["label"]) for i in items] == [(kent.campaign.title, "Kent Police")]
     assert section(staff, timezone.localdate()) == []
+
+
+def test_the_digest_tells_the_enterer_what_was_sent_back_and_why(kent, reviewer, staff):
+    from django.utils import timezone
+
+    from figures_app.services.review import figures_send_back
+    from requests_app import hooks
+
+    figures_send_back(request_id=kent.pk, actor=reviewer, comment="Page 2 says 316, not 361.")
+    section = hooks.DIGEST_SECTIONS["Sent back to you"]
+    (item,) = section(staff, timezone.localdate())
+    assert item["label"] == "Kent Police"
+    assert item["detail"] == f"{reviewer.get_username()}: Page 2 says 316, not 361."
+    assert section(reviewer, timezone.localdate()) == []
 
 
 def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_it(

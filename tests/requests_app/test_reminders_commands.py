@@ -60,7 +60,7 @@ def test_update_forces_reports_every_error_by_line_and_writes_nothing(db, tmp_pa
     with pytest.raises(CommandError) as error:
         call_command("update_forces", path)
     message = str(error.value)
-    assert "3 error(s)" in message
+    assert "nothing written, 3 errors:" in message
     assert "line 3: Unknown force 'Knet Polise'. Closest: Kent Police" in message
     assert "line 4: 'not-an-address' is not an email address." in message
     assert "line 5: Kent Police is already on line 2." in message

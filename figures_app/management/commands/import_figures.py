@@ -7,6 +7,7 @@ from figures_app.readers import ImportFileError
 from figures_app.services.imports import import_figures
 from requests_app.models import Campaign
 from requests_app.roles import can_edit, can_review
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -64,14 +65,14 @@ class Command(BaseCommand):
             for error in exc.errors:
                 self.stderr.write(f"{path.name}: {error}")
             raise CommandError(
-                f"{len(exc.errors)} error(s) in {path.name}; nothing was imported."
+                f"{plural(len(exc.errors), 'error')} in {path.name}; nothing was imported."
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {path.name} into '{campaign.slug}': {result.created} created, "
                 f"{result.changed} changed, {result.deleted} removed, {result.unchanged} unchanged"
                 + (
-                    f"; approved figures of {len(result.requests)} requests."
+                    f"; approved figures of {plural(len(result.requests), 'request')}."
                     if options["approve"]
                     else "."
                 )

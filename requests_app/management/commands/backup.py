@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.backups import BackupError, backup
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         rows = sum(result.counts.values())
         self.stdout.write(
-            f"Backed up {rows} rows of {len(result.counts)} tables and {result.files} files "
+            f"Backed up {plural(rows, 'row')} of {plural(len(result.counts), 'table')} and "
+            f"{plural(result.files, 'file')} "
             f"({result.bytes} bytes) to {result.path}"
         )

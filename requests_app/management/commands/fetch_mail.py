@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_fetch import mail_fetch
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -38,6 +39,6 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if report.counts["failed"]:
             raise CommandError(
-                f"{report.counts['failed']} message(s) could not be stored and were left in "
+                f"{plural(report.counts['failed'], 'message')} could not be stored and were left in "
                 "the mailbox; see the log."
             )

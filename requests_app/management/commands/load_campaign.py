@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.campaign_json import CampaignJsonError, load_campaign
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -36,5 +37,7 @@ class Command(BaseCommand):
         verb = "Created" if created else "Updated"
         counts = campaign.requests.count()
         self.stdout.write(
-            self.style.SUCCESS(f"{verb} campaign '{campaign.slug}' with {counts} requests.")
+            self.style.SUCCESS(
+                f"{verb} campaign '{campaign.slug}' with {plural(counts, 'request')}."
+            )
         )

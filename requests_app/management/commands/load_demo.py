@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts import two_factor
 from requests_app.demo import DEMO_USERS, demo_load
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         _, made = demo_load(today=today)
         for campaign in made:
             self.stdout.write(
-                f"Loaded demo campaign '{campaign.title}' ({campaign.requests.count()} requests)."
+                f"Loaded demo campaign '{campaign.title}' ({plural(campaign.requests.count(), 'request')})."
             )
         if not made:
             self.stdout.write("Demo campaigns already loaded.")

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.backups import BackupError, existing_data, read_manifest, restore
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             manifest = read_manifest(folder)
             self.stdout.write(
                 f"Backup of {manifest['created_at']} ({manifest['database']}): checked "
-                f"data.json and {len(manifest['media'])} files against the manifest."
+                f"data.json and {plural(len(manifest['media']), 'file')} against the manifest."
             )
             if options["force"]:
                 replaced = existing_data()
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         rows = sum(result.counts.values())
         self.stdout.write(
-            f"Restored {rows} rows of {len(result.counts)} tables and {result.files} files; "
-            f"{result.verified_references} attachments verified by SHA-256."
+            f"Restored {plural(rows, 'row')} of {plural(len(result.counts), 'table')} and "
+            f"{plural(result.files, 'file')}; "
+            f"{plural(result.verified_references, 'attachment')} verified by SHA-256."
         )

@@ -7,6 +7,7 @@ from requests_app.calendars import calendars
 from requests_app.deadlines import FOIA
 from requests_app.models.reminders import ReminderKind
 from requests_app.services.reminders import reminders_owed, reminders_pending, reminders_send_daily
+from requests_app.text import plural
 
 
 class Command(BaseCommand):
@@ -54,6 +55,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  Total: {total}")
         if counts["failed"]:
             raise CommandError(
-                f"{counts['failed']} emails failed to send; they are listed in the admin "
+                f"{plural(counts['failed'], 'email')} failed to send; they are listed in the admin "
                 "(Sent reminders, status failed) and the next run sends them."
             )

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Force
+from requests_app.text import plural
 
 REQUIRED_COLUMNS = ("force", "foi_email")
 
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             updates[force.pk] = (force, email, line)
         if errors:
             raise CommandError(
-                f"{path}: nothing written, {len(errors)} error(s):\n" + "\n".join(errors)
+                f"{path}: nothing written, {plural(len(errors), 'error')}:\n" + "\n".join(errors)
             )
 
         changed = 0
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                     changed += 1
         self.stdout.write(
             self.style.SUCCESS(
-                f"Read {len(updates)} forces; changed {changed} FOI email address(es)."
+                f"Read {plural(len(updates), 'force')}; changed "
+                f"{plural(changed, 'FOI email address', 'FOI email addresses')}."
             )
         )
