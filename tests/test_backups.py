@@ -164,7 +164,7 @@ def test_a_backup_restores_into_a_fresh_database_with_everything_in_it(sites, tm
     # A fresh database (never migrated) and an empty media folder.
     target = sites("target")
     out = target.manage("restore", str(backup))
-    assert "1 attachments verified by SHA-256" in out
+    assert "1 attachment verified by SHA-256" in out
     after = target.snapshot()
     assert after == before
     assert (target.data / "media" / before["attachments"][0][1]).is_file()
