@@ -24,6 +24,7 @@ class FiguresAppConfig(AppConfig):
             (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
             (hooks.REQUESTS_WITH_FIGURES, hooks_impl.request_ids_with_figures),
+            (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
         ):
             if fn not in registry:
                 registry.append(fn)

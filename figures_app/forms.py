@@ -1,4 +1,4 @@
-"""Forms: the entry grid (one form, every cell), import upload, review, one figure, a metric."""
+"""Forms: the entry grid (one form, every cell), import upload, review, one figure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django import forms
 from figures_app.categories import CategoryIndex
 from figures_app.models import Category, Dimension, Figure, Metric
 from figures_app.services.figures import CellInput
-from figures_app.services.metrics import DimensionSpec, dimension_spec_from_text
 from figures_app.values import HELP, parse_figure
 from requests_app.models import FoiRequest, Period
 
@@ -270,33 +269,3 @@ class ImportForm(forms.Form):
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 20 MB.")
         return upload
-
-
-class MetricForm(forms.Form):
-    slug = forms.SlugField(
-        max_length=80, help_text="Used in files and the API, e.g. 'online-child-sex-offences'."
-    )
-    label = forms.CharField(max_length=200, help_text="e.g. 'Online-flagged child sex offences'.")
-    unit = forms.CharField(max_length=60, initial="offences")
-    notes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Definition and caveats, shown with the totals.",
-    )
-    dimensions = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line. 'victim_age' alone: categories inferred from the data (numbers, "
-        "then unknown). 'offence: rape, sexual assault, other': only those categories.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save metric"))
-
-    def clean_dimensions(self) -> tuple[DimensionSpec, ...]:
-        try:
-            return dimension_spec_from_text(self.cleaned_data["dimensions"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None

@@ -30,6 +30,12 @@ def request_section(http_request, foi) -> str:
     return render_to_string("figures_app/_request_section.html", context, request=http_request)
 
 
+def campaign_form_section(campaign, data=None):
+    from figures_app.metrics_form import metrics_section
+
+    return metrics_section(campaign, data)
+
+
 def request_ids_with_figures():
     """Requests with at least one figure, as a subquery (requests_app filters pk__in on it)."""
     return Figure.objects.values("request_id")

@@ -15,6 +15,8 @@ from figures_app.categories import category_attrs
 from figures_app.models import UNKNOWN, Category, Dimension, Metric
 from figures_app.readers import RESERVED_COLUMNS
 from requests_app.models import Campaign
+from requests_app.services.errors import ServiceError
+from requests_app.text import plural
 
 _SLUG = re.compile(r"^[a-z0-9][-a-z0-9_]*$")
 
@@ -160,7 +162,8 @@ def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
 
 
 def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
-    """'victim_age' or 'offence: rape, sexual assault, other' per line (the web form)."""
+    """'Victim age' or 'Offence: rape, sexual assault, other' per line (the web form). The name
+    becomes the label as typed; its slug (the column in files) is made from it."""
     dims = []
     for line in text.splitlines():
         line = line.strip()
@@ -168,6 +171,63 @@ def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
             continue
         name, _, cats = line.partition(":")
         slug = slugify(name.strip()).replace("-", "_")
+        if not slug:
+            raise ValueError(f"'{line}': give the breakdown a name before the colon.")
         categories = tuple(c.strip() for c in cats.split(",") if c.strip()) or None
-        dims.append({"slug": slug, **({"categories": list(categories)} if categories else {})})
+        label = name.strip() if name.strip() != slug else _label_from_slug(slug)
+        dims.append(
+            {
+                "slug": slug,
+                "label": label,
+                **({"categories": list(categories)} if categories else {}),
+            }
+        )
     return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions
+
+
+def metric_slug_for(campaign: Campaign, label: str, *, taken: set[str] = frozenset()) -> str:
+    """A new metric's slug (its column value in files and the API), made from its label and
+    unique in the campaign; `taken` holds slugs being added in the same form."""
+    base = slugify(label)[:70].strip("-") or "metric"
+    used = set(campaign.metrics.values_list("slug", flat=True)) | set(taken)
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def metric_in_use(metric: Metric) -> int:
+    """How many figures use the metric: while any do, it cannot be removed or re-broken-down."""
+    return metric.figures.count()
+
+
+@transaction.atomic
+def metric_replace_dimensions(*, metric: Metric, dimensions: tuple[DimensionSpec, ...]) -> None:
+    """Set a metric's breakdowns to exactly these. Refused once figures use the metric (their
+    categories would be orphaned)."""
+    current = [(d.slug, d.label, d.categories) for d in dimensions]
+    if metric_in_use(metric):
+        raise ServiceError(
+            f"'{metric.label}': figures use this metric, so its breakdowns cannot change.",
+            "metrics",
+        )
+    metric.dimensions.exclude(slug__in=[slug for slug, *_ in current]).delete()
+    for position, spec in enumerate(dimensions):
+        dim = _save_dimension(metric, spec, position)
+        if spec.categories:
+            keep = {category_attrs(text)["value"].lower() for text in spec.categories}
+            for category in dim.categories.all():
+                if category.value.lower() not in keep:
+                    category.delete()
+
+
+@transaction.atomic
+def metric_remove(*, metric: Metric) -> None:
+    n = metric_in_use(metric)
+    if n:
+        raise ServiceError(
+            f"'{metric.label}' cannot be removed: {plural(n, 'figure')} "
+            f"{'uses' if n == 1 else 'use'} it.",
+            "metrics",
+        )
+    metric.delete()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -77,10 +78,14 @@ def _settings_from(data: dict) -> dict:
 
 
 def _campaign_form_page(request, *, campaign: Campaign | None):
+    data = request.POST if request.method == "POST" else None
+    # Other apps' parts of the form (figures_app: the metrics), saved in the same transaction.
+    sections = [make(campaign, data) for make in hooks.CAMPAIGN_FORM_SECTIONS]
     if request.method == "POST":
         form = CampaignForm(request.POST, instance=campaign)
         periods = PeriodFormSet(request.POST, prefix="periods")
-        if form.is_valid() and periods.is_valid():
+        sections_valid = all([section.is_valid() for section in sections])
+        if form.is_valid() and periods.is_valid() and sections_valid:
             data = form.cleaned_data
             fields = {
                 "actor": request.user,
@@ -93,20 +98,28 @@ def _campaign_form_page(request, *, campaign: Campaign | None):
                 **_settings_from(data),
             }
             try:
+                with transaction.atomic():
+                    if campaign:
+                        saved = campaign_update(campaign_id=campaign.pk, **fields)
+                    else:
+                        saved = campaign_create(owner=request.user, slug=data["slug"], **fields)
+                    for section in sections:
+                        section.save(saved, request.user)
                 if campaign:
-                    campaign = campaign_update(campaign_id=campaign.pk, **fields)
                     messages.success(request, "Campaign saved.")
                 else:
-                    campaign = campaign_create(owner=request.user, slug=data["slug"], **fields)
                     messages.success(
                         request,
-                        f"Campaign created with {campaign.requests.count()} draft requests.",
+                        f"Campaign created with {plural(saved.requests.count(), 'draft request')}.",
                     )
-                return redirect(campaign)
+                return redirect(saved)
             except ServiceError as exc:
                 target = exc.field if exc.field in form.fields else None
                 if exc.field == "periods":
                     periods._non_form_errors = periods.error_class([str(exc)])
+                elif exc.field == "metrics":
+                    for section in sections:
+                        section.add_error(str(exc))
                 else:
                     form.add_error(target, str(exc))
         status = 400
@@ -136,7 +149,13 @@ def _campaign_form_page(request, *, campaign: Campaign | None):
     return render(
         request,
         "requests_app/campaign_form.html",
-        {"form": form, "periods": periods, "campaign": campaign, "list_members": list_members},
+        {
+            "form": form,
+            "periods": periods,
+            "sections": sections,
+            "campaign": campaign,
+            "list_members": list_members,
+        },
         status=status,
     )
 

@@ -34,6 +34,9 @@ def _campaign_post(**overrides):
         "periods-1-label": "2016/17",
         "periods-1-start": "2016-04-01",
         "periods-1-end": "2017-03-31",
+        # The "Figures asked for" section figures_app adds to the form: no metric rows.
+        "metrics-TOTAL_FORMS": 0,
+        "metrics-INITIAL_FORMS": 0,
     }
     data.update(overrides)
     return data
