@@ -33,6 +33,8 @@ NOT_PAGES = {
     "figures_import_status",
     "api_campaigns",
     "api_campaign_requests",
+    "api_request_messages",
+    "api_inbox",
     "figures_totals_api",
 }
 
