@@ -26,7 +26,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from requests_app.letters import request_subject
 from requests_app.mail.parse import parse_message
-from requests_app.models import FoiRequest, InboundMessage, SentReminder, SentRequest
+from requests_app.models import Campaign, FoiRequest, InboundMessage, SentReminder, SentRequest
 from requests_app.models.mail import MessageStatus
 from requests_app.models.outbox import SendStatus
 from requests_app.models.reminders import ReminderKind, ReminderStatus
@@ -96,6 +96,17 @@ def with_message_counts(queryset: QuerySet[FoiRequest]) -> QuerySet[FoiRequest]:
     )
 
 
+def campaign_request_by_force_code(campaign: Campaign, force_code: str) -> FoiRequest | None:
+    """The campaign's request to the force with this ONS code (any case), or None."""
+    if not force_code:
+        return None
+    return (
+        FoiRequest.objects.select_related("force", "campaign")
+        .filter(campaign=campaign, force__ons_code__iexact=force_code)
+        .first()
+    )
+
+
 def split_addresses(addresses: str) -> list[str]:
     return [a.strip() for a in addresses.split(",") if a.strip()]
 
@@ -156,14 +167,9 @@ def unplaced_messages() -> QuerySet[InboundMessage]:
     return InboundMessage.objects.filter(status=MessageStatus.INBOX).order_by("-received_at", "-pk")
 
 
-def message_attachments(message: InboundMessage) -> list[MailAttachment]:
-    """The attachments of a stored message: those filed on its request, or, for one not filed,
-    those in its raw bytes (read as filing would read them; nothing is stored)."""
-    if message.event_id:
-        return [
-            MailAttachment(a.original_name, a.size_bytes, a.sha256)
-            for a in message.event.attachments.all()
-        ]
+def unplaced_attachments(message: InboundMessage) -> list[MailAttachment]:
+    """The attachments in an unplaced message's raw bytes, read as filing would read them
+    (nothing is stored: a message's attachments become request attachments only when filed)."""
     if not message.raw:
         return []
     try:

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET
 from requests_app import roles
 from requests_app.mail.correspondence import (
     MailAttachment,
-    message_attachments,
+    campaign_request_by_force_code,
     request_correspondence,
     split_addresses,
+    unplaced_attachments,
     unplaced_messages,
     with_message_counts,
 )
-from requests_app.models import Campaign, FoiRequest, InboundMessage
+from requests_app.models import Campaign, InboundMessage
 from requests_app.selectors import campaign_requests, campaigns_with_progress, request_rows
 
 INBOX_PAGE_SIZE = 100
@@ -120,12 +121,7 @@ def request_messages_json(request, slug, force_code):
     campaign = Campaign.objects.filter(slug=slug).first()
     if campaign is None:
         return JsonResponse({"error": f"No campaign with slug '{slug}'."}, status=404)
-    foi = (
-        FoiRequest.objects.select_related("force", "campaign")
-        .filter(campaign=campaign, force__ons_code__iexact=force_code)
-        .exclude(force__ons_code="")
-        .first()
-    )
+    foi = campaign_request_by_force_code(campaign, force_code)
     if foi is None:
         return JsonResponse(
             {
@@ -186,7 +182,7 @@ def inbox_json(request):
                     "date": _iso(message.sent_at),
                     "kind": message.kind,
                     "received_at": _iso(message.received_at),
-                    "attachments": _attachments(message_attachments(message)),
+                    "attachments": _attachments(unplaced_attachments(message)),
                     "url": _message_url(request, message),
                 }
                 for message in page

@@ -233,6 +233,10 @@ def test_it_lists_a_requests_correspondence_oldest_first(staff_client, kent_corr
         },
     ]
     assert pdf.sha256 == PDF_SHA256
+    # The request as listed is the email that went.
+    (sent,) = [m for m in mail.outbox if m.to == [kent.force.foi_email]]
+    assert sent.subject == response.json()[0]["subject"]
+    assert sent.extra_headers["Message-ID"] == SentRequest.objects.get(request=kent).message_id
 
 
 def test_a_review_chaser_is_told_apart_and_a_placed_message_says_so(
