@@ -20,6 +20,7 @@ from requests_app.models import Campaign, FoiRequest
 from requests_app.workflow import Status
 
 OVERDUE = "overdue"
+NEW_REPLY = "new_reply"
 
 
 def _cleaned(filterset: django_filters.FilterSet, name: str) -> Any:
@@ -88,10 +89,12 @@ class CampaignListFilter(django_filters.FilterSet):
 
 
 class RequestStateFilter(django_filters.FilterSet):
-    """?state= a status, or "overdue" (past its next due date on `today`); unknown is ignored."""
+    """?state= a status, "overdue" (past its next due date on `today`) or "new_reply" (a reply
+    filed that nobody has recorded yet, whatever the status); unknown is ignored."""
 
     state = django_filters.ChoiceFilter(
-        choices=[*Status.choices, (OVERDUE, "Overdue")], method="filter_state"
+        choices=[*Status.choices, (OVERDUE, "Overdue"), (NEW_REPLY, "New reply")],
+        method="filter_state",
     )
 
     class Meta:
@@ -110,4 +113,6 @@ class RequestStateFilter(django_filters.FilterSet):
     def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == OVERDUE:
             return queryset.overdue(today=self.today)
+        if value == NEW_REPLY:
+            return queryset.filter(new_reply_at__isnull=False)
         return queryset.filter(status=value)

@@ -90,6 +90,18 @@ def figures_unrecorded_requests(queryset: QuerySet[FoiRequest] | None = None) ->
     )
 
 
+def new_reply_requests(queryset: QuerySet[FoiRequest] | None = None) -> QuerySet[FoiRequest]:
+    """Requests with a reply nobody has recorded yet ("new reply: record the response"),
+    oldest reply first: set when a reply is filed, cleared when a person records the response
+    or says there is nothing to record (services/mail_in.py)."""
+    queryset = FoiRequest.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(new_reply_at__isnull=False)
+        .select_related("force", "campaign")
+        .order_by("new_reply_at", "pk")
+    )
+
+
 def request_rows(requests, today: date, *, cals=None) -> list[RequestRow]:
     """Rows for many requests with a constant number of queries (one for the calendars)."""
     cals = cals or calendars()
@@ -118,6 +130,7 @@ class CampaignProgress:
     answered: int
     withdrawn: int
     figures_unrecorded: int
+    new_reply: int  # a reply filed that nobody has recorded yet (any status)
 
     @property
     def answered_pct(self) -> float:
@@ -137,6 +150,7 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
         answered=Count("pk", filter=Q(status__in=ANSWERED_STATES)),
         withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
         figures_unrecorded=Count("pk", filter=figures_unrecorded_q()),
+        new_reply=Count("pk", filter=Q(new_reply_at__isnull=False)),
     )
     return CampaignProgress(**agg)
 

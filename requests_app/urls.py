@@ -64,4 +64,10 @@ urlpatterns = [
         api.campaign_requests_json,
         name="api_campaign_requests",
     ),
+    path(
+        "api/campaigns/<slug:slug>/requests/<str:force_code>/messages/",
+        api.request_messages_json,
+        name="api_request_messages",
+    ),
+    path("api/inbox/", api.inbox_json, name="api_inbox"),
 ]

@@ -72,6 +72,7 @@ def samples(db, campaign, staff, tmp_path):
         "action": "acknowledge",
         "uidb64": "MQ",
         "token": "set-password",
+        "force_code": foi.force.ons_code,
     }
     by_view = {
         "request_detail": {"pk": foi.pk},

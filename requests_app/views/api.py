@@ -2,13 +2,25 @@
 
 from functools import wraps
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from requests_app import roles
-from requests_app.models import Campaign
+from requests_app.mail.correspondence import (
+    MailAttachment,
+    campaign_request_by_force_code,
+    request_correspondence,
+    split_addresses,
+    unplaced_attachments,
+    unplaced_messages,
+    with_message_counts,
+)
+from requests_app.models import Campaign, InboundMessage
 from requests_app.selectors import campaign_requests, campaigns_with_progress, request_rows
+
+INBOX_PAGE_SIZE = 100
 
 
 def api_view(view):
@@ -60,7 +72,7 @@ def campaign_requests_json(request, slug):
         return JsonResponse({"error": f"No campaign with slug '{slug}'."}, status=404)
     today = timezone.localdate()
     out = []
-    for row in request_rows(campaign_requests(campaign), today):
+    for row in request_rows(with_message_counts(campaign_requests(campaign)), today):
         foi = row.foi
         out.append(
             {
@@ -86,6 +98,94 @@ def campaign_requests_json(request, slug):
                 "review_due_on": _iso(row.review_due_on),
                 "review_answered_on": _iso(foi.review_answered_on),
                 "complaint_window_closes_on": _iso(row.complaint_window_closes_on),
+                # Mail: set only when the tracker emailed the request (not marked sent by hand).
+                "sent_message_id": foi.sent_message_id or None,
+                "reply_to": foi.reply_to if foi.sent_message_id else None,
+                "new_reply": foi.new_reply_at is not None,
+                "messages": foi.n_messages,
             }
         )
     return JsonResponse(out, safe=False)
+
+
+def _attachments(attachments: list[MailAttachment]) -> list[dict]:
+    return [{"name": a.name, "size": a.size, "sha256": a.sha256} for a in attachments]
+
+
+def _message_url(request, message: InboundMessage) -> str:
+    return request.build_absolute_uri(message.get_absolute_url())
+
+
+@api_view
+def request_messages_json(request, slug, force_code):
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        return JsonResponse({"error": f"No campaign with slug '{slug}'."}, status=404)
+    foi = campaign_request_by_force_code(campaign, force_code)
+    if foi is None:
+        return JsonResponse(
+            {
+                "error": f"Campaign '{slug}' has no request to a force with code "
+                f"'{force_code}' (the force_code of /api/campaigns/{slug}/requests/)."
+            },
+            status=404,
+        )
+    out = []
+    for item in request_correspondence(foi):
+        row = {
+            "direction": item.direction,
+            "kind": item.kind,
+            "subject": item.subject,
+            "from": item.from_email,
+            "to": item.to,
+            "date": _iso(item.date),
+            "attachments": _attachments(item.attachments),
+        }
+        if item.message is not None:
+            row["message_id"] = item.message.message_id or None
+            row["matched_by"] = item.message.matched_by or None
+            row["url"] = _message_url(request, item.message)
+        out.append(row)
+    return JsonResponse(out, safe=False)
+
+
+@api_view
+def inbox_json(request):
+    paginator = Paginator(unplaced_messages(), INBOX_PAGE_SIZE)
+    number = request.GET.get("page") or 1
+    try:
+        page = paginator.page(number)
+    except PageNotAnInteger:
+        return JsonResponse({"error": f"page must be a whole number, got '{number}'."}, status=400)
+    except EmptyPage:
+        return JsonResponse(
+            {"error": f"There is no page {number} (pages 1 to {paginator.num_pages})."},
+            status=404,
+        )
+
+    def page_url(n: int | None) -> str | None:
+        if n is None:
+            return None
+        return request.build_absolute_uri(f"{request.path}?page={n}")
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "next": page_url(page.next_page_number() if page.has_next() else None),
+            "previous": page_url(page.previous_page_number() if page.has_previous() else None),
+            "results": [
+                {
+                    "id": message.pk,
+                    "subject": message.subject,
+                    "from": message.from_email,
+                    "to": split_addresses(message.to),
+                    "date": _iso(message.sent_at),
+                    "kind": message.kind,
+                    "received_at": _iso(message.received_at),
+                    "attachments": _attachments(unplaced_attachments(message)),
+                    "url": _message_url(request, message),
+                }
+                for message in page
+            ],
+        }
+    )

@@ -7,10 +7,12 @@ from requests_app.models import Campaign, FoiRequest
 from requests_app.selectors import (
     campaigns_with_progress,
     figures_unrecorded_requests,
+    new_reply_requests,
     request_rows,
 )
 
 DUE_SOON_WORKING_DAYS = 5
+NEW_REPLIES_SHOWN = 50
 
 
 @view_required
@@ -26,6 +28,7 @@ def dashboard(request):
     overdue = base.overdue(today=today)
     due_soon = base.due_within(today=today, working_days=DUE_SOON_WORKING_DAYS, cals=cals)
     unrecorded = figures_unrecorded_requests()
+    new_replies = new_reply_requests()
     return render(
         request,
         "requests_app/dashboard.html",
@@ -36,6 +39,8 @@ def dashboard(request):
             "due_soon": request_rows(due_soon[:200], today, cals=cals),
             "figures_unrecorded": unrecorded[:50],
             "figures_unrecorded_count": unrecorded.count(),
+            "new_replies": new_replies[:NEW_REPLIES_SHOWN],
+            "new_replies_count": new_replies.count(),
             "today": today,
             "due_soon_days": DUE_SOON_WORKING_DAYS,
         },

@@ -33,6 +33,8 @@ NOT_PAGES = {
     "figures_import_status",
     "api_campaigns",
     "api_campaign_requests",
+    "api_request_messages",
+    "api_inbox",
     "figures_totals_api",
 }
 
@@ -80,6 +82,9 @@ def demo():
         source="stdin",
     ).message
     live_request = Campaign.objects.get(slug=LIVE_SLUG).requests.order_by("pk").first()
+    # Replies nobody has recorded: the campaign page's badges and count, the dashboard's card.
+    flagged = nspcc.requests.order_by("force__name").values_list("pk", flat=True)[:2]
+    nspcc.requests.filter(pk__in=list(flagged)).update(new_reply_at=timezone.now())
     by_name = {"slug": NSPCC_SLUG, "action": "record_response", "uidb64": "MQ", "token": "x-y"}
     by_view = {
         "request_detail": {"pk": foi.pk},
