@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -97,12 +98,15 @@ def with_message_counts(queryset: QuerySet[FoiRequest]) -> QuerySet[FoiRequest]:
 
 
 def campaign_request_by_force_code(campaign: Campaign, force_code: str) -> FoiRequest | None:
-    """The campaign's request to the force with this ONS code (any case), or None."""
+    """The campaign's request to the force with this ONS code (any case), or None. The three
+    forces with no ONS code (British Transport Police, Civil Nuclear Constabulary, Ministry of
+    Defence Police) are found by their slug, the API's `force_slug`."""
     if not force_code:
         return None
     return (
         FoiRequest.objects.select_related("force", "campaign")
-        .filter(campaign=campaign, force__ons_code__iexact=force_code)
+        .filter(campaign=campaign)
+        .filter(Q(force__ons_code__iexact=force_code) | Q(force__slug=force_code.lower()))
         .first()
     )
 

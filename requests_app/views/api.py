@@ -79,6 +79,7 @@ def campaign_requests_json(request, slug):
                 "id": foi.pk,
                 "force": foi.force.name,
                 "force_code": foi.force.ons_code or None,
+                "force_slug": foi.force.slug,
                 "law": foi.force.law,
                 "status": foi.status,
                 "outcome": foi.outcome or None,

@@ -529,3 +529,26 @@ def test_recording_the_response_takes_the_request_off_the_dashboard(staff_client
     request_reply_seen(request_id=kent.pk, actor=staff)
     response = staff_client.get(reverse("dashboard"))
     assert list(response.context["new_replies"]) == []
+
+
+def test_a_force_with_no_ons_code_is_named_by_its_slug(db, staff_client, staff):
+    from requests_app.models import Force
+    from requests_app.services.campaigns import campaign_create
+    from tests.conftest import NSPCC_PERIODS
+
+    btp = Force.objects.get(name="British Transport Police")
+    campaign_create(
+        actor=staff,
+        owner=staff,
+        slug="transport",
+        title="Transport",
+        request_text="Dear {force_name}, how many offences in {periods}?",
+        forces=[btp],
+        periods=NSPCC_PERIODS,
+    )
+    (row,) = staff_client.get(reverse("api_campaign_requests", args=["transport"])).json()
+    assert (row["force_code"], row["force_slug"]) == (None, btp.slug)
+    response = staff_client.get(
+        reverse("api_request_messages", args=["transport", row["force_slug"]])
+    )
+    assert response.status_code == 200 and response.json() == []
