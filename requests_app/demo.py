@@ -241,7 +241,8 @@ def _draft(users: dict, today: date) -> Campaign:
         notes=(
             "A draft to try sending: Send on this page shows each letter before anything goes. "
             "In the demo the emails are written to var/mail; replies dropped into var/inbox are "
-            "filed within five minutes (or at once with Check for mail on the Inbox page)."
+            "filed within five minutes, or at once with Check for mail now on the Inbox page. "
+            "Running manage.py demo_reply Kent writes a made-up reply from Kent Police there."
         ),
         chase_forces=True,
     )
