@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
-from requests_app.models import Campaign, Force, ForceList
+from requests_app.models import Campaign, Force, ForceList, StaffProfile
 from requests_app.models.campaigns import DEFAULT_REQUEST_TEXT, PLACEHOLDERS, RoundingRule
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
 from requests_app.workflow import (
@@ -377,7 +377,7 @@ class DeadlineCalculatorForm(forms.Form):
 
 class ProfileForm(forms.Form):
     email = forms.EmailField(required=False, help_text="Where your morning digest goes.")
-    receive_digest = forms.BooleanField(required=False, label="Send me the morning digest")
+    receive_digest = forms.BooleanField(required=False, label=StaffProfile.DIGEST_SETTING_LABEL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

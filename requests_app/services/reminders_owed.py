@@ -21,7 +21,7 @@ from requests_app import hooks
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.letters import from_address, request_subject
-from requests_app.models import FoiRequest
+from requests_app.models import FoiRequest, StaffProfile
 from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
 from requests_app.models.requests import figures_unrecorded_q
@@ -454,6 +454,7 @@ def _digests_owed(*, today: date, cals) -> list[Outgoing]:
             "total": total,
             "site_url": settings.SITE_URL,
             "profile_url": _profile_url(),
+            "digest_setting": StaffProfile.DIGEST_SETTING_LABEL,
         }
         subject, body, html = _render("digest", context)
         owed.append(

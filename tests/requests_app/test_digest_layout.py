@@ -74,3 +74,24 @@ def test_a_digest_email_names_each_campaign_once(campaign, staff, time_machine, 
         f'<a href="https://foi.example.org/campaigns/{campaign.slug}/">'
         in (digest.alternatives[0][0])
     )
+
+
+def test_the_digest_footer_names_the_profile_setting_by_its_label(
+    campaign, staff, time_machine, settings
+):
+    from django.core import mail
+
+    from requests_app.forms import ProfileForm
+    from requests_app.services.lifecycle import request_mark_sent
+    from requests_app.services.reminders import reminders_send_daily
+
+    campaign.owner = staff
+    campaign.save(update_fields=["owner"])
+    foi = campaign.requests.get(force__name="Kent Police")
+    request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 3, 2))
+    time_machine.move_to("2026-04-07 07:00:00+01:00")
+    reminders_send_daily(today=date(2026, 4, 7))
+    (digest,) = [m for m in mail.outbox if m.extra_headers.get("X-FOI-Tracker-Kind") == "digest"]
+    label = ProfileForm.base_fields["receive_digest"].label
+    assert f'untick\n"{label}" in your profile' in digest.body
+    assert f'untick "{label}" in your' in digest.alternatives[0][0]
