@@ -261,7 +261,12 @@ if "{token}" not in FOI_REPLY_TO_TEMPLATE or "@" not in FOI_REPLY_TO_TEMPLATE:
     raise ImproperlyConfigured("FOI_REPLY_TO_TEMPLATE must be an address containing {token}")
 # A request claimed for sending but not marked sent after this long is sent again (its worker
 # died between the claim and the record of the send).
-FOI_SEND_STALE_CLAIM_MINUTES = env_int("FOI_SEND_STALE_CLAIM_MINUTES", 30)
+# Minutes; a decimal is allowed (the worker-kill test uses 0.5). Like the reminders' timeout it
+# must exceed the longest a live worker takes to send one email (EMAIL_TIMEOUT).
+try:
+    FOI_SEND_STALE_CLAIM_MINUTES = float(env_str("FOI_SEND_STALE_CLAIM_MINUTES", "30"))
+except ValueError:
+    raise ImproperlyConfigured("FOI_SEND_STALE_CLAIM_MINUTES must be a number.") from None
 # Mail in. fetch_mail reads FOI_IMAP_URL (imaps://user:password@host[:port]/MAILBOX) if set,
 # else the drop folder: every *.eml put there is filed and moved to its done/ subfolder.
 FOI_IMAP_URL = env_str("FOI_IMAP_URL", "")

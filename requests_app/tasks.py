@@ -26,6 +26,10 @@ class RemindersFailed(Exception):
     """Some emails of a run could not be sent; their claims are marked failed for a retry."""
 
 
+class SendUnsettled(Exception):
+    """A request's email is claimed by another worker and not yet recorded as sent."""
+
+
 class RemindersUnsettled(Exception):
     """Emails owed are still claimed but not sent (a run in progress, or a worker that died)."""
 
@@ -109,11 +113,16 @@ def send_request(self, request_id: int, actor_id: int | None = None) -> str:
     """Send one request's email, once. Retries with backoff when SMTP fails."""
     from django.contrib.auth import get_user_model
 
-    from requests_app.services.sending import SendFailed, request_send
+    from requests_app.services.sending import (
+        Outcome,
+        SendFailed,
+        request_claim_stale_in,
+        request_send,
+    )
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     try:
-        return request_send(request_id=request_id, actor=actor)
+        outcome = request_send(request_id=request_id, actor=actor)
     except (SendFailed, ConnectionError, OSError) as exc:
         countdown = get_exponential_backoff_interval(
             factor=RETRY_BACKOFF_SECONDS,
@@ -122,6 +131,18 @@ def send_request(self, request_id: int, actor_id: int | None = None) -> str:
             full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+    if outcome == Outcome.IN_PROGRESS:
+        # Another worker holds the claim: a live one (it will mark it sent) or one killed
+        # mid-send, whose task came back to us. Returning now would leave the request unsent
+        # until someone sends the campaign again, so come back once the claim would be stale:
+        # then it is either sent or ours to take over.
+        wait = request_claim_stale_in(request_id)
+        if wait is not None:
+            raise self.retry(
+                exc=SendUnsettled(f"FOI-{request_id} is claimed by another worker."),
+                countdown=settle_countdown(wait + 1),
+            )
+    return outcome
 
 
 @shared_task(

@@ -13,7 +13,8 @@ go and queues one Celery task per request after commit. Each task calls `request
 
 The window, and why it is at-least-once: between the SMTP server accepting the message (2) and
 the commit of (3), a worker that dies leaves a claim that is neither sent nor failed. After the
-stale timeout the next send (a re-run of the campaign or of the command) sends it again, so the
+stale timeout the send task, which keeps coming back while a claim is open (its redelivery
+after the broker's visibility timeout, then its retries), sends it again, so the
 force may get the request twice, with the same Message-ID and reference (the Message-ID is
 chosen at the first claim and reused). The alternative, marking sent before the SMTP call
 (at-most-once), would silently lose a request when the worker dies in that window, and a lost
@@ -71,6 +72,16 @@ class SendFailed(Exception):
 
 def stale_before():
     return timezone.now() - timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
+
+
+def request_claim_stale_in(request_id: int) -> float | None:
+    """Seconds until the request's open claim (claimed, not sent) counts as a dead worker's;
+    None when no claim is open. The send task waits this long before trying again."""
+    claim = SentRequest.objects.filter(request_id=request_id, status=SendStatus.CLAIMED).first()
+    if claim is None:
+        return None
+    stale_at = claim.claimed_at + timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
+    return max(0.0, (stale_at - timezone.now()).total_seconds())
 
 
 def requests_plan(*, request_ids: Iterable[int]) -> SendPlan:

@@ -163,6 +163,31 @@ def test_it_leaves_a_fresh_claim_alone(uk_campaign, staff):
     assert kent.status == Status.DRAFT
 
 
+def test_the_send_task_comes_back_when_the_claim_would_be_stale(uk_campaign, staff, time_machine):
+    """A claim held by another worker (perhaps one killed mid-send, whose task came back to
+    us): the task retries once it would be stale, rather than finishing with the email unsent."""
+    from requests_app.services.sending import request_claim_stale_in
+    from requests_app.tasks import SendUnsettled, send_request
+
+    time_machine.move_to("2026-11-02 10:00:00+00:00", tick=False)
+    kent = _foi(uk_campaign, "Kent Police")
+    SentRequest.objects.create(
+        request=kent,
+        status=SendStatus.CLAIMED,
+        claim_token="killed-worker",
+        claimed_at=timezone.now() - timedelta(minutes=5),
+    )
+    assert request_claim_stale_in(kent.pk) == 25 * 60
+    with pytest.raises(SendUnsettled):  # a direct call re-raises what a worker would retry on
+        send_request(kent.pk, staff.pk)
+    assert mail.outbox == []
+    time_machine.move_to("2026-11-02 10:26:00+00:00", tick=False)
+    assert request_claim_stale_in(kent.pk) == 0
+    assert send_request(kent.pk, staff.pk) == Outcome.SENT
+    assert request_claim_stale_in(kent.pk) is None
+    assert len(mail.outbox) == 1
+
+
 def test_it_marks_a_failed_send_and_sends_it_on_retry(uk_campaign, staff, monkeypatch):
     from django.core.mail import EmailMessage
 

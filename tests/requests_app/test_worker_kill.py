@@ -12,6 +12,9 @@ claimed and not yet sent: the case that used to be lost until the next day's run
    rest, waits (retrying) until the dead worker's claim is stale, then sends that one too.
 2. Only the pool process running the task is killed (prefork). The worker requeues the task at
    once (reject_on_worker_lost); the rerun must not report success while the claim is open.
+3. A campaign being sent (issue 9): the worker is killed while one request is claimed and its
+   email not yet sent. The redelivered task finds the claim open, comes back when it is stale,
+   and sends it: every force gets its request once.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class KillableProject(Project):
         self.env.update(
             {
                 "REMINDERS_STALE_CLAIM_MINUTES": "0.5",
+                "FOI_SEND_STALE_CLAIM_MINUTES": "0.5",
                 "CELERY_BROKER_VISIBILITY_TIMEOUT": "20",
                 "EMAIL_BACKEND": "tests.requests_app.slow_mail.ThrottledFileBackend",
                 "FOI_TEST_MAIL_DELAY": str(MAIL_DELAY),
@@ -174,6 +178,12 @@ def start_sweep_and_kill(project: KillableProject, day: str, kill) -> tuple:
     result = project.client().send_task(
         "requests_app.send_daily_reminders", kwargs={"day": day}, queue=project.queue
     )
+    return result, kill_in_a_pause(project, kill)
+
+
+def kill_in_a_pause(project: KillableProject, kill) -> float:
+    """Once KILL_AFTER emails are written, kill the sender while the next one is claimed and not
+    yet sent. Returns when it was killed."""
     wait_for(lambda: len(project.messages()) >= KILL_AFTER, 120, "the first emails", project)
     # Kill in the first half of a pause that began after the last message was written: the
     # next email is claimed and not yet sent. (A kill just after a message is written and
@@ -188,7 +198,7 @@ def start_sweep_and_kill(project: KillableProject, day: str, kill) -> tuple:
         newest = max(path.stat().st_mtime for path in project.mail.glob("*.log"))
         if float(paused_at) > newest and time.time() - float(paused_at) < MAIL_DELAY / 2:
             kill(int(pid))
-            return result, time.monotonic()
+            return time.monotonic()
         time.sleep(0.005)
     raise AssertionError("never caught the worker in a pause")
 
@@ -237,3 +247,64 @@ def test_it_does_not_report_success_while_a_killed_child_holds_a_claim(project):
     settle(project, result, killed_at)
     assert "WorkerLostError" in project.all_logs() or "SIGKILL" in project.all_logs()
     assert_each_sent_once(project, expected)
+
+
+def draft_campaign_to_send(project: KillableProject) -> tuple[list[int], set[str]]:
+    """A draft campaign to the 43 forces of England and Wales, each with an address."""
+    campaign = {
+        "slug": "send-kill",
+        "title": "Send kill",
+        "request_text": "Dear {force_name}, under {act}, how many in {periods}?",
+        "forces": "england-and-wales",
+        "periods": [{"label": "2024/25", "start": "2024-04-01", "end": "2025-03-31"}],
+    }
+    (project.data / "campaign.json").write_text(json.dumps(campaign))
+    project.manage("load_campaign", str(project.data / "campaign.json"))
+    code = (
+        "import json; from requests_app.models import FoiRequest, Force\n"
+        "forces = Force.objects.filter(requests__campaign__slug='send-kill')\n"
+        "for f in forces: Force.objects.filter(pk=f.pk).update(foi_email=f'foi-{f.pk}@example.org')\n"
+        "ids = list(FoiRequest.objects.filter(campaign__slug='send-kill').values_list('pk', flat=True))\n"
+        "print(json.dumps([sorted(ids), sorted(f'foi-{f.pk}@example.org' for f in forces)]))"
+    )
+    ids, addresses = json.loads(project.manage("shell", "-c", code).strip().splitlines()[-1])
+    assert len(ids) == len(addresses) == 43
+    return ids, set(addresses)
+
+
+def test_a_campaign_send_reaches_every_force_once_when_the_worker_is_killed(project):
+    ids, addresses = draft_campaign_to_send(project)
+    first = project.start_worker("solo")
+    client = project.client()
+    results = [
+        client.send_task("requests_app.send_request", args=[pk], queue=project.queue) for pk in ids
+    ]
+
+    def kill_worker(sender: int) -> None:
+        assert sender == first.pid
+        first.send_signal(signal.SIGKILL)
+
+    killed_at = kill_in_a_pause(project, kill_worker)
+    first.wait(timeout=10)
+    code = (
+        "import json; from requests_app.models import SentRequest\n"
+        "print(json.dumps(list(SentRequest.objects.filter(request__campaign__slug='send-kill')"
+        ".values_list('status', flat=True))))"
+    )
+    statuses = json.loads(project.manage("shell", "-c", code).strip().splitlines()[-1])
+    assert statuses.count("claimed") == 1, statuses  # killed between claim and send
+    assert len(project.messages()) < 43
+
+    project.start_worker("solo")  # unacknowledged tasks come back after the visibility timeout
+    try:
+        outcomes = [r.get(timeout=SETTLE_TIMEOUT) for r in results]
+    except Exception:
+        print(project.all_logs())
+        raise
+    print(f"settled {time.monotonic() - killed_at:.1f} s after the kill")
+    assert Counter(outcomes) == {"sent": 43}, Counter(outcomes)
+    statuses = json.loads(project.manage("shell", "-c", code).strip().splitlines()[-1])
+    assert Counter(statuses) == {"sent": 43}
+    mailed = Counter(m["To"] for m in project.messages())
+    assert set(mailed) == addresses
+    assert {to: n for to, n in mailed.items() if n > 1} == {}
