@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -32,11 +34,17 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _queue_url(request: HttpRequest, pk: int | None = None) -> str:
-    """Back to the queue page the reviewer was on (and to the request's card, when given)."""
-    url = reverse("figures_review_queue")
+    """Back to the queue page the reviewer was on; after a refusal, to the request's card,
+    opened, with the reason shown in it."""
+    params = {}
     page = request.POST.get("page", "")
     if page.isdigit() and page != "1":
-        url += f"?page={page}"
+        params["page"] = page
+    if pk:
+        params["open"] = str(pk)
+    url = reverse("figures_review_queue")
+    if params:
+        url += "?" + urlencode(params)
     return url + (f"#review-{pk}" if pk else "")
 
 
@@ -158,6 +166,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "items": items,
+            "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
             "any_approvable": any(item["may_approve"] for item in items),
             "sent_back": list(review_reads.sent_back()[:200]),
             "sent_back_to_me": roles.can_edit(request.user)

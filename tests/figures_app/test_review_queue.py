@@ -136,9 +136,11 @@ def test_approving_from_the_queue_without_the_tick_is_refused_with_the_warning(
     client.force_login(reviewer)
     url = reverse("figures_approve", args=[kent.pk])
     response = client.post(url, {"next": "queue", "page": "1"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("figures_review_queue") + f"#review-{kent.pk}"
+    queue = reverse("figures_review_queue")
+    assert response.redirect_chain[-1][0] == f"{queue}?open={kent.pk}#review-{kent.pk}"
     page = response.content.decode()
-    assert "Kent Police: Not approved: tick the box" in page and JUMP in page
+    card = page[page.index(f'id="review-{kent.pk}" open') :]  # the card is open again
+    assert "Kent Police: Not approved: tick the box" in card and JUMP in card
     assert _state(kent) == ReviewState.PENDING
     response = client.post(url, {"next": "queue", "warnings_checked": [kent.pk]})
     assert response["Location"] == reverse("figures_review_queue")
@@ -182,7 +184,8 @@ def test_sending_back_from_the_queue_needs_a_comment_and_returns_to_the_queue(
     client.force_login(reviewer)
     url = reverse("figures_send_back", args=[kent.pk])
     response = client.post(url, {"next": "queue", "comment": "  ", "page": "2"})
-    assert response["Location"] == reverse("figures_review_queue") + f"?page=2#review-{kent.pk}"
+    queue = reverse("figures_review_queue")
+    assert response["Location"] == f"{queue}?page=2&open={kent.pk}#review-{kent.pk}"
     assert _state(kent) == ReviewState.PENDING
     response = client.post(url, {"next": "queue", "comment": "The letter says 316."})
     assert response["Location"] == reverse("figures_review_queue")
