@@ -60,16 +60,26 @@ def request_review_events(foi: FoiRequest) -> list[ReviewEvent]:
 
 @dataclass
 class RequestFigures:
-    """One request's figures and the warnings a reviewer must check before approving them."""
+    """One request's figures, the warnings a reviewer must check before approving them, and
+    the version the reviewer saw (see figures_version)."""
 
     figures: list[Figure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    version: int = 0
+
+
+def figures_version(request_id: int) -> int:
+    """Which state of a request's figures a page shows: the id of their latest change (every
+    change, removals included, writes a FigureChange), 0 before any. An approval posts the
+    version the reviewer saw, and the service refuses if the figures have changed since."""
+    found = FigureChange.objects.filter(request_id=request_id).aggregate(last=Max("pk"))
+    return found["last"] or 0
 
 
 def figures_and_warnings(request_ids: Iterable[int]) -> dict[int, RequestFigures]:
-    """Each request's figures and warnings (requests without figures are left out). Three
-    queries however many requests: the figures, their campaigns' periods, their metrics'
-    dimensions. The review queue shows this; the approve services check it."""
+    """Each request's figures, warnings and version (requests without figures are left out).
+    Four queries however many requests: the figures, their campaigns' periods, their metrics'
+    dimensions, the latest changes. The review queue shows this; the approve services check it."""
     ids = sorted(set(request_ids))
     if not ids:
         return {}
@@ -93,6 +103,14 @@ def figures_and_warnings(request_ids: Iterable[int]) -> dict[int, RequestFigures
         "metric", "position", "pk"
     ):
         dimensions[dim.metric_id].append(dim)
+    for row in (
+        FigureChange.objects.filter(request_id__in=ids)
+        .order_by()
+        .values("request_id")
+        .annotate(last=Max("pk"))
+    ):
+        if row["request_id"] in out:
+            out[row["request_id"]].version = row["last"]
     for rf in out.values():
         rf.warnings = _warnings(rf.figures, periods[rf.figures[0].metric.campaign_id], dimensions)
     return out

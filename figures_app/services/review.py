@@ -3,7 +3,7 @@ them approves them or sends them back. Each action writes a ReviewEvent in its t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -92,6 +92,9 @@ def _check_pending(review: FigureReview) -> None:
         )
 
 
+CHANGED_SINCE = "the figures changed since you opened them; look at them again."
+
+
 def _unchecked_warnings(warnings: Sequence[str]) -> str:
     """What to say when figures with warnings are approved without the tick: the warnings."""
     what = "the warning" if len(warnings) == 1 else f"the {len(warnings)} warnings"
@@ -105,12 +108,15 @@ def figures_approve(
     actor: AbstractBaseUser,
     comment: str = "",
     warnings_checked: bool = False,
+    seen_version: int | None = None,
 ) -> FigureReview:
     """A reviewer approves a request's figures. Not figures they made (selectors.review.is_maker:
     entered, changed or removed, read from the history), unless the team allows it; and, when
     the figures have warnings (a breakdown that does not add up, a jump between periods), only
     once the reviewer says they checked them (`warnings_checked`). The warnings are read again
-    here, under the review's lock, not taken from the page the reviewer saw."""
+    here, under the review's lock, not taken from the page the reviewer saw; and with
+    `seen_version` (selectors.review.figures_version of the page they saw) figures changed
+    since are refused, so nobody approves what they did not look at."""
     if not can_review(actor):
         raise ServiceError("You need the reviewer role to approve figures.")
     review = _lock_review(request_id)
@@ -121,6 +127,8 @@ def figures_approve(
             "approve them."
         )
     found = figures_and_warnings([request_id]).get(request_id)
+    if found and seen_version is not None and found.version != seen_version:
+        raise ServiceError("Not approved: " + CHANGED_SINCE, "seen_version")
     if found and found.warnings and not warnings_checked:
         raise ServiceError("Not approved: " + _unchecked_warnings(found.warnings), "warnings")
     _approve([request_id], actor, comment)
@@ -135,10 +143,12 @@ def figures_approve_many(
     actor: AbstractBaseUser,
     comment: str = "",
     warnings_checked: Iterable[int] = (),
+    seen_versions: Mapping[int, int] | None = None,
 ) -> list[FigureReview]:
     """Approve several requests' figures at once (the review queue), all or nothing: the same
     checks as one approval, for each (a request with warnings only if it is among
-    `warnings_checked`); the error names every force that stops it."""
+    `warnings_checked`; with `seen_versions`, {request id: version seen}, none changed since);
+    the error names every force that stops it."""
     ids = sorted(set(request_ids))
     if not ids:
         raise ServiceError("Tick at least one request to approve.", "request_ids")
@@ -168,6 +178,8 @@ def figures_approve_many(
             )
         elif foi.pk in made:
             problem = "you entered, changed or removed some of its figures"
+        elif seen_versions is not None and seen_versions.get(foi.pk) != read[foi.pk].version:
+            problem = CHANGED_SINCE
         elif read[foi.pk].warnings and foi.pk not in checked:
             problem = _unchecked_warnings(read[foi.pk].warnings)
         else:

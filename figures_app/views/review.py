@@ -56,12 +56,14 @@ def figures_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     # The queue posts every card's "I have checked the warnings" box in one form: only this
     # request's own box counts.
     warnings_checked = str(foi.pk) in request.POST.getlist("warnings_checked")
+    seen = request.POST.get(f"seen-{foi.pk}", request.POST.get("seen", ""))
     try:
         figures_approve(
             request_id=foi.pk,
             actor=request.user,
             comment=request.POST.get("comment", ""),
             warnings_checked=warnings_checked,
+            seen_version=int(seen) if seen.isdigit() else None,
         )
     except ServiceError as exc:
         messages.error(request, f"{foi.force.name}: {exc}")
@@ -83,12 +85,21 @@ def figures_approve_many_view(request: HttpRequest) -> HttpResponse:
     try:
         ids = _ids(request.POST.getlist("request_ids"))
         checked = _ids(request.POST.getlist("warnings_checked"))
+        # The queue posts, for each card, the version of the figures it showed (seen-<id>).
+        seen = {
+            int(key.removeprefix("seen-")): int(value)
+            for key, value in request.POST.items()
+            if key.startswith("seen-")
+        }
     except ValueError:
         messages.error(request, "The ticked requests were not understood; nothing approved.")
         return redirect(_queue_url(request))
     try:
         reviews = figures_approve_many(
-            request_ids=ids, actor=request.user, warnings_checked=checked
+            request_ids=ids,
+            actor=request.user,
+            warnings_checked=checked,
+            seen_versions=seen or None,
         )
     except ServiceError as exc:
         messages.error(request, str(exc))
@@ -156,6 +167,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "foi": r.request,
             "figures": read.get(r.request_id, empty).figures,
             "warnings": read.get(r.request_id, empty).warnings,
+            "version": read.get(r.request_id, empty).version,
             "may_approve": r.request_id not in made,
         }
         for r in reviews

@@ -314,3 +314,66 @@ def test_sent_back_to_you_is_for_staff(client):
     only_reviewer = UserFactory(username="rita", roles=[REVIEWER])
     client.force_login(only_reviewer)
     assert client.get(reverse("figures_sent_back_to_you")).status_code == 403
+
+
+# Approving what was seen: figures changed after the page was opened are not approved.
+
+
+def test_it_refuses_figures_changed_since_the_reviewer_opened_them(
+    kent, essex, campaign, staff, reviewer
+):
+    from figures_app.selectors.review import figures_version
+
+    seen = figures_version(kent.pk)
+    assert seen > 0
+    enter(campaign, staff, [("Kent", "2015/16", 64), ("Kent", "2016/17", 361)])
+    with pytest.raises(ServiceError, match="changed since you opened them"):
+        figures_approve(
+            request_id=kent.pk, actor=reviewer, warnings_checked=True, seen_version=seen
+        )
+    with pytest.raises(ServiceError, match="Kent Police: the figures changed"):
+        figures_approve_many(
+            request_ids=[kent.pk, essex.pk],
+            actor=reviewer,
+            warnings_checked=[kent.pk],
+            seen_versions={kent.pk: seen, essex.pk: figures_version(essex.pk)},
+        )
+    assert (_state(kent), _state(essex)) == (ReviewState.PENDING, ReviewState.PENDING)
+    figures_approve(
+        request_id=kent.pk,
+        actor=reviewer,
+        warnings_checked=True,
+        seen_version=figures_version(kent.pk),
+    )
+    assert _state(kent) == ReviewState.APPROVED
+
+
+def test_the_queue_posts_the_version_it_showed(kent, campaign, staff, client, reviewer):
+    import re
+
+    client.force_login(reviewer)
+    page = _queue(client)
+    seen = re.search(rf'name="seen-{kent.pk}" value="(\d+)"', page).group(1)
+    enter(campaign, staff, [("Kent", "2015/16", 64), ("Kent", "2016/17", 361)])  # meanwhile
+    data = {"next": "queue", "warnings_checked": [kent.pk], f"seen-{kent.pk}": seen}
+    page = client.post(
+        reverse("figures_approve", args=[kent.pk]), data, follow=True
+    ).content.decode()
+    assert "changed since you opened them" in page
+    assert _state(kent) == ReviewState.PENDING
+    bulk = {"request_ids": [kent.pk], "warnings_checked": [kent.pk], f"seen-{kent.pk}": seen}
+    page = client.post(reverse("figures_approve_many"), bulk, follow=True).content.decode()
+    assert "Nothing approved" in page and "changed since you opened them" in page
+    assert _state(kent) == ReviewState.PENDING
+
+
+def test_the_request_page_posts_the_version_it_showed(kent, campaign, staff, client, reviewer):
+    import re
+
+    client.force_login(reviewer)
+    page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)
+    enter(campaign, staff, [("Kent", "2015/16", 64), ("Kent", "2016/17", 361)])
+    data = {"warnings_checked": [kent.pk], "seen": seen}
+    client.post(reverse("figures_approve", args=[kent.pk]), data)
+    assert _state(kent) == ReviewState.PENDING
