@@ -261,9 +261,11 @@ def test_the_queue_uses_the_same_queries_for_2_or_8_requests(
     assert page.count('class="card mb-2 review-item"') == 8
 
 
-def test_the_queue_links_to_sent_back_to_you(kent, client, reviewer):
-    client.force_login(reviewer)
+def test_the_queue_links_to_sent_back_to_you_for_staff(kent, client, reviewer):
+    client.force_login(reviewer)  # staff and reviewer
     assert reverse("figures_sent_back_to_you") in _queue(client)
+    client.force_login(UserFactory(username="rita", roles=[REVIEWER]))  # cannot open it
+    assert reverse("figures_sent_back_to_you") not in _queue(client)
 
 
 # Sent back to you.
