@@ -10,7 +10,7 @@ class FiguresAppConfig(AppConfig):
         # requests_app never imports figures_app: everything it shows of figures is registered here.
         from figures_app import hooks_impl
         from requests_app import hooks
-        from requests_app.roles import can_review
+        from requests_app.roles import can_edit, can_review
 
         hooks.register_campaign_json_extension(
             hooks.CampaignJsonExtension(
@@ -19,6 +19,8 @@ class FiguresAppConfig(AppConfig):
         )
         if not any(label == "Review queue" for label, _, _ in hooks.NAV_LINKS):
             hooks.NAV_LINKS.append(("Review queue", "figures_review_queue", can_review))
+        if not any(label == "Sent back to you" for label, _, _ in hooks.NAV_LINKS):
+            hooks.NAV_LINKS.append(("Sent back to you", "figures_sent_back_to_you", can_edit))
         for registry, fn in (
             (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.campaign_links),
             (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),

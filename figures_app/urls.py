@@ -5,6 +5,7 @@ from figures_app.views import imports, metrics, requests, review, totals
 urlpatterns = [
     path("figures/review/", review.review_queue, name="figures_review_queue"),
     path("figures/review/approve/", review.figures_approve_many_view, name="figures_approve_many"),
+    path("figures/sent-back/", review.sent_back_to_you, name="figures_sent_back_to_you"),
     path("figures/requests/<int:pk>/", requests.request_figures, name="figures_request"),
     path(
         "figures/requests/<int:pk>/save/",

@@ -4,7 +4,9 @@ jumps between periods)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from figures_app.categories import CategoryIndex
 from figures_app.models import (
     REPORTING_KINDS,
+    Dimension,
     Figure,
     FigureChange,
     FigureReview,
@@ -26,14 +29,25 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 
+FIGURE_RELATED = (
+    "metric",
+    "period",
+    "category__dimension",
+    "attachment",
+    "entered_by",
+    "updated_by",
+)
+FIGURE_ORDER = (
+    "metric__position",
+    "metric_id",
+    "period__position",
+    "period__start",
+    "category_key",
+)
+
+
 def request_figures(foi: FoiRequest) -> list[Figure]:
-    return list(
-        foi.figures.select_related(
-            "metric", "period", "category__dimension", "attachment", "entered_by", "updated_by"
-        ).order_by(
-            "metric__position", "metric_id", "period__position", "period__start", "category_key"
-        )
-    )
+    return list(foi.figures.select_related(*FIGURE_RELATED).order_by(*FIGURE_ORDER))
 
 
 def request_history(foi: FoiRequest, limit: int = 200) -> list[FigureChange]:
@@ -42,6 +56,64 @@ def request_history(foi: FoiRequest, limit: int = 200) -> list[FigureChange]:
 
 def request_review_events(foi: FoiRequest) -> list[ReviewEvent]:
     return list(foi.figure_review_events.select_related("actor")[:50])
+
+
+@dataclass
+class RequestFigures:
+    """One request's figures, the warnings a reviewer must check before approving them, and
+    the version the reviewer saw (see figures_version)."""
+
+    figures: list[Figure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    version: int = 0
+
+
+def figures_version(request_id: int) -> int:
+    """Which state of a request's figures a page shows: the id of their latest change (every
+    change, removals included, writes a FigureChange), 0 before any. An approval posts the
+    version the reviewer saw, and the service refuses if the figures have changed since."""
+    found = FigureChange.objects.filter(request_id=request_id).aggregate(last=Max("pk"))
+    return found["last"] or 0
+
+
+def figures_and_warnings(request_ids: Iterable[int]) -> dict[int, RequestFigures]:
+    """Each request's figures, warnings and version (requests without figures are left out).
+    Four queries however many requests: the figures, their campaigns' periods, their metrics'
+    dimensions, the latest changes. The review queue shows this; the approve services check it."""
+    ids = sorted(set(request_ids))
+    if not ids:
+        return {}
+    out: dict[int, RequestFigures] = {}
+    for fig in (
+        Figure.objects.filter(request_id__in=ids)
+        .select_related(*FIGURE_RELATED)
+        .order_by("request_id", *FIGURE_ORDER)
+    ):
+        out.setdefault(fig.request_id, RequestFigures()).figures.append(fig)
+    if not out:
+        return out
+    campaign_ids = {f.metric.campaign_id for rf in out.values() for f in rf.figures}
+    periods: dict[int, list[Period]] = defaultdict(list)
+    for period in Period.objects.filter(campaign_id__in=campaign_ids).order_by(
+        "campaign", "position", "start"
+    ):
+        periods[period.campaign_id].append(period)
+    dimensions: dict[int, list[Dimension]] = defaultdict(list)
+    for dim in Dimension.objects.filter(metric__campaign_id__in=campaign_ids).order_by(
+        "metric", "position", "pk"
+    ):
+        dimensions[dim.metric_id].append(dim)
+    for row in (
+        FigureChange.objects.filter(request_id__in=ids)
+        .order_by()
+        .values("request_id")
+        .annotate(last=Max("pk"))
+    ):
+        if row["request_id"] in out:
+            out[row["request_id"]].version = row["last"]
+    for rf in out.values():
+        rf.warnings = _warnings(rf.figures, periods[rf.figures[0].metric.campaign_id], dimensions)
+    return out
 
 
 def review_queue() -> QuerySet[FigureReview]:
@@ -115,6 +187,15 @@ def is_maker(user: AbstractBaseUser, request_id: int) -> bool:
     return request_id in made_by_among(user, [request_id])
 
 
+def sent_back_to(user: AbstractBaseUser) -> QuerySet[FigureReview]:
+    """Figures sent back whose correction falls to `user`: they submitted them for review, or
+    entered or last changed one of them. Oldest first."""
+    theirs = Figure.objects.filter(request=OuterRef("request")).filter(
+        Q(entered_by=user) | Q(updated_by=user)
+    )
+    return sent_back().filter(Q(submitted_by=user) | Exists(theirs))
+
+
 def reviews_awaiting(user: AbstractBaseUser) -> QuerySet[FigureReview]:
     """Pending reviews this user may approve (not the ones they made, per is_maker)."""
     qs = review_queue()
@@ -128,13 +209,21 @@ def request_warnings(
 ) -> list[str]:
     """Warnings, not errors: a breakdown that does not add up to its total, and a value more
     than 5x or less than 1/5 of the same force's previous period."""
+    return _warnings(figures, periods, index.dimensions)
+
+
+def _warnings(
+    figures: Sequence[Figure],
+    periods: Sequence[Period],
+    dimensions: Mapping[int, Sequence[Dimension]],
+) -> list[str]:
     warnings = []
     by_cell = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
     metrics = {f.metric_id: f.metric for f in figures}
     for (metric_id, period_id, key), total in by_cell.items():
         if key != "" or total.kind != Kind.REPORTED:
             continue
-        for dim in index.dimensions.get(metric_id, []):
+        for dim in dimensions.get(metric_id, []):
             parts = [
                 f
                 for f in figures

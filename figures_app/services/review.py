@@ -3,14 +3,14 @@ them approves them or sends them back. Each action writes a ReviewEvent in its t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from figures_app.models import Figure, FigureReview, ReviewEvent, ReviewState
-from figures_app.selectors.review import is_maker, made_by_among
+from figures_app.selectors.review import figures_and_warnings, is_maker, made_by_among
 from requests_app.models import FoiRequest
 from requests_app.roles import can_edit, can_review
 from requests_app.services.errors import ServiceError
@@ -92,10 +92,31 @@ def _check_pending(review: FigureReview) -> None:
         )
 
 
+CHANGED_SINCE = "the figures changed since you opened them; look at them again."
+
+
+def _unchecked_warnings(warnings: Sequence[str]) -> str:
+    """What to say when figures with warnings are approved without the tick: the warnings."""
+    what = "the warning" if len(warnings) == 1 else f"the {len(warnings)} warnings"
+    return f"tick the box to say you have checked {what} first. " + " ".join(warnings)
+
+
 @transaction.atomic
-def figures_approve(*, request_id: int, actor: AbstractBaseUser, comment: str = "") -> FigureReview:
+def figures_approve(
+    *,
+    request_id: int,
+    actor: AbstractBaseUser,
+    comment: str = "",
+    warnings_checked: bool = False,
+    seen_version: int | None = None,
+) -> FigureReview:
     """A reviewer approves a request's figures. Not figures they made (selectors.review.is_maker:
-    entered, changed or removed, read from the history), unless the team allows it."""
+    entered, changed or removed, read from the history), unless the team allows it; and, when
+    the figures have warnings (a breakdown that does not add up, a jump between periods), only
+    once the reviewer says they checked them (`warnings_checked`). The warnings are read again
+    here, under the review's lock, not taken from the page the reviewer saw; and with
+    `seen_version` (selectors.review.figures_version of the page they saw) figures changed
+    since are refused, so nobody approves what they did not look at."""
     if not can_review(actor):
         raise ServiceError("You need the reviewer role to approve figures.")
     review = _lock_review(request_id)
@@ -105,6 +126,11 @@ def figures_approve(*, request_id: int, actor: AbstractBaseUser, comment: str = 
             "You entered, changed or removed some of these figures; another reviewer must "
             "approve them."
         )
+    found = figures_and_warnings([request_id]).get(request_id)
+    if found and seen_version is not None and found.version != seen_version:
+        raise ServiceError("Not approved: " + CHANGED_SINCE, "seen_version")
+    if found and found.warnings and not warnings_checked:
+        raise ServiceError("Not approved: " + _unchecked_warnings(found.warnings), "warnings")
     _approve([request_id], actor, comment)
     review.refresh_from_db()
     return review
@@ -112,17 +138,24 @@ def figures_approve(*, request_id: int, actor: AbstractBaseUser, comment: str = 
 
 @transaction.atomic
 def figures_approve_many(
-    *, request_ids: Sequence[int], actor: AbstractBaseUser, comment: str = ""
+    *,
+    request_ids: Sequence[int],
+    actor: AbstractBaseUser,
+    comment: str = "",
+    warnings_checked: Iterable[int] = (),
+    seen_versions: Mapping[int, int] | None = None,
 ) -> list[FigureReview]:
     """Approve several requests' figures at once (the review queue), all or nothing: the same
-    checks as one approval, for each; the error names every force that stops it."""
+    checks as one approval, for each (a request with warnings only if it is among
+    `warnings_checked`; with `seen_versions`, {request id: version seen}, none changed since);
+    the error names every force that stops it."""
     ids = sorted(set(request_ids))
     if not ids:
         raise ServiceError("Tick at least one request to approve.", "request_ids")
     if not can_review(actor):
         raise ServiceError("You need the reviewer role to approve figures.")
-    # Set-based: the same checks as _lock_review, _check_pending and is_maker, in four queries
-    # whatever the number of ticked requests.
+    # Set-based: the same checks as _lock_review, _check_pending, is_maker and the warnings, in
+    # a fixed number of queries whatever the number of ticked requests.
     fois = FoiRequest.objects.filter(pk__in=ids).select_related("force").order_by("pk")
     reviews = {
         r.request_id: r for r in FigureReview.objects.select_for_update().filter(request_id__in=ids)
@@ -131,6 +164,8 @@ def figures_approve_many(
         Figure.objects.filter(request_id__in=ids).values_list("request_id", flat=True).distinct()
     )
     made = made_by_among(actor, ids)
+    checked = set(warnings_checked)
+    read = figures_and_warnings(ids)
     problems, found = [], 0
     for foi in fois:
         found += 1
@@ -143,6 +178,10 @@ def figures_approve_many(
             )
         elif foi.pk in made:
             problem = "you entered, changed or removed some of its figures"
+        elif seen_versions is not None and seen_versions.get(foi.pk) != read[foi.pk].version:
+            problem = CHANGED_SINCE
+        elif read[foi.pk].warnings and foi.pk not in checked:
+            problem = _unchecked_warnings(read[foi.pk].warnings)
         else:
             continue
         problems.append(f"{foi.force.name}: {problem}")

@@ -43,6 +43,8 @@ def request_section_context(
     )
     # Asked even with no figures, so the page's query count does not depend on the data.
     may_approve = roles.can_review(user) and not review_reads.is_maker(user, foi.pk)
+    # What the Approve button says the reviewer saw (the approval is refused if it changed).
+    version = review_reads.figures_version(foi.pk) if roles.can_review(user) else 0
 
     return {
         "foi": foi,
@@ -55,6 +57,7 @@ def request_section_context(
         "can_edit_figures": roles.can_edit(user),
         "can_review_figures": roles.can_review(user),
         "may_approve": may_approve,
+        "figures_version": version,
         "send_back_form": SendBackForm(action_url=reverse("figures_send_back", args=[foi.pk])),
         "warnings": review_reads.request_warnings(figures, periods, index),
         "history": review_reads.request_history(foi, limit=30),

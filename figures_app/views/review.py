@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,8 +21,31 @@ from figures_app.services.review import (
 )
 from figures_app.views.requests import back_to
 from requests_app import roles
-from requests_app.access import get_request_for_user, view_required
+from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.services.errors import ServiceError
+
+QUEUE_PAGE_SIZE = 20
+SENT_BACK_PAGE_SIZE = 50
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Request ids from ticked boxes; ValueError when one is not a number."""
+    return [int(v) for v in values]
+
+
+def _queue_url(request: HttpRequest, pk: int | None = None) -> str:
+    """Back to the queue page the reviewer was on; after a refusal, to the request's card,
+    opened, with the reason shown in it."""
+    params = {}
+    page = request.POST.get("page", "")
+    if page.isdigit() and page != "1":
+        params["page"] = page
+    if pk:
+        params["open"] = str(pk)
+    url = reverse("figures_review_queue")
+    if params:
+        url += "?" + urlencode(params)
+    return url + (f"#review-{pk}" if pk else "")
 
 
 @require_POST
@@ -27,18 +53,28 @@ from requests_app.services.errors import ServiceError
 def figures_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     roles.require_review(request.user)
     foi = get_request_for_user(request, pk)
+    # The queue posts every card's "I have checked the warnings" box in one form: only this
+    # request's own box counts.
+    warnings_checked = str(foi.pk) in request.POST.getlist("warnings_checked")
+    seen = request.POST.get(f"seen-{foi.pk}", request.POST.get("seen", ""))
     try:
         figures_approve(
-            request_id=foi.pk, actor=request.user, comment=request.POST.get("comment", "")
+            request_id=foi.pk,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+            warnings_checked=warnings_checked,
+            seen_version=int(seen) if seen.isdigit() else None,
         )
     except ServiceError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"{foi.force.name}: {exc}")
+        if request.POST.get("next") == "queue":
+            return redirect(_queue_url(request, foi.pk))
     else:
         messages.success(
             request, f"Figures for {foi.force.name} approved; they now count in the totals."
         )
     if request.POST.get("next") == "queue":
-        return redirect(reverse("figures_review_queue"))
+        return redirect(_queue_url(request))
     return redirect(back_to(foi))
 
 
@@ -47,13 +83,24 @@ def figures_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def figures_approve_many_view(request: HttpRequest) -> HttpResponse:
     roles.require_review(request.user)
     try:
-        ids = [int(pk) for pk in request.POST.getlist("request_ids")]
+        ids = _ids(request.POST.getlist("request_ids"))
+        checked = _ids(request.POST.getlist("warnings_checked"))
+        # The queue posts, for each card, the version of the figures it showed (seen-<id>).
+        seen = {
+            int(key.removeprefix("seen-")): int(value)
+            for key, value in request.POST.items()
+            if key.startswith("seen-")
+        }
     except ValueError:
-        ids = []
         messages.error(request, "The ticked requests were not understood; nothing approved.")
-        return redirect(reverse("figures_review_queue"))
+        return redirect(_queue_url(request))
     try:
-        reviews = figures_approve_many(request_ids=ids, actor=request.user)
+        reviews = figures_approve_many(
+            request_ids=ids,
+            actor=request.user,
+            warnings_checked=checked,
+            seen_versions=seen or None,
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
@@ -61,7 +108,7 @@ def figures_approve_many_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"Approved the figures of {n} request{'s' if n != 1 else ''}; they now count."
         )
-    return redirect(reverse("figures_review_queue"))
+    return redirect(_queue_url(request))
 
 
 @require_POST
@@ -70,18 +117,23 @@ def figures_send_back_view(request: HttpRequest, pk: int) -> HttpResponse:
     roles.require_review(request.user)
     foi = get_request_for_user(request, pk)
     form = SendBackForm(request.POST)
+    from_queue = request.POST.get("next") == "queue"
     if not form.is_valid():
-        messages.error(request, "Say what needs correcting before sending figures back.")
-        return redirect(back_to(foi))
+        messages.error(
+            request, f"{foi.force.name}: say what needs correcting before sending figures back."
+        )
+        return redirect(_queue_url(request, foi.pk) if from_queue else back_to(foi))
     try:
         figures_send_back(
             request_id=foi.pk, actor=request.user, comment=form.cleaned_data["comment"]
         )
     except ServiceError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"{foi.force.name}: {exc}")
+        if from_queue:
+            return redirect(_queue_url(request, foi.pk))
     else:
         messages.success(request, f"Figures for {foi.force.name} sent back.")
-    return redirect(back_to(foi))
+    return redirect(_queue_url(request) if from_queue else back_to(foi))
 
 
 @require_POST
@@ -99,14 +151,47 @@ def figures_resubmit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    """Each pending request's figures and warnings inline, to approve or send back from here.
+    Query count is flat in the number of requests on the page (tests/figures_app)."""
     roles.require_review(request.user)
-    mine = set(review_reads.reviews_awaiting(request.user).values_list("pk", flat=True))
+    page = Paginator(review_reads.review_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    reviews = list(page.object_list)
+    ids = [r.request_id for r in reviews]
+    # One query whoever made what: the requests on this page the reviewer may not approve.
+    made = review_reads.made_by_among(request.user, ids)
+    read = review_reads.figures_and_warnings(ids)
+    empty = review_reads.RequestFigures()
+    items = [
+        {
+            "review": r,
+            "foi": r.request,
+            "figures": read.get(r.request_id, empty).figures,
+            "warnings": read.get(r.request_id, empty).warnings,
+            "version": read.get(r.request_id, empty).version,
+            "may_approve": r.request_id not in made,
+        }
+        for r in reviews
+    ]
     return render(
         request,
         "figures_app/review_queue.html",
         {
-            "pending": list(review_reads.review_queue()),
-            "approvable": mine,
+            "page": page,
+            "items": items,
+            "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
+            "any_approvable": any(item["may_approve"] for item in items),
             "sent_back": list(review_reads.sent_back()[:200]),
+            "sent_back_to_me": roles.can_edit(request.user)
+            and review_reads.sent_back_to(request.user).exists(),
         },
     )
+
+
+@edit_required
+def sent_back_to_you(request: HttpRequest) -> HttpResponse:
+    """Figures this person entered that a reviewer sent back, with the reviewer's note: staff
+    see it whether or not they also review."""
+    page = Paginator(review_reads.sent_back_to(request.user), SENT_BACK_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "figures_app/sent_back.html", {"page": page})

@@ -73,6 +73,8 @@ def test_it_moves_the_total_once_a_second_person_approves(
     page.context.clear_cookies()
     log_in("riley")
     page.goto(f"{live_server.url}{kent.get_absolute_url()}")
+    assert "x5.73" in page.inner_text("#figures")  # 63 -> 361 is flagged: tick it as checked
+    page.check("#warnings-checked")
     page.click("#approve-figures")
     page.wait_for_selector("#figures-review-state")
     assert "Approved" in page.inner_text("#figures-review-state")

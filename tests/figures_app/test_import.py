@@ -120,7 +120,7 @@ def test_a_changed_value_updates_the_figure_and_its_history(campaign, metric, st
     kent = Figure.objects.get(
         request__force__name="Kent Police", period__label="2016/17", category_key=""
     )
-    figures_approve(request_id=kent.request_id, actor=reviewer)
+    figures_approve(request_id=kent.request_id, actor=reviewer, warnings_checked=True)
     result = run(campaign, staff, GOOD.replace(",361,", ",362,"))
     assert (result.created, result.changed, result.unchanged) == (0, 1, 6)
     kent.refresh_from_db()

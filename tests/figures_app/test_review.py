@@ -26,7 +26,8 @@ def test_entered_figures_await_review(kent):
 
 
 def test_a_reviewer_approves_someone_elses_figures(kent, reviewer):
-    review = figures_approve(request_id=kent.pk, actor=reviewer)
+    # Kent's 63 -> 361 (x5.73) is flagged as a jump: the reviewer ticks that they checked it.
+    review = figures_approve(request_id=kent.pk, actor=reviewer, warnings_checked=True)
     assert (review.state, review.reviewed_by) == (ReviewState.APPROVED, reviewer)
 
 
@@ -74,7 +75,7 @@ def test_sending_back_needs_a_comment_and_is_shown(kent, reviewer, client, staff
 
 
 def test_a_change_after_approval_needs_review_again(kent, campaign, staff, reviewer):
-    figures_approve(request_id=kent.pk, actor=reviewer)
+    figures_approve(request_id=kent.pk, actor=reviewer, warnings_checked=True)
     enter(campaign, staff, [("Kent", "2015/16", 63), ("Kent", "2016/17", 316)])
     assert FigureReview.objects.get(request=kent).state == ReviewState.PENDING
 
@@ -100,7 +101,9 @@ def test_approve_and_send_back_through_the_web(kent, client, reviewer, staff):
     client.force_login(staff)
     assert client.post(reverse("figures_approve", args=[kent.pk])).status_code == 403
     client.force_login(reviewer)
-    response = client.post(reverse("figures_approve", args=[kent.pk]))
+    response = client.post(
+        reverse("figures_approve", args=[kent.pk]), {"warnings_checked": [kent.pk]}
+    )
     assert response.status_code == 302
     assert FigureReview.objects.get(request=kent).state == ReviewState.APPROVED
 
