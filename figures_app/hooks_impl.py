@@ -69,7 +69,7 @@ def digest_waiting_for_review(user, today: date) -> list[dict]:
 
 
 def digest_sent_back(user, today: date) -> list[dict]:
-    from figures_app.selectors.review import sent_back
+    from figures_app.selectors.review import sent_back_to
     from requests_app.roles import can_edit
 
     if not can_edit(user):
@@ -80,5 +80,5 @@ def digest_sent_back(user, today: date) -> list[dict]:
             f"{review.reviewed_by.get_username() if review.reviewed_by else 'A reviewer'}: "
             f"{review.comment[:200]}",
         )
-        for review in sent_back().filter(submitted_by=user)[:50]
+        for review in sent_back_to(user)[:50]
     ]
