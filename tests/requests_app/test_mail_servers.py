@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import imaplib
+import io
 import json
 import logging
 import os
@@ -53,8 +54,15 @@ if _missing:
     pytest.skip(f"set {' and '.join(_missing)}", allow_module_level=True)
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.core.management.base import CommandError  # noqa: E402
 
-from requests_app.services.mail_fetch import STORED_FLAG, imap_address  # noqa: E402
+from requests_app.models import InboundMessage  # noqa: E402
+from requests_app.services.mail_fetch import (  # noqa: E402
+    STORED_FLAG,
+    imap_address,
+    imap_mailbox,
+)
 from tests.requests_app import mail_corpus as corpus  # noqa: E402
 from tests.requests_app.test_celery_broker import ROOT, Project  # noqa: E402
 
@@ -115,14 +123,20 @@ class Mailbox:
 
     @staticmethod
     def quoted(folder: str) -> str:
-        return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return imap_mailbox(folder)
 
-    def url(self, folder: str) -> str:
+    def url(self, folder: str, password: str | None = None) -> str:
         a = self.address
+        password = a.password if password is None else password
         return (
-            f"imap://{quote(a.user, safe='')}:{quote(a.password, safe='')}@{a.host}:{a.port}/"
+            f"imap://{quote(a.user, safe='')}:{quote(password, safe='')}@{a.host}:{a.port}/"
             f"{quote(folder, safe='')}"
         )
+
+    def listed(self) -> list[bytes]:
+        status, data = self.client.list()
+        assert status == "OK", data
+        return data
 
     def create(self, folder: str) -> None:
         status, data = self.client.create(self.quoted(folder))
@@ -625,3 +639,58 @@ def test_a_fetch_whose_pool_process_is_killed_loses_nothing_and_stores_nothing_t
     assert rerun["duplicate"] == 1 and rerun["inbox"] == KILL_BATCH - 1, rerun
     fetch_until_done(project, mailbox, folder)
     assert_each_stored_once(project, mailbox, folder, ids, tag)
+
+
+# d. What the real server showed (services/mail_fetch.py) ----------------------------------
+
+
+def stray(tag: str, n: int = 0) -> bytes:
+    return corpus.reply(
+        sender="someone@elsewhere.example",
+        to=FROM_EMAIL,
+        subject=f"Message {n}",
+        message_id=f"<server-{n}-{tag}@elsewhere.example>",
+    )
+
+
+def test_it_reads_and_moves_mail_between_folders_with_accented_names(db, settings, mailbox):
+    tag = uuid.uuid4().hex[:10]
+    folder, done = f"Réponses {tag}", f"Traité {tag}"
+    mailbox.create(folder)
+    mailbox.create(done)
+    # The server holds them under their modified UTF-7 names (RFC 3501 5.1.3).
+    listed = b"\n".join(mailbox.listed())
+    assert f"R&AOk-ponses {tag}".encode() in listed and f"Trait&AOk- {tag}".encode() in listed
+    mailbox.append(folder, stray(tag))
+    settings.FOI_IMAP_URL = mailbox.url(folder)
+    settings.FOI_IMAP_DONE_FOLDER = done
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "1 inbox" in out.getvalue()
+    assert mailbox.uids(folder) == []
+    (flags,) = mailbox.flags(done).values()
+    assert {"\\Seen", STORED_FLAG} <= flags
+
+
+def test_a_wrong_password_is_a_clear_error_not_a_traceback(db, settings, mailbox):
+    settings.FOI_IMAP_URL = mailbox.url("INBOX", password="not-the-password")
+    with pytest.raises(
+        CommandError, match=r"IMAP login to .* failed: .*Authentication failed"
+    ) as e:
+        call_command("fetch_mail", stdout=io.StringIO())
+    assert "not-the-password" not in str(e.value)
+
+
+def test_a_missing_done_folder_is_a_clear_error_and_the_mail_stays(db, settings, mailbox):
+    tag = uuid.uuid4().hex[:10]
+    folder = f"FOI in {tag}"
+    mailbox.create(folder)
+    mailbox.append(folder, stray(tag))
+    settings.FOI_IMAP_URL = mailbox.url(folder)
+    settings.FOI_IMAP_DONE_FOLDER = f"FOI/done {tag}"  # dovecot's separator is "."
+    with pytest.raises(CommandError, match="FOI_IMAP_DONE_FOLDER .* does not exist") as e:
+        call_command("fetch_mail", stdout=io.StringIO())
+    assert f"FOI in {tag}" in str(e.value)  # the folders there are listed
+    assert not InboundMessage.objects.exists()
+    (flags,) = mailbox.flags(folder).values()
+    assert STORED_FLAG not in flags and "\\Seen" not in flags
