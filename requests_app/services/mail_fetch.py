@@ -304,10 +304,15 @@ def _forget(client: imaplib.IMAP4, uid: bytes) -> None:
         if "MOVE" in client.capabilities:
             status, data = client.uid("MOVE", uid, imap_mailbox(folder))
         else:
+            # No MOVE: copy, then delete the original. EXPUNGE alone would also remove any
+            # message a person had marked deleted; UID EXPUNGE (UIDPLUS) removes only this one.
             status, data = client.uid("COPY", uid, imap_mailbox(folder))
             if status == "OK":
                 client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
-                client.expunge()
+                if "UIDPLUS" in client.capabilities:
+                    client.uid("EXPUNGE", uid)
+    except imaplib.IMAP4.abort:
+        raise  # the connection is gone: the fetch stops (and starts over safely next time)
     except imaplib.IMAP4.error as exc:  # a BAD answer: imaplib raises rather than returns it
         status, data = "BAD", [str(exc).encode()]
     if status != "OK":

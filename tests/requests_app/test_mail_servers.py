@@ -694,3 +694,34 @@ def test_a_missing_done_folder_is_a_clear_error_and_the_mail_stays(db, settings,
     assert not InboundMessage.objects.exists()
     (flags,) = mailbox.flags(folder).values()
     assert STORED_FLAG not in flags and "\\Seen" not in flags
+
+
+def test_without_move_it_copies_and_expunges_only_the_message_it_stored(
+    db, settings, mailbox, monkeypatch
+):
+    from requests_app.services import mail_fetch
+
+    tag = uuid.uuid4().hex[:10]
+    folder, done = f"FOI in {tag}", f"FOI done {tag}"
+    mailbox.create(folder)
+    mailbox.create(done)
+    mailbox.append(folder, stray(tag, 0))
+    mailbox.append(folder, stray(tag, 1))
+    # A person deleted this one in their mail program; it waits for their expunge, not ours.
+    deleted = mailbox.uids(folder)[-1]
+    assert mailbox.client.uid("STORE", deleted, "+FLAGS", "(\\Deleted)")[0] == "OK"
+    connect = mail_fetch._connect
+
+    def a_server_without_move(address):
+        client = connect(address)
+        client.capabilities = tuple(c for c in client.capabilities if c != "MOVE")
+        return client
+
+    monkeypatch.setattr(mail_fetch, "_connect", a_server_without_move)
+    settings.FOI_IMAP_URL = mailbox.url(folder)
+    settings.FOI_IMAP_DONE_FOLDER = done
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "1 inbox" in out.getvalue()
+    assert list(mailbox.flags(done)) == [f"server-0-{tag}@elsewhere.example"]
+    assert list(mailbox.flags(folder)) == [f"server-1-{tag}@elsewhere.example"]
