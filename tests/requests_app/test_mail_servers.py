@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 import pytest
 
-pytestmark = [pytest.mark.mailserver, pytest.mark.broker]
+pytestmark = pytest.mark.mailserver
 
 IMAP_URL = os.environ.get("FOI_TEST_IMAP_URL", "")
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
@@ -607,12 +607,12 @@ def test_a_fetch_killed_with_its_worker_loses_nothing_and_stores_nothing_twice(
     # A new worker (the beat's next fetch) finds the stored one a duplicate and flags it.
     project.start_mail_worker(imap_url=url, FOI_MAIL_FETCH_BATCH=str(KILL_BATCH))
     runs = fetch_until_done(project, mailbox, folder)
-    assert runs[0]["duplicate"] == 1 and runs[0]["inbox"] == KILL_BATCH - 1, runs
-    assert sum(r["inbox"] for r in runs) == KILL_MESSAGES - KILL_AFTER
     assert_each_stored_once(project, mailbox, folder, ids, tag)
-    # And the killed fetch itself comes back from Redis after the visibility timeout.
-    late = project.result(killed, timeout=90)
-    assert late["inbox"] == late["filed"] == 0, late
+    # And the killed fetch itself comes back from Redis after the visibility timeout (on a
+    # slow machine, before the new fetches: either way, the counts add up).
+    runs.append(project.result(killed, timeout=90))
+    total = sum((Counter(run) for run in runs), Counter())
+    assert total == {"duplicate": 1, "inbox": KILL_MESSAGES - KILL_AFTER}, runs
     assert_each_stored_once(project, mailbox, folder, ids, tag)
 
 
