@@ -372,7 +372,7 @@ def test_it_sends_each_force_one_request_through_a_real_smtp_server(sent):
         assert envelope.mail_from == FROM_EMAIL
         assert message["To"] == row["to"]
         assert message["Reply-To"] == row["reply_to"]
-        assert re.fullmatch(r"foi\+\w{16,}@replies\.example\.org", row["reply_to"])
+        assert re.fullmatch(r"foi\+[\w-]{16,}@replies\.example\.org", row["reply_to"])
         assert f"[{row['reference']}]" in message["Subject"]
         assert re.fullmatch(r"FOI-\d+", row["reference"])
         assert row["message_id"] and bare(message["Message-ID"]) == bare(row["message_id"])
