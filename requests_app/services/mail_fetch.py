@@ -12,6 +12,7 @@ One bad message never stops the fetch.
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import logging
 import re
@@ -148,15 +149,101 @@ def _connect(address: ImapAddress) -> imaplib.IMAP4:
         client = imaplib.IMAP4_SSL(address.host, address.port, timeout=timeout)
     else:
         client = imaplib.IMAP4(address.host, address.port, timeout=timeout)
-    client.login(address.user, address.password)
-    status, _ = client.select(_quote(address.mailbox))
+    try:
+        client.login(address.user, address.password)
+    except imaplib.IMAP4.error as exc:
+        # imaplib's error is no OSError: say what the server said, never the password.
+        _close(client)
+        raise ServiceError(
+            f"IMAP login to {address.host} as {address.user!r} failed: {_text(exc)}",
+            "FOI_IMAP_URL",
+        ) from None
+    try:
+        # The capabilities after login (MOVE among them) replace the ones sent before it.
+        status, data = client.capability()
+        if status == "OK" and data and isinstance(data[-1], bytes):
+            client.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
+        status, data = client.select(imap_mailbox(address.mailbox))
+        folder = settings.FOI_IMAP_DONE_FOLDER
+        if status == "OK" and folder and not _exists(client, folder):
+            raise ServiceError(
+                f"FOI_IMAP_DONE_FOLDER {folder!r} does not exist on {address.host}; the "
+                f"folders there are: {', '.join(_folders(client))}.",
+                "FOI_IMAP_DONE_FOLDER",
+            )
+    except Exception:
+        _close(client)
+        raise
     if status != "OK":
-        raise ServiceError(f"IMAP mailbox {address.mailbox!r} cannot be opened.", "FOI_IMAP_URL")
+        _close(client)
+        raise ServiceError(
+            f"IMAP mailbox {address.mailbox!r} cannot be opened: {_text(data)}", "FOI_IMAP_URL"
+        )
     return client
+
+
+def _close(client: imaplib.IMAP4) -> None:
+    try:
+        client.logout()
+    except Exception:  # the connection may already be gone; nothing to clean up
+        logger.debug("IMAP logout failed", exc_info=True)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        value = b" ".join(v for v in value if isinstance(v, bytes))
+    if isinstance(value, BaseException):
+        value = value.args[0] if value.args else str(value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value)
+
+
+def imap_utf7(name: str) -> str:
+    """A mailbox name as IMAP writes it: modified UTF-7 (RFC 3501 5.1.3), so "Réponses" is
+    "R&AOk-ponses". imaplib sends ASCII only and would raise on the raw name."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii")
+            out.append("&" + encoded.rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in name:
+        if " " <= char <= "~":
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
+
+
+def imap_mailbox(name: str) -> str:
+    """A mailbox name as a command argument: encoded, then quoted."""
+    return _quote(imap_utf7(name))
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _exists(client: imaplib.IMAP4, folder: str) -> bool:
+    status, data = client.list('""', imap_mailbox(folder))
+    return status == "OK" and any(isinstance(line, bytes) for line in data or [])
+
+
+def _folders(client: imaplib.IMAP4) -> list[str]:
+    """The folder names a LIST returns, as the server writes them (for an error message)."""
+    status, data = client.list()
+    lines = [line for line in data or [] if isinstance(line, bytes)] if status == "OK" else []
+    names = []
+    for line in lines:
+        match = re.match(rb'\(.*?\) (?:NIL|"(?:[^"\\]|\\.)*") "?(.*?)"?$', line)
+        names.append((match.group(1) if match else line).decode("ascii", "replace"))
+    return names
 
 
 def _fetch_imap(url: str, limit: int) -> FetchReport:
@@ -189,10 +276,7 @@ def _fetch_imap(url: str, limit: int) -> FetchReport:
             else:
                 client.uid("STORE", uid, "+FLAGS", f"({REFUSED_FLAG})")
     finally:
-        try:
-            client.logout()
-        except Exception:  # the connection may already be gone; nothing to clean up
-            logger.debug("IMAP logout failed", exc_info=True)
+        _close(client)
     return report
 
 
@@ -208,17 +292,37 @@ def _fetch_one(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
 
 
 def _forget(client: imaplib.IMAP4, uid: bytes) -> None:
-    """Called only after the message is committed."""
+    """Called only after the message is committed. Flagged first: a message the server then
+    fails to move is still never read again."""
     folder = settings.FOI_IMAP_DONE_FOLDER
-    client.uid("STORE", uid, "+FLAGS", f"(\\Seen {STORED_FLAG})")
-    if folder:
-        status, _ = client.uid("MOVE", uid, _quote(folder))
-        if status != "OK":
-            # No MOVE extension: copy, then delete the original.
-            status, _ = client.uid("COPY", uid, _quote(folder))
+    status, data = client.uid("STORE", uid, "+FLAGS", f"(\\Seen {STORED_FLAG})")
+    if status != "OK":
+        logger.warning("IMAP UID %s is stored but could not be flagged: %s", uid, _text(data))
+    if not folder:
+        return
+    try:
+        if "MOVE" in client.capabilities:
+            status, data = client.uid("MOVE", uid, imap_mailbox(folder))
+        else:
+            # No MOVE: copy, then delete the original. EXPUNGE alone would also remove any
+            # message a person had marked deleted; UID EXPUNGE (UIDPLUS) removes only this one.
+            status, data = client.uid("COPY", uid, imap_mailbox(folder))
             if status == "OK":
                 client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
-                client.expunge()
+                if "UIDPLUS" in client.capabilities:
+                    client.uid("EXPUNGE", uid)
+    except imaplib.IMAP4.abort:
+        raise  # the connection is gone: the fetch stops (and starts over safely next time)
+    except imaplib.IMAP4.error as exc:  # a BAD answer: imaplib raises rather than returns it
+        status, data = "BAD", [str(exc).encode()]
+    if status != "OK":
+        logger.warning(
+            "IMAP UID %s is stored and flagged %s but could not be moved to %r: %s",
+            uid,
+            STORED_FLAG,
+            folder,
+            _text(data),
+        )
 
 
 FETCH_TASK = "requests_app.fetch_mail"
