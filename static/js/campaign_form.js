@@ -3,7 +3,10 @@
   const members = JSON.parse(document.getElementById("list-members").textContent);
   const boxes = Array.from(document.querySelectorAll('input[name="forces"]'));
   const count = document.getElementById("force-count");
-  const update = () => { count.textContent = boxes.filter(b => b.checked).length; };
+  const update = () => {
+    const n = boxes.filter(b => b.checked).length;
+    count.textContent = `${n} ${n === 1 ? "force" : "forces"}`;
+  };
   boxes.forEach(b => b.addEventListener("change", update));
   document.getElementById("id_force_list").addEventListener("change", (e) => {
     const ids = (members[e.target.value] || []).map(String);

@@ -17,7 +17,7 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     page.fill("#id_title", "Online child sex offences")
     page.fill("#id_request_text", "Dear {force_name}, how many offences in {periods}?")
     page.select_option("#id_force_list", label="England and Wales (43)")
-    assert page.inner_text("#force-count") == "43"
+    assert page.inner_text("#force-count") == "43 forces"
     page.fill("#id_periods-0-label", "2016/17")
     page.fill("#id_periods-0-start", "2016-04-01")
     page.fill("#id_periods-0-end", "2017-03-31")
