@@ -25,6 +25,7 @@ class FiguresAppConfig(AppConfig):
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
             (hooks.REQUESTS_WITH_FIGURES, hooks_impl.request_ids_with_figures),
             (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
+            (hooks.DASHBOARD_SECTIONS, hooks_impl.dashboard_sections),
         ):
             if fn not in registry:
                 registry.append(fn)

@@ -5,6 +5,7 @@ requests_app never imports figures_app; instead figures_app registers here what 
   applied inside the same transaction as the campaign;
 - extra sections of the campaign form (the metrics);
 - extra sections of the staff digest (e.g. "figures awaiting your review");
+- extra lists in the dashboard's "Needs you" (the same figures reviews, paginated);
 - which requests have figures (so that a force whose figures are in is not chased, see
   requests_with_figures_q).
 """
@@ -31,6 +32,27 @@ CAMPAIGN_JSON_EXTENSIONS: dict[str, CampaignJsonExtension] = {}
 
 # section(user, today) -> list of dicts {"label", "url", "detail"}; empty when nothing to say.
 DIGEST_SECTIONS: dict[str, Callable[..., list[dict]]] = {}
+
+
+@dataclass(frozen=True)
+class DashboardSection:
+    """One list in the dashboard's "Needs you" (requests_app's own lists use it too).
+
+    The dashboard paginates `items` itself (`?<key>_page=N`), so a QuerySet is only ever
+    counted and sliced: the page costs the same queries however long the list."""
+
+    key: str  # unique among the sections; names the page parameter
+    title: str
+    items: Any  # a QuerySet (or a list), in the order shown
+    # item(row) -> {"label", "url", "detail", "campaign", "campaign_url"} for one row of `items`.
+    item: Callable[[Any], dict]
+    url: str = ""  # a page with the whole list and its actions, if there is one
+    url_label: str = ""
+
+
+# fn(user, today) -> list of DashboardSection for this person (none when nothing applies, e.g.
+# "waiting for your review" for someone who is not a reviewer). Registered in AppConfig.ready().
+DASHBOARD_SECTIONS: list[Callable[..., list[DashboardSection]]] = []
 
 
 def register_campaign_json_extension(extension: CampaignJsonExtension) -> None:

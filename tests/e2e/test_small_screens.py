@@ -96,6 +96,7 @@ def demo():
         "request_action": {"pk": live_request.pk},
         "request_send": {"pk": live_request.pk},
         "force_address": {"pk": foi.force_id},
+        "force_detail": {"pk": foi.force_id},
         "force_list_edit": {"pk": own_list.pk},
         "figures_request": {"pk": foi.pk},
         "figures_request_save": {"pk": foi.pk},
