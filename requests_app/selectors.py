@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from requests_app.calendars import calendars
 from requests_app.clock import request_deadlines
@@ -395,7 +395,9 @@ def search_requests(query: str) -> QuerySet[FoiRequest]:
     return (
         FoiRequest.objects.filter(q)
         .select_related("force", "campaign")
-        .order_by("-campaign__created_at", "campaign_id", "force__name")
+        # The request whose reference was typed comes first.
+        .annotate(is_ref=Case(When(pk=ref or 0, then=Value(0)), default=Value(1)))
+        .order_by("is_ref", "-campaign__created_at", "campaign_id", "force__name")
     )
 
 
