@@ -48,15 +48,16 @@ def _late_detail(foi: FoiRequest, cal, today: date) -> str:
     return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {late} late{long}"
 
 
-def request_sections(user, today: date, cals) -> list[DashboardSection]:
-    """The requests on this person's campaigns (they own them) that need them, as the digest
-    lists them (services/reminders_owed.py reads the same selectors)."""
-    mine = FoiRequest.objects.filter(campaign__owner=user)
+def request_sections(requests, today: date, cals, *, yours: bool) -> list[DashboardSection]:
+    """The requests among `requests` (those of the campaigns this person owns, or of all) that
+    need someone, as the digest lists them to a campaign's owner (services/reminders_owed.py
+    reads the same selectors)."""
+    where = "your campaigns" if yours else "all campaigns"
     return [
         DashboardSection(
             key="replies",
             title="New replies: record the response",
-            items=new_reply_requests(mine),
+            items=new_reply_requests(requests),
             item=lambda foi: _item(
                 foi,
                 f"Reply received {timezone.localtime(foi.new_reply_at):%-d %b %Y}",
@@ -66,29 +67,29 @@ def request_sections(user, today: date, cals) -> list[DashboardSection]:
         DashboardSection(
             key="unrecorded",
             title="Figures in, response not recorded",
-            items=figures_unrecorded_requests(mine),
+            items=figures_unrecorded_requests(requests),
             item=lambda foi: _item(
                 foi, f"Still {foi.get_status_display().lower()}: record the force's response"
             ),
         ),
         DashboardSection(
             key="overdue",
-            title="Overdue on your campaigns",
-            items=owed_by_forces(mine, today),
+            title=f"Overdue on {where}",
+            items=owed_by_forces(requests, today),
             item=lambda foi: _item(foi, _late_detail(foi, cals[foi.force.law], today)),
         ),
         DashboardSection(
             key="bouncing",
             title="FOI addresses bouncing",
-            items=bouncing_requests(mine),
+            items=bouncing_requests(requests),
             item=lambda foi: _item(
                 foi, f"Mail to {foi.force.foi_email} bounced: {foi.force.email_failure}"
             ),
         ),
         DashboardSection(
             key="complaints",
-            title="Complaint windows closing",
-            items=complaint_windows_closing(mine, today=today, cals=cals),
+            title=f"Complaint windows closing on {where}",
+            items=complaint_windows_closing(requests, today=today, cals=cals),
             item=lambda window: _item(
                 window.foi,
                 f"Last day to complain to the {window.commissioner}: "
@@ -120,11 +121,14 @@ def _paginated(request, section: DashboardSection) -> dict:
     }
 
 
-def needs_you(request, today: date, cals) -> list[dict]:
+def needs_you(request, today: date, cals, *, scope: str) -> list[dict]:
     """Figures first (waiting for your review, sent back to you: figures_app's hook), then the
-    requests; only the lists with something in them."""
+    requests of the campaigns in `scope`; only the lists with something in them."""
+    requests = FoiRequest.objects.all()
+    if scope == "mine":
+        requests = requests.filter(campaign__owner=request.user)
     sections = [s for fn in hooks.DASHBOARD_SECTIONS for s in fn(request.user, today)]
-    sections += request_sections(request.user, today, cals)
+    sections += request_sections(requests, today, cals, yours=scope == "mine")
     return [s for s in (_paginated(request, section) for section in sections) if s["count"]]
 
 
@@ -132,6 +136,7 @@ def needs_you(request, today: date, cals) -> list[dict]:
 def dashboard(request):
     today = timezone.localdate()
     cals = calendars()
+    # Your campaigns (the digest's choice) by default; all of them for someone who owns none.
     owns_any = Campaign.objects.filter(owner=request.user).exists()
     scope = request.GET.get("campaigns")
     if scope not in ("mine", "all"):
@@ -152,7 +157,7 @@ def dashboard(request):
         request,
         "requests_app/dashboard.html",
         {
-            "needs_you": needs_you(request, today, cals),
+            "needs_you": needs_you(request, today, cals, scope=scope),
             "deadline_campaigns": campaigns,
             "deadline_page": page,
             "deadline_previous_url": _page_url(request, "page", page.number - 1)

@@ -48,6 +48,7 @@ DESKTOP_PAGES = [
     "figures_request",
     "figures_review_queue",
     "force_list",
+    "force_detail",
 ]
 
 
@@ -144,7 +145,7 @@ def widest_offenders(page) -> list[str]:
     )
 
 
-SCREENSHOTS = {"dashboard", "figures_campaign_totals", "campaign_detail"}
+SCREENSHOTS = {"dashboard", "figures_campaign_totals", "campaign_detail", "force_detail"}
 
 
 def visit_every_page(page, live_server, samples, shots: str) -> tuple[list[str], list[str]]:

@@ -190,6 +190,30 @@ def test_new_replies_and_unrecorded_figures_on_your_campaigns(client, world, sta
     assert "replies" not in needs_you(client.get(reverse("dashboard")))
 
 
+def test_all_campaigns_widens_the_request_lists_and_someone_with_none_starts_there(
+    client, world, staff, outsider
+):
+    client.force_login(staff)
+    everyone = needs_you(client.get(reverse("dashboard"), {"campaigns": "all"}))
+    assert everyone["overdue"]["title"] == "Overdue on all campaigns"
+    # Longest late first; Gwent and Kent were both due Tue 31 Mar: by name.
+    assert [i["label"] for i in everyone["overdue"]["items"]] == [
+        "Gwent Police",
+        "Kent Police",
+        "Durham Constabulary",
+    ]
+    assert needs_you(client.get(reverse("dashboard")))["overdue"]["title"] == (
+        "Overdue on your campaigns"
+    )
+    from requests_app.roles import STAFF, grant
+
+    grant(outsider, STAFF)  # owns no campaign
+    client.force_login(outsider)
+    response = client.get(reverse("dashboard"))
+    assert response.context["scope"] == "all"
+    assert needs_you(response)["overdue"]["count"] == 3
+
+
 def test_it_says_so_when_nothing_needs_you(client, today, outsider):
     from requests_app.roles import STAFF, grant
 
