@@ -30,6 +30,14 @@ def request_section(http_request, foi) -> str:
     return render_to_string("figures_app/_request_section.html", context, request=http_request)
 
 
+def force_section(http_request, force) -> str:
+    from figures_app.selectors.forces import force_figures
+
+    return render_to_string(
+        "figures_app/_force_figures.html", {"blocks": force_figures(force)}, request=http_request
+    )
+
+
 def campaign_form_section(campaign, data=None):
     from figures_app.metrics_form import metrics_section
 

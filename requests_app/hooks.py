@@ -5,7 +5,8 @@ requests_app never imports figures_app; instead figures_app registers here what 
   applied inside the same transaction as the campaign;
 - extra sections of the campaign form (the metrics);
 - extra sections of the staff digest (e.g. "figures awaiting your review");
-- extra lists in the dashboard's "Needs you" (the same figures reviews, paginated);
+- extra lists in the dashboard's "Needs you" (the same figures reviews, paginated), and a
+  section of a force's page (its figures per campaign);
 - which requests have figures (so that a force whose figures are in is not chased, see
   requests_with_figures_q).
 """
@@ -80,6 +81,10 @@ CAMPAIGN_PAGE_LINKS: list[Callable[..., list[tuple[str, str]]]] = []
 
 # Sections rendered on a request page below its timeline: fn(http_request, foi) -> HTML string.
 REQUEST_PAGE_SECTIONS: list[Callable[..., str]] = []
+
+# Sections rendered on a force's page below its requests: fn(http_request, force) -> HTML string
+# (figures_app: the force's figures per campaign).
+FORCE_PAGE_SECTIONS: list[Callable[..., str]] = []
 
 # Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
 DEMO_EXTENSIONS: list[Callable[..., None]] = []

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from requests_app import hooks
 from requests_app.access import edit_required, view_required
 from requests_app.forms import ForceListForm
 from requests_app.models import Force, ForceList
@@ -27,10 +28,11 @@ def force_detail(request, pk):
     force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
     record = force_record(force, timezone.localdate())
     page = Paginator(record.rows, FORCE_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    sections = [section(request, force) for section in hooks.FORCE_PAGE_SECTIONS]
     return render(
         request,
         "requests_app/force_detail.html",
-        {"force": force, "record": record, "page": page},
+        {"force": force, "record": record, "page": page, "sections": sections},
     )
 
 

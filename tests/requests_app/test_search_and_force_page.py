@@ -245,3 +245,34 @@ def test_the_force_page_costs_the_same_queries_for_many_campaigns(staff_client, 
         request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 3, 2))
     assert FoiRequest.objects.filter(force=kent).count() == 15
     assert _queries(staff_client, url, {}) == few
+
+
+def test_the_force_page_shows_its_figures_per_campaign(staff_client, staff, kent_record):
+    from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
+    from tests.figures_app.conftest import enter
+
+    campaign = kent_record["on_time"].campaign
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            "offences",
+            "Online offences",
+            "offences",
+            "",
+            (DimensionSpec("victim_age", "Age", None),),
+        ),
+    )
+    enter(
+        campaign,
+        staff,
+        [("Kent", "2015/16", "63"), ("Kent", "2016/17", "<5"), ("Kent", "2016/17", "9", "13")],
+    )
+    kent = Force.objects.get(name="Kent Police")
+    page = staff_client.get(reverse("force_detail", args=[kent.pk])).content.decode()
+    block = page.split('id="force-figures"', 1)[1].split("</section>", 1)[0]
+    url = reverse("figures_request", args=[kent_record["on_time"].pk])
+    assert f'<a href="{url}">On time</a>' in block
+    assert '<td>Online offences</td><td>2015/16</td><td class="num">63</td>' in block
+    assert '<td>Online offences</td><td>2016/17</td><td class="num">&lt;5 (1-4)</td>' in block
+    assert block.count("<tr>") == 3  # header + the two totals; the age breakdown is not listed
+    assert "<td>Awaiting review</td>" in block
