@@ -334,3 +334,33 @@ def test_the_dashboard_costs_the_same_queries_for_many_rows_as_for_few(
     assert needs_you(response)["review"]["count"] == 13
     assert len(response.context["deadline_campaigns"]) == 2
     assert _queries(client, url) == few
+
+
+def test_the_dashboard_and_the_morning_digest_list_the_same_requests(client, world, staff):
+    from requests_app.calendars import calendars
+    from requests_app.services.reminders_owed import _request_sections
+
+    essex = foi_of(world["a"], "Essex Police")
+    FoiRequest.objects.filter(pk=essex.pk).update(
+        new_reply_at=datetime(2026, 6, 12, 10, tzinfo=LONDON)
+    )
+    digest = _request_sections([staff.pk], today=TODAY, cals=calendars())[staff.pk]
+    client.force_login(staff)
+    dashboard = needs_you(client.get(reverse("dashboard")))
+
+    def labels(items):
+        return sorted(item["label"] for item in items)
+
+    late = digest["Long overdue (over 40 working days)"] + digest["Overdue"]
+    assert (
+        labels(dashboard["overdue"]["items"])
+        == labels(late)
+        == ["Durham Constabulary", "Kent Police"]
+    )
+    assert labels(dashboard["complaints"]["items"]) == labels(digest["Complaint windows closing"])
+    assert labels(dashboard["replies"]["items"]) == labels(
+        digest["New replies: record the response"]
+    )
+    assert [i["detail"] for i in dashboard["complaints"]["items"]] == [
+        i["detail"] for i in digest["Complaint windows closing"]
+    ]
