@@ -27,6 +27,8 @@ class FiguresAppConfig(AppConfig):
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
             (hooks.REQUESTS_WITH_FIGURES, hooks_impl.request_ids_with_figures),
             (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
+            (hooks.DASHBOARD_SECTIONS, hooks_impl.dashboard_sections),
+            (hooks.FORCE_PAGE_SECTIONS, hooks_impl.force_section),
         ):
             if fn not in registry:
                 registry.append(fn)

@@ -30,6 +30,14 @@ def request_section(http_request, foi) -> str:
     return render_to_string("figures_app/_request_section.html", context, request=http_request)
 
 
+def force_section(http_request, force) -> str:
+    from figures_app.selectors.forces import force_figures
+
+    return render_to_string(
+        "figures_app/_force_figures.html", {"blocks": force_figures(force)}, request=http_request
+    )
+
+
 def campaign_form_section(campaign, data=None):
     from figures_app.metrics_form import metrics_section
 
@@ -82,3 +90,48 @@ def digest_sent_back(user, today: date) -> list[dict]:
         )
         for review in sent_back_to(user)[:50]
     ]
+
+
+def _review_item(review, detail: str) -> dict:
+    return _digest_item(review.request, detail)
+
+
+def dashboard_sections(user, today: date) -> list:
+    """The dashboard's "Needs you" lists of figures: waiting for this person's review (reviewers;
+    never their own entries, per reviews_awaiting) and sent back to them with the reviewer's note.
+    The same selectors as the digest's two sections, as querysets the dashboard paginates."""
+    from figures_app.selectors.review import reviews_awaiting, sent_back
+    from requests_app.hooks import DashboardSection
+    from requests_app.roles import can_edit, can_review
+
+    sections = []
+    if can_review(user):
+        sections.append(
+            DashboardSection(
+                key="review",
+                title="Figures waiting for your review",
+                items=reviews_awaiting(user),
+                item=lambda review: _review_item(
+                    review,
+                    f"{plural(review.n_figures, 'figure')} entered by "
+                    f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
+                    + (f" on {review.submitted_at:%-d %b %Y}" if review.submitted_at else ""),
+                ),
+                url=reverse("figures_review_queue"),
+                url_label="Open the review queue",
+            )
+        )
+    if can_edit(user):
+        sections.append(
+            DashboardSection(
+                key="sent_back",
+                title="Figures sent back to you",
+                items=sent_back().filter(submitted_by=user),
+                item=lambda review: _review_item(
+                    review,
+                    f"{review.reviewed_by.get_username() if review.reviewed_by else 'A reviewer'}"
+                    f": {review.comment}",
+                ),
+            )
+        )
+    return sections

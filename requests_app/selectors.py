@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from statistics import median
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from requests_app.calendars import calendars
 from requests_app.clock import request_deadlines
-from requests_app.deadlines import WorkingCalendar
+from requests_app.deadlines import FOISA, WorkingCalendar
 from requests_app.exemptions import short_label
+from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.letters import Letter, request_letter
-from requests_app.models import Campaign, FoiRequest, SentRequest
+from requests_app.models import Campaign, FoiRequest, Force, SentRequest
 from requests_app.models.outbox import SendStatus
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
+
+# Windows shared by the morning digest (services/reminders_owed.py) and the dashboard, so that
+# both say the same (issue 4): answers due within 3 working days, complaint windows closing
+# within 5 working days.
+DUE_SOON_WORKING_DAYS = 3
+COMPLAINT_WINDOW_WARNING_WORKING_DAYS = 5
+# The longest complaint window (SIC: 6 months); older review answers cannot be in the window.
+COMPLAINT_LOOKBACK = timedelta(days=190)
+# Statuses in which the force owes something with a date (an answer or a review answer).
+CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
 
 
 @dataclass
@@ -207,3 +221,225 @@ def _has_sent_log(foi: FoiRequest) -> bool:
     except SentRequest.DoesNotExist:
         return False
     return True
+
+
+# Deadlines: the definitions the dashboard, the digest and the campaign page share ------------
+
+
+def long_overdue_q(today: date, prefix: str = "") -> Q:
+    """Overdue (overdue_q) and past the 40-working-day mark: a part of overdue, not beside it."""
+    return overdue_q(today, prefix) & Q(**{f"{prefix}next_long_overdue_on__lt": today})
+
+
+def due_soon_q(
+    today: date, cals: dict[str, WorkingCalendar], working_days: int, prefix: str = ""
+) -> Q:
+    """Due from today to the `working_days`-th working day after it on each force's own calendar,
+    and owed (not a request whose figures are in): FoiRequestQuerySet.due_within as a Q, so it
+    also counts through a relation (`prefix` "requests__" from a campaign)."""
+    window = Q(**{f"{prefix}pk__isnull": True})  # never true: a neutral start
+    for law, cal in cals.items():
+        window |= Q(
+            **{
+                f"{prefix}force__law": law,
+                f"{prefix}next_due_on__gte": today,
+                f"{prefix}next_due_on__lte": cal.add_working_days(today, working_days),
+            }
+        )
+    return window & ~figures_unrecorded_q(prefix)
+
+
+@dataclass
+class ComplaintWindow:
+    foi: FoiRequest
+    closes_on: date
+
+    @property
+    def commissioner(self) -> str:
+        return "Scottish Information Commissioner" if self.foi.force.law == FOISA else "ICO"
+
+
+def complaint_windows_closing(
+    requests: QuerySet[FoiRequest],
+    *,
+    today: date,
+    cals: dict[str, WorkingCalendar],
+    working_days: int = COMPLAINT_WINDOW_WARNING_WORKING_DAYS,
+) -> list[ComplaintWindow]:
+    """Requests among `requests` whose review was answered and whose last day to complain to the
+    ICO (or the SIC) falls from today to `working_days` working days ahead; soonest first.
+    One query: the window is computed per row from the request's dates (clock.py)."""
+    candidates = (
+        requests.filter(
+            status=Status.REVIEW_ANSWERED,
+            review_answered_on__gte=today - COMPLAINT_LOOKBACK,
+        )
+        .select_related("force", "campaign")
+        .order_by("review_answered_on", "pk")
+    )
+    closing = []
+    for foi in candidates:
+        cal = cals[foi.force.law]
+        closes = request_deadlines(foi, cal).complaint_window_closes_on
+        if closes and today <= closes <= cal.add_working_days(today, working_days):
+            closing.append(ComplaintWindow(foi, closes))
+    closing.sort(key=lambda w: (w.closes_on, w.foi.force.name))
+    return closing
+
+
+def bouncing_requests(requests: QuerySet[FoiRequest]) -> QuerySet[FoiRequest]:
+    """Requests still to send or waiting on a force whose FOI address bounced."""
+    return (
+        requests.filter(
+            force__email_failing_since__isnull=False,
+            status__in=CHASED_STATUSES | {Status.DRAFT},
+        )
+        .select_related("force", "campaign")
+        .order_by("campaign__title", "force__name")
+    )
+
+
+def owed_by_forces(requests: QuerySet[FoiRequest], today: date) -> QuerySet[FoiRequest]:
+    """The overdue ones among `requests` (overdue_q: the campaign page's and API's count), the
+    longest late first."""
+    return (
+        requests.filter(overdue_q(today))
+        .select_related("force", "campaign")
+        .order_by("next_due_on", "force__name", "pk")
+    )
+
+
+def campaigns_with_deadlines(
+    queryset: QuerySet[Campaign], today: date, cals: dict[str, WorkingCalendar], working_days: int
+) -> QuerySet[Campaign]:
+    """Campaigns with something overdue or due soon, one row each with its counts: n_overdue
+    (as on the campaign page and in the API), n_long_overdue (part of n_overdue) and n_due_soon.
+    The campaigns with the most overdue first."""
+    return (
+        campaigns_with_progress(queryset, today)
+        .annotate(
+            n_long_overdue=Count("requests", filter=long_overdue_q(today, "requests__")),
+            n_due_soon=Count(
+                "requests", filter=due_soon_q(today, cals, working_days, "requests__")
+            ),
+        )
+        .filter(Q(n_overdue__gt=0) | Q(n_due_soon__gt=0))
+        .order_by("-n_overdue", "-n_due_soon", "title", "pk")
+    )
+
+
+def deadline_rows_by_campaign(
+    campaign_ids: list[int], today: date, cals: dict[str, WorkingCalendar], working_days: int
+) -> dict[int, list[RequestRow]]:
+    """campaign id -> rows of its overdue and due-soon requests (the same two definitions as
+    campaigns_with_deadlines), soonest due first. One query for any number of campaigns."""
+    requests = (
+        FoiRequest.objects.filter(campaign_id__in=campaign_ids)
+        .filter(overdue_q(today) | due_soon_q(today, cals, working_days))
+        .select_related("force", "campaign")
+        .order_by("next_due_on", "force__name", "pk")
+    )
+    rows: dict[int, list[RequestRow]] = defaultdict(list)
+    for row in request_rows(requests, today, cals=cals):
+        rows[row.foi.campaign_id].append(row)
+    return rows
+
+
+# Search --------------------------------------------------------------------------------------
+
+_OUR_REFERENCE = re.compile(r"^\s*(?:foi\s*[-\s]?\s*)?#?(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def our_reference_id(query: str) -> int | None:
+    """The request id in "FOI-123", "foi 123", "#123" or "123"; None for anything else."""
+    match = _OUR_REFERENCE.match(query)
+    return int(match.group(1)) if match else None
+
+
+def search_campaigns(query: str) -> QuerySet[Campaign]:
+    return (
+        Campaign.objects.filter(Q(title__icontains=query) | Q(slug__icontains=query))
+        .select_related("owner")
+        .order_by("-created_at", "pk")
+    )
+
+
+def search_forces(query: str) -> QuerySet[Force]:
+    """Forces by name, short name, alias or former name, or ONS code: a substring anywhere, or
+    the loose match used for input everywhere (force_names: "Devon & Cornwall", "the Met")."""
+    q = (
+        Q(name__icontains=query)
+        | Q(short_name__icontains=query)
+        | Q(ons_code__iexact=query.strip())
+        | Q(pk__in=Force.objects.filter(aliases__name__icontains=query).values("pk"))
+    )
+    try:
+        loose = ForceResolver().resolve(query)
+    except ForceNameError as exc:
+        # Ambiguous ("Yorkshire"): each force it could mean.
+        if exc.suggestions and "more than one" in str(exc):
+            q |= Q(name__in=exc.suggestions)
+    else:
+        q |= Q(pk=loose.pk)
+    return Force.objects.filter(q).prefetch_related("aliases").order_by("name")
+
+
+def search_requests(query: str) -> QuerySet[FoiRequest]:
+    """Requests by our reference ("FOI-123" or "123"), the force's reference, or the force they
+    went to (named as search_forces finds it)."""
+    text = query.strip()
+    q = Q(force_reference__icontains=text) | Q(force__in=search_forces(text).values("pk"))
+    ref = our_reference_id(text)
+    if ref is not None:
+        q |= Q(pk=ref)
+    return (
+        FoiRequest.objects.filter(q)
+        .select_related("force", "campaign")
+        # The request whose reference was typed comes first.
+        .annotate(is_ref=Case(When(pk=ref or 0, then=Value(0)), default=Value(1)))
+        .order_by("is_ref", "-campaign__created_at", "campaign_id", "force__name")
+    )
+
+
+# A force's page ------------------------------------------------------------------------------
+
+
+@dataclass
+class ForceRecord:
+    """How a force answers: its requests across campaigns and how fast it answered them."""
+
+    rows: list[RequestRow]
+    answered: int  # requests answered (with a date received and answered)
+    on_time: int  # of those, answered by the s.10 due date
+    median_working_days: float | None
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return 100 * self.on_time / self.answered if self.answered else None
+
+    @property
+    def late(self) -> int:
+        return self.answered - self.on_time
+
+
+def force_record(force: Force, today: date, *, cals=None) -> ForceRecord:
+    """Every request to `force`, newest campaign first, and its answering record: the median
+    working days from receipt (or clarification) to answer, and how many were answered by the
+    due date. Two queries (the requests, the calendars) however many campaigns."""
+    requests = (
+        force.requests.select_related("force", "campaign")
+        .with_figures_unrecorded_flag()
+        .order_by("-campaign__created_at", "-pk")
+    )
+    rows = request_rows(requests, today, cals=cals)
+    timed = [
+        r for r in rows if r.working_days_taken is not None and r.foi.status in ANSWERED_STATES
+    ]
+    on_time = sum(1 for r in timed if r.working_days_late == 0)
+    taken = [r.working_days_taken for r in timed]
+    return ForceRecord(
+        rows=rows,
+        answered=len(timed),
+        on_time=on_time,
+        median_working_days=median(taken) if taken else None,
+    )

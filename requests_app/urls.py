@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from requests_app.views import api, campaigns, dashboard, forces, inbox, requests, sending, tools
+from requests_app.views import (
+    api,
+    campaigns,
+    dashboard,
+    forces,
+    inbox,
+    requests,
+    search,
+    sending,
+    tools,
+)
 from requests_app.workflow import Action
 
 
@@ -53,9 +63,11 @@ urlpatterns = [
     path("inbox/<int:pk>/not-foi/", inbox.message_not_foi, name="message_not_foi"),
     path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
     path("forces/", forces.force_list, name="force_list"),
+    path("forces/<int:pk>/", forces.force_detail, name="force_detail"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),
     path("forces/lists/new/", forces.force_list_new, name="force_list_new"),
     path("forces/lists/<int:pk>/edit/", forces.force_list_edit, name="force_list_edit"),
+    path("search/", search.search, name="search"),
     path("deadline/", tools.deadline_calculator, name="deadline_calculator"),
     path("profile/", tools.profile, name="profile"),
     path("api/campaigns/", api.campaigns, name="api_campaigns"),

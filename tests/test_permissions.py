@@ -86,6 +86,7 @@ def samples(db, campaign, staff, tmp_path):
         "force_list_edit": {"pk": own_list.pk},
         "request_send": {"pk": foi.pk},
         "force_address": {"pk": foi.force_id},
+        "force_detail": {"pk": foi.force_id},
     }
     by_view.update(figures_by_view(campaign, staff, foi))
     return {"by_name": by_name, "by_view": by_view, "foi": foi, "attachment": attachment}

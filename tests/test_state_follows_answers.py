@@ -225,12 +225,14 @@ def test_the_dashboard_shows_the_list_and_leaves_it_out_of_overdue(
     response = staff_client.get(reverse("dashboard"))
     assert response.status_code == 200, (response.status_code, response.get("Location"))
     page = response.content.decode()
-    card = page.split('id="figures-unrecorded"', 1)[1].split("</section>", 1)[0]
+    card = page.split('id="needs-unrecorded"', 1)[1].split("</section>", 1)[0]
     assert reverse("request_detail", args=[kent.pk]) in card and "Kent Police" in card
-    overdue = page.split("Overdue across all campaigns", 1)[1]
-    assert 'class="badge text-bg-danger">1<' in overdue  # Police Scotland only
-    assert "Police Scotland" in overdue.split("Due in the next", 1)[0]
-    assert "Kent Police" not in overdue.split("Due in the next", 1)[0]
+    overdue = page.split('id="needs-overdue"', 1)[1].split("</section>", 1)[0]
+    assert 'class="badge text-bg-primary">1<' in overdue  # Police Scotland only
+    assert "Police Scotland" in overdue and "Kent Police" not in overdue
+    (row,) = response.context["deadline_campaigns"]
+    assert (row.n_overdue, row.n_due_soon) == (1, 0)
+    assert [r.foi.force.name for r in row.deadline_rows] == ["Police Scotland"]
 
 
 def test_the_progress_line_and_the_chips_count_the_same_way(

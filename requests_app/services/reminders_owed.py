@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,24 +26,26 @@ from requests_app.models.campaigns import ACT_NAMES
 from requests_app.models.reminders import ReminderKind
 from requests_app.models.requests import figures_unrecorded_q
 from requests_app.roles import ROLES
+from requests_app.selectors import (
+    CHASED_STATUSES,
+    COMPLAINT_WINDOW_WARNING_WORKING_DAYS,  # noqa: F401 - part of this module's interface
+    DUE_SOON_WORKING_DAYS,
+    bouncing_requests,
+    complaint_windows_closing,
+)
 from requests_app.text import plural
-from requests_app.workflow import AWAITING_RESPONSE, Status
+from requests_app.workflow import Status
 
 logger = logging.getLogger(__name__)
 
-# Digest windows (issue 4): answers due within 3 working days, complaint windows closing
-# within 5 working days.
-DUE_SOON_WORKING_DAYS = 3
-COMPLAINT_WINDOW_WARNING_WORKING_DAYS = 5
-# The longest complaint window (SIC: 6 months); older review answers cannot be in the window.
-_COMPLAINT_LOOKBACK = timedelta(days=190)
+# Digest windows (issue 4) and the statuses chased: defined in selectors, which the dashboard
+# reads too, so that the digest and the dashboard say the same.
 
 CHASER_STAGES = {
     # status group -> (first kind, second kind)
     "answer": (ReminderKind.CHASER_FIRST, ReminderKind.CHASER_SECOND),
     "review": (ReminderKind.REVIEW_CHASER_FIRST, ReminderKind.REVIEW_CHASER_SECOND),
 }
-CHASED_STATUSES = AWAITING_RESPONSE | {Status.REVIEW_REQUESTED}
 # Awaiting a response with figures entered (models.requests.figures_unrecorded_q): neither
 # chased nor counted overdue, but listed so that someone records the response from the letter.
 FIGURES_UNRECORDED = "Figures in, response not recorded"
@@ -337,38 +339,20 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
         sections[foi.campaign.owner_id][NEW_REPLIES].append(
             _item(foi, f"Reply received {timezone.localtime(foi.new_reply_at):%a %-d %b %Y}")
         )
-    bouncing = (
-        FoiRequest.objects.filter(
-            campaign__owner_id__in=user_ids,
-            force__email_failing_since__isnull=False,
-            status__in=CHASED_STATUSES | {Status.DRAFT},
-        )
-        .select_related("force", "campaign")
-        .order_by("campaign__title", "force__name")
-    )
+    bouncing = bouncing_requests(FoiRequest.objects.filter(campaign__owner_id__in=user_ids))
     for foi in bouncing:
         sections[foi.campaign.owner_id][BOUNCING].append(
             _item(foi, f"Mail to {foi.force.foi_email} bounced: {foi.force.email_failure}")
         )
-    reviewed = (
-        FoiRequest.objects.filter(
-            campaign__owner_id__in=user_ids,
-            status=Status.REVIEW_ANSWERED,
-            review_answered_on__gte=today - _COMPLAINT_LOOKBACK,
-        )
-        .select_related("force", "campaign")
-        .order_by("review_answered_on")
-    )
-    for foi in reviewed:
-        cal = cals[foi.force.law]
-        closes = request_deadlines(foi, cal).complaint_window_closes_on
-        if closes and today <= closes <= cal.add_working_days(
-            today, COMPLAINT_WINDOW_WARNING_WORKING_DAYS
-        ):
-            body = "Scottish Information Commissioner" if foi.force.law == FOISA else "ICO"
-            sections[foi.campaign.owner_id]["Complaint windows closing"].append(
-                _item(foi, f"Last day to complain to the {body}: {closes:%a %-d %b %Y}")
+    owned = FoiRequest.objects.filter(campaign__owner_id__in=user_ids)
+    for window in complaint_windows_closing(owned, today=today, cals=cals):
+        foi = window.foi
+        sections[foi.campaign.owner_id]["Complaint windows closing"].append(
+            _item(
+                foi,
+                f"Last day to complain to the {window.commissioner}: {window.closes_on:%a %-d %b %Y}",
             )
+        )
     return sections
 
 

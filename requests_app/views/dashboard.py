@@ -1,46 +1,174 @@
+"""The dashboard: what needs this person today, then what is overdue or due soon, by campaign."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
+from requests_app import hooks
 from requests_app.access import view_required
 from requests_app.calendars import calendars
+from requests_app.hooks import DashboardSection
 from requests_app.models import Campaign, FoiRequest
 from requests_app.selectors import (
+    DUE_SOON_WORKING_DAYS,
+    bouncing_requests,
+    campaigns_with_deadlines,
     campaigns_with_progress,
+    complaint_windows_closing,
+    deadline_rows_by_campaign,
     figures_unrecorded_requests,
     new_reply_requests,
-    request_rows,
+    owed_by_forces,
 )
+from requests_app.text import plural
+from requests_app.workflow import Status
 
-DUE_SOON_WORKING_DAYS = 5
-NEW_REPLIES_SHOWN = 50
+NEEDS_YOU_PER_PAGE = 10
+CAMPAIGNS_PER_PAGE = 20
+
+
+def _item(foi: FoiRequest, detail: str, anchor: str = "") -> dict:
+    return {
+        "label": foi.force.name,
+        "url": foi.get_absolute_url() + anchor,
+        "detail": detail,
+        "campaign": foi.campaign.title,
+        "campaign_url": foi.campaign.get_absolute_url(),
+    }
+
+
+def _late_detail(foi: FoiRequest, cal, today: date) -> str:
+    what = "Internal review" if foi.status == Status.REVIEW_REQUESTED else "Answer"
+    late = plural(cal.working_days_between(foi.next_due_on, today), "working day")
+    long = " (long overdue)" if foi.is_long_overdue(today) else ""
+    return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {late} late{long}"
+
+
+def request_sections(requests, today: date, cals, *, yours: bool) -> list[DashboardSection]:
+    """The requests among `requests` (those of the campaigns this person owns, or of all) that
+    need someone, as the digest lists them to a campaign's owner (services/reminders_owed.py
+    reads the same selectors)."""
+    where = "your campaigns" if yours else "all campaigns"
+    return [
+        DashboardSection(
+            key="replies",
+            title="New replies: record the response",
+            items=new_reply_requests(requests),
+            item=lambda foi: _item(
+                foi,
+                f"Reply received {timezone.localtime(foi.new_reply_at):%-d %b %Y}",
+                "#new-reply",
+            ),
+        ),
+        DashboardSection(
+            key="unrecorded",
+            title="Figures in, response not recorded",
+            items=figures_unrecorded_requests(requests),
+            item=lambda foi: _item(
+                foi, f"Still {foi.get_status_display().lower()}: record the force's response"
+            ),
+        ),
+        DashboardSection(
+            key="overdue",
+            title=f"Overdue on {where}",
+            items=owed_by_forces(requests, today),
+            item=lambda foi: _item(foi, _late_detail(foi, cals[foi.force.law], today)),
+        ),
+        DashboardSection(
+            key="bouncing",
+            title="FOI addresses bouncing",
+            items=bouncing_requests(requests),
+            item=lambda foi: _item(
+                foi, f"Mail to {foi.force.foi_email} bounced: {foi.force.email_failure}"
+            ),
+        ),
+        DashboardSection(
+            key="complaints",
+            title=f"Complaint windows closing on {where}",
+            items=complaint_windows_closing(requests, today=today, cals=cals),
+            item=lambda window: _item(
+                window.foi,
+                f"Last day to complain to the {window.commissioner}: "
+                f"{window.closes_on:%a %-d %b %Y}",
+            ),
+        ),
+    ]
+
+
+def _page_url(request, param: str, number: int) -> str:
+    params = request.GET.copy()
+    params[param] = str(number)
+    return f"?{params.urlencode()}"
+
+
+def _paginated(request, section: DashboardSection) -> dict:
+    param = f"{section.key}_page"
+    page = Paginator(section.items, NEEDS_YOU_PER_PAGE).get_page(request.GET.get(param))
+    return {
+        "key": section.key,
+        "title": section.title,
+        "count": page.paginator.count,
+        "items": [section.item(row) for row in page.object_list],
+        "page": page,
+        "previous_url": _page_url(request, param, page.number - 1) if page.has_previous() else "",
+        "next_url": _page_url(request, param, page.number + 1) if page.has_next() else "",
+        "url": section.url,
+        "url_label": section.url_label,
+    }
+
+
+def needs_you(request, today: date, cals, *, scope: str) -> list[dict]:
+    """Figures first (waiting for your review, sent back to you: figures_app's hook), then the
+    requests of the campaigns in `scope`; only the lists with something in them."""
+    requests = FoiRequest.objects.all()
+    if scope == "mine":
+        requests = requests.filter(campaign__owner=request.user)
+    sections = [s for fn in hooks.DASHBOARD_SECTIONS for s in fn(request.user, today)]
+    sections += request_sections(requests, today, cals, yours=scope == "mine")
+    return [s for s in (_paginated(request, section) for section in sections) if s["count"]]
 
 
 @view_required
 def dashboard(request):
     today = timezone.localdate()
     cals = calendars()
+    # Your campaigns (the digest's choice) by default; all of them for someone who owns none.
+    owns_any = Campaign.objects.filter(owner=request.user).exists()
+    scope = request.GET.get("campaigns")
+    if scope not in ("mine", "all"):
+        scope = "mine" if owns_any else "all"
+    scoped = Campaign.objects.all()
+    if scope == "mine":
+        scoped = scoped.filter(owner=request.user)
+    deadlines = campaigns_with_deadlines(scoped, today, cals, DUE_SOON_WORKING_DAYS)
+    page = Paginator(deadlines, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    campaigns = list(page.object_list)
+    rows = deadline_rows_by_campaign([c.pk for c in campaigns], today, cals, DUE_SOON_WORKING_DAYS)
+    for campaign in campaigns:
+        campaign.deadline_rows = rows.get(campaign.pk, [])
     mine = campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by(
         "-created_at"
-    )
-    base = FoiRequest.objects.select_related("force", "campaign").order_by(
-        "next_due_on", "force__name"
-    )
-    overdue = base.overdue(today=today)
-    due_soon = base.due_within(today=today, working_days=DUE_SOON_WORKING_DAYS, cals=cals)
-    unrecorded = figures_unrecorded_requests()
-    new_replies = new_reply_requests()
+    )[:CAMPAIGNS_PER_PAGE]
     return render(
         request,
         "requests_app/dashboard.html",
         {
+            "needs_you": needs_you(request, today, cals, scope=scope),
+            "deadline_campaigns": campaigns,
+            "deadline_page": page,
+            "deadline_previous_url": _page_url(request, "page", page.number - 1)
+            if page.has_previous()
+            else "",
+            "deadline_next_url": _page_url(request, "page", page.number + 1)
+            if page.has_next()
+            else "",
+            "scope": scope,
             "campaigns": mine,
-            "overdue": request_rows(overdue[:200], today, cals=cals),
-            "overdue_count": overdue.count(),
-            "due_soon": request_rows(due_soon[:200], today, cals=cals),
-            "figures_unrecorded": unrecorded[:50],
-            "figures_unrecorded_count": unrecorded.count(),
-            "new_replies": new_replies[:NEW_REPLIES_SHOWN],
-            "new_replies_count": new_replies.count(),
+            "owns_any": owns_any,
             "today": today,
             "due_soon_days": DUE_SOON_WORKING_DAYS,
         },

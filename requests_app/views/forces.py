@@ -1,9 +1,13 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
+from requests_app import hooks
 from requests_app.access import edit_required, view_required
 from requests_app.forms import ForceListForm
 from requests_app.models import Force, ForceList
+from requests_app.selectors import force_record
 from requests_app.services.campaigns import force_list_save
 from requests_app.services.errors import ServiceError
 from requests_app.text import plural
@@ -14,6 +18,22 @@ def force_list(request):
     forces = Force.objects.prefetch_related("aliases").order_by("country", "region", "name")
     lists = ForceList.objects.prefetch_related("forces").select_related("owner")
     return render(request, "requests_app/force_list.html", {"forces": forces, "lists": lists})
+
+
+FORCE_REQUESTS_PER_PAGE = 50
+
+
+@view_required
+def force_detail(request, pk):
+    force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
+    record = force_record(force, timezone.localdate())
+    page = Paginator(record.rows, FORCE_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    sections = [section(request, force) for section in hooks.FORCE_PAGE_SECTIONS]
+    return render(
+        request,
+        "requests_app/force_detail.html",
+        {"force": force, "record": record, "page": page, "sections": sections},
+    )
 
 
 def _list_form_page(request, force_list_obj=None):

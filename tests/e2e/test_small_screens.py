@@ -48,6 +48,7 @@ DESKTOP_PAGES = [
     "figures_request",
     "figures_review_queue",
     "force_list",
+    "force_detail",
 ]
 
 
@@ -96,6 +97,7 @@ def demo():
         "request_action": {"pk": live_request.pk},
         "request_send": {"pk": live_request.pk},
         "force_address": {"pk": foi.force_id},
+        "force_detail": {"pk": foi.force_id},
         "force_list_edit": {"pk": own_list.pk},
         "figures_request": {"pk": foi.pk},
         "figures_request_save": {"pk": foi.pk},
@@ -143,7 +145,7 @@ def widest_offenders(page) -> list[str]:
     )
 
 
-SCREENSHOTS = {"dashboard", "figures_campaign_totals", "campaign_detail"}
+SCREENSHOTS = {"dashboard", "figures_campaign_totals", "campaign_detail", "force_detail"}
 
 
 def visit_every_page(page, live_server, samples, shots: str) -> tuple[list[str], list[str]]:

@@ -490,28 +490,31 @@ def test_the_campaign_page_uses_as_many_queries_for_ten_new_replies_as_for_one(
     assert _queries(staff_client, campaign.get_absolute_url()) == one
 
 
+def _needs_you(response, key: str) -> dict | None:
+    return next((s for s in response.context["needs_you"] if s["key"] == key), None)
+
+
 def test_the_dashboard_lists_new_replies_oldest_first(staff_client, campaign):
     kent, essex = _flag(campaign, "Kent Police", "Essex Police")
     response = staff_client.get(reverse("dashboard"))
     page = response.content.decode()
-    assert [foi.pk for foi in response.context["new_replies"]] == [kent.pk, essex.pk]
-    assert "New replies: record the response" in page
-    assert '<span class="badge text-bg-info">2</span>' in page
-    kent_link = (
-        f'<a href="/requests/{kent.pk}/#new-reply">Kent Police: Online child sex offences</a>'
-    )
-    essex_link = (
-        f'<a href="/requests/{essex.pk}/#new-reply">Essex Police: Online child sex offences'
-    )
-    assert kent_link in page and essex_link in page
-    assert page.index(kent_link) < page.index(essex_link)
-    assert "(reply 10 Mar 2026)" in page
+    replies = _needs_you(response, "replies")
+    assert replies["count"] == 2
+    assert [item["label"] for item in replies["items"]] == ["Kent Police", "Essex Police"]
+    card = page.split('id="needs-replies"', 1)[1].split("</section>", 1)[0]
+    assert 'New replies: record the response <span class="badge text-bg-primary">2</span>' in card
+    kent_link = f'<a href="/requests/{kent.pk}/#new-reply">Kent Police</a>'
+    essex_link = f'<a href="/requests/{essex.pk}/#new-reply">Essex Police</a>'
+    assert kent_link in card and essex_link in card
+    assert card.index(kent_link) < card.index(essex_link)
+    assert "Reply received 10 Mar 2026" in card
+    assert "Online child sex offences" in card
 
 
-def test_the_dashboard_says_when_there_are_no_new_replies(staff_client, campaign):
-    page = staff_client.get(reverse("dashboard")).content.decode()
-    assert "No new replies waiting: every reply that came in has been recorded." in page
-    assert '<span class="badge text-bg-info">0</span>' in page
+def test_the_dashboard_says_when_nothing_needs_you(staff_client, campaign):
+    response = staff_client.get(reverse("dashboard"))
+    assert _needs_you(response, "replies") is None
+    assert "Nothing needs you today." in response.content.decode()
 
 
 def test_the_dashboard_uses_as_many_queries_for_ten_new_replies_as_for_one(staff_client, campaign):
@@ -528,7 +531,7 @@ def test_recording_the_response_takes_the_request_off_the_dashboard(staff_client
     (kent,) = _flag(campaign, "Kent Police")
     request_reply_seen(request_id=kent.pk, actor=staff)
     response = staff_client.get(reverse("dashboard"))
-    assert list(response.context["new_replies"]) == []
+    assert _needs_you(response, "replies") is None
 
 
 def test_a_force_with_no_ons_code_is_named_by_its_slug(db, staff_client, staff):
