@@ -100,7 +100,7 @@ def dashboard_sections(user, today: date) -> list:
     """The dashboard's "Needs you" lists of figures: waiting for this person's review (reviewers;
     never their own entries, per reviews_awaiting) and sent back to them with the reviewer's note.
     The same selectors as the digest's two sections, as querysets the dashboard paginates."""
-    from figures_app.selectors.review import reviews_awaiting, sent_back
+    from figures_app.selectors.review import reviews_awaiting, sent_back_to
     from requests_app.hooks import DashboardSection
     from requests_app.roles import can_edit, can_review
 
@@ -126,12 +126,14 @@ def dashboard_sections(user, today: date) -> list:
             DashboardSection(
                 key="sent_back",
                 title="Figures sent back to you",
-                items=sent_back().filter(submitted_by=user),
+                items=sent_back_to(user),
                 item=lambda review: _review_item(
                     review,
                     f"{review.reviewed_by.get_username() if review.reviewed_by else 'A reviewer'}"
                     f": {review.comment}",
                 ),
+                url=reverse("figures_sent_back_to_you"),
+                url_label="Open the list",
             )
         )
     return sections

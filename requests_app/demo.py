@@ -158,7 +158,7 @@ def _live(users: dict, today: date) -> Campaign:
     force_list = ForceList.objects.get(slug="uk-territorial")
     campaign = campaign_create(
         actor=sam,
-        owner=users["demo"],
+        owner=users["sam"],  # sam runs it: the dashboard and the digest have work for sam
         slug=LIVE_SLUG,
         title="Sexual communication with a child, 2024/25 and 2025/26",
         request_text=LIVE_TEXT,
