@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from requests_app.selectors import (
     owed_by_forces,
 )
 from requests_app.text import plural
+from requests_app.views.paging import paged
 from requests_app.workflow import Status
 
 NEEDS_YOU_PER_PAGE = 10
@@ -99,23 +99,16 @@ def request_sections(requests, today: date, cals, *, yours: bool) -> list[Dashbo
     ]
 
 
-def _page_url(request, param: str, number: int) -> str:
-    params = request.GET.copy()
-    params[param] = str(number)
-    return f"?{params.urlencode()}"
-
-
 def _paginated(request, section: DashboardSection) -> dict:
-    param = f"{section.key}_page"
-    page = Paginator(section.items, NEEDS_YOU_PER_PAGE).get_page(request.GET.get(param))
+    listed = paged(request, section.items, param=f"{section.key}_page", per_page=NEEDS_YOU_PER_PAGE)
     return {
         "key": section.key,
         "title": section.title,
-        "count": page.paginator.count,
-        "items": [section.item(row) for row in page.object_list],
-        "page": page,
-        "previous_url": _page_url(request, param, page.number - 1) if page.has_previous() else "",
-        "next_url": _page_url(request, param, page.number + 1) if page.has_next() else "",
+        "count": listed.page.paginator.count,
+        "items": [section.item(row) for row in listed.page.object_list],
+        "page": listed.page,
+        "previous_url": listed.previous_url,
+        "next_url": listed.next_url,
         "url": section.url,
         "url_label": section.url_label,
     }
@@ -144,8 +137,13 @@ def dashboard(request):
     scoped = Campaign.objects.all()
     if scope == "mine":
         scoped = scoped.filter(owner=request.user)
-    deadlines = campaigns_with_deadlines(scoped, today, cals, DUE_SOON_WORKING_DAYS)
-    page = Paginator(deadlines, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    deadlines = paged(
+        request,
+        campaigns_with_deadlines(scoped, today, cals, DUE_SOON_WORKING_DAYS),
+        param="page",
+        per_page=CAMPAIGNS_PER_PAGE,
+    )
+    page = deadlines.page
     campaigns = list(page.object_list)
     rows = deadline_rows_by_campaign([c.pk for c in campaigns], today, cals, DUE_SOON_WORKING_DAYS)
     for campaign in campaigns:
@@ -160,12 +158,8 @@ def dashboard(request):
             "needs_you": needs_you(request, today, cals, scope=scope),
             "deadline_campaigns": campaigns,
             "deadline_page": page,
-            "deadline_previous_url": _page_url(request, "page", page.number - 1)
-            if page.has_previous()
-            else "",
-            "deadline_next_url": _page_url(request, "page", page.number + 1)
-            if page.has_next()
-            else "",
+            "deadline_previous_url": deadlines.previous_url,
+            "deadline_next_url": deadlines.next_url,
             "scope": scope,
             "campaigns": mine,
             "owns_any": owns_any,

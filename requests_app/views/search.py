@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from requests_app.access import view_required
 from requests_app.selectors import search_campaigns, search_forces, search_requests
+from requests_app.views.paging import paged
 
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 200
 
 
-def _page_url(request, param: str, number: int) -> str:
-    params = request.GET.copy()
-    params[param] = str(number)
-    return f"?{params.urlencode()}"
-
-
 def _group(request, key: str, title: str, queryset) -> dict:
-    param = f"{key}_page"
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get(param))
+    listed = paged(request, queryset, param=f"{key}_page", per_page=PER_PAGE)
     return {
         "key": key,
         "title": title,
-        "page": page,
-        "count": page.paginator.count,
-        "previous_url": _page_url(request, param, page.number - 1) if page.has_previous() else "",
-        "next_url": _page_url(request, param, page.number + 1) if page.has_next() else "",
+        "page": listed.page,
+        "count": listed.page.paginator.count,
+        "previous_url": listed.previous_url,
+        "next_url": listed.next_url,
     }
 
 
