@@ -130,7 +130,8 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
         as_given = raw_text
         if kind == Kind.REPORTED:
             value = number
-            if not (raw_text and _same_number(raw_text, number)):
+            # (Most wordings are the number as we write it: no need to parse those.)
+            if raw_text != str(number) and not (raw_text and _same_number(raw_text, number)):
                 as_given = ""
         elif kind == Kind.SUPPRESSED:
             value = raw_text or "*"
@@ -233,7 +234,7 @@ def figures_copy_sql(
         f"ELSE CASE WHEN {raw} ~ {number_like} THEN NULL ELSE {raw} END END"
     )
     as_given = (
-        f"CASE WHEN {kind} <> {reported} THEN {raw} "
+        f"CASE WHEN {kind} <> {reported} THEN {raw} WHEN {raw} = {number}::text THEN {raw} "
         f"WHEN {raw} <> '' AND ({same_number}) THEN {raw} END"
     )
     review = (
