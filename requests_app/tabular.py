@@ -169,10 +169,14 @@ def whitespace() -> str:
 
 
 def sql_literal(text: str) -> str:
-    """A PostgreSQL string literal (standard_conforming_strings, on since 9.1)."""
+    """A PostgreSQL string literal, read the same whatever standard_conforming_strings says
+    (an escape string E'...' when it holds a backslash)."""
     if "\x00" in text:
         raise ValueError("PostgreSQL text cannot hold NUL")
-    return "'" + text.replace("'", "''") + "'"
+    quoted = text.replace("'", "''")
+    if "\\" in text:
+        return "E'" + quoted.replace("\\", "\\\\") + "'"
+    return "'" + quoted + "'"
 
 
 def sql_digit() -> str:
