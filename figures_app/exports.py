@@ -11,25 +11,45 @@ figure's review state (approved / waiting for review / sent back); the importer 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
-from figures_app.models import Category, Dimension, Figure, FigureReview, Kind, ReviewState
+from django.db import connection
+from django.db.models import F
+
+from figures_app.models import Category, Dimension, Figure, Kind, ReviewState
 from figures_app.selectors.totals import APPROVED, basis_filter, metric_totals
 from figures_app.totals_output import totals_sheet_rows
 from figures_app.values import parse_figure
 from requests_app.models import Campaign
+from requests_app.tabular import (
+    copy_csv,
+    csv_text_sql,
+    decimal_digits,
+    iter_csv,
+    sql_digit,
+    sql_literal,
+    whitespace,
+    write_csv,
+)
 
 
 def export_columns(campaign: Campaign) -> list[str]:
-    dims: list[str] = []
-    for dim_slug in (
+    return _columns(_dimensions(campaign))
+
+
+def _dimensions(campaign: Campaign) -> list[tuple[int, int, str]]:
+    """(dimension id, metric id, slug) of every breakdown, in the export's column order."""
+    return list(
         Dimension.objects.filter(metric__campaign=campaign)
         .order_by("metric__position", "metric_id", "position")
-        .values_list("slug", flat=True)
-    ):
-        if dim_slug not in dims:
-            dims.append(dim_slug)
+        .values_list("pk", "metric_id", "slug")
+    )
+
+
+def _columns(dimensions: list[tuple[int, int, str]]) -> list[str]:
+    dims = list(dict.fromkeys(slug for _, _, slug in dimensions))
     return ["force", "period", "metric", *dims, "value", "status", "as_given", "review", "note"]
 
 
@@ -45,62 +65,87 @@ def basis_words(basis: str) -> str:
     return "approved only" if basis == APPROVED else "all, including not yet approved"
 
 
-def _review_state(fig: Figure) -> str:
-    try:
-        state = fig.request.figure_review.state
-    except FigureReview.DoesNotExist:  # no review yet: waiting, as the totals count it
-        state = ReviewState.PENDING
-    return REVIEW_WORDS.get(state, state)
+def _figure_values(campaign: Campaign, basis: str):
+    """The export's figures as plain values, joins done in SQL, in the export's order (the
+    figure's id last, so that the order is total and the COPY path can repeat it)."""
+    return (
+        Figure.objects.filter(request__campaign=campaign)
+        .filter(basis_filter(basis))
+        .order_by(*ORDER)
+        .values_list(*VALUES)
+    )
+
+
+ORDER = (
+    "request__force__name",
+    "metric__position",
+    "metric_id",
+    "period__position",
+    "period__start",
+    "category_key",
+    "pk",
+)
+VALUES = (
+    "request__force__name",
+    "period__label",
+    "metric__slug",
+    "category_key",
+    "kind",
+    "value",
+    "raw_text",
+    "note",
+    "request__figure_review__state",
+)
+
+
+def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str]]:
+    """Category id -> (its dimension's column, the category as written in files)."""
+    return {
+        pk: (slug, value)
+        for pk, slug, value in Category.objects.filter(
+            dimension__metric__campaign=campaign
+        ).values_list("pk", "dimension__slug", "value")
+    }
 
 
 def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
-    """Header, then one row per figure, in the format import_figures reads."""
-    columns = export_columns(campaign)
+    """Header, then one row per figure, in the format import_figures reads. Three queries
+    however many figures; the figures are read in chunks, never all held at once."""
+    columns = _columns(_dimensions(campaign))
     yield columns
     dims_at = {name: i for i, name in enumerate(columns)}
-    categories = {
-        c.pk: c
-        for c in Category.objects.filter(dimension__metric__campaign=campaign).select_related(
-            "dimension"
-        )
-    }
-    figures = (
-        Figure.objects.filter(request__campaign=campaign)
-        .filter(basis_filter(basis))
-        .select_related("request__force", "request__figure_review", "metric", "period")
-        .order_by(
-            "request__force__name",
-            "metric__position",
-            "metric_id",
-            "period__position",
-            "period__start",
-            "category_key",
-        )
-    )
-    for fig in figures.iterator(chunk_size=2000):
-        row = [""] * len(columns)
-        row[0], row[1], row[2] = fig.request.force.name, fig.period.label, fig.metric.slug
-        for pk in filter(None, fig.category_key.split(".")):
-            cat = categories[int(pk)]
-            row[dims_at[cat.dimension.slug]] = cat.value
+    categories = _category_columns(campaign)
+    width = len(columns)
+    for name, period, metric, key, kind, number, raw_text, note, state in _figure_values(
+        campaign, basis
+    ).iterator(chunk_size=2000):
+        row = [""] * width
+        row[0], row[1], row[2] = name, period, metric
+        if key:
+            for pk in key.split("."):
+                slug, category = categories[int(pk)]
+                row[dims_at[slug]] = category
         # A count as a number; the force's wording beside it (re-imported when it says the same
         # number, so that a round trip changes nothing).
-        as_given = fig.raw_text
-        if fig.kind == Kind.REPORTED:
-            value = fig.value
-            if not (fig.raw_text and _same_number(fig.raw_text, fig.value)):
+        as_given = raw_text
+        if kind == Kind.REPORTED:
+            value = number
+            # (Most wordings are the number as we write it: no need to parse those.)
+            if raw_text != str(number) and not (raw_text and _same_number(raw_text, number)):
                 as_given = ""
-        elif fig.kind == Kind.SUPPRESSED:
-            value = fig.raw_text or "*"
+        elif kind == Kind.SUPPRESSED:
+            value = raw_text or "*"
         else:
-            value = (
-                fig.raw_text
-                if fig.raw_text and not re.fullmatch(r"[-\d.,\s]+", fig.raw_text)
-                else ""
-            )
-        row[-5], row[-4], row[-3] = value, fig.kind, as_given
-        row[-2], row[-1] = _review_state(fig), fig.note
+            value = raw_text if raw_text and not _NUMBER_LIKE.fullmatch(raw_text) else ""
+        # No review yet: waiting, as the totals count it.
+        review = REVIEW_WORDS.get(ReviewState.PENDING if state is None else state, state)
+        row[-5], row[-4], row[-3], row[-2], row[-1] = value, kind, as_given, review, note
         yield row
+
+
+# A refused / not held figure whose wording is only a number is written with no value (the
+# status says it all), so that a re-import does not read it as a count.
+_NUMBER_LIKE = re.compile(r"[-\d.,\s]+")
 
 
 def _same_number(text: str, value: int) -> bool:
@@ -108,6 +153,108 @@ def _same_number(text: str, value: int) -> bool:
         return parse_figure(text, bounds=(1, 4), status=Kind.REPORTED).value == value
     except ValueError:
         return False
+
+
+def export_csv_chunks(
+    campaign: Campaign, *, basis: str = "all", use_copy: bool | None = None
+) -> Iterator[bytes]:
+    """The figures CSV (UTF-8) in pieces for a streamed response, memory flat in the number of
+    rows. On PostgreSQL (or with `use_copy`) the rows come from COPY, formatted in SQL byte for
+    byte as `write_csv(export_rows(...))` writes them; elsewhere from `export_rows`."""
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    if not use_copy:
+        for piece in iter_csv(export_rows(campaign, basis=basis)):
+            yield piece.encode()
+        return
+    dimensions = _dimensions(campaign)
+    yield write_csv([_columns(dimensions)]).encode()  # the header, neutralised like the rows
+    yield from copy_csv(figures_copy_sql(campaign, basis=basis, dimensions=dimensions))
+
+
+# --- the same rows formatted in SQL, for COPY (PostgreSQL) --------------------------------------
+
+
+def figures_copy_sql(
+    campaign: Campaign, *, basis: str, dimensions: list[tuple[int, int, str]]
+) -> str:
+    """One SELECT whose rows, written by COPY (FORMAT csv), are byte for byte the rows of
+    `export_rows` as `write_csv` writes them (its header apart)."""
+    ops = connection.ops
+    inner = (
+        Figure.objects.filter(request__campaign=campaign)
+        .filter(basis_filter(basis))
+        .order_by()
+        .values(
+            **{f"c{i}": F(path) for i, path in enumerate(VALUES)},
+            **{f"o{i}": F(path) for i, path in enumerate(ORDER)},
+        )
+    )
+    inner_sql = ops.compose_sql(*inner.query.sql_with_params())
+    name, period, metric, key, kind, number, raw, note, state = (f"f.c{i}" for i in range(9))
+    # Category i of the key ("12.40": ids in dimension order), joined by id.
+    parts = max(Counter(metric_id for _, metric_id, _ in dimensions).values(), default=0)
+    category_table = ops.quote_name(Category._meta.db_table)
+    joins = "".join(
+        f" LEFT JOIN {category_table} k{i} ON k{i}.id = "
+        f"NULLIF(split_part({key}, '.', {i}), '')::bigint"
+        for i in range(1, parts + 1)
+    )
+    dim_ids: dict[str, list[int]] = {}
+    for pk, _, slug in dimensions:
+        dim_ids.setdefault(slug, []).append(pk)
+    # As export_rows fills the row, a later category of the key wins a shared column.
+    dim_cells = [
+        "CASE "
+        + " ".join(
+            f"WHEN k{i}.dimension_id IN ({', '.join(map(str, ids))}) THEN k{i}.value"
+            for i in range(parts, 0, -1)
+        )
+        + " END"
+        if parts
+        else "NULL"
+        for ids in dim_ids.values()
+    ]
+    reported, suppressed = sql_literal(Kind.REPORTED), sql_literal(Kind.SUPPRESSED)
+    ws = sql_literal(whitespace())
+    stripped = f"btrim({raw}, {ws})"
+    digits = decimal_digits()
+    ascii_digits = "".join(str(int(c)) for c in digits)
+    # _same_number: the wording, stripped, is a whole number (_INT) that says the value.
+    d = sql_digit()
+    same_number = (
+        f"CASE WHEN {stripped} ~ {sql_literal(f'^({d}{{1,3}}(,{d}{{3}})+|{d}+)$')} THEN "
+        f"translate(replace({stripped}, ',', ''), {sql_literal(digits)}, "
+        f"{sql_literal(ascii_digits)})::numeric = {number} END"
+    )
+    number_like = sql_literal(f"^[-.,{digits}{whitespace()}]+$")  # _NUMBER_LIKE
+    value = (
+        f"CASE {kind} WHEN {reported} THEN {number}::text "
+        f"WHEN {suppressed} THEN COALESCE(NULLIF({raw}, ''), '*') "
+        f"ELSE CASE WHEN {raw} ~ {number_like} THEN NULL ELSE {raw} END END"
+    )
+    as_given = (
+        f"CASE WHEN {kind} <> {reported} THEN {raw} WHEN {raw} = {number}::text THEN {raw} "
+        f"WHEN {raw} <> '' AND ({same_number}) THEN {raw} END"
+    )
+    review = (
+        f"CASE COALESCE({state}, {sql_literal(ReviewState.PENDING)}) "
+        + " ".join(
+            f"WHEN {sql_literal(state_)} THEN {sql_literal(words)}"
+            for state_, words in REVIEW_WORDS.items()
+        )
+        + f" ELSE {state} END"
+    )
+    cells = [name, period, metric, *dim_cells, value, kind, as_given, review, note]
+    order = ", ".join(f"f.o{i}" for i in range(len(ORDER)))
+    # OFFSET 0 keeps the planner from folding each cell's expression into the three places the
+    # neutralising repeats it; the outer SELECT only formats, in the inner one's order.
+    formatted = ", ".join(csv_text_sql(f"r.t{i}") for i in range(len(cells)))
+    return (
+        f"SELECT {formatted} FROM (SELECT "
+        + ", ".join(f"{cell} AS t{i}" for i, cell in enumerate(cells))
+        + f" FROM ({inner_sql}) f{joins} ORDER BY {order} OFFSET 0) r"
+    )
 
 
 def figures_workbook_sheets(campaign: Campaign, *, basis: str, today: date) -> dict[str, object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from requests_app.selectors import RequestRow
-from requests_app.tabular import write_csv, write_xlsx
+from requests_app.tabular import iter_csv, write_csv, write_xlsx
 
 COLUMNS = [
     "force",
@@ -73,6 +73,12 @@ def _rows(rows: Iterable[RequestRow]) -> Iterator[list]:
 
 def requests_csv(rows: Iterable[RequestRow]) -> str:
     return write_csv(_rows(rows))
+
+
+def requests_csv_chunks(rows: Iterable[RequestRow]) -> Iterator[bytes]:
+    """`requests_csv` in UTF-8 pieces, for a streamed response."""
+    for piece in iter_csv(_rows(rows)):
+        yield piece.encode()
 
 
 def requests_xlsx(rows: Iterable[RequestRow], title: str) -> bytes:

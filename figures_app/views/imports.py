@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from figures_app.exports import basis_words, export_rows, figures_workbook_sheets
+from figures_app.exports import basis_words, export_csv_chunks, figures_workbook_sheets
 from figures_app.forms import ImportForm
 from figures_app.models import FigureImport, ImportState
 from figures_app.selectors.totals import ALL, APPROVED, BASES
@@ -21,7 +21,7 @@ from figures_app.services.import_batches import (
 from figures_app.services.imports import may_approve_on_import
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.services.errors import ServiceError
-from requests_app.tabular import write_csv, write_xlsx
+from requests_app.tabular import write_xlsx
 from requests_app.text import plural
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,14 +35,15 @@ def _export_basis(request: HttpRequest) -> str:
 
 
 @view_required
-def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """?basis=approved (approved figures only) or all (the default: every figure, so that the
     export re-imports as a whole); the file name says which, and each row's `review` column its
-    review state."""
+    review state. Streamed: rows are written as they are read (on PostgreSQL by COPY)."""
     campaign = get_campaign_for_user(request, slug)
     basis = _export_basis(request)
-    rows = export_rows(campaign, basis=basis)
-    response = HttpResponse(write_csv(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        export_csv_chunks(campaign, basis=basis), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="{campaign.slug}-figures-{_basis_name(basis)}.csv"'
     )

@@ -3,7 +3,7 @@ into output by figures_app/totals_output.py."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from figures_app.totals_output import totals_json, totals_page_context, totals_r
 from requests_app import roles
 from requests_app.access import get_campaign_for_user, view_required
 from requests_app.models import Campaign
-from requests_app.tabular import write_csv
+from requests_app.tabular import iter_csv
 
 
 def _metric_and_basis(request: HttpRequest, campaign: Campaign) -> tuple[Metric | None, str, str]:
@@ -86,13 +86,16 @@ def campaign_totals(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @view_required
-def totals_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def totals_csv(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     campaign = get_campaign_for_user(request, slug)
     metric, basis, error = _metric_and_basis(request, campaign)
     if metric is None:
         return HttpResponse(error, status=400, content_type="text/plain")
     totals = metric_totals(metric=metric, basis=basis, today=timezone.localdate())
-    response = HttpResponse(write_csv(totals_rows(totals)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (piece.encode() for piece in iter_csv(totals_rows(totals))),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="{campaign.slug}-{metric.slug}-totals-{basis}.csv"'
     )

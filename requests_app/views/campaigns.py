@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app import hooks
 from requests_app.access import edit_required, get_campaign_for_user, view_required
-from requests_app.exports import requests_csv, requests_xlsx
+from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
 from requests_app.forms import BulkMarkSentForm, CampaignForm, PeriodFormSet
 from requests_app.models import Campaign, Force
@@ -265,7 +265,9 @@ def _export_rows(request, slug):
 @view_required
 def campaign_requests_csv(request, slug):
     campaign, rows = _export_rows(request, slug)
-    response = HttpResponse(requests_csv(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        requests_csv_chunks(rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-requests.csv"'
     return response
 

@@ -115,7 +115,7 @@ def test_the_totals_csv_leaves_the_total_empty_and_says_why(
 ):
     client.force_login(staff)
     url = reverse("figures_totals_csv", args=[campaign.slug]) + "?metric=offences"
-    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    rows = list(csv.DictReader(io.StringIO(client.get(url).getvalue().decode())))
     periods = [r for r in rows if r["section"] == "period"]
     assert [r["total"] for r in periods] == ["", ""]
     assert [r["per_day"] for r in periods] == ["", ""]

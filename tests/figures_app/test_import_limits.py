@@ -236,7 +236,7 @@ def test_every_csv_export_neutralises_formulas(campaign, metric, staff, client, 
     foi.force_reference = "=cmd|' /C calc'!A0"
     foi.save(update_fields=["force_reference"])
     client.force_login(staff)
-    text = client.get(reverse(url, args=[campaign.slug]) + "?basis=all").content.decode()
+    text = client.get(reverse(url, args=[campaign.slug]) + "?basis=all").getvalue().decode()
     for line in text.splitlines():
         for cell in line.split(","):
             assert not cell.strip('"').startswith(("=", "+", "@")), (url, line)

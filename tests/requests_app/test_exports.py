@@ -28,7 +28,7 @@ def kent(campaign, staff):
 
 def test_it_neutralises_a_formula_in_the_csv(staff_client, campaign, kent):
     response = staff_client.get(reverse("campaign_requests_csv", args=[campaign.slug]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     row = next(r for r in rows if r["force"] == "Kent Police")
     assert row["force_reference"] == "'" + FORMULA
     assert row["sent_on"] == "2026-10-01"

@@ -251,7 +251,7 @@ def test_it_downloads_the_request_list_as_csv_and_xlsx(staff_client, campaign, s
     foi = campaign.requests.get(force__name="Kent Police")
     request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 10, 1))
     response = staff_client.get(reverse("campaign_requests_csv", args=[campaign.slug]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 43
     kent = next(r for r in rows if r["force"] == "Kent Police")
     assert (kent["force_code"], kent["status"], kent["sent_on"], kent["due_on"]) == (
