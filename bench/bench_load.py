@@ -212,7 +212,9 @@ def main() -> int:
             env,
         )
         if not args.use_database_url or int(check.split()[-1]) == 0:
-            run([*manage, "load_demo"], env)
+            # load_demo refuses to run with DEBUG off (it publishes an admin password); the site
+            # under load still runs with DEBUG off.
+            run([*manage, "load_demo"], {**env, "DEBUG": "true"})
         if args.seed:
             run([*manage, "seed_demo", "--scale", str(args.seed)], env)
         run([*manage, "collectstatic", "--noinput", "-v0"], env)
