@@ -27,6 +27,7 @@ EXTRA = {
     D(2024, 6, 11): "Proclaimed Tuesday",
     D(2023, 5, 13): "A Saturday",
     D(2025, 12, 31): "Year end",
+    D(2026, 3, 20): "A Friday",
     D(2031, 1, 2): "Thursday after New Year",
     D(2099, 3, 3): "Far off",
 }
