@@ -177,6 +177,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2, help="Seconds per page, not counted.")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (README: 3).")
     parser.add_argument("--seed", type=int, default=0, help="Add N seed_demo campaigns.")
+    parser.add_argument(
+        "--campaign",
+        default="",
+        help="Slug of the campaign page to load (default: the one with the most requests).",
+    )
     parser.add_argument("--user", default="sam", help="Staff user to sign in as (demo: sam).")
     parser.add_argument("--timeout", type=float, default=30, help="Per request, seconds.")
     parser.add_argument("--use-database-url", action="store_true")
@@ -221,6 +226,8 @@ def main() -> int:
         info = json.loads(
             run([*manage, "shell", "-c", SESSION_FOR % args.user], env).splitlines()[-1]
         )
+        if args.campaign:
+            info["campaign"] = args.campaign
         if not info["campaign"]:
             sys.exit("No campaign to load.")
         cookie = f"sessionid={info['session']}"
