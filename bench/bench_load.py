@@ -177,6 +177,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2, help="Seconds per page, not counted.")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (README: 3).")
     parser.add_argument("--seed", type=int, default=0, help="Add N seed_demo campaigns.")
+    parser.add_argument(
+        "--campaign",
+        default="",
+        help="Slug of the campaign page to load (default: the one with the most requests).",
+    )
     parser.add_argument("--user", default="sam", help="Staff user to sign in as (demo: sam).")
     parser.add_argument("--timeout", type=float, default=30, help="Per request, seconds.")
     parser.add_argument("--use-database-url", action="store_true")
@@ -212,13 +217,17 @@ def main() -> int:
             env,
         )
         if not args.use_database_url or int(check.split()[-1]) == 0:
-            run([*manage, "load_demo"], env)
+            # load_demo refuses to run with DEBUG off (it publishes an admin password); the site
+            # under load still runs with DEBUG off.
+            run([*manage, "load_demo"], {**env, "DEBUG": "true"})
         if args.seed:
             run([*manage, "seed_demo", "--scale", str(args.seed)], env)
         run([*manage, "collectstatic", "--noinput", "-v0"], env)
         info = json.loads(
             run([*manage, "shell", "-c", SESSION_FOR % args.user], env).splitlines()[-1]
         )
+        if args.campaign:
+            info["campaign"] = args.campaign
         if not info["campaign"]:
             sys.exit("No campaign to load.")
         cookie = f"sessionid={info['session']}"

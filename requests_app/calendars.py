@@ -1,17 +1,66 @@
-"""Working calendars with the hand-added non-working days from the database."""
+"""Working calendars with the hand-added non-working days from the database, cached per process.
+
+Building a calendar means loading decades of bank holidays (deadlines.py); a page that did it on
+every request spent most of its time there. So the calendars are built once per process and
+reused, and the version that says whether they are still right is the table itself: every call
+reads the NonWorkingDay rows (a handful: days proclaimed by hand) in the one query calendars()
+has always made, and rebuilds only when they differ from the rows the cached calendars were
+built from.
+
+Why the rows and not a signal or a cache key: a day added, changed or deleted in one process (the
+admin in one gunicorn worker, a shell, `loaddata`, a queryset `update()` that sends no signal, a
+restore) must reach every other process (the other workers, Celery). The project's cache is
+per-process by default (LocMem), so a bumped cache key would not be seen elsewhere, and a
+signal only fires in the process that saved. Reading the rows sees every change, committed by
+anyone, at the next call, with no migration and no extra query.
+"""
+
+from __future__ import annotations
+
+import threading
 
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.models import NonWorkingDay
 
+Rows = tuple[tuple, ...]
+
+_lock = threading.Lock()
+# (the NonWorkingDay rows they were built from, law -> calendar); replaced whole.
+_cached: tuple[Rows, dict[str, WorkingCalendar]] | None = None
+
+
+def _build(rows: Rows) -> dict[str, WorkingCalendar]:
+    extra: dict[str, dict] = {FOIA: {}, FOISA: {}}
+    for day, applies_to, description in rows:
+        for law in (FOIA, FOISA) if applies_to == "all" else (applies_to,):
+            extra[law][day] = description
+    return {law: WorkingCalendar(law, days) for law, days in extra.items()}
+
 
 def calendars() -> dict[str, WorkingCalendar]:
-    """One calendar per law, built with a single query."""
-    extra: dict[str, dict] = {FOIA: {}, FOISA: {}}
-    for day in NonWorkingDay.objects.all():
-        for law in (FOIA, FOISA) if day.applies_to == "all" else (day.applies_to,):
-            extra[law][day.date] = day.description
-    return {law: WorkingCalendar(law, days) for law, days in extra.items()}
+    """One calendar per law, with a single query; the same calendar objects for as long as the
+    non-working days in the database stay the same."""
+    global _cached
+    rows: Rows = tuple(
+        NonWorkingDay.objects.order_by("date", "applies_to", "pk").values_list(
+            "date", "applies_to", "description"
+        )
+    )
+    cached = _cached
+    if cached is None or cached[0] != rows:
+        with _lock:
+            cached = _cached
+            if cached is None or cached[0] != rows:
+                cached = _cached = (rows, _build(rows))
+    # A new dict each time: a caller may add to it; the calendars themselves are immutable.
+    return dict(cached[1])
 
 
 def calendar_for(law: str) -> WorkingCalendar:
     return calendars()[law]
+
+
+def clear_cache() -> None:
+    """Forget the cached calendars (tests)."""
+    global _cached
+    _cached = None

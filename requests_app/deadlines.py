@@ -13,10 +13,12 @@ first working day after it, and the answer is due on day 20.
 from __future__ import annotations
 
 import calendar as _calendar
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays
 
@@ -59,14 +61,58 @@ def statutory_holidays(law: str, year: int) -> Mapping[date, str]:
     return days
 
 
+def _weekdays_through(ordinal: int) -> int:
+    """Mondays to Fridays among date ordinals 1..`ordinal` (ordinal 1, 1 Jan 1 AD, was a Monday)."""
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _nth_weekday(n: int) -> int:
+    """The ordinal of the `n`-th Monday-to-Friday day (n >= 1): the inverse of the above."""
+    weeks, rest = divmod(n - 1, 5)
+    return weeks * 7 + rest + 1
+
+
+@lru_cache(maxsize=4096)
+def _statutory_weekday_ordinals(law: str, year: int) -> tuple[int, ...]:
+    """Ordinals of the bank holidays of `year` that fall Monday to Friday (a holiday on a weekend
+    changes nothing: the substitute day is a holiday of its own)."""
+    return tuple(
+        sorted(
+            day.toordinal()
+            for day in statutory_holidays(law, year)
+            # As non_working_reason: a day is looked up in the list of its own year.
+            if day.year == year and day.weekday() < 5
+        )
+    )
+
+
+# Years of statutory holidays loaded at once; a query outside them loads the decade around it.
+_YEAR_BLOCK = 10
+
+
 class WorkingCalendar:
-    """Working days under one law, plus any days added by hand."""
+    """Working days under one law, plus any days added by hand.
+
+    Counting is O(log h) in the number h of non-working weekdays loaded (a few hundred), not
+    linear in the days counted: working days up to a date are its Mondays-to-Fridays (weekday
+    arithmetic) less the non-working weekdays before it (bisect in one sorted list). The list
+    covers whole decades of statutory holidays, loaded as queries reach them, plus every day added
+    by hand. A calendar is immutable once built, so one instance can serve every request of a
+    process (calendars.calendars() caches them).
+    """
 
     def __init__(self, law: str, extra_days: Mapping[date, str] | None = None) -> None:
         if law not in LAWS:
             raise ValueError(f"unknown law {law!r}; expected one of {LAWS}")
         self.law = law
-        self.extra_days = dict(extra_days or {})
+        self.extra_days = MappingProxyType(dict(extra_days or {}))
+        self._extra_weekdays = frozenset(
+            day.toordinal() for day in self.extra_days if day.weekday() < 5
+        )
+        # (first year, last year, sorted non-working weekday ordinals): replaced whole, never
+        # changed in place, so a thread reading it while another extends it sees one or the other.
+        self._loaded: tuple[int, int, list[int]] | None = None
 
     def non_working_reason(self, day: date) -> str | None:
         """Why `day` is not a working day, or None when it is one."""
@@ -77,7 +123,58 @@ class WorkingCalendar:
         return holiday or weekend
 
     def is_working_day(self, day: date) -> bool:
-        return self.non_working_reason(day) is None
+        if day.weekday() >= 5:
+            return False
+        ordinal = day.toordinal()
+        return ordinal not in self._extra_weekdays and ordinal not in _statutory_weekday_set(
+            self.law, day.year
+        )
+
+    def _holidays(self, first_year: int, last_year: int) -> tuple[int, int, list[int]]:
+        """(first year, last year, sorted ordinals of the non-working weekdays), complete for at
+        least `first_year`..`last_year`."""
+        loaded = self._loaded
+        if loaded and loaded[0] <= first_year and last_year <= loaded[1]:
+            return loaded
+        lo = first_year - first_year % _YEAR_BLOCK
+        hi = last_year - last_year % _YEAR_BLOCK + _YEAR_BLOCK - 1
+        if loaded:
+            lo, hi = min(lo, loaded[0]), max(hi, loaded[1])
+        lo, hi = max(lo, date.min.year), min(hi, date.max.year)
+        days = set(self._extra_weekdays)
+        for year in range(lo, hi + 1):
+            days.update(_statutory_weekday_ordinals(self.law, year))
+        self._loaded = (lo, hi, sorted(days))
+        return self._loaded
+
+    def _working_through(self, ordinal: int, holidays_: list[int]) -> int:
+        """Working days among ordinals 1..`ordinal` (`holidays_` complete up to `ordinal`)."""
+        return _weekdays_through(ordinal) - bisect_right(holidays_, ordinal)
+
+    def _nth_after(self, start: date, count: int) -> date:
+        """The `count`-th working day after `start` (count >= 1)."""
+        origin = start.toordinal()
+        # Guess the year the answer falls in, load it, and load further if the answer runs on.
+        guess = date.fromordinal(min(origin + count * 7 // 5 + 14, date.max.toordinal()))
+        last_year = guess.year
+        while True:
+            _, loaded_until, holidays_ = self._holidays(start.year, last_year)
+            target = self._working_through(origin, holidays_) + count
+            # The answer is the (target + h)-th weekday, h being the non-working weekdays up to
+            # it. Start h at those up to `start` and raise it until it stops moving; h only grows
+            # and cannot pass the answer's own (proof: the answer is the first day reaching
+            # `target`, and working-days-through never falls).
+            skipped = bisect_right(holidays_, origin)
+            while True:
+                candidate = _nth_weekday(target + skipped)
+                now_skipped = bisect_right(holidays_, candidate)
+                if now_skipped == skipped:
+                    break
+                skipped = now_skipped
+            answer = date.fromordinal(candidate)
+            if answer.year <= loaded_until:
+                return answer
+            last_year = answer.year
 
     def add_working_days(
         self, start: date, count: int, *, paused: tuple[date, date] | None = None
@@ -89,16 +186,19 @@ class WorkingCalendar:
         """
         if count < 0:
             raise ValueError("count must be zero or more")
-        day = start
-        counted = 0
-        while counted < count:
-            day += timedelta(days=1)
-            if not self.is_working_day(day):
-                continue
-            if paused and paused[0] <= day <= paused[1]:
-                continue
-            counted += 1
-        return day
+        if count == 0:
+            return start
+        answer = self._nth_after(start, count)
+        if not paused:
+            return answer
+        first = max(paused[0], start + timedelta(days=1))
+        last = paused[1]
+        if first > last or answer < first:
+            # The pause is empty, over before the count starts, or starts after it ends.
+            return answer
+        # Working days counted before the pause, then the rest after its last day.
+        before = self.working_days_between(start, first - timedelta(days=1))
+        return self._nth_after(last, count - before)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days d with start < d <= end (negative when end is before start)."""
@@ -106,10 +206,9 @@ class WorkingCalendar:
             return 0
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
-            1
-            for offset in range(1, (end - start).days + 1)
-            if self.is_working_day(start + timedelta(days=offset))
+        holidays_ = self._holidays(start.year, end.year)[2]
+        return self._working_through(end.toordinal(), holidays_) - self._working_through(
+            start.toordinal(), holidays_
         )
 
     def skipped_days(self, start: date, end: date) -> list[tuple[date, str]]:
@@ -121,6 +220,11 @@ class WorkingCalendar:
             if reason:
                 skipped.append((day, reason))
         return skipped
+
+
+@lru_cache(maxsize=4096)
+def _statutory_weekday_set(law: str, year: int) -> frozenset[int]:
+    return frozenset(_statutory_weekday_ordinals(law, year))
 
 
 def add_months(day: date, months: int) -> date:

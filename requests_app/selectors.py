@@ -117,7 +117,9 @@ def new_reply_requests(queryset: QuerySet[FoiRequest] | None = None) -> QuerySet
 
 
 def request_rows(requests, today: date, *, cals=None) -> list[RequestRow]:
-    """Rows for many requests with a constant number of queries (one for the calendars)."""
+    """Rows for many requests with a constant number of queries (one for the calendars). The
+    calendars are cached per process (calendars.py) and count in O(log h) (deadlines.py), so the
+    per-row dates cost microseconds, not a day-by-day walk per date."""
     cals = cals or calendars()
     return [request_row(foi, cals[foi.force.law], today) for foi in requests]
 
@@ -277,11 +279,13 @@ def complaint_windows_closing(
         .select_related("force", "campaign")
         .order_by("review_answered_on", "pk")
     )
+    # The end of the warning window depends on the law only: once per law, not once per row.
+    last_day = {law: cal.add_working_days(today, working_days) for law, cal in cals.items()}
     closing = []
     for foi in candidates:
-        cal = cals[foi.force.law]
-        closes = request_deadlines(foi, cal).complaint_window_closes_on
-        if closes and today <= closes <= cal.add_working_days(today, working_days):
+        law = foi.force.law
+        closes = request_deadlines(foi, cals[law]).complaint_window_closes_on
+        if closes and today <= closes <= last_day[law]:
             closing.append(ComplaintWindow(foi, closes))
     closing.sort(key=lambda w: (w.closes_on, w.foi.force.name))
     return closing
