@@ -98,9 +98,11 @@ def _review_item(review, detail: str) -> dict:
 
 def dashboard_sections(user, today: date) -> list:
     """The dashboard's "Needs you" lists of figures: waiting for this person's review (reviewers;
-    never their own entries, per reviews_awaiting) and sent back to them with the reviewer's note.
-    The same selectors as the digest's two sections, as querysets the dashboard paginates."""
+    never their own entries, per reviews_awaiting), sent back to them with the reviewer's note,
+    and answered requests with no figures yet (staff). The same selectors as the digest's
+    sections, as querysets the dashboard paginates."""
     from figures_app.selectors.review import reviews_awaiting, sent_back_to
+    from figures_app.selectors.to_enter import figures_to_enter
     from requests_app.hooks import DashboardSection
     from requests_app.roles import can_edit, can_review
 
@@ -134,6 +136,22 @@ def dashboard_sections(user, today: date) -> list:
                 ),
                 url=reverse("figures_sent_back_to_you"),
                 url_label="Open the list",
+            )
+        )
+    if can_edit(user):
+        sections.append(
+            DashboardSection(
+                key="to_enter",
+                title="Answered: figures to enter",
+                items=figures_to_enter(user),
+                item=lambda foi: (
+                    _digest_item(
+                        foi,
+                        f"{foi.get_outcome_display()} on {foi.answered_on:%-d %b %Y}; "
+                        "no figures entered yet",
+                    )
+                    | {"url": reverse("request_detail", args=[foi.pk]) + "#figures"}
+                ),
             )
         )
     return sections

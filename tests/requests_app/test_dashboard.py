@@ -364,3 +364,25 @@ def test_the_dashboard_and_the_morning_digest_list_the_same_requests(client, wor
     assert [i["detail"] for i in dashboard["complaints"]["items"]] == [
         i["detail"] for i in digest["Complaint windows closing"]
     ]
+
+
+def test_answered_requests_with_no_figures_are_listed_to_enter(client, world, staff, reviewer):
+    durham = foi_of(world["a"], "Durham Constabulary")
+    request_record_response(
+        request_id=durham.pk, actor=staff, outcome="part", answered_on=date(2026, 6, 1)
+    )
+    gwent = foi_of(world["b"], "Gwent Police")  # riley's campaign asks for no figures
+    request_record_response(
+        request_id=gwent.pk, actor=reviewer, outcome="full", answered_on=date(2026, 6, 1)
+    )
+    client.force_login(staff)
+    section = needs_you(client.get(reverse("dashboard")))["to_enter"]
+    # Police Scotland answered too, but its figures are in; Cumbria was refused.
+    assert [(i["label"], i["detail"]) for i in section["items"]] == [
+        ("Durham Constabulary", "Answered in part on 1 Jun 2026; no figures entered yet")
+    ]
+    assert section["items"][0]["url"].endswith(f"/requests/{durham.pk}/#figures")
+    enter(world["a"], staff, [("Durham Constabulary", "2015/16", "7")])
+    assert "to_enter" not in needs_you(client.get(reverse("dashboard")))
+    client.force_login(reviewer)
+    assert "to_enter" not in needs_you(client.get(reverse("dashboard")))
