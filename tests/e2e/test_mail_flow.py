@@ -58,9 +58,10 @@ def test_a_reply_dropped_in_is_filed_and_acted_on(page, live_server, log_in, set
     assert "response.xlsx" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    page.go_back()
+    page.goto(f"{live_server.url}{kent.get_absolute_url()}")
     page.click("button.accordion-button:has-text('Record response')")
     form = page.locator("#form-record_response")
+    form.locator("input[type=submit]").wait_for(state="visible")  # opened, not mid-animation
     form.locator("select[name=outcome]").select_option("full")
     form.locator("input[name=answered_on]").fill(kent.sent_on.isoformat())
     with page.expect_navigation():
