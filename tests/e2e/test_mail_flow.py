@@ -14,9 +14,9 @@ from tests.factories import UserFactory
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    # A known flake, not yet understood: in 3 of 5 CI runs (SQLite once, PostgreSQL twice; never
-    # in 15 local runs) the last step's form submit never completed, as if a lock on the request
-    # were still held. It still runs everywhere and reports XPASS when it passes; the rule it
+    # A known flake, not yet understood: in CI's full runs the last step's form submit never
+    # completed (PostgreSQL 3 runs of 3, SQLite 1 of 4; never in 15 local runs, even in a fresh
+    # clone), as if a lock on the request were still held. It still runs everywhere and reports XPASS when it passes; the rule it
     # ends on (recording the response clears the new reply) is tested on both databases in
     # test_mail_in.py, and the Check for mail now button in test_demo_mail.py.
     pytest.mark.xfail(strict=False, reason="flaky in CI: the last submit sometimes hangs"),
