@@ -13,15 +13,14 @@ timed run; rows/s is all their rows over the time taken, the median of --repeat 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from django_setup import add_database_option, start_django  # noqa: E402
 
 
 def main() -> int:
@@ -30,21 +29,9 @@ def main() -> int:
     )
     parser.add_argument("--scale", type=int, default=5, help="Campaigns to export (seeded).")
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs (median).")
-    parser.add_argument(
-        "--use-database-url",
-        action="store_true",
-        help="Use DATABASE_URL as configured instead of a temporary SQLite file.",
-    )
+    add_database_option(parser)
     args = parser.parse_args()
-    if not args.use_database_url:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["FOI_DATA_DIR"] = tempfile.mkdtemp(prefix="foi-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
-    os.environ.setdefault("DEBUG", "true")
-
-    import django
-
-    django.setup()
+    start_django(args)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection

@@ -12,15 +12,14 @@ nothing outside a temporary directory is touched. Exits 1 if a page's query coun
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from django_setup import add_database_option, start_django  # noqa: E402
 
 
 def main() -> int:
@@ -38,21 +37,9 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=7, help="Timed runs per measurement (median)."
     )
-    parser.add_argument(
-        "--use-database-url",
-        action="store_true",
-        help="Use DATABASE_URL as configured instead of a temporary SQLite file.",
-    )
+    add_database_option(parser)
     args = parser.parse_args()
-    if not args.use_database_url:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["FOI_DATA_DIR"] = tempfile.mkdtemp(prefix="foi-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
-    os.environ.setdefault("DEBUG", "true")
-
-    import django
-
-    django.setup()
+    start_django(args)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -138,7 +138,6 @@ def dashboard_sections(user, today: date) -> list:
                 url_label="Open the list",
             )
         )
-    if can_edit(user):
         sections.append(
             DashboardSection(
                 key="to_enter",
