@@ -106,3 +106,63 @@ def log_in(page, live_server):
         log_in_on(page, live_server.url, username, password)
 
     return log_in_as
+
+
+def _live_server_state() -> str:
+    """Every thread's stack (the live server's request threads included) and, on PostgreSQL,
+    who holds or waits for which lock: what a hung browser step needs to be understood."""
+    import sys
+    import traceback
+
+    from django.db import connection
+
+    lines = []
+    names = {thread.ident: thread.name for thread in __import__("threading").enumerate()}
+    for ident, frame in sys._current_frames().items():
+        lines.append(f"--- thread {names.get(ident, ident)}")
+        lines.extend(line.rstrip() for line in traceback.format_stack(frame))
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            password=settings["PASSWORD"] or None,
+            autocommit=True,
+        ) as own:
+            rows = own.execute(
+                "SELECT a.pid, a.state, a.xact_start, a.wait_event_type, a.wait_event, "
+                "l.locktype, l.relation::regclass, l.mode, l.granted, left(a.query, 200) "
+                "FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid "
+                "WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+                "ORDER BY a.pid"
+            ).fetchall()
+        lines.append("--- pg_stat_activity x pg_locks")
+        lines.extend(repr(row) for row in rows)
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails (or fails as a known flake), attach the server's state to its
+    report and keep a copy under var/e2e-diagnostics/ (CI prints them): an intermittent hang
+    seen only in CI cannot be understood from a timeout alone."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or call.excinfo is None:
+        return
+    try:
+        state = _live_server_state()
+    except Exception as error:  # diagnostics must never hide the test's own failure
+        state = f"(could not collect the server state: {error!r})"
+    report.sections.append(("live server state", state))
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "var" / "e2e-diagnostics"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{item.name}.txt").write_text(f"{item.nodeid}\n{call.excinfo.exconly()}\n{state}\n")
