@@ -344,6 +344,7 @@ def test_the_page_shows_the_table_the_method_and_the_summary(staff_client, asked
     assert '<span class="text-danger">3 working days late</span>' in page
     assert "Overdue, not answered" in page  # Suffolk, due 31 March
     assert "Partly answered" in page and "Not held" in page and "Overturned" in page
+    assert "None" not in page  # a force with no review shows a dash
     essex = FoiRequest.objects.get(campaign=asked, force__name="Essex Police")
     assert f'<a href="{essex.get_absolute_url()}">Essex Police</a>' in page
 
