@@ -6,10 +6,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from statistics import median
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
+from requests_app.answering import (
+    NOT_ANSWERED,
+    AnswerTiming,
+    TimingSummary,
+    answer_timing,
+    timing_summary,
+)
 from requests_app.calendars import calendars
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOISA, WorkingCalendar
@@ -45,6 +51,7 @@ class RequestRow:
     pit_beyond_limit: bool
     complaint_window_closes_on: date | None
     review_due_on: date | None
+    answer_timing: AnswerTiming = NOT_ANSWERED
 
     @property
     def exemption_labels(self) -> str:
@@ -57,29 +64,28 @@ def request_row(foi: FoiRequest, cal: WorkingCalendar, today: date) -> RequestRo
     # same rule as the overdue counts and chips; without the annotation, as before).
     owed = not getattr(foi, "figures_unrecorded", False)
     overdue = owed and foi.is_overdue(today)
-    left = late = taken = None
+    left = late = None
     if foi.next_due_on and owed:
         if overdue:
             late = cal.working_days_between(foi.next_due_on, today)
         else:
             left = cal.working_days_between(today, foi.next_due_on)
-    if foi.answered_on and foi.received_on:
-        start = foi.clarification_sent_on or foi.received_on
-        taken = cal.working_days_between(start, foi.answered_on)
-        if foi.due_on and foi.answered_on > foi.due_on and foi.status in ANSWERED_STATES:
-            late = cal.working_days_between(foi.due_on, foi.answered_on)
-        elif foi.status in ANSWERED_STATES and late is None:
-            late = 0
+    # The answer's own timing (answering.py, the one definition); a review overdue now is the
+    # lateness shown unless the answer itself was late.
+    timing = answer_timing(foi, cal)
+    if timing.late_by or late is None:
+        late = timing.late_by
     return RequestRow(
         foi=foi,
         overdue=overdue,
         long_overdue=owed and foi.is_long_overdue(today),
         working_days_left=left,
         working_days_late=late,
-        working_days_taken=taken,
+        working_days_taken=timing.working_days,
         pit_beyond_limit=d.pit_beyond_limit,
         complaint_window_closes_on=d.complaint_window_closes_on,
         review_due_on=d.review_due_on,
+        answer_timing=timing,
     )
 
 
@@ -410,20 +416,32 @@ def search_requests(query: str) -> QuerySet[FoiRequest]:
 
 @dataclass
 class ForceRecord:
-    """How a force answers: its requests across campaigns and how fast it answered them."""
+    """How a force answers: its requests across campaigns and how fast it answered them, by the
+    definitions the campaign's "how each force answered" table uses (answering.py)."""
 
     rows: list[RequestRow]
-    answered: int  # requests answered (with a date received and answered)
-    on_time: int  # of those, answered by the s.10 due date
-    median_working_days: float | None
+    summary: TimingSummary
 
     @property
-    def on_time_pct(self) -> float | None:
-        return 100 * self.on_time / self.answered if self.answered else None
+    def answered(self) -> int:
+        """Requests answered, with the dates to time them."""
+        return self.summary.answered
+
+    @property
+    def on_time(self) -> int:
+        return self.summary.on_time
 
     @property
     def late(self) -> int:
-        return self.answered - self.on_time
+        return self.summary.late
+
+    @property
+    def median_working_days(self) -> float | None:
+        return self.summary.median_working_days
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return self.summary.on_time_pct
 
 
 def force_record(force: Force, today: date, *, cals=None) -> ForceRecord:
@@ -436,14 +454,4 @@ def force_record(force: Force, today: date, *, cals=None) -> ForceRecord:
         .order_by("-campaign__created_at", "-pk")
     )
     rows = request_rows(requests, today, cals=cals)
-    timed = [
-        r for r in rows if r.working_days_taken is not None and r.foi.status in ANSWERED_STATES
-    ]
-    on_time = sum(1 for r in timed if r.working_days_late == 0)
-    taken = [r.working_days_taken for r in timed]
-    return ForceRecord(
-        rows=rows,
-        answered=len(timed),
-        on_time=on_time,
-        median_working_days=median(taken) if taken else None,
-    )
+    return ForceRecord(rows=rows, summary=timing_summary(r.answer_timing for r in rows))

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from requests_app.views import (
+    answering,
     api,
     campaigns,
     dashboard,
@@ -50,6 +51,16 @@ urlpatterns = [
         "campaigns/<slug:slug>/requests.xlsx",
         campaigns.campaign_requests_xlsx,
         name="campaign_requests_xlsx",
+    ),
+    path(
+        "campaigns/<slug:slug>/answering/",
+        answering.campaign_answering_page,
+        name="campaign_answering",
+    ),
+    path(
+        "campaigns/<slug:slug>/answering.csv",
+        answering.campaign_answering_csv,
+        name="campaign_answering_csv",
     ),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/send/", sending.request_send_page, name="request_send"),
