@@ -11,6 +11,11 @@ from figures_app.models import REPORTING_KINDS, Category, Dimension, Figure, Met
 from figures_app.selectors.basis import basis_filter, sums
 from requests_app.models import Period
 
+# The category's own fields, read with the sums (functionally dependent on category_id, so
+# grouping by them adds no groups) instead of a second query over the metric's categories.
+_CATEGORY_ATTRS = ("dimension_id", "value", "label", "numeric_value", "is_unknown", "position")
+_CATEGORY_FIELDS = tuple(f"category__{name}" for name in _CATEGORY_ATTRS)
+
 
 @dataclass
 class BreakdownRow:
@@ -35,39 +40,56 @@ class DimensionSummary:
 
 
 def metric_breakdown(
-    metric: Metric, basis: str, periods: list[Period], dimensions: list[Dimension]
+    metric: Metric,
+    basis: str,
+    periods: list[Period],
+    dimensions: list[Dimension],
+    *,
+    request_ids: list[int] | None = None,
+    forces: dict[tuple[int, int], int] | None = None,
 ) -> tuple[list[BreakdownRow], list[DimensionSummary]]:
+    """The breakdown rows and what can be said of them.
+
+    metric_totals passes what it has already read: `request_ids`, the requests whose figures
+    count on this basis (so the sums need no join to the reviews), and `forces`, the number of
+    forces that gave each (period id, dimension id) breakdown. Then this is one GROUP BY over
+    the metric's own breakdown figures, reading each category's fields in the same pass; called
+    without them it works them out (two more queries)."""
     if not dimensions:
         return [], []
-    categories = {
-        c.pk: c
-        for c in Category.objects.filter(dimension__metric=metric).select_related("dimension")
-    }
     dims = {d.pk: d for d in dimensions}
     period_by_id = {p.pk: p for p in periods}
+    figures = Figure.objects.filter(metric=metric, category__isnull=False)
+    if request_ids is not None:
+        figures = figures.filter(request_id__in=request_ids)
+    else:
+        figures = figures.filter(basis_filter(basis))
+    if forces is None:
+        forces = {
+            (r["period_id"], r["category__dimension_id"]): r["n"]
+            # Forces that gave the breakdown: a not-held or refused cell is not a figure.
+            for r in figures.filter(kind__in=REPORTING_KINDS)
+            .values("period_id", "category__dimension_id")
+            .annotate(n=Count("request", distinct=True))
+            .order_by()
+        }
     rows = (
-        Figure.objects.filter(metric=metric, category__isnull=False)
-        .filter(basis_filter(basis))
-        .values("period_id", "category_id")
+        []
+        if request_ids is not None and not request_ids
+        else figures.values("period_id", "category_id", *_CATEGORY_FIELDS)
         .annotate(**sums())
         .order_by()
     )
-    forces = {
-        (r["period_id"], r["category__dimension_id"]): r["n"]
-        # Forces that gave the breakdown: a not-held or refused cell is not a figure.
-        for r in Figure.objects.filter(
-            metric=metric,
-            category__isnull=False,
-            kind__in=REPORTING_KINDS,
-        )
-        .filter(basis_filter(basis))
-        .values("period_id", "category__dimension_id")
-        .annotate(n=Count("request", distinct=True))
-        .order_by()
-    }
+    categories: dict[int, Category] = {}
     breakdown = []
     for r in rows:
-        cat = categories[r["category_id"]]
+        cat = categories.get(r["category_id"])
+        if cat is None:
+            cat = categories[r["category_id"]] = Category(
+                pk=r["category_id"],
+                **{name: r[f"category__{name}"] for name in _CATEGORY_ATTRS},
+            )
+            cat.dimension = dims[cat.dimension_id]
         breakdown.append(
             BreakdownRow(
                 period=period_by_id[r["period_id"]],
