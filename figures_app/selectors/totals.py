@@ -12,19 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import (
-    Aggregate,
-    CharField,
-    Count,
-    FilteredRelation,
-    Q,
-    Sum,
-    TextField,
-    Value,
-)
-from django.db.models.functions import Cast, Concat
+from django.db import connection
 
-from figures_app.models import Dimension, Kind, Metric, ReviewState
+from figures_app.models import Category, Dimension, Figure, Kind, Metric, ReviewState
 from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter, change_pct
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
@@ -156,16 +146,22 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     """Everything the totals page, the JSON API, the exports and the headlines say about one
     metric.
 
-    Four queries however many forces, figures or campaigns (fewer when the campaign's periods
+    Five queries however many forces, figures or campaigns (three when the campaign's periods
     and the metric's dimensions are prefetched): the periods, the dimensions, the campaign's
-    requests with every per-period sum pivoted onto them (read_force_periods), and the
-    breakdown's GROUP BY (metric_breakdown). The period totals, like-for-like and coverage are
-    added up from the per-force rows in Python: a few hundred numbers at most."""
+    requests (with force and review), one GROUP BY over the metric's figures by request, period
+    and kind of cell (read_figure_sums: conditional aggregation, no EXISTS, no join to the
+    reviews: the basis is applied per request), and the breakdown's GROUP BY restricted to the
+    requests that count (metric_breakdown). The period totals, like-for-like and coverage are
+    added up from those per-force rows in Python: a few hundred numbers at most."""
     campaign = metric.campaign
     periods = list(campaign.periods.all())
     dimensions = list(metric.dimensions.all())
     first_dim = dimensions[0] if dimensions else None
-    requests = read_force_periods(campaign, metric, periods, dimensions)
+    requests = list(
+        campaign.requests.select_related("force", "figure_review").order_by("force__name")
+    )
+    figure_sums = read_figure_sums(metric)
+    with_figures = {request_id for (request_id, _), here in figure_sums.items() if here.figures}
 
     force_rows: list[ForceRow] = []
     entered: dict[int, Entered] = defaultdict(Entered)
@@ -174,31 +170,34 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     breakdown_forces: dict[tuple[int, int], int] = defaultdict(int)
     counted_ids: list[int] = []  # requests whose figures count on this basis
     pending = 0
+    nothing = _RequestPeriod()
     for foi in requests:
         state = getattr(figure_review_of(foi), "state", ReviewState.PENDING)
         counts = basis != APPROVED or state == ReviewState.APPROVED
-        has_figures = bool(foi.totals_any_figures)
+        by_period = {p.pk: figure_sums.get((foi.pk, p.pk), nothing) for p in periods}
+        has_figures = foi.pk in with_figures
         if counts:
             counted_ids.append(foi.pk)
         if has_figures and state != ReviewState.APPROVED:
             pending += 1
         row = ForceRow(foi=foi, cells={})
         in_any = 0
-        for i, period in enumerate(periods):
-            cell_sums = _headline_sums(foi, i, first_dim)
-            if counts and cell_sums.figures:
+        for period in periods:
+            here = by_period[period.pk]
+            headline = here.headline(first_dim)
+            if counts and headline is not None:
                 row.cells[period.pk] = ForceCell(
-                    value=cell_sums.total if cell_sums.reported_cells else None,
-                    suppressed_cells=cell_sums.suppressed_cells,
-                    upper=cell_sums.total + cell_sums.upper_extra,
+                    value=headline.total if headline.reported_cells else None,
+                    suppressed_cells=headline.suppressed_cells,
+                    upper=headline.total + headline.upper_extra,
                 )
-                if cell_sums.reported_cells or cell_sums.suppressed_cells:
+                if headline.reporting:
                     reporting[period.pk].add(foi.pk)
             if counts:
-                for j, dim in enumerate(dimensions):
-                    if _col(foi, i, f"dim{j}_reporting"):
+                for dim in dimensions:
+                    if dim.pk in here.dims and here.dims[dim.pk].reporting:
                         breakdown_forces[(period.pk, dim.pk)] += 1
-            n = _col(foi, i, "figures")
+            n = here.figures
             if n:
                 entered[period.pk].add(state, n)
                 in_any += n
@@ -206,15 +205,11 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
             entered_any.add(state, in_any)
         if len(periods) >= 2:
             row.change_pct = change_pct(row.value(periods[-2]), row.value(periods[-1]))
-        for i, period in enumerate(periods):
+        for period in periods:
             if foi.pk not in reporting[period.pk]:
+                here = by_period[period.pk]
                 row.reasons[period.pk] = missing_reason_of(
-                    foi,
-                    _kind_set(foi, i),
-                    _refused_codes(_col(foi, i, "refused_codes")),
-                    has_figures,
-                    basis,
-                    today,
+                    foi, here.kind_set(), here.refused_codes(), has_figures, basis, today
                 )
         force_rows.append(row)
 
@@ -270,121 +265,130 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     )
 
 
-# --- the one query over the campaign's requests and the metric's figures ------------------
+# --- reading the figures: one GROUP BY over the metric's figures ---------------------------
 
 # Separates "figure id:exemption" pairs in the text aggregate of refused figures' exemptions
 # (an ASCII unit separator: exemption codes are short printable strings, see values.py).
 _SEP = "\x1f"
 
-
-class _JoinedText(Aggregate):
-    """The values of a group joined by a separator (GROUP_CONCAT on SQLite, STRING_AGG on
-    PostgreSQL), for the few refused figures' exemptions."""
-
-    function = "GROUP_CONCAT"
-    output_field = TextField()
-
-    def __init__(self, expression, **extra):
-        super().__init__(expression, Value(_SEP), **extra)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="STRING_AGG", **extra_context)
-
-
-def _col(foi: FoiRequest, period_index: int, name: str):
-    return getattr(foi, f"totals_p{period_index}_{name}")
+# One row per request, period and kind of cell: the total (category_key ''), a one-way
+# breakdown cell of dimension D (dimension_id D), or a cell of a combination (neither). Plain
+# SQL that SQLite and PostgreSQL both run: the ORM's conditional aggregates cost more to build
+# than this costs to run. Only the metric's own categories are joined (a few dozen rows).
+_FIGURE_SUMS_SQL = """
+SELECT f.request_id, f.period_id, c.dimension_id,
+       CASE WHEN f.category_key = '' THEN 1 ELSE 0 END AS is_total,
+       COUNT(*),
+       SUM(CASE WHEN f.kind = %(reported)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(reported)s THEN f.value END),
+       SUM(CASE WHEN f.kind = %(suppressed)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(suppressed)s THEN f.upper END),
+       SUM(CASE WHEN f.kind = %(not_held)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(refused)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(not_provided)s THEN 1 ELSE 0 END),
+       {joined}(CASE WHEN f.kind = %(refused)s AND f.exemption <> ''
+                THEN CAST(f.id AS TEXT) || ':' || f.exemption END, %(sep)s)
+FROM {figure} f
+LEFT JOIN (
+    SELECT c.id, c.dimension_id FROM {category} c JOIN {dimension} d ON d.id = c.dimension_id
+    WHERE d.metric_id = %(metric)s
+) c ON c.id = f.category_id
+WHERE f.metric_id = %(metric)s
+GROUP BY f.request_id, f.period_id, c.dimension_id, CASE WHEN f.category_key = '' THEN 1 ELSE 0 END
+"""
 
 
 @dataclass
 class _Sums:
-    figures: int  # cells of the force's headline for the period, of any kind
-    total: int
-    reported_cells: int
-    upper_extra: int
-    suppressed_cells: int
+    """The figures of one request and period in one kind of cell (see _FIGURE_SUMS_SQL)."""
+
+    figures: int = 0
+    reported_cells: int = 0
+    total: int = 0  # sum of reported values
+    suppressed_cells: int = 0
+    upper_extra: int = 0  # sum of suppressed cells' upper bounds
+    not_held: int = 0
+    refused: int = 0
+    not_provided: int = 0
+    refused_codes: str = ""
+
+    @property
+    def reporting(self) -> bool:
+        return bool(self.reported_cells or self.suppressed_cells)
 
 
-def _headline_sums(foi: FoiRequest, i: int, first_dim: Dimension | None) -> _Sums:
-    """The sums of the figures that make the force's headline number (basis.headline_figures):
-    its total figure, or, where it gave none, its breakdown by the first dimension added up."""
-    part = "total" if first_dim is None or _col(foi, i, "total_figures") else "dim0"
-    return _Sums(
-        figures=_col(foi, i, f"{part}_figures"),
-        total=_col(foi, i, f"{part}_reported_sum") or 0,
-        reported_cells=_col(foi, i, f"{part}_reported"),
-        upper_extra=_col(foi, i, f"{part}_suppressed_upper") or 0,
-        suppressed_cells=_col(foi, i, f"{part}_suppressed"),
-    )
+@dataclass
+class _RequestPeriod:
+    """Everything metric_totals needs of one request's figures for one period."""
 
+    total: _Sums | None = None  # the total cell
+    dims: dict[int, _Sums] = field(default_factory=dict)  # dimension id -> one-way cells
+    other: list[_Sums] = field(default_factory=list)  # cells of combinations
 
-def _kind_set(foi: FoiRequest, i: int) -> set[str]:
-    return {
-        kind
+    def parts(self) -> list[_Sums]:
+        return [s for s in (self.total, *self.dims.values(), *self.other) if s is not None]
+
+    @property
+    def figures(self) -> int:
+        return sum(s.figures for s in self.parts())
+
+    def kind_set(self) -> set[str]:
+        parts = self.parts()
+        kinds = set()
+        if any(s.reporting for s in parts):
+            kinds.add(Kind.REPORTED)  # stands for both reporting kinds (REPORTING_KINDS)
         for kind, name in (
-            (Kind.REPORTED, "reporting"),
             (Kind.NOT_HELD, "not_held"),
             (Kind.REFUSED, "refused"),
             (Kind.NOT_PROVIDED, "not_provided"),
-        )
-        if _col(foi, i, name)
-    }
+        ):
+            if any(getattr(s, name) for s in parts):
+                kinds.add(kind)
+        return kinds
+
+    def refused_codes(self) -> list[str]:
+        """The exemptions of the refused figures, in the order they were entered (by id: the
+        aggregate's own order is not defined)."""
+        pairs = [
+            item.split(":", 1)
+            for s in self.parts()
+            if s.refused_codes
+            for item in s.refused_codes.split(_SEP)
+        ]
+        return [code for _, code in sorted(pairs, key=lambda pair: int(pair[0]))]
+
+    def headline(self, first_dim: Dimension | None) -> _Sums | None:
+        """The sums of the figures that make the force's headline number (see
+        basis.headline_figures): its total figure, or, where it gave none, its breakdown by the
+        first dimension added up. None when it gave neither."""
+        if self.total is not None or first_dim is None:
+            return self.total
+        return self.dims.get(first_dim.pk)
 
 
-def _refused_codes(joined: str | None) -> list[str]:
-    """The exemptions of a force's refused figures for a period, in the order the figures were
-    entered (by id: the aggregate's own order is not defined)."""
-    if not joined:
-        return []
-    pairs = [item.split(":", 1) for item in joined.split(_SEP)]
-    return [code for _, code in sorted(pairs, key=lambda pair: int(pair[0]))]
-
-
-def read_force_periods(
-    campaign: Campaign, metric: Metric, periods: list[Period], dimensions: list[Dimension]
-) -> list[FoiRequest]:
-    """The campaign's requests by force name, with their force and review, each carrying, per
-    period (index i), every count and sum the totals need as attributes totals_p<i>_<name>:
-    one GROUP BY request over the metric's figures joined once (conditional aggregation; the
-    join is restricted to the metric in its ON clause, so other metrics' figures are never
-    read). No EXISTS: whether a force gave a total is a count in the same row."""
-    fig = "metric_figure"
-    kind = f"{fig}__kind"
-    reported, suppressed = Q(**{kind: Kind.REPORTED}), Q(**{kind: Kind.SUPPRESSED})
-    aggregates = {"totals_any_figures": Count(f"{fig}__id")}
-    for i, period in enumerate(periods):
-        here = Q(**{f"{fig}__period_id": period.pk})
-        parts = {"total": here & Q(**{f"{fig}__category_key": ""})}
-        for j, dim in enumerate(dimensions):
-            parts[f"dim{j}"] = here & Q(**{f"{fig}__category__dimension_id": dim.pk})
-        cols = {
-            "figures": Count(f"{fig}__id", filter=here),
-            "reporting": Count(f"{fig}__id", filter=here & (reported | suppressed)),
-            "not_held": Count(f"{fig}__id", filter=here & Q(**{kind: Kind.NOT_HELD})),
-            "refused": Count(f"{fig}__id", filter=here & Q(**{kind: Kind.REFUSED})),
-            "not_provided": Count(f"{fig}__id", filter=here & Q(**{kind: Kind.NOT_PROVIDED})),
-            "refused_codes": _JoinedText(
-                Concat(Cast(f"{fig}__id", CharField()), Value(":"), f"{fig}__exemption"),
-                filter=here & Q(**{kind: Kind.REFUSED}) & ~Q(**{f"{fig}__exemption": ""}),
-            ),
-        }
-        for name, where in parts.items():
-            if name in ("total", "dim0"):
-                cols |= {
-                    f"{name}_figures": Count(f"{fig}__id", filter=where),
-                    f"{name}_reported": Count(f"{fig}__id", filter=where & reported),
-                    f"{name}_reported_sum": Sum(f"{fig}__value", filter=where & reported),
-                    f"{name}_suppressed": Count(f"{fig}__id", filter=where & suppressed),
-                    f"{name}_suppressed_upper": Sum(f"{fig}__upper", filter=where & suppressed),
-                }
-            if name != "total":
-                cols[f"{name}_reporting"] = Count(
-                    f"{fig}__id", filter=where & (reported | suppressed)
-                )
-        aggregates |= {f"totals_p{i}_{name}": agg for name, agg in cols.items()}
-    return list(
-        FoiRequest.objects.filter(campaign=campaign)
-        .annotate(**{fig: FilteredRelation("figures", condition=Q(figures__metric=metric))})
-        .select_related("force", "figure_review")
-        .annotate(**aggregates)
-        .order_by("force__name")
+def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:
+    """(request id, period id) -> the sums of the metric's figures there. One query."""
+    sql = _FIGURE_SUMS_SQL.format(
+        joined="STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT",
+        figure=Figure._meta.db_table,
+        category=Category._meta.db_table,
+        dimension=Dimension._meta.db_table,
     )
+    params = {
+        "metric": metric.pk,
+        "sep": _SEP,
+        **{kind: kind.value for kind in Kind},
+    }
+    out: dict[tuple[int, int], _RequestPeriod] = defaultdict(_RequestPeriod)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for request_id, period_id, dim_id, is_total, *values in cursor.fetchall():
+            sums = _Sums(*(v or 0 for v in values[:-1]), refused_codes=values[-1] or "")
+            here = out[(request_id, period_id)]
+            if is_total:
+                here.total = sums
+            elif dim_id is not None:
+                here.dims[dim_id] = sums
+            else:
+                here.other.append(sums)
+    return out
