@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 
-from figures_app.models import REPORTING_KINDS, Category, Dimension, Figure, Metric
+from figures_app.models import REPORTING_KINDS, Category, Dimension, Figure, Kind, Metric
 from figures_app.selectors.basis import basis_filter, sums
 from requests_app.models import Period
 
@@ -15,6 +16,42 @@ from requests_app.models import Period
 # grouping by them adds no groups) instead of a second query over the metric's categories.
 _CATEGORY_ATTRS = ("dimension_id", "value", "label", "numeric_value", "is_unknown", "position")
 _CATEGORY_FIELDS = tuple(f"category__{name}" for name in _CATEGORY_ATTRS)
+
+
+# Sums per period and category over the given requests' figures, grouped on the two ids alone
+# (narrow rows to sort or hash), the category's fields joined to the few result rows after.
+_BREAKDOWN_SQL = """
+SELECT s.period_id, s.category_id, c.dimension_id, c.value, c.label, c.numeric_value,
+       c.is_unknown, c.position, s.total, s.upper_extra, s.suppressed_cells
+FROM (
+    SELECT f.period_id, f.category_id,
+           COALESCE(SUM(CASE WHEN f.kind = %s THEN f.value END), 0) AS total,
+           COALESCE(SUM(CASE WHEN f.kind = %s THEN f.upper END), 0) AS upper_extra,
+           SUM(CASE WHEN f.kind = %s THEN 1 ELSE 0 END) AS suppressed_cells
+    FROM {figure} f
+    WHERE f.metric_id = %s AND f.category_id IS NOT NULL AND f.request_id IN ({request_ids})
+    GROUP BY f.period_id, f.category_id
+) s
+JOIN {category} c ON c.id = s.category_id
+"""
+_BREAKDOWN_COLUMNS = ("period_id", "category_id", *_CATEGORY_FIELDS, *sums())
+
+
+def _breakdown_sums(metric: Metric, request_ids: list[int]) -> list[dict]:
+    if not request_ids:
+        return []
+    sql = _BREAKDOWN_SQL.format(
+        figure=Figure._meta.db_table,
+        category=Category._meta.db_table,
+        request_ids=", ".join(["%s"] * len(request_ids)),
+    )
+    params = [Kind.REPORTED.value, Kind.SUPPRESSED.value, Kind.SUPPRESSED.value, metric.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *request_ids])
+        rows = [dict(zip(_BREAKDOWN_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:  # SQLite gives booleans as 0 / 1
+        row["category__is_unknown"] = bool(row["category__is_unknown"])
+    return rows
 
 
 @dataclass
@@ -73,13 +110,14 @@ def metric_breakdown(
             .annotate(n=Count("request", distinct=True))
             .order_by()
         }
-    rows = (
-        []
-        if request_ids is not None and not request_ids
-        else figures.values("period_id", "category_id", *_CATEGORY_FIELDS)
-        .annotate(**sums())
-        .order_by()
-    )
+    if request_ids is None:
+        rows = (
+            figures.values("period_id", "category_id", *_CATEGORY_FIELDS)
+            .annotate(**sums())
+            .order_by()
+        )
+    else:
+        rows = _breakdown_sums(metric, request_ids)
     categories: dict[int, Category] = {}
     breakdown = []
     for r in rows:
