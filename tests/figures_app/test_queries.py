@@ -59,13 +59,24 @@ def _url(page, campaign):
         "queue page 2": reverse("figures_review_queue") + "?page=2",
         "sent back": reverse("figures_sent_back_to_you"),
         "force": reverse("force_detail", args=[foi.force_id]),
+        "campaign": reverse("campaign_detail", args=[campaign.slug]),
         "request": reverse("figures_request", args=[foi.pk]),
     }[page]
 
 
 @pytest.mark.parametrize(
     "page",
-    ["totals", "totals all", "api", "csv", "queue", "queue page 2", "sent back", "force"],
+    [
+        "totals",
+        "totals all",
+        "api",
+        "csv",
+        "queue",
+        "queue page 2",
+        "sent back",
+        "force",
+        "campaign",
+    ],
 )
 def test_pages_use_at_most_twelve_queries_however_many_forces(
     client, campaign, metric, staff, reviewer, page
