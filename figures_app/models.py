@@ -217,6 +217,9 @@ class Figure(models.Model):
             models.Index(
                 fields=["metric", "period", "category_key"], name="figure_metric_period_idx"
             ),
+            # Totals (selectors/totals.py read_figure_sums and the breakdown): one metric's
+            # figures grouped by request and period, and restricted to the requests that count.
+            models.Index(fields=["metric", "request", "period"], name="figure_metric_request_idx"),
         ]
 
     def __str__(self) -> str:
@@ -312,6 +315,8 @@ class FigureChange(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["request", "created_at"], name="figure_change_request_idx"),
+            # The version of a request's figures (its latest change's id), per review queue row.
+            models.Index(fields=["request", "id"], name="figure_change_version_idx"),
         ]
 
     def __str__(self) -> str:

@@ -212,7 +212,8 @@ def totals_sheet_rows(totals: Totals) -> list[list]:
 
 def _breakdown_tables(totals: Totals, metric: Metric) -> list[dict]:
     tables = []
-    for dim in metric.dimensions.all():
+    dimensions = totals.dimensions if totals.dimensions is not None else metric.dimensions.all()
+    for dim in dimensions:
         cats, seen = [], set()
         for b in totals.breakdown:
             if b.dimension.pk == dim.pk and b.category.pk not in seen:

@@ -151,8 +151,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out account or address before the password is checked.
+# accounts.backends reads the user's roles with the user; Django's own ModelBackend stays after
+# it only for sessions signed in before it was added (a session names its backend).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.RolesModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -33,6 +33,12 @@ def _groups(user) -> set[str]:
     return cached
 
 
+def cache_roles(user, names: set[str]) -> None:
+    """Remember the user's roles for this request (accounts.backends reads them with the user,
+    so that no page spends a query on them)."""
+    user._foi_role_cache = set(names)
+
+
 def has_role(user, role: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
@@ -153,6 +153,16 @@ class CampaignProgress:
     withdrawn: int
     figures_unrecorded: int
     new_reply: int  # a reply filed that nobody has recorded yet (any status)
+    # status -> count, read in the same query: the campaign page's status chips (status_counts).
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """status_counts(campaign), from this progress's own query."""
+        return [
+            (s.value, s.label, self.by_status[s.value])
+            for s in Status
+            if self.by_status.get(s.value)
+        ]
 
     @property
     def answered_pct(self) -> float:
@@ -173,8 +183,10 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
         withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
         figures_unrecorded=Count("pk", filter=figures_unrecorded_q()),
         new_reply=Count("pk", filter=Q(new_reply_at__isnull=False)),
+        **{f"status_{s.value}": Count("pk", filter=Q(status=s)) for s in Status},
     )
-    return CampaignProgress(**agg)
+    by_status = {s.value: agg.pop(f"status_{s.value}") for s in Status}
+    return CampaignProgress(**agg, by_status=by_status)
 
 
 def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QuerySet[Campaign]:

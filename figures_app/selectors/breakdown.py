@@ -5,11 +5,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 
-from figures_app.models import REPORTING_KINDS, Category, Dimension, Figure, Metric
+from figures_app.models import REPORTING_KINDS, Category, Dimension, Figure, Kind, Metric
 from figures_app.selectors.basis import basis_filter, sums
 from requests_app.models import Period
+
+# The category's own fields, read with the sums (functionally dependent on category_id, so
+# grouping by them adds no groups) instead of a second query over the metric's categories.
+_CATEGORY_ATTRS = ("dimension_id", "value", "label", "numeric_value", "is_unknown", "position")
+_CATEGORY_FIELDS = tuple(f"category__{name}" for name in _CATEGORY_ATTRS)
+
+
+# Sums per period and category over the given requests' figures, grouped on the two ids alone
+# (narrow rows to sort or hash), the category's fields joined to the few result rows after.
+_BREAKDOWN_SQL = """
+SELECT s.period_id, s.category_id, c.dimension_id, c.value, c.label, c.numeric_value,
+       c.is_unknown, c.position, s.total, s.upper_extra, s.suppressed_cells
+FROM (
+    SELECT f.period_id, f.category_id,
+           COALESCE(SUM(CASE WHEN f.kind = %s THEN f.value END), 0) AS total,
+           COALESCE(SUM(CASE WHEN f.kind = %s THEN f.upper END), 0) AS upper_extra,
+           SUM(CASE WHEN f.kind = %s THEN 1 ELSE 0 END) AS suppressed_cells
+    FROM {figure} f
+    WHERE f.metric_id = %s AND f.category_id IS NOT NULL AND f.request_id IN ({request_ids})
+    GROUP BY f.period_id, f.category_id
+) s
+JOIN {category} c ON c.id = s.category_id
+"""
+_BREAKDOWN_COLUMNS = ("period_id", "category_id", *_CATEGORY_FIELDS, *sums())
+
+
+def _breakdown_sums(metric: Metric, request_ids: list[int]) -> list[dict]:
+    if not request_ids:
+        return []
+    sql = _BREAKDOWN_SQL.format(
+        figure=Figure._meta.db_table,
+        category=Category._meta.db_table,
+        request_ids=", ".join(["%s"] * len(request_ids)),
+    )
+    params = [Kind.REPORTED.value, Kind.SUPPRESSED.value, Kind.SUPPRESSED.value, metric.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *request_ids])
+        rows = [dict(zip(_BREAKDOWN_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:  # SQLite gives booleans as 0 / 1
+        row["category__is_unknown"] = bool(row["category__is_unknown"])
+    return rows
 
 
 @dataclass
@@ -35,39 +77,57 @@ class DimensionSummary:
 
 
 def metric_breakdown(
-    metric: Metric, basis: str, periods: list[Period], dimensions: list[Dimension]
+    metric: Metric,
+    basis: str,
+    periods: list[Period],
+    dimensions: list[Dimension],
+    *,
+    request_ids: list[int] | None = None,
+    forces: dict[tuple[int, int], int] | None = None,
 ) -> tuple[list[BreakdownRow], list[DimensionSummary]]:
+    """The breakdown rows and what can be said of them.
+
+    metric_totals passes what it has already read: `request_ids`, the requests whose figures
+    count on this basis (so the sums need no join to the reviews), and `forces`, the number of
+    forces that gave each (period id, dimension id) breakdown. Then this is one GROUP BY over
+    the metric's own breakdown figures, reading each category's fields in the same pass; called
+    without them it works them out (two more queries)."""
     if not dimensions:
         return [], []
-    categories = {
-        c.pk: c
-        for c in Category.objects.filter(dimension__metric=metric).select_related("dimension")
-    }
     dims = {d.pk: d for d in dimensions}
     period_by_id = {p.pk: p for p in periods}
-    rows = (
-        Figure.objects.filter(metric=metric, category__isnull=False)
-        .filter(basis_filter(basis))
-        .values("period_id", "category_id")
-        .annotate(**sums())
-        .order_by()
-    )
-    forces = {
-        (r["period_id"], r["category__dimension_id"]): r["n"]
-        # Forces that gave the breakdown: a not-held or refused cell is not a figure.
-        for r in Figure.objects.filter(
-            metric=metric,
-            category__isnull=False,
-            kind__in=REPORTING_KINDS,
+    figures = Figure.objects.filter(metric=metric, category__isnull=False)
+    if request_ids is not None:
+        figures = figures.filter(request_id__in=request_ids)
+    else:
+        figures = figures.filter(basis_filter(basis))
+    if forces is None:
+        forces = {
+            (r["period_id"], r["category__dimension_id"]): r["n"]
+            # Forces that gave the breakdown: a not-held or refused cell is not a figure.
+            for r in figures.filter(kind__in=REPORTING_KINDS)
+            .values("period_id", "category__dimension_id")
+            .annotate(n=Count("request", distinct=True))
+            .order_by()
+        }
+    if request_ids is None:
+        rows = (
+            figures.values("period_id", "category_id", *_CATEGORY_FIELDS)
+            .annotate(**sums())
+            .order_by()
         )
-        .filter(basis_filter(basis))
-        .values("period_id", "category__dimension_id")
-        .annotate(n=Count("request", distinct=True))
-        .order_by()
-    }
+    else:
+        rows = _breakdown_sums(metric, request_ids)
+    categories: dict[int, Category] = {}
     breakdown = []
     for r in rows:
-        cat = categories[r["category_id"]]
+        cat = categories.get(r["category_id"])
+        if cat is None:
+            cat = categories[r["category_id"]] = Category(
+                pk=r["category_id"],
+                **{name: r[f"category__{name}"] for name in _CATEGORY_ATTRS},
+            )
+            cat.dimension = dims[cat.dimension_id]
         breakdown.append(
             BreakdownRow(
                 period=period_by_id[r["period_id"]],

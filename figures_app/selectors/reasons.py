@@ -26,8 +26,28 @@ def _exemptions_text(codes) -> str:
 def missing_reason(
     foi: FoiRequest, kinds: list[tuple[str, str]], has_figures: bool, basis: str, today: date
 ) -> str:
-    """Why a force has no figure for a period, in words."""
-    kind_set = {k for k, _ in kinds}
+    """Why a force has no figure for a period, in words, from the (kind, exemption) of every
+    figure it gave for that period."""
+    return missing_reason_of(
+        foi,
+        {k for k, _ in kinds},
+        [e for k, e in kinds if k == Kind.REFUSED and e],
+        has_figures,
+        basis,
+        today,
+    )
+
+
+def missing_reason_of(
+    foi: FoiRequest,
+    kind_set: set[str],
+    refused_codes: list[str],
+    has_figures: bool,
+    basis: str,
+    today: date,
+) -> str:
+    """missing_reason from what the totals query reads per force and period: the kinds of its
+    figures, and the exemptions its refused figures cite (in the order they were entered)."""
     review = figure_review_of(foi)
     if (
         basis == APPROVED
@@ -41,7 +61,7 @@ def missing_reason(
     if Kind.NOT_HELD in kind_set:
         return "information not held"
     if Kind.REFUSED in kind_set:
-        codes = [e for k, e in kinds if k == Kind.REFUSED and e] or list(foi.exemptions)
+        codes = refused_codes or list(foi.exemptions)
         text = _exemptions_text(codes)
         return f"refused: {text}" if text else "refused"
     if Kind.NOT_PROVIDED in kind_set:

@@ -10,7 +10,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from figures_app.categories import CategoryIndex
 from figures_app.models import (
@@ -68,6 +81,38 @@ class RequestFigures:
     version: int = 0
 
 
+@dataclass
+class ReviewStanding:
+    """A request's review (None before any), whether `user` made some of its figures (per
+    made_by_among), and the version of its figures (figures_version)."""
+
+    review: FigureReview | None
+    made_by_user: bool
+    version: int
+
+
+def review_standing(user: AbstractBaseUser, request_id: int) -> ReviewStanding:
+    """What the request's figures section says of its review, in one query (instead of three):
+    the review with who submitted and reviewed it, made_by_among and figures_version."""
+    latest = FigureChange.objects.filter(request=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    made = (
+        Value(False)
+        if settings.FIGURES_ALLOW_SELF_APPROVAL
+        else ExpressionWrapper(_made_by(user, OuterRef("pk")), output_field=BooleanField())
+    )
+    foi = (
+        FoiRequest.objects.filter(pk=request_id)
+        .select_related("figure_review__reviewed_by", "figure_review__submitted_by")
+        .annotate(made_by_user=made, version=Coalesce(Subquery(latest), 0))
+        .get()
+    )
+    try:
+        review = foi.figure_review
+    except FigureReview.DoesNotExist:
+        review = None
+    return ReviewStanding(review=review, made_by_user=bool(foi.made_by_user), version=foi.version)
+
+
 def figures_version(request_id: int) -> int:
     """Which state of a request's figures a page shows: the id of their latest change (every
     change, removals included, writes a FigureChange), 0 before any. An approval posts the
@@ -76,10 +121,14 @@ def figures_version(request_id: int) -> int:
     return found["last"] or 0
 
 
-def figures_and_warnings(request_ids: Iterable[int]) -> dict[int, RequestFigures]:
+def figures_and_warnings(
+    request_ids: Iterable[int], *, versions: Mapping[int, int] | None = None
+) -> dict[int, RequestFigures]:
     """Each request's figures, warnings and version (requests without figures are left out).
-    Four queries however many requests: the figures, their campaigns' periods, their metrics'
-    dimensions, the latest changes. The review queue shows this; the approve services check it."""
+    Three queries however many requests: the figures (with their categories' dimensions, which
+    are all the warnings look at), their campaigns' periods, the latest changes; two when the
+    caller has read the `versions` already (the review queue, with its page of reviews). The
+    review queue shows this; the approve services check it."""
     ids = sorted(set(request_ids))
     if not ids:
         return {}
@@ -98,36 +147,76 @@ def figures_and_warnings(request_ids: Iterable[int]) -> dict[int, RequestFigures
         "campaign", "position", "start"
     ):
         periods[period.campaign_id].append(period)
+    # A dimension none of the figures falls in yields no warning, so the dimensions the
+    # figures' categories name are all the warnings need, in the metric's order.
+    found = {f.category.dimension for rf in out.values() for f in rf.figures if f.category_id}
     dimensions: dict[int, list[Dimension]] = defaultdict(list)
-    for dim in Dimension.objects.filter(metric__campaign_id__in=campaign_ids).order_by(
-        "metric", "position", "pk"
-    ):
+    for dim in sorted(found, key=lambda d: (d.metric_id, d.position, d.pk)):
         dimensions[dim.metric_id].append(dim)
-    for row in (
-        FigureChange.objects.filter(request_id__in=ids)
-        .order_by()
-        .values("request_id")
-        .annotate(last=Max("pk"))
-    ):
-        if row["request_id"] in out:
-            out[row["request_id"]].version = row["last"]
+    if versions is None:
+        versions = {
+            row["request_id"]: row["last"]
+            for row in FigureChange.objects.filter(request_id__in=ids)
+            .order_by()
+            .values("request_id")
+            .annotate(last=Max("pk"))
+        }
+    for request_id, version in versions.items():
+        if request_id in out and version:
+            out[request_id].version = version
     for rf in out.values():
         rf.warnings = _warnings(rf.figures, periods[rf.figures[0].metric.campaign_id], dimensions)
     return out
 
 
 def review_queue() -> QuerySet[FigureReview]:
-    """Pending reviews, oldest first, with what a reviewer needs to pick one (constant queries)."""
-    qs = (
+    """Pending reviews, oldest first, with what a reviewer needs to pick one (constant queries).
+
+    The counts are subqueries, not a join and GROUP BY over every pending request's figures:
+    counting the queue (the paginator) then reads the reviews alone (figure_review_queue_idx),
+    and the figures are read only for the page shown."""
+    figures = Figure.objects.filter(request=OuterRef("request")).order_by().values("request")
+    return (
         FigureReview.objects.filter(state=ReviewState.PENDING)
         .select_related("request__force", "request__campaign", "submitted_by")
         .annotate(
-            n_figures=Count("request__figures", distinct=True),
-            last_change=Max("request__figures__updated_at"),
+            n_figures=Coalesce(Subquery(figures.annotate(n=Count("pk")).values("n")), 0),
+            last_change=Subquery(figures.annotate(last=Max("updated_at")).values("last")),
         )
         .order_by("submitted_at", "pk")
     )
-    return qs
+
+
+def review_queue_page(user: AbstractBaseUser) -> QuerySet[FigureReview]:
+    """review_queue with, per review, the version of its figures (figures_version) and whether
+    `user` made some of them (made_by_among): read with the page instead of one query each."""
+    latest = (
+        FigureChange.objects.filter(request=OuterRef("request")).order_by("-pk").values("pk")[:1]
+    )
+    qs = review_queue().annotate(version=Coalesce(Subquery(latest), 0))
+    if settings.FIGURES_ALLOW_SELF_APPROVAL:
+        return qs.annotate(made_by_user=Value(False))
+    return qs.annotate(
+        made_by_user=ExpressionWrapper(
+            _made_by(user, OuterRef("request")), output_field=BooleanField()
+        )
+    )
+
+
+def queue_counts(user: AbstractBaseUser) -> dict[str, int]:
+    """In one query: how many reviews are pending (the queue's length), and how many figure
+    sets sent back are `user`'s to correct (see sent_back_to)."""
+    theirs = Figure.objects.filter(request=OuterRef("request")).filter(
+        Q(entered_by=user) | Q(updated_by=user)
+    )
+    return FigureReview.objects.filter(
+        state__in=[ReviewState.PENDING, ReviewState.SENT_BACK]
+    ).aggregate(
+        pending=Count("pk", filter=Q(state=ReviewState.PENDING)),
+        sent_back_to_user=Count(
+            "pk", filter=Q(state=ReviewState.SENT_BACK) & (Q(submitted_by=user) | Exists(theirs))
+        ),
+    )
 
 
 def sent_back() -> QuerySet[FigureReview]:

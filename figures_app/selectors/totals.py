@@ -12,23 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
 
-from figures_app.models import Figure, Metric, ReviewState
-from figures_app.selectors.basis import (
-    ALL,
-    APPROVED,
-    BASES,
-    REPORTED,
-    REPORTING,
-    basis_filter,
-    change_pct,
-    headline_figures,
-    sums,
-)
+from figures_app.models import Category, Dimension, Figure, Kind, Metric, ReviewState
+from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter, change_pct
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
-from figures_app.selectors.reasons import figure_review_of, missing_reason
+from figures_app.selectors.reasons import figure_review_of, missing_reason_of
 from requests_app.models import Campaign, FoiRequest, Period
 
 __all__ = ["ALL", "APPROVED", "BASES", "Entered", "Totals", "basis_filter", "metric_totals"]
@@ -134,6 +123,8 @@ class Totals:
     today: date
     entered: dict[int, Entered] = field(default_factory=dict)  # period id -> figures entered
     entered_any: Entered = field(default_factory=Entered)  # over all periods
+    # The metric's dimensions as read for these totals (None: read them from the metric).
+    dimensions: list[Dimension] | None = None
 
     @property
     def reported(self) -> bool:
@@ -152,132 +143,108 @@ def campaign_metrics(campaign: Campaign) -> list[Metric]:
 
 
 def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Totals:
-    """Everything the totals page, the JSON API and the headlines say about one metric.
+    """Everything the totals page, the JSON API, the exports and the headlines say about one
+    metric.
 
-    A fixed number of queries however many forces or figures there are."""
+    Five queries however many forces, figures or campaigns (three when the campaign's periods
+    and the metric's dimensions are prefetched): the periods, the dimensions, the campaign's
+    requests (with force and review), one GROUP BY over the metric's figures by request, period
+    and kind of cell (read_figure_sums: conditional aggregation, no EXISTS, no join to the
+    reviews: the basis is applied per request), and the breakdown's GROUP BY restricted to the
+    requests that count (metric_breakdown). The period totals, like-for-like and coverage are
+    added up from those per-force rows in Python: a few hundred numbers at most."""
     campaign = metric.campaign
     periods = list(campaign.periods.all())
     dimensions = list(metric.dimensions.all())
     first_dim = dimensions[0] if dimensions else None
-    headline = headline_figures(metric, basis, first_dim)
-
-    # Per period: one GROUP BY.
-    by_period = {
-        row["period_id"]: row
-        for row in headline.values("period_id")
-        .annotate(**sums(), forces_reporting=Count("request", distinct=True, filter=REPORTING))
-        .order_by()
-    }
-    period_totals = []
-    for period in periods:
-        row = by_period.get(period.pk, {})
-        total = row.get("total", 0)
-        period_totals.append(
-            PeriodTotal(
-                period=period,
-                total=total,
-                total_upper=total + row.get("upper_extra", 0),
-                suppressed_cells=row.get("suppressed_cells", 0),
-                forces_reporting=row.get("forces_reporting", 0),
-            )
-        )
-
-    # Consecutive pairs: raw change, and like-for-like over forces reporting in both (one
-    # GROUP BY per pair, filtered with EXISTS on both periods).
-    changes = []
-    for before, after in zip(period_totals, period_totals[1:], strict=False):
-
-        def reporting_in(period: Period):
-            return Exists(
-                headline_figures(metric, basis, first_dim).filter(
-                    REPORTING, request=OuterRef("request"), period=period
-                )
-            )
-
-        rows = {
-            r["period_id"]: r
-            for r in headline.filter(period__in=[before.period, after.period])
-            .filter(reporting_in(before.period), reporting_in(after.period))
-            .values("period_id")
-            .annotate(
-                total=Coalesce(Sum("value", filter=REPORTED), 0),
-                forces=Count("request", distinct=True),
-            )
-            .order_by()
-        }
-        lfl = LikeForLike(
-            forces=rows.get(before.period.pk, {}).get("forces", 0),
-            from_total=rows.get(before.period.pk, {}).get("total", 0),
-            to_total=rows.get(after.period.pk, {}).get("total", 0),
-        )
-        changes.append(Change(before, after, lfl))
-
-    # Per force: one GROUP BY (request, period) for the basis, one for the kinds of all figures
-    # (to say why a force has no figure), one for the requests.
     requests = list(
         campaign.requests.select_related("force", "figure_review").order_by("force__name")
     )
-    cells: dict[int, dict[int, ForceCell]] = defaultdict(dict)
-    for row in (
-        headline.values("request_id", "period_id")
-        .annotate(**sums(), reported_cells=Count("pk", filter=REPORTED))
-        .order_by()
-    ):
-        cells[row["request_id"]][row["period_id"]] = ForceCell(
-            value=row["total"] if row["reported_cells"] else None,
-            suppressed_cells=row["suppressed_cells"],
-            upper=row["total"] + row["upper_extra"],
-        )
-    all_kinds: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
-    # Why a force has no figure: look at every cell it gave (a breakdown-only answer can say
-    # "not held" in its category rows), not just the total row.
-    for row in (
-        Figure.objects.filter(metric=metric)
-        .values_list("request_id", "period_id", "kind", "exemption")
-        .order_by()
-    ):
-        all_kinds[(row[0], row[1])].append((row[2], row[3]))
-    any_figures = set(
-        Figure.objects.filter(metric=metric)
-        .values_list("request_id", flat=True)
-        .distinct()
-        .order_by()
-    )
-    force_rows = []
-    for foi in requests:
-        force_cells = cells.get(foi.pk, {})
-        row = ForceRow(foi=foi, cells=force_cells)
-        if len(periods) >= 2:
-            row.change_pct = change_pct(row.value(periods[-2]), row.value(periods[-1]))
-        for period in periods:
-            cell = force_cells.get(period.pk)
-            reporting = cell is not None and (cell.value is not None or cell.suppressed_cells)
-            if not reporting:
-                row.reasons[period.pk] = missing_reason(
-                    foi, all_kinds.get((foi.pk, period.pk), []), foi.pk in any_figures, basis, today
-                )
-        force_rows.append(row)
+    figure_sums = read_figure_sums(metric)
+    with_figures = {request_id for (request_id, _), here in figure_sums.items() if here.figures}
 
-    # What was entered, by review state (from the rows already read: no query).
+    force_rows: list[ForceRow] = []
     entered: dict[int, Entered] = defaultdict(Entered)
     entered_any = Entered()
+    reporting: dict[int, set[int]] = {p.pk: set() for p in periods}  # period id -> request ids
+    breakdown_forces: dict[tuple[int, int], int] = defaultdict(int)
+    counted_ids: list[int] = []  # requests whose figures count on this basis
+    pending = 0
+    nothing = _RequestPeriod()
     for foi in requests:
         state = getattr(figure_review_of(foi), "state", ReviewState.PENDING)
+        counts = basis != APPROVED or state == ReviewState.APPROVED
+        by_period = {p.pk: figure_sums.get((foi.pk, p.pk), nothing) for p in periods}
+        has_figures = foi.pk in with_figures
+        if counts:
+            counted_ids.append(foi.pk)
+        if has_figures and state != ReviewState.APPROVED:
+            pending += 1
+        row = ForceRow(foi=foi, cells={})
         in_any = 0
         for period in periods:
-            n = len(all_kinds.get((foi.pk, period.pk), []))
+            here = by_period[period.pk]
+            headline = here.headline(first_dim)
+            if counts and headline is not None:
+                row.cells[period.pk] = ForceCell(
+                    value=headline.total if headline.reported_cells else None,
+                    suppressed_cells=headline.suppressed_cells,
+                    upper=headline.total + headline.upper_extra,
+                )
+                if headline.reporting:
+                    reporting[period.pk].add(foi.pk)
+            if counts:
+                for dim in dimensions:
+                    if dim.pk in here.dims and here.dims[dim.pk].reporting:
+                        breakdown_forces[(period.pk, dim.pk)] += 1
+            n = here.figures
             if n:
                 entered[period.pk].add(state, n)
                 in_any += n
         if in_any:
             entered_any.add(state, in_any)
+        if len(periods) >= 2:
+            row.change_pct = change_pct(row.value(periods[-2]), row.value(periods[-1]))
+        for period in periods:
+            if foi.pk not in reporting[period.pk]:
+                here = by_period[period.pk]
+                row.reasons[period.pk] = missing_reason_of(
+                    foi, here.kind_set(), here.refused_codes(), has_figures, basis, today
+                )
+        force_rows.append(row)
 
-    breakdown, summaries = metric_breakdown(metric, basis, periods, dimensions)
-    pending = sum(
-        1
-        for foi in requests
-        if foi.pk in any_figures
-        and getattr(figure_review_of(foi), "state", None) != ReviewState.APPROVED
+    period_totals = []
+    for period in periods:
+        cells = [r.cells[period.pk] for r in force_rows if period.pk in r.cells]
+        total = sum(c.value or 0 for c in cells)
+        period_totals.append(
+            PeriodTotal(
+                period=period,
+                total=total,
+                total_upper=sum(c.upper for c in cells),
+                suppressed_cells=sum(c.suppressed_cells for c in cells),
+                forces_reporting=len(reporting[period.pk]),
+            )
+        )
+
+    # Consecutive pairs: raw change, and like-for-like over the forces reporting in both.
+    changes = []
+    for before, after in zip(period_totals, period_totals[1:], strict=False):
+        both = reporting[before.period.pk] & reporting[after.period.pk]
+        lfl = LikeForLike(
+            forces=len(both),
+            from_total=sum(r.value(before.period) or 0 for r in force_rows if r.foi.pk in both),
+            to_total=sum(r.value(after.period) or 0 for r in force_rows if r.foi.pk in both),
+        )
+        changes.append(Change(before, after, lfl))
+
+    breakdown, summaries = metric_breakdown(
+        metric,
+        basis,
+        periods,
+        dimensions,
+        request_ids=counted_ids,
+        forces=dict(breakdown_forces),
     )
     return Totals(
         campaign=campaign,
@@ -294,4 +261,134 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
         today=today,
         entered=dict(entered),
         entered_any=entered_any,
+        dimensions=dimensions,
     )
+
+
+# --- reading the figures: one GROUP BY over the metric's figures ---------------------------
+
+# Separates "figure id:exemption" pairs in the text aggregate of refused figures' exemptions
+# (an ASCII unit separator: exemption codes are short printable strings, see values.py).
+_SEP = "\x1f"
+
+# One row per request, period and kind of cell: the total (category_key ''), a one-way
+# breakdown cell of dimension D (dimension_id D), or a cell of a combination (neither). Plain
+# SQL that SQLite and PostgreSQL both run: the ORM's conditional aggregates cost more to build
+# than this costs to run. Only the metric's own categories are joined (a few dozen rows).
+_FIGURE_SUMS_SQL = """
+SELECT f.request_id, f.period_id, c.dimension_id,
+       CASE WHEN f.category_key = '' THEN 1 ELSE 0 END AS is_total,
+       COUNT(*),
+       SUM(CASE WHEN f.kind = %(reported)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(reported)s THEN f.value END),
+       SUM(CASE WHEN f.kind = %(suppressed)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(suppressed)s THEN f.upper END),
+       SUM(CASE WHEN f.kind = %(not_held)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(refused)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.kind = %(not_provided)s THEN 1 ELSE 0 END),
+       {joined}(CASE WHEN f.kind = %(refused)s AND f.exemption <> ''
+                THEN CAST(f.id AS TEXT) || ':' || f.exemption END, %(sep)s)
+FROM {figure} f
+LEFT JOIN (
+    SELECT c.id, c.dimension_id FROM {category} c JOIN {dimension} d ON d.id = c.dimension_id
+    WHERE d.metric_id = %(metric)s
+) c ON c.id = f.category_id
+WHERE f.metric_id = %(metric)s
+GROUP BY f.request_id, f.period_id, c.dimension_id, CASE WHEN f.category_key = '' THEN 1 ELSE 0 END
+"""
+
+
+@dataclass
+class _Sums:
+    """The figures of one request and period in one kind of cell (see _FIGURE_SUMS_SQL)."""
+
+    figures: int = 0
+    reported_cells: int = 0
+    total: int = 0  # sum of reported values
+    suppressed_cells: int = 0
+    upper_extra: int = 0  # sum of suppressed cells' upper bounds
+    not_held: int = 0
+    refused: int = 0
+    not_provided: int = 0
+    refused_codes: str = ""
+
+    @property
+    def reporting(self) -> bool:
+        return bool(self.reported_cells or self.suppressed_cells)
+
+
+@dataclass
+class _RequestPeriod:
+    """Everything metric_totals needs of one request's figures for one period."""
+
+    total: _Sums | None = None  # the total cell
+    dims: dict[int, _Sums] = field(default_factory=dict)  # dimension id -> one-way cells
+    other: list[_Sums] = field(default_factory=list)  # cells of combinations
+
+    def parts(self) -> list[_Sums]:
+        return [s for s in (self.total, *self.dims.values(), *self.other) if s is not None]
+
+    @property
+    def figures(self) -> int:
+        return sum(s.figures for s in self.parts())
+
+    def kind_set(self) -> set[str]:
+        parts = self.parts()
+        kinds = set()
+        if any(s.reporting for s in parts):
+            kinds.add(Kind.REPORTED)  # stands for both reporting kinds (REPORTING_KINDS)
+        for kind, name in (
+            (Kind.NOT_HELD, "not_held"),
+            (Kind.REFUSED, "refused"),
+            (Kind.NOT_PROVIDED, "not_provided"),
+        ):
+            if any(getattr(s, name) for s in parts):
+                kinds.add(kind)
+        return kinds
+
+    def refused_codes(self) -> list[str]:
+        """The exemptions of the refused figures, in the order they were entered (by id: the
+        aggregate's own order is not defined)."""
+        pairs = [
+            item.split(":", 1)
+            for s in self.parts()
+            if s.refused_codes
+            for item in s.refused_codes.split(_SEP)
+        ]
+        return [code for _, code in sorted(pairs, key=lambda pair: int(pair[0]))]
+
+    def headline(self, first_dim: Dimension | None) -> _Sums | None:
+        """The sums of the figures that make the force's headline number (see
+        basis.headline_figures): its total figure, or, where it gave none, its breakdown by the
+        first dimension added up. None when it gave neither."""
+        if self.total is not None or first_dim is None:
+            return self.total
+        return self.dims.get(first_dim.pk)
+
+
+def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:
+    """(request id, period id) -> the sums of the metric's figures there. One query."""
+    sql = _FIGURE_SUMS_SQL.format(
+        joined="STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT",
+        figure=Figure._meta.db_table,
+        category=Category._meta.db_table,
+        dimension=Dimension._meta.db_table,
+    )
+    params = {
+        "metric": metric.pk,
+        "sep": _SEP,
+        **{kind: kind.value for kind in Kind},
+    }
+    out: dict[tuple[int, int], _RequestPeriod] = defaultdict(_RequestPeriod)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for request_id, period_id, dim_id, is_total, *values in cursor.fetchall():
+            sums = _Sums(*(v or 0 for v in values[:-1]), refused_codes=values[-1] or "")
+            here = out[(request_id, period_id)]
+            if is_total:
+                here.total = sums
+            elif dim_id is not None:
+                here.dims[dim_id] = sums
+            else:
+                here.other.append(sums)
+    return out

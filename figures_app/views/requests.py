@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from figures_app.categories import CategoryIndex
 from figures_app.forms import EntryGridForm, FigureForm, SendBackForm
-from figures_app.models import Figure, FigureReview
+from figures_app.models import Figure
 from figures_app.selectors import review as review_reads
 from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
@@ -36,15 +36,13 @@ def request_section_context(
         form = EntryGridForm(
             foi=foi, metrics=metrics, periods=periods, index=index, figures=figures
         )
-    review = (
-        FigureReview.objects.filter(request=foi)
-        .select_related("reviewed_by", "submitted_by")
-        .first()
-    )
-    # Asked even with no figures, so the page's query count does not depend on the data.
-    may_approve = roles.can_review(user) and not review_reads.is_maker(user, foi.pk)
+    # One query for the review, maker-checker and version, asked even with no figures, so the
+    # page's query count does not depend on the data.
+    standing = review_reads.review_standing(user, foi.pk)
+    review = standing.review
+    may_approve = roles.can_review(user) and not standing.made_by_user
     # What the Approve button says the reviewer saw (the approval is refused if it changed).
-    version = review_reads.figures_version(foi.pk) if roles.can_review(user) else 0
+    version = standing.version if roles.can_review(user) else 0
 
     return {
         "foi": foi,

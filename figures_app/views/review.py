@@ -154,12 +154,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Each pending request's figures and warnings inline, to approve or send back from here.
     Query count is flat in the number of requests on the page (tests/figures_app)."""
     roles.require_review(request.user)
-    page = Paginator(review_reads.review_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = review_reads.queue_counts(request.user)
+    paginator = Paginator(review_reads.review_queue_page(request.user), QUEUE_PAGE_SIZE)
+    paginator.count = counts["pending"]  # counted above, with the sent-back figures
+    page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)
-    ids = [r.request_id for r in reviews]
-    # One query whoever made what: the requests on this page the reviewer may not approve.
-    made = review_reads.made_by_among(request.user, ids)
-    read = review_reads.figures_and_warnings(ids)
+    read = review_reads.figures_and_warnings(
+        [r.request_id for r in reviews], versions={r.request_id: r.version for r in reviews}
+    )
     empty = review_reads.RequestFigures()
     items = [
         {
@@ -168,7 +170,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "figures": read.get(r.request_id, empty).figures,
             "warnings": read.get(r.request_id, empty).warnings,
             "version": read.get(r.request_id, empty).version,
-            "may_approve": r.request_id not in made,
+            # Maker-checker: the requests on this page whose figures the reviewer made.
+            "may_approve": not r.made_by_user,
         }
         for r in reviews
     ]
@@ -181,8 +184,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
             "any_approvable": any(item["may_approve"] for item in items),
             "sent_back": list(review_reads.sent_back()[:200]),
-            "sent_back_to_me": roles.can_edit(request.user)
-            and review_reads.sent_back_to(request.user).exists(),
+            "sent_back_to_me": roles.can_edit(request.user) and counts["sent_back_to_user"] > 0,
         },
     )
 

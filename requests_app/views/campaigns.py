@@ -21,7 +21,6 @@ from requests_app.selectors import (
     campaign_requests,
     campaigns_with_progress,
     request_rows,
-    status_counts,
 )
 from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
 from requests_app.services.errors import ServiceError
@@ -195,6 +194,7 @@ def campaign_detail(request, slug):
     rows.sort(key=REQUEST_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
     periods = list(campaign.periods.all())
     links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
+    progress = campaign_progress(campaign, today)
     return render(
         request,
         "requests_app/campaign_detail.html",
@@ -202,8 +202,9 @@ def campaign_detail(request, slug):
             "campaign": campaign,
             "periods": periods,
             "rows": rows,
-            "progress": campaign_progress(campaign, today),
-            "counts": status_counts(campaign),
+            "progress": progress,
+            # The status chips, counted in the progress line's query.
+            "counts": progress.status_counts(),
             "state": state,
             "sort": sort,
             "today": today,

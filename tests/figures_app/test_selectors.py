@@ -191,3 +191,170 @@ def test_it_counts_only_forces_that_gave_a_breakdown_figure(campaign, metric, st
     totals = metric_totals(metric=metric, basis=APPROVED, today=timezone.localdate())
     met_row = next(r for r in totals.forces if r.foi.force.name == "Metropolitan Police Service")
     assert "not held" in " ".join(str(v) for v in met_row.reasons.values())
+
+
+# Edge cases of the set-based totals (selectors/totals.py reads every force's sums in one
+# GROUP BY and adds them up in Python): each against numbers worked out by hand.
+
+
+def _totals(metric, basis=APPROVED):
+    return metric_totals(metric=metric, basis=basis, today=timezone.localdate())
+
+
+def test_it_bounds_suppressed_cells_by_each_cells_own_upper_bound(
+    campaign, metric, staff, reviewer
+):
+    enter(
+        campaign,
+        staff,
+        [
+            ("Kent", "2016/17", 20),
+            ("Essex", "2016/17", "<5"),  # 1-4
+            ("Surrey", "2016/17", "fewer than 10"),  # 1-9
+            ("Dorset", "2016/17", "*"),  # 1-4
+            ("Kent", "2016/17", "<5", 13),
+            ("Kent", "2016/17", 7, 14),
+            ("Essex", "2016/17", "under 3", 13),  # 1-2
+        ],
+        approve_by=reviewer,
+    )
+    totals = _totals(metric)
+    p16 = totals.period_total(totals.periods[1])
+    # Exact values are the lower bound (20); each suppressed cell adds its own upper bound.
+    assert (p16.total, p16.total_upper, p16.suppressed_cells) == (20, 20 + 4 + 9 + 4, 3)
+    assert p16.forces_reporting == 4  # a force with only a suppressed total still reports
+    rows = {(b.category.value, b.period.label): b for b in totals.breakdown}
+    age13 = rows[("13", "2016/17")]
+    assert (age13.total, age13.total_upper, age13.suppressed_cells) == (0, 4 + 2, 2)
+    assert (rows[("14", "2016/17")].total, rows[("14", "2016/17")].total_upper) == (7, 7)
+    essex = next(r for r in totals.forces if r.foi.force.name == "Essex Police")
+    cell = essex.cells[totals.periods[1].pk]
+    assert (cell.value, cell.suppressed_cells, cell.upper) == (None, 1, 4)
+
+
+def test_it_compares_like_for_like_only_over_forces_reporting_both_periods(
+    campaign, metric, staff, reviewer
+):
+    enter(
+        campaign,
+        staff,
+        [
+            ("Kent", "2015/16", 10),
+            ("Kent", "2016/17", 30),
+            ("Essex", "2016/17", 50),  # 2016/17 only: in the raw total, not like-for-like
+            ("Surrey", "2015/16", 40),  # 2015/16 only
+            ("Dorset", "2015/16", "*"),  # suppressed counts as reporting in both periods
+            ("Dorset", "2016/17", 6),
+            ("Cumbria", "2015/16", 8),  # not held the next year: not reporting then
+            ("Cumbria", "2016/17", "not held"),
+        ],
+        approve_by=reviewer,
+    )
+    change = _totals(metric).changes[0]
+    assert (change.from_period.total, change.to_period.total) == (10 + 40 + 8, 30 + 50 + 6)
+    assert change.like_for_like.forces == 2  # Kent and Dorset
+    assert (change.like_for_like.from_total, change.like_for_like.to_total) == (10, 36)
+    assert change.like_for_like.change_pct == pytest.approx(260.0)
+
+
+def test_it_gives_no_like_for_like_when_only_one_force_reports_one_period(
+    campaign, metric, staff, reviewer
+):
+    enter(campaign, staff, [("Kent", "2016/17", 30)], approve_by=reviewer)
+    totals = _totals(metric)
+    change = totals.changes[0]
+    assert change.change_pct is None  # nothing counted in 2015/16: not a rise from zero
+    assert (change.like_for_like.forces, change.like_for_like.change_pct) == (0, None)
+    assert totals_json(totals)["changes"][0]["like_for_like"]["from_total"] == 0
+
+
+def test_it_says_why_a_force_has_no_figure_not_held_refused_or_waiting(
+    campaign, metric, staff, reviewer
+):
+    enter(
+        campaign,
+        staff,
+        [
+            ("Cumbria", "2015/16", "not held"),
+            ("Devon & Cornwall", "2015/16", "refused s12"),
+            # Refused cells of a breakdown: each exemption named, in the order entered.
+            ("Gwent", "2016/17", "refused s40(2)", 3),
+            ("Gwent", "2016/17", "refused s12", 4),
+            ("Kent", "2015/16", 0),  # a real zero reports
+        ],
+        approve_by=reviewer,
+    )
+    enter(campaign, staff, [("Essex", "2015/16", 12)])  # waiting for review
+    totals = _totals(metric)
+    p15, p16 = totals.periods
+    reasons = {r.foi.force.name: r.reasons for r in totals.forces}
+    assert reasons["Cumbria Constabulary"][p15.pk] == "information not held"
+    assert reasons["Devon and Cornwall Police"][p15.pk].startswith("refused: s.12")
+    assert reasons["Gwent Police"][p16.pk].startswith("refused: s.40(2)")
+    assert "s.12" in reasons["Gwent Police"][p16.pk]
+    assert reasons["Essex Police"][p15.pk] == "figures awaiting review"
+    assert p15.pk not in reasons["Kent Police"]
+    assert totals.period_total(p15).forces_reporting == 1  # Kent's 0; not held is not 0
+    assert totals.pending_requests == 1
+    everything = _totals(metric, ALL)
+    assert everything.period_total(everything.periods[0]).total == 12
+    assert everything.period_total(everything.periods[0]).forces_reporting == 2
+
+
+def test_it_takes_a_forces_total_over_its_breakdown_and_counts_breakdown_forces(
+    campaign, metric, staff, reviewer
+):
+    enter(
+        campaign,
+        staff,
+        [
+            # Kent gave a total and a breakdown that does not add up: the total counts.
+            ("Kent", "2016/17", 20),
+            ("Kent", "2016/17", 5, 13),
+            ("Kent", "2016/17", 3, "unknown"),
+            # Essex gave only a breakdown: it is its headline figure.
+            ("Essex", "2016/17", 4, 13),
+            ("Essex", "2016/17", "<5", 15),
+            # Surrey's total is not held: its breakdown is not used in its place.
+            ("Surrey", "2016/17", "not held"),
+            ("Surrey", "2016/17", 9, 13),
+            # Dorset's breakdown is all not held: it did not give a breakdown.
+            ("Dorset", "2016/17", "not held", 13),
+        ],
+        approve_by=reviewer,
+    )
+    enter(campaign, staff, [("Sussex", "2016/17", 100, 13)])  # not approved: left out
+    totals = _totals(metric)
+    p16 = totals.periods[1]
+    values = {r.foi.force.name: r.value(p16) for r in totals.forces}
+    assert values["Kent Police"] == 20
+    assert values["Essex Police"] == 4
+    assert values["Surrey Police"] is None
+    assert values["Sussex Police"] is None
+    t = totals.period_total(p16)
+    assert (t.total, t.total_upper, t.suppressed_cells, t.forces_reporting) == (24, 28, 1, 2)
+    rows = {b.category.value: b.total for b in totals.breakdown if b.period.pk == p16.pk}
+    assert rows == {"13": 5 + 4 + 9, "15": 0, "unknown": 3}
+    summary = next(s for s in totals.summaries if s.period.pk == p16.pk)
+    assert summary.forces == 3  # Kent, Essex, Surrey; Dorset's not-held cells are not figures
+    assert [b.category.value for b in summary.modal] == ["13"]
+    everything = _totals(metric, ALL)
+    assert {b.category.value: b.total for b in everything.breakdown}["13"] == 118
+
+
+def test_it_reads_the_totals_in_a_fixed_number_of_queries(
+    campaign, metric, staff, reviewer, django_assert_num_queries
+):
+    # Periods, dimensions, requests, the figures' GROUP BY, the breakdown's GROUP BY.
+    enter(campaign, staff, [("Kent", "2016/17", 20)], approve_by=reviewer)
+    metric.campaign = campaign
+    with django_assert_num_queries(5):
+        _totals(metric)
+    enter(
+        campaign,
+        staff,
+        [(name, "2016/17", 5, 13) for name in ("Essex", "Surrey", "Dorset", "Gwent")],
+        approve_by=reviewer,
+    )
+    with django_assert_num_queries(5):
+        _totals(metric)
