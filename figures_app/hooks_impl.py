@@ -44,6 +44,34 @@ def campaign_form_section(campaign, data=None):
     return metrics_section(campaign, data)
 
 
+def campaign_copied(source, campaign, actor) -> None:
+    """A campaign run again (requests_app/services/series.py): the same metrics, with their
+    dimensions and listed categories; categories inferred from the data are not copied (the new
+    answers bring their own)."""
+    from figures_app.services.metrics import DimensionSpec, MetricSpec
+
+    specs = [
+        MetricSpec(
+            slug=metric.slug,
+            label=metric.label,
+            unit=metric.unit,
+            notes=metric.notes,
+            dimensions=tuple(
+                DimensionSpec(
+                    dim.slug,
+                    dim.label,
+                    None
+                    if dim.inferred
+                    else tuple(c.label or c.value for c in dim.categories.all()),
+                )
+                for dim in metric.dimensions.all()
+            ),
+        )
+        for metric in source.metrics.prefetch_related("dimensions__categories")
+    ]
+    metrics_apply(campaign, specs)
+
+
 def request_ids_with_figures():
     """Requests with at least one figure, as a subquery (requests_app filters pk__in on it)."""
     return Figure.objects.values("request_id")
