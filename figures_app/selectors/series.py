@@ -499,3 +499,25 @@ def _add_up(rows: list[tuple]) -> tuple[int, int, int, int, int, bool] | None:
             floor += low
     published = any(r[4] == FigureSource.PUBLISHED for r in numbers)
     return lower, upper, floor, suppressed, reported, published
+
+
+@dataclass
+class ForceSeriesLine:
+    totals: SeriesTotals
+    row: SeriesForceRow | None
+
+
+def force_series_lines(force: Force, *, today: date) -> list[ForceSeriesLine]:
+    """A force's row in every series that asked it (or a force that is part of it now), one
+    line per series and metric. Queries grow with the number of series the force is in (a
+    handful), not with their campaigns."""
+    inactive = list(Force.objects.filter(active=False))
+    now = successors(inactive) if inactive else {}
+    included = [force.pk] + [pk for pk, unit in now.items() if unit.pk == force.pk]
+    lines = []
+    for series in Series.objects.filter(campaigns__requests__force__in=included).distinct():
+        for slug in series_metric_slugs(series):
+            totals = series_totals(series=series, metric_slug=slug, today=today, only_force=force)
+            row = next((r for r in totals.forces if r.force.pk == force.pk), None)
+            lines.append(ForceSeriesLine(totals=totals, row=row))
+    return lines
