@@ -245,7 +245,7 @@ def campaign_run_again(
     forces as they are now, letter, settings and (through hooks.CAMPAIGN_COPIED) metrics, the
     next period(s), every request a draft. One transaction: nothing is created on any error."""
     source = (
-        Campaign.objects.select_for_update()
+        Campaign.objects.select_for_update(of=("self",))
         .select_related("series", "force_list", "owner")
         .get(pk=campaign_id)
     )
