@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from figures_app import charts
 from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.series import (
     LATEST,
     LikeForLike,
@@ -72,6 +73,7 @@ def series_json(totals: SeriesTotals) -> dict:
         "title": totals.series.title,
         "metric": totals.metric_slug,
         "as": totals.as_reported,
+        "basis": totals.basis,
         "campaigns": [c.slug for c in totals.campaigns],
         "periods": [
             {
@@ -232,9 +234,10 @@ def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:
 
 
 def _basis_words(totals: SeriesTotals) -> str:
+    counted = "Approved figures" if totals.basis == APPROVED else "All figures, approved or not"
     if totals.as_reported == LATEST:
-        return "Approved figures; for each force and period the latest campaign's figure."
-    return "Approved figures; for each force and period the figure as first reported."
+        return f"{counted}; for each force and period the latest campaign's figure."
+    return f"{counted}; for each force and period the figure as first reported."
 
 
 def _reported_periods(totals: SeriesTotals) -> list[SeriesPeriod]:
@@ -248,7 +251,8 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     reported = _reported_periods(totals)
     lines: list[str] = []
     if not reported:
-        return [f"No approved figures for {noun} in this series yet."]
+        counted = "approved figures" if totals.basis == APPROVED else "figures"
+        return [f"No {counted} for {noun} in this series yet."]
     last = reported[-1]
     line = (
         f"Police recorded {last.total:,} {noun} in {last.label}, from {last.forces_reporting} "

@@ -27,7 +27,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from figures_app.models import REPORTING_KINDS, Category, Figure, FigureSource, Kind, Metric
+from figures_app.models import (
+    REPORTING_KINDS,
+    Category,
+    Figure,
+    FigureSource,
+    Kind,
+    Metric,
+    ReviewState,
+)
 from figures_app.selectors.basis import APPROVED, change_pct
 from figures_app.selectors.reasons import figure_review_of, missing_reason
 from requests_app.force_successors import successors
@@ -170,6 +178,7 @@ class SeriesTotals:
     metric_slug: str
     metric: Metric | None  # the latest campaign's metric of that slug (label, unit, notes)
     as_reported: str
+    basis: str
     campaigns: list[Campaign]  # oldest first
     periods: list[SeriesPeriod]
     forces: list[SeriesForceRow]
@@ -332,7 +341,10 @@ def series_totals(
         if foi is None or pkey is None:
             continue
         kinds_seen[(request_id, pkey)].append((kind, exemption))
-        if basis == APPROVED and getattr(figure_review_of(foi), "state", None) != "approved":
+        if (
+            basis == APPROVED
+            and getattr(figure_review_of(foi), "state", None) != ReviewState.APPROVED
+        ):
             continue
         parts = [categories.get(int(pk)) for pk in ckey.split(".") if pk]
         if any(part is None for part in parts):
@@ -469,6 +481,7 @@ def series_totals(
         metric_slug=metric_slug,
         metric=latest_metric,
         as_reported=as_reported,
+        basis=basis,
         campaigns=campaigns,
         periods=ordered_periods,
         forces=rows,

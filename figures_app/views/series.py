@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from figures_app.selectors.basis import APPROVED, BASES
 from figures_app.selectors.series import (
     AS_REPORTED,
     LATEST,
@@ -29,12 +30,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _choose(request: HttpRequest, series: Series) -> tuple[str | None, str, str, list[str]]:
-    """(metric slug, as, error, every metric slug) from ?metric= and ?as=; the metric may be
-    left out (the latest campaign's first)."""
+    """(metric slug, as, error, every metric slug) from ?metric=, ?as= and ?basis=; the metric
+    may be left out (the latest campaign's first)."""
     slugs = series_metric_slugs(series)
     as_reported = request.GET.get("as", LATEST)
     if as_reported not in AS_REPORTED:
         return None, as_reported, f"as must be one of {', '.join(AS_REPORTED)}.", slugs
+    if request.GET.get("basis", APPROVED) not in BASES:
+        return None, as_reported, f"basis must be one of {', '.join(BASES)}.", slugs
     slug = request.GET.get("metric")
     if not slug:
         if not slugs:
@@ -50,9 +53,13 @@ def _choose(request: HttpRequest, series: Series) -> tuple[str | None, str, str,
     return slug, as_reported, "", slugs
 
 
-def _totals(series: Series, slug: str, as_reported: str) -> SeriesTotals:
+def _totals(request: HttpRequest, series: Series, slug: str, as_reported: str) -> SeriesTotals:
     return series_totals(
-        series=series, metric_slug=slug, as_reported=as_reported, today=timezone.localdate()
+        series=series,
+        metric_slug=slug,
+        as_reported=as_reported,
+        basis=request.GET.get("basis", APPROVED),
+        today=timezone.localdate(),
     )
 
 
@@ -78,17 +85,18 @@ def series_page(request: HttpRequest, slug: str) -> HttpResponse:
     if metric_slug is None:
         status = 400 if request.GET.get("metric") or request.GET.get("as") else 200
         return render(request, "figures_app/series.html", context, status=status)
-    totals = _totals(series, metric_slug, as_reported)
+    totals = _totals(request, series, metric_slug, as_reported)
     labels = {p.label: p for p in totals.periods}
     reported = [p for p in totals.periods if p.forces_reporting] or totals.periods
     before = labels.get(request.GET.get("from", "")) or (
         reported[-2] if len(reported) >= 2 else None
     )
     after = labels.get(request.GET.get("to", "")) or (reported[-1] if reported else None)
-    query = f"?metric={metric_slug}&as={as_reported}"
+    query = f"?metric={metric_slug}&as={as_reported}&basis={totals.basis}"
     context |= {
         "before": before,
         "after": after,
+        "json_url": reverse("figures_series_json", args=[series.slug]) + query,
         "csv_url": reverse("figures_series_csv", args=[series.slug]) + query,
         "xlsx_url": reverse("figures_series_xlsx", args=[series.slug]) + query,
         "api_url": reverse("figures_series_api", args=[series.slug]) + query,
@@ -102,7 +110,7 @@ def _file_response(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     metric_slug, as_reported, error, _ = _choose(request, series)
     if metric_slug is None:
         return HttpResponse(error, status=400, content_type="text/plain")
-    totals = _totals(series, metric_slug, as_reported)
+    totals = _totals(request, series, metric_slug, as_reported)
     name = f"{series.slug}-{metric_slug}-{as_reported}"
     if kind == "csv":
         response = HttpResponse(
@@ -146,4 +154,4 @@ def series_api(request: HttpRequest, slug: str) -> JsonResponse:
     metric_slug, as_reported, error, _ = _choose(request, series)
     if metric_slug is None:
         return JsonResponse({"error": error}, status=404 if "Unknown metric" in error else 400)
-    return JsonResponse(series_json(_totals(series, metric_slug, as_reported)))
+    return JsonResponse(series_json(_totals(request, series, metric_slug, as_reported)))

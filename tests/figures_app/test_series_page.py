@@ -222,3 +222,33 @@ def test_an_empty_series_says_so(db, reader):
     page = reader.get("/series/empty/")
     assert page.status_code == 200
     assert b"No campaign in this series asks for figures yet." in page.content
+
+
+def test_basis_all_counts_figures_awaiting_review(built, reader, staff, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "kent-fix.csv"
+    path.write_text("force,period,metric,value\nKent,2018/19,offences,425\n")
+    call_command(
+        "import_figures",
+        "online-offences-2019",
+        str(path),
+        "--user",
+        staff.username,
+        stdout=StringIO(),
+    )
+    approved = reader.get(API).json()
+    # Kent's 2019 answer waits for review again: only Surrey and Durham count in 2018/19.
+    assert approved["periods"][-1] | {} == {
+        "period": "2018/19",
+        "total": 52,
+        "total_upper": 52,
+        "forces_reporting": 2,
+        "forces_asked": 4,
+    }
+    everything = reader.get(API + "?basis=all").json()
+    assert everything["basis"] == "all"
+    assert everything["periods"][-1]["total"] == 477
+    assert reader.get(API + "?basis=maybe").status_code == 400
