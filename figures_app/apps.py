@@ -29,6 +29,9 @@ class FiguresAppConfig(AppConfig):
             (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
             (hooks.DASHBOARD_SECTIONS, hooks_impl.dashboard_sections),
             (hooks.FORCE_PAGE_SECTIONS, hooks_impl.force_section),
+            (hooks.CAMPAIGN_COPIED, hooks_impl.campaign_copied),
+            (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.series_link),
+            (hooks.FORCE_PAGE_SECTIONS, hooks_impl.force_series_section),
         ):
             if fn not in registry:
                 registry.append(fn)

@@ -38,10 +38,73 @@ def force_section(http_request, force) -> str:
     )
 
 
+def series_link(campaign) -> list[tuple[str, str]]:
+    """A campaign in a series links to the series page (issue 14)."""
+    if not campaign.series_id:
+        return []
+    return [("Series over the years", reverse("figures_series", args=[campaign.series.slug]))]
+
+
+def force_series_section(http_request, force) -> str:
+    """A force's lines in each series: its figure per period, revisions marked (issue 14)."""
+    from django.utils import timezone
+
+    from figures_app.selectors.series import force_series_lines
+
+    lines = force_series_lines(force, today=timezone.localdate())
+    if not lines:
+        return ""
+    return render_to_string(
+        "figures_app/_force_series.html",
+        {"lines": [_force_line(line) for line in lines], "force": force},
+        request=http_request,
+    )
+
+
+def _force_line(line) -> dict:
+    from figures_app.series_output import state_text
+
+    periods = line.totals.periods
+    cells = (
+        [(line.row.cell(p), state_text(line.row.cell(p).state)) for p in periods]
+        if line.row
+        else []
+    )
+    return {"totals": line.totals, "row": line.row, "periods": periods, "cells": cells}
+
+
 def campaign_form_section(campaign, data=None):
     from figures_app.metrics_form import metrics_section
 
     return metrics_section(campaign, data)
+
+
+def campaign_copied(source, campaign, actor) -> None:
+    """A campaign run again (requests_app/services/series.py): the same metrics, with their
+    dimensions and listed categories; categories inferred from the data are not copied (the new
+    answers bring their own)."""
+    from figures_app.services.metrics import DimensionSpec, MetricSpec
+
+    specs = [
+        MetricSpec(
+            slug=metric.slug,
+            label=metric.label,
+            unit=metric.unit,
+            notes=metric.notes,
+            dimensions=tuple(
+                DimensionSpec(
+                    dim.slug,
+                    dim.label,
+                    None
+                    if dim.inferred
+                    else tuple(c.label or c.value for c in dim.categories.all()),
+                )
+                for dim in metric.dimensions.all()
+            ),
+        )
+        for metric in source.metrics.prefetch_related("dimensions__categories")
+    ]
+    metrics_apply(campaign, specs)
 
 
 def request_ids_with_figures():

@@ -101,6 +101,14 @@ class Kind(models.TextChoices):
     NOT_PROVIDED = "not_provided", "Not provided"
 
 
+class FigureSource(models.TextChoices):
+    """Where a figure came from: the force's answer to our request, or what was published
+    (an earlier year never tracked here, loaded from a release: issue 14)."""
+
+    FORCE = "force", "The force's answer"
+    PUBLISHED = "published", "Published"
+
+
 # Kinds that make a force count as "reporting" for a period.
 REPORTING_KINDS = (Kind.REPORTED, Kind.SUPPRESSED)
 
@@ -171,6 +179,12 @@ class Figure(models.Model):
     location = models.CharField(
         max_length=200, blank=True, help_text="Where in the file: sheet and cell, or page."
     )
+    source = models.CharField(
+        max_length=10,
+        choices=FigureSource.choices,
+        default=FigureSource.FORCE,
+        help_text="The force's answer, or loaded from what was published (shown as such).",
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -187,6 +201,9 @@ class Figure(models.Model):
                 fields=["request", "metric", "period", "category_key"], name="figure_one_per_cell"
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="figure_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(source__in=FigureSource.values), name="figure_source_valid"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from figures_app.views import imports, metrics, requests, review, totals
+from figures_app.views import imports, metrics, requests, review, series, totals
 
 urlpatterns = [
     path("figures/review/", review.review_queue, name="figures_review_queue"),
@@ -44,4 +44,10 @@ urlpatterns = [
         name="figures_import_confirm",
     ),
     path("api/campaigns/<slug:slug>/totals/", totals.totals_api, name="figures_totals_api"),
+    path("series/", series.series_list, name="figures_series_list"),
+    path("series/<slug:slug>/", series.series_page, name="figures_series"),
+    path("series/<slug:slug>/series.csv", series.series_csv, name="figures_series_csv"),
+    path("series/<slug:slug>/series.xlsx", series.series_xlsx, name="figures_series_xlsx"),
+    path("series/<slug:slug>/series.json", series.series_json_file, name="figures_series_json"),
+    path("api/series/<slug:slug>/totals/", series.series_api, name="figures_series_api"),
 ]

@@ -11,6 +11,7 @@ from requests_app.models import (
     Period,
     RequestAttachment,
     RequestEvent,
+    Series,
     StaffProfile,
 )
 from requests_app.services.deadlines import deadlines_refresh_all
@@ -95,6 +96,13 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "request_text"]
     inlines = [PeriodInline]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "created_at"]
+    search_fields = ["title", "slug"]
+    readonly_fields = ["created_at"]
 
 
 class RequestEventInline(admin.TabularInline):

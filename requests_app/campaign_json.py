@@ -25,6 +25,7 @@ from requests_app.services.campaigns import (
     campaign_update,
 )
 from requests_app.services.errors import ServiceError
+from requests_app.services.series import series_get_or_create, series_slug_problem
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -42,6 +43,7 @@ CORE_KEYS = {
     "chase_again_after",
     "rounding",
     "suppressed_bounds",
+    "series",
 }
 REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
 BUILTIN_LISTS = {"england-and-wales", "uk-territorial", "all"}
@@ -60,6 +62,7 @@ class CampaignDefinition:
     periods: list[PeriodSpec] | None
     sent_on: date | None
     extensions: dict[str, Any] = field(default_factory=dict)
+    series: str | None = None  # a series slug, created on first use
 
 
 def _line_of(text: str, key: str) -> str:
@@ -203,6 +206,13 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         else None
     )
 
+    series = None
+    if "series" in data:
+        problem = series_slug_problem(data["series"])
+        if problem:
+            raise err("series", f"expected a series slug. {problem}")
+        series = data["series"]
+
     extensions = {}
     for key, extension in hooks.CAMPAIGN_JSON_EXTENSIONS.items():
         if key in data:
@@ -218,6 +228,7 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         periods=periods,
         sent_on=sent_on,
         extensions=extensions,
+        series=series,
     )
 
 
@@ -272,6 +283,12 @@ def load_campaign(
                 sent_on=definition.sent_on,
                 **definition.fields,
             )
+        if definition.series is not None:
+            series = series_get_or_create(
+                slug=definition.series, title=definition.fields.get("title", "")
+            )
+            Campaign.objects.filter(pk=campaign.pk).update(series=series)
+            campaign.series = series
         for key, cleaned in definition.extensions.items():
             hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(campaign, cleaned)
     except ServiceError as exc:

@@ -86,6 +86,11 @@ REQUEST_PAGE_SECTIONS: list[Callable[..., str]] = []
 # (figures_app: the force's figures per campaign).
 FORCE_PAGE_SECTIONS: list[Callable[..., str]] = []
 
+# fn(source_campaign, new_campaign, actor) when a campaign is run again for the next period
+# (requests_app/services/series.py), inside its transaction: figures_app copies the metrics and
+# their dimensions. Raise ServiceError to roll the whole run back.
+CAMPAIGN_COPIED: list[Callable[..., None]] = []
+
 # Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
 DEMO_EXTENSIONS: list[Callable[..., None]] = []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from figures_app.models import Figure, FigureReview, describe_figure
+from figures_app.models import Figure, FigureReview, FigureSource, describe_figure
 from requests_app.models import Force
 
 
@@ -41,6 +41,7 @@ def force_figures(force: Force) -> list[dict]:
                 "metric": figure.metric.label,
                 "period": figure.period.label,
                 "text": describe_figure(figure.state()),
+                "published": figure.source == FigureSource.PUBLISHED,
             }
         )
     return list(blocks.values())

@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import transaction
 
 from figures_app.categories import CategoryIndex, category_key
-from figures_app.models import Figure, Kind, Metric, describe_figure
+from figures_app.models import Figure, FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
 from figures_app.services.figures import KEEP, ApplyResult, CellInput, figures_apply, plan_cells
+from figures_app.services.sources import figures_mark_source
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign
@@ -297,11 +298,13 @@ def import_figures(
     data: bytes,
     filename: str,
     approve: bool = False,
+    source: str = FigureSource.FORCE,
 ) -> ApplyResult:
-    """Check the whole file, then write it in one transaction (nothing on any error)."""
+    """Check the whole file, then write it in one transaction (nothing on any error).
+    `source` "published": the figures come from a release, not a force's answer (issue 14)."""
     plan = plan_import(campaign, data, filename)
     try:
-        return figures_apply(
+        result = figures_apply(
             campaign=campaign,
             actor=actor,
             cells=plan.cells,
@@ -309,6 +312,8 @@ def import_figures(
             approve=approve,
             summary=f"Imported from {PurePath(filename).name}.",
         )
+        figures_mark_source(cells=plan.cells, index=plan.index, source=source, actor=actor)
+        return result
     except ServiceError as exc:
         raise ImportFileError([str(exc)]) from None
 

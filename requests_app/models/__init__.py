@@ -5,6 +5,7 @@ from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
 from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
+from requests_app.models.series import Series
 
 __all__ = [
     "Campaign",
@@ -19,5 +20,6 @@ __all__ = [
     "RequestEvent",
     "SentReminder",
     "SentRequest",
+    "Series",
     "StaffProfile",
 ]

@@ -66,6 +66,14 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    series = models.ForeignKey(
+        "requests_app.Series",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+        help_text="The same question asked year after year (issue 14).",
+    )
     # Chasers (reminders issue).
     chase_forces = models.BooleanField(
         default=False, help_text="Email forces politely when their answer is late."

@@ -37,6 +37,10 @@ NOT_PAGES = {
     "api_request_messages",
     "api_inbox",
     "figures_totals_api",
+    "figures_series_csv",
+    "figures_series_xlsx",
+    "figures_series_json",
+    "figures_series_api",
 }
 
 # Pages whose tables must still show whole (no inner scroll bar) on a desktop screen.
@@ -88,6 +92,10 @@ def demo():
     # Replies nobody has recorded: the campaign page's badges and count, the dashboard's card.
     flagged = nspcc.requests.order_by("force__name").values_list("pk", flat=True)[:2]
     nspcc.requests.filter(pk__in=list(flagged)).update(new_reply_at=timezone.now())
+    # A series: the NSPCC campaign run again for the next period (issue 14).
+    from requests_app.services.series import campaign_run_again
+
+    series = campaign_run_again(campaign_id=nspcc.pk, actor=users["sam"]).series
     by_name = {"slug": NSPCC_SLUG, "action": "record_response", "uidb64": "MQ", "token": "x-y"}
     by_view = {
         "request_detail": {"pk": foi.pk},
@@ -109,6 +117,7 @@ def demo():
         "figures_figure_edit": {"pk": figure.pk},
         "figures_import_preview": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_import_confirm": {"slug": NSPCC_SLUG, "pk": batch.pk},
+        "figures_series": {"slug": series.slug},
     }
     return {"by_name": by_name, "by_view": by_view}
 

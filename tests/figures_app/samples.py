@@ -11,6 +11,7 @@ from figures_app.readers import Row
 from figures_app.services.figures import figures_apply
 from figures_app.services.imports import build_cells
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
+from requests_app.models import Campaign, Series
 
 # Pages a staff member without the reviewer role gets 403 on (GET).
 FIGURES_REVIEWER_ONLY = {"figures_review_queue"}
@@ -53,7 +54,20 @@ def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
         data=f"force,period,metric,value\n{foi.force.name},{period.label},offences,13\n".encode(),
     )
     figure = Figure.objects.get(request=foi)
-    return {
+    # A series holding the campaign (issue 14), for the series pages and API.
+    series = Series.objects.create(slug="sample-series", title="Sample series")
+    Campaign.objects.filter(pk=campaign.pk).update(series=series)
+    series_pages = {
+        name: {"slug": series.slug}
+        for name in (
+            "figures_series",
+            "figures_series_csv",
+            "figures_series_xlsx",
+            "figures_series_json",
+            "figures_series_api",
+        )
+    }
+    return series_pages | {
         "figures_request": {"pk": foi.pk},
         "figures_request_save": {"pk": foi.pk},
         "figures_approve": {"pk": foi.pk},

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from figures_app.models import FigureSource
 from figures_app.readers import ImportFileError
 from figures_app.services.imports import import_figures
 from requests_app.models import Campaign
@@ -29,6 +30,13 @@ class Command(BaseCommand):
             "--approve",
             action="store_true",
             help="Also approve the figures (needs --user with the reviewer role).",
+        )
+        parser.add_argument(
+            "--source",
+            choices=FigureSource.values,
+            default=FigureSource.FORCE,
+            help="'published': figures loaded from what was published (an earlier year never "
+            "tracked here), shown as such everywhere; default 'force' (the force's answer).",
         )
 
     def handle(self, *args, **options):
@@ -60,6 +68,7 @@ class Command(BaseCommand):
                 data=data,
                 filename=path.name,
                 approve=options["approve"],
+                source=options["source"],
             )
         except ImportFileError as exc:
             for error in exc.errors:

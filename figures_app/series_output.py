@@ -1,0 +1,369 @@
+"""A series' totals into output (issue 14): the page, the API's JSON, the tidy CSV/XLSX rows and
+the headlines, all from one SeriesTotals (figures_app/selectors/series.py), so they cannot
+disagree. Numbers stay numbers (unrounded) in the JSON and the files; rounding is the page's
+and the headlines', by the latest campaign's rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from figures_app import charts
+from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.selectors.basis import APPROVED
+from figures_app.selectors.series import (
+    LATEST,
+    LikeForLike,
+    Revision,
+    SeriesPeriod,
+    SeriesTotals,
+    State,
+)
+from requests_app.text import plural
+
+
+def _noun(totals: SeriesTotals) -> str:
+    if totals.metric is None:
+        return totals.metric_slug
+    label = totals.metric.label
+    return label[:1].lower() + label[1:]
+
+
+def state_json(state: State) -> int | dict:
+    """An exact figure as a number; one with suppressed cells as {"lower", "upper"} (what it
+    can be at least, and at most)."""
+    if state.exact:
+        return state.lower
+    return {"lower": state.floor, "upper": state.upper}
+
+
+def state_text(state: State | None) -> str:
+    if state is None:
+        return ""
+    if state.exact:
+        return f"{state.lower:,}"
+    if state.floor == state.upper:
+        return f"{state.upper:,}"
+    return f"{state.floor:,}-{state.upper:,}"
+
+
+def _revision_json(revision: Revision, *, with_force: bool) -> dict:
+    body = {"force": revision.force.name} if with_force else {}
+    return body | {
+        "period": revision.period.label,
+        "category": revision.category,
+        "first": state_json(revision.first),
+        "latest": state_json(revision.latest),
+        "campaigns": [
+            {
+                "campaign": s.campaign.slug,
+                "value": state_json(s),
+                "reported_on": s.reported_on.isoformat() if s.reported_on else None,
+                "published": s.published,
+            }
+            for s in revision.states
+        ],
+    }
+
+
+def series_json(totals: SeriesTotals) -> dict:
+    """The series API's body (README, "Series"). A period no force reported in has a null
+    total, never 0."""
+    return {
+        "series": totals.series.slug,
+        "title": totals.series.title,
+        "metric": totals.metric_slug,
+        "as": totals.as_reported,
+        "basis": totals.basis,
+        "campaigns": [c.slug for c in totals.campaigns],
+        "periods": [
+            {
+                "period": p.label,
+                "total": p.total if p.forces_reporting else None,
+                "total_upper": p.total_upper if p.forces_reporting else None,
+                "forces_reporting": p.forces_reporting,
+                "forces_asked": p.forces_asked,
+            }
+            for p in totals.periods
+        ],
+        "forces": [
+            {
+                "force": row.force.name,
+                "force_code": row.force.ons_code or None,
+                "values": {p.label: row.cell(p).value for p in totals.periods},
+                "revisions": [_revision_json(r, with_force=False) for r in row.revisions],
+            }
+            for row in totals.forces
+        ],
+        "revisions": [_revision_json(r, with_force=True) for r in totals.revisions],
+        "headlines": series_headlines(totals),
+    }
+
+
+TIDY_HEADER = [
+    "force",
+    "force_code",
+    "period",
+    "metric",
+    "value",
+    "status",
+    "lower",
+    "upper",
+    "suppressed_cells",
+    "campaign",
+    "reported_on",
+    "source",
+    "revised",
+    "note",
+]
+
+
+def series_rows(totals: SeriesTotals) -> Iterator[list]:
+    """One row per force and period, the figure the series uses (tidy: force, period, metric,
+    value, status...). `value` is the exact count as a number (empty when the force gave no
+    exact figure); `lower`/`upper` bound it when cells were suppressed; `revised` says the
+    figure was given differently in another campaign of the series."""
+    yield TIDY_HEADER
+    for row in totals.forces:
+        for period in totals.periods:
+            cell = row.cell(period)
+            state = cell.state
+            if state is None:
+                yield [
+                    row.force.name,
+                    row.force.ons_code,
+                    period.label,
+                    totals.metric_slug,
+                    None,
+                    "",
+                    None,
+                    None,
+                    None,
+                    "",
+                    None,
+                    "",
+                    "",
+                    cell.reason,
+                ]
+                continue
+            notes = []
+            if state.partial:
+                notes.append("only some of the forces it now includes gave a figure")
+            if row.former:
+                notes.append("includes " + ", ".join(f.name for f in row.former))
+            yield [
+                row.force.name,
+                row.force.ons_code,
+                period.label,
+                totals.metric_slug,
+                state.value,
+                "reported" if state.exact else "suppressed",
+                state.floor,
+                state.upper,
+                state.suppressed_cells,
+                state.campaign.slug,
+                state.reported_on,
+                "published" if state.published else "force",
+                "yes" if cell.revised else "",
+                "; ".join(notes),
+            ]
+
+
+def period_rows(totals: SeriesTotals) -> Iterator[list]:
+    yield [
+        "period",
+        "start",
+        "end",
+        "total",
+        "total_upper",
+        "suppressed_cells",
+        "forces_reporting",
+        "forces_asked",
+        "per_day",
+    ]
+    for p in totals.periods:
+        some = bool(p.forces_reporting)
+        yield [
+            p.label,
+            p.start,
+            p.end,
+            p.total if some else None,
+            p.total_upper if some else None,
+            p.suppressed_cells,
+            p.forces_reporting,
+            p.forces_asked,
+            p.per_day if some else None,
+        ]
+
+
+def revision_rows(totals: SeriesTotals) -> Iterator[list]:
+    yield [
+        "force",
+        "period",
+        "category",
+        "campaign",
+        "value",
+        "lower",
+        "upper",
+        "reported_on",
+        "source",
+    ]
+    for r in totals.revisions:
+        for s in r.states:
+            yield [
+                r.force.name,
+                r.period.label,
+                r.category,
+                s.campaign.slug,
+                s.value,
+                s.floor,
+                s.upper,
+                s.reported_on,
+                "published" if s.published else "force",
+            ]
+
+
+def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:
+    return {
+        "figures": series_rows(totals),
+        "totals": period_rows(totals),
+        "revisions": revision_rows(totals),
+        "about": iter(
+            [["about"], *([h] for h in series_headlines(totals)), [_basis_words(totals)]]
+        ),
+    }
+
+
+def _basis_words(totals: SeriesTotals) -> str:
+    counted = "Approved figures" if totals.basis == APPROVED else "All figures, approved or not"
+    if totals.as_reported == LATEST:
+        return f"{counted}; for each force and period the latest campaign's figure."
+    return f"{counted}; for each force and period the figure as first reported."
+
+
+def _reported_periods(totals: SeriesTotals) -> list[SeriesPeriod]:
+    return [p for p in totals.periods if p.forces_reporting]
+
+
+def series_headlines(totals: SeriesTotals) -> list[str]:
+    """Plain-English sentences with their coverage: police recorded, not crime rose."""
+    rule = totals.rounding_rule
+    noun = _noun(totals)
+    reported = _reported_periods(totals)
+    lines: list[str] = []
+    if not reported:
+        counted = "approved figures" if totals.basis == APPROVED else "figures"
+        return [f"No {counted} for {noun} in this series yet."]
+    last = reported[-1]
+    line = (
+        f"Police recorded {last.total:,} {noun} in {last.label}, from {last.forces_reporting} "
+        f"of {plural(last.forces_asked, 'force')} asked"
+    )
+    if last.suppressed_cells:
+        line += (
+            f", plus {plural(last.suppressed_cells, 'suppressed cell')} "
+            f"(up to {last.total_upper:,} in all)"
+        )
+    lines.append(line + ".")
+    if len(reported) >= 2:
+        before = reported[-2]
+        lfl = totals.like_for_like(before, last)
+        lines.append(change_sentence(before, last, lfl, rule))
+    if totals.revisions:
+        amount = totals.revised_total
+        exact = [r for r in totals.revisions if r.amount is not None]
+        up = sum(1 for r in exact if r.amount > 0)
+        down = sum(1 for r in exact if r.amount < 0)
+        lines.append(
+            f"{plural(len(totals.revisions), 'figure')} revised when asked again: "
+            f"{amount:+,} in total ({up} up, {down} down"
+            + (
+                f", {len(totals.revisions) - len(exact)} with suppressed cells"
+                if len(exact) < len(totals.revisions)
+                else ""
+            )
+            + "). "
+            + (
+                "The series uses the latest approved figures."
+                if totals.as_reported == LATEST
+                else "The series shows figures as first reported."
+            )
+        )
+    else:
+        lines.append("No figure was revised when asked again.")
+    if totals.disclosed:
+        lines.append(
+            f"{plural(totals.disclosed, 'suppressed cell')} given exactly when asked again."
+        )
+    published = [p.label for p in totals.periods if p.published]
+    if published:
+        lines.append(
+            f"Figures for {', '.join(published)} include ones loaded from what was published, "
+            "not forces' answers to us."
+        )
+    for row in totals.forces:
+        if row.former:
+            names = ", ".join(f.name for f in row.former)
+            lines.append(f"{names} counted with {row.force.name}, which it is now part of.")
+    lines.append(f"Percentages {rule_words(rule)}.")
+    return lines
+
+
+def change_sentence(before: SeriesPeriod, after: SeriesPeriod, lfl: LikeForLike, rule: str) -> str:
+    raw = fmt_pct((after.total - before.total) / before.total * 100 if before.total else None, rule)
+    text = f"From {before.label} to {after.label}: {before.total:,} to {after.total:,} ({raw})"
+    if lfl.forces:
+        text += (
+            f"; like for like over the {plural(lfl.forces, 'force')} reporting both, "
+            f"{lfl.from_total:,} to {lfl.to_total:,} ({fmt_pct(lfl.change_pct, rule)})"
+        )
+    else:
+        text += "; no force reported both periods"
+    return text + "."
+
+
+def series_page_context(
+    totals: SeriesTotals, before: SeriesPeriod | None, after: SeriesPeriod | None
+) -> dict:
+    rule = totals.rounding_rule
+    lfl = totals.like_for_like(before, after) if before and after else None
+    return {
+        "totals": totals,
+        "headlines": series_headlines(totals),
+        "rule_words": rule_words(rule),
+        "period_rows": [
+            {
+                "p": p,
+                "per_day": round_by_rule(p.per_day, rule, 1) if p.forces_reporting else None,
+            }
+            for p in totals.periods
+        ],
+        "lfl": lfl,
+        "lfl_pct": fmt_pct(lfl.change_pct, rule) if lfl else "",
+        "force_rows": [
+            {
+                "row": row,
+                "cells": [(row.cell(p), state_text(row.cell(p).state)) for p in totals.periods],
+                "change": fmt_pct(row.change_pct, rule),
+            }
+            for row in totals.forces
+        ],
+        "revision_rows": [
+            {
+                "r": r,
+                "first": state_text(r.first),
+                "latest": state_text(r.latest),
+                "amount": f"{r.amount:+,}" if r.amount is not None else "",
+            }
+            for r in totals.revisions
+        ],
+        "chart": charts.grouped_columns(
+            f"{totals.metric.label if totals.metric else totals.metric_slug} by period",
+            [p.label for p in totals.periods],
+            [
+                ("Total (reported)", [p.total for p in totals.periods]),
+                ("Upper bound", [p.total_upper for p in totals.periods]),
+            ],
+        )
+        if totals.reported
+        else "",
+    }

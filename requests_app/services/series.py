@@ -1,0 +1,287 @@
+"""Series: running a campaign again for the next period (issue 14).
+
+The next campaign asks the same forces (the list as it is now, with forces that merged or were
+renamed followed to the force they are now), with the same letter and settings, about the same
+number of periods slid on by one (2015/16 and 2016/17 -> 2016/17 and 2017/18: the earlier year
+is asked again because forces revise it), nothing sent. figures_app copies the metrics through
+hooks.CAMPAIGN_COPIED, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from requests_app import hooks
+from requests_app.force_successors import FollowedForces, follow_forces
+from requests_app.models import Campaign, Force, Period, Series
+from requests_app.services.campaigns import (
+    SLUG_MAX_LENGTH,
+    PeriodSpec,
+    campaign_create,
+    campaign_slug_problem,
+)
+from requests_app.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+_SLUG_RE = re.compile(r"^[-a-z0-9_]+\Z")
+_YEAR_RE = re.compile(r"(19|20)\d\d")
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _whole_months(start: date, end: date) -> int | None:
+    """How many whole calendar months start..end covers, or None if it is not whole months."""
+    if start.day != 1 or end != _month_end(end):
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def period_kind(start: date, end: date) -> str:
+    """'financial_year' (1 Apr - 31 Mar), 'calendar_year', 'quarter' (three whole months
+    starting in January, April, July or October), 'months' (other whole months) or 'days'."""
+    months = _whole_months(start, end)
+    if months == 12 and start.month == 4:
+        return "financial_year"
+    if months == 12 and start.month == 1:
+        return "calendar_year"
+    if months == 3 and start.month in (1, 4, 7, 10):
+        return "quarter"
+    return "months" if months else "days"
+
+
+def next_period(label: str, start: date, end: date) -> PeriodSpec:
+    """The period after this one, of the same kind and length, labelled in the usual way:
+    2016/17 -> 2017/18, 2017 -> 2018, 2024 Q4 -> 2025 Q1 (a label with '/' in it, e.g.
+    2024/25 Q1, is taken as a financial-year quarter: 2024/25 Q2)."""
+    kind = period_kind(start, end)
+    if kind in ("financial_year", "calendar_year"):
+        new_start, new_end = _add_months(start, 12), _add_months(start, 24) - timedelta(days=1)
+        if kind == "financial_year":
+            return PeriodSpec(
+                f"{new_start.year}/{(new_start.year + 1) % 100:02d}", new_start, new_end
+            )
+        return PeriodSpec(str(new_start.year), new_start, new_end)
+    months = _whole_months(start, end)
+    if months:
+        new_start = _add_months(start, months)
+        new_end = _month_end(_add_months(new_start, months - 1))
+        if kind == "quarter":
+            if "/" in label:
+                # Financial quarters: Q1 is April to June of year Y/Y+1.
+                fy = new_start.year if new_start.month >= 4 else new_start.year - 1
+                number = (new_start.month - 4) % 12 // 3 + 1
+                return PeriodSpec(f"{fy}/{(fy + 1) % 100:02d} Q{number}", new_start, new_end)
+            return PeriodSpec(
+                f"{new_start.year} Q{(new_start.month - 1) // 3 + 1}", new_start, new_end
+            )
+        if months == 1:
+            return PeriodSpec(f"{new_start:%b %Y}", new_start, new_end)
+        return PeriodSpec(f"{new_start:%b %Y} to {new_end:%b %Y}", new_start, new_end)
+    length = end - start + timedelta(days=1)
+    new_start = end + timedelta(days=1)
+    new_end = new_start + length - timedelta(days=1)
+    return PeriodSpec(f"{new_start:%-d %b %Y} to {new_end:%-d %b %Y}", new_start, new_end)
+
+
+def next_periods(periods: Iterable[Period | PeriodSpec]) -> list[PeriodSpec]:
+    """The same number of periods slid on by one: the earlier ones kept as they were (label and
+    dates, so the series matches them), the next one after the last added."""
+    ordered = sorted(periods, key=lambda p: (p.start, p.end))
+    if not ordered:
+        raise ServiceError("The campaign asks about no period, so there is no next one.", "periods")
+    last = ordered[-1]
+    following = next_period(last.label, last.start, last.end)
+    taken = {p.label for p in ordered}
+    if following.label in taken:
+        following = PeriodSpec(
+            f"{following.label} ({following.start:%-d %b %Y})", following.start, following.end
+        )
+    kept = [PeriodSpec(p.label, p.start, p.end) for p in ordered[1:]]
+    return [*kept, following]
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def _shift_years(text: str, years: int) -> str:
+    """'nspcc-2017' -> 'nspcc-2018' (the last year named, moved on `years`)."""
+    matches = list(_YEAR_RE.finditer(text))
+    if not matches or years <= 0:
+        return text
+    m = matches[-1]
+    return text[: m.start()] + str(int(m.group()) + years) + text[m.end() :]
+
+
+def next_name(text: str, old_label: str, new_label: str, years: int, *, slug: bool) -> str:
+    """The next campaign's slug or title: the last period's label replaced by the new one where
+    it appears, else the last year moved on, else the new label added."""
+    old, new = (slugify(old_label), slugify(new_label)) if slug else (old_label, new_label)
+    if old and old in text:
+        i = text.rfind(old)
+        return text[:i] + new + text[i + len(old) :]
+    shifted = _shift_years(text, years)
+    if shifted != text:
+        return shifted
+    return f"{text}-{new}" if slug else f"{text} ({new_label})"
+
+
+def _free_slug(base: str, taken: Callable[[str], bool]) -> str:
+    base = base[:SLUG_MAX_LENGTH].strip("-") or "campaign"
+    candidate, n = base, 2
+    while taken(candidate):
+        suffix = f"-{n}"
+        candidate = base[: SLUG_MAX_LENGTH - len(suffix)] + suffix
+        n += 1
+    return candidate
+
+
+def series_slug_problem(slug: object) -> str | None:
+    if not isinstance(slug, str) or not _SLUG_RE.match(slug) or len(slug) > SLUG_MAX_LENGTH:
+        return f"Use lower-case letters, digits, '-' and '_' (at most {SLUG_MAX_LENGTH})."
+    return None
+
+
+def series_title(title: str) -> str:
+    """A campaign's title without its years: "Online offences 2017" -> "Online offences"."""
+    return re.sub(r"\s*\(?\b(19|20)\d\d(/\d\d)?\)?", "", title).strip() or title
+
+
+def series_get_or_create(*, slug: str, title: str = "") -> Series:
+    """The series called `slug`, created on first use (title: `title` without its years, else
+    from the slug)."""
+    problem = series_slug_problem(slug)
+    if problem:
+        raise ServiceError(problem, "series")
+    series = Series.objects.filter(slug=slug).first()
+    if series is not None:
+        return series
+    try:
+        with transaction.atomic():
+            return Series.objects.create(
+                slug=slug,
+                title=(series_title(title) if title else slug.replace("-", " ").capitalize())[:200],
+            )
+    except IntegrityError:
+        # Created by a concurrent load between the lookup and the insert.
+        return Series.objects.get(slug=slug)
+
+
+def _series_for(campaign: Campaign) -> Series:
+    """The campaign's series; on first use one named after the campaign without its years."""
+    if campaign.series_id:
+        return campaign.series
+    base = re.sub(r"[-_]?(19|20)\d\d([-_]\d\d)?", "", campaign.slug).strip("-_") or campaign.slug
+    slug = _free_slug(base, lambda s: Series.objects.filter(slug=s).exists())
+    series = Series.objects.create(slug=slug, title=series_title(campaign.title)[:200])
+    Campaign.objects.filter(pk=campaign.pk).update(series=series)
+    campaign.series = series
+    return series
+
+
+# --- the service -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunAgain:
+    campaign: Campaign
+    source: Campaign
+    series: Series
+    followed: list[tuple[Force, Force]]
+    dropped: list[Force]
+    periods: list[PeriodSpec]
+
+
+def run_again_plan(campaign: Campaign) -> tuple[FollowedForces, list[PeriodSpec], str, str]:
+    """What running `campaign` again would create: (forces, periods, slug, title). No writes."""
+    if campaign.force_list_id:
+        # The list as it is now: a force added to (or removed from) it since is asked (or not).
+        forces = list(campaign.force_list.forces.all())
+    else:
+        forces = list(Force.objects.filter(requests__campaign=campaign))
+    followed = follow_forces(forces)
+    old_periods = list(campaign.periods.all())
+    periods = next_periods(old_periods)
+    last_old = max(old_periods, key=lambda p: (p.start, p.end))
+    years = periods[-1].start.year - last_old.start.year
+    slug = _free_slug(
+        next_name(campaign.slug, last_old.label, periods[-1].label, years, slug=True),
+        lambda s: Campaign.objects.filter(slug=s).exists(),
+    )
+    title = next_name(campaign.title, last_old.label, periods[-1].label, years, slug=False)
+    return followed, periods, slug, title[:200]
+
+
+@transaction.atomic
+def campaign_run_again(
+    *,
+    campaign_id: int,
+    actor: AbstractBaseUser | None,
+    slug: str | None = None,
+    title: str | None = None,
+) -> RunAgain:
+    """Create the next campaign of `campaign`'s series (creating the series on first use): same
+    forces as they are now, letter, settings and (through hooks.CAMPAIGN_COPIED) metrics, the
+    next period(s), every request a draft. One transaction: nothing is created on any error."""
+    source = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("series", "force_list", "owner")
+        .get(pk=campaign_id)
+    )
+    followed, periods, default_slug, default_title = run_again_plan(source)
+    slug = (slug or "").strip() or default_slug
+    problem = campaign_slug_problem(slug)
+    if problem:
+        raise ServiceError(problem, "slug")
+    if not followed.forces:
+        raise ServiceError("None of the campaign's forces is still active.", "forces")
+    series = _series_for(source)
+    campaign = campaign_create(
+        actor=actor,
+        slug=slug,
+        title=(title or "").strip() or default_title,
+        request_text=source.request_text,
+        forces=followed.forces,
+        periods=periods,
+        owner=source.owner or actor,
+        notes=source.notes,
+        force_list=source.force_list,
+        chase_forces=source.chase_forces,
+        chase_again_after=source.chase_again_after,
+        rounding_rule=source.rounding_rule,
+        suppressed_lower=source.suppressed_lower,
+        suppressed_upper=source.suppressed_upper,
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(series=series)
+    campaign.series = series
+    for copy in hooks.CAMPAIGN_COPIED:
+        copy(source, campaign, actor)
+    return RunAgain(
+        campaign=campaign,
+        source=source,
+        series=series,
+        followed=followed.followed,
+        dropped=followed.dropped,
+        periods=periods,
+    )
