@@ -2,9 +2,11 @@
 reviewer-only pages are 403 for staff."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from figures_app.models import Figure, FigureImport
+from requests_app.services.attachments import attachment_add
 
 from .conftest import enter
 
@@ -21,8 +23,12 @@ def objects(campaign, metric, staff):
         uploaded_by=staff,
         data=b"force,period,metric,value\nKent,2016/17,offences,361\n",
     )
+    attachment = attachment_add(
+        request_id=foi.pk, actor=staff, upload=SimpleUploadedFile("answer.csv", b"Age,2015/16\n")
+    )
     return {
         "slug": campaign.slug,
+        "attachment": attachment.pk,
         "foi": foi.pk,
         "figure": Figure.objects.get().pk,
         "batch": batch.pk,
@@ -45,6 +51,7 @@ def urls(o):
         ("post", reverse("figures_import_confirm", args=[s, o["batch"]]), "edit"),
         ("post", reverse("figures_request_save", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_figure_edit", args=[o["figure"]]), "edit"),
+        ("get", reverse("figures_cells", args=[o["attachment"]]), "view"),
         ("post", reverse("figures_resubmit", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_review_queue"), "review"),
         ("post", reverse("figures_approve", args=[o["foi"]]), "review"),
