@@ -324,3 +324,41 @@ def test_a_pdf_says_it_cannot_be_read_as_cells(client, staff, aged, kent, settin
     client.force_login(staff)
     html = client.get(reverse("figures_cells", args=[pdf.pk])).content.decode()
     assert 'id="cells-unavailable"' in html
+
+
+def test_the_tables_of_a_word_file_read_as_grids():
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def row(*cells):
+        return (
+            "<w:tr>"
+            + "".join(f"<w:tc><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>" for c in cells)
+            + "</w:tr>"
+        )
+
+    body = f'<w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>Dear requester</w:t></w:r></w:p>'
+    body += (
+        "<w:tbl>"
+        + row("Age", "2016/17")
+        + row("Under 10", "1,234")
+        + "</w:tbl></w:body></w:document>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("word/document.xml", body)
+    sheets = read_sheets("answer.docx", out.getvalue())
+    assert [(s.name, s.rows) for s in sheets] == [
+        ("Table 1", [["Age", "2016/17"], ["Under 10", "1,234"]])
+    ]
+
+
+def test_a_zip_bomb_is_refused_not_opened():
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/worksheets/sheet1.xml", b"0" * (130 * 1024 * 1024))
+    with pytest.raises(CellsUnavailable, match="unpacks to more"):
+        read_sheets("bomb.xlsx", out.getvalue())
