@@ -1,5 +1,5 @@
 """A returned file as grids of cells: every sheet of a workbook (hidden ones marked), the rows of
-a CSV, the tables of a Word file. Pure: bytes in, Sheets out, no database.
+a CSV, the tables of a Word file or the ruled tables of a PDF (pdfplumber). Pure: bytes in, Sheets out, no database.
 
 Why its own reader rather than readers.py: that one reads the tidy format (one figure a row,
 named columns); a force's own file has title rows, merged headers, totals and footnotes, and the
@@ -26,7 +26,9 @@ MAX_FILE_BYTES = 15 * 1024 * 1024
 # Bytes the unzipped parts of a workbook or Word file may add up to (a zip bomb stops here).
 MAX_UNZIPPED_BYTES = 120 * 1024 * 1024
 
-READABLE = (".xlsx", ".xlsm", ".csv", ".docx")
+READABLE = (".xlsx", ".xlsm", ".csv", ".docx", ".pdf")
+# Pages of a PDF searched for tables (a force's answer is a letter and a table or two).
+MAX_PDF_PAGES = 30
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -205,6 +207,38 @@ def _docx(data: bytes) -> list[Sheet]:
     return sheets
 
 
+def _pdf(data: bytes) -> list[Sheet]:
+    """The ruled tables on each page, named 'Page 2 table 1' (the cell references are within the
+    table, so a figure cites page, table and cell)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    sheets = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for number, page in enumerate(pdf.pages[:MAX_PDF_PAGES], start=1):
+                for t, table in enumerate(page.extract_tables(), start=1):
+                    rows = [
+                        [" ".join((cell or "").split()) for cell in row[:MAX_COLUMNS]]
+                        for row in table[:MAX_ROWS]
+                    ]
+                    sheets.append(Sheet(name=f"Page {number} table {t}", rows=rows))
+    except PdfminerException as exc:  # pdfplumber wraps what pdfminer raised
+        if exc.args and isinstance(exc.args[0], PDFPasswordIncorrect):
+            raise CellsUnavailable("The PDF is protected by a password.") from exc
+        raise CellsUnavailable("The PDF could not be read.") from exc
+    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise CellsUnavailable("The PDF could not be read.") from exc
+    if not sheets:
+        raise CellsUnavailable(
+            "No ruled tables were found in the PDF (a scanned page is a picture, not cells): "
+            "type the figures into the grid, with the page as the source."
+        )
+    return sheets
+
+
 def read_sheets(name: str, data: bytes) -> list[Sheet]:
     """The file's grids of cells, in order. CellsUnavailable says why not, fit to show."""
     suffix = PurePath(name).suffix.lower()
@@ -221,4 +255,6 @@ def read_sheets(name: str, data: bytes) -> list[Sheet]:
         return _csv(data)
     if suffix == ".docx":
         return _docx(data)
+    if suffix == ".pdf":
+        return _pdf(data)
     return _xlsx(data)

@@ -110,8 +110,8 @@ def test_a_workbook_reads_as_sheets_with_hidden_ones_marked_and_merged_headers_s
 def test_csv_and_word_tables_read_and_other_files_say_why_not():
     sheets = read_sheets("a.csv", b"Age,2015/16\nUnder 10,12\n")
     assert sheets[0].rows == [["Age", "2015/16"], ["Under 10", "12"]]
-    with pytest.raises(CellsUnavailable, match=r"\.pdf"):
-        read_sheets("answer.pdf", b"%PDF-1.4")
+    with pytest.raises(CellsUnavailable, match=r"\.xls into the grid"):
+        read_sheets("answer.xls", b"\xd0\xcf\x11\xe0")
     with pytest.raises(CellsUnavailable, match="damaged"):
         read_sheets("broken.xlsx", b"not a zip at all")
 
@@ -318,9 +318,9 @@ def test_a_reviewer_sees_the_cells_but_cannot_save(client, aged, kent, kent_file
     assert not Figure.objects.exists()
 
 
-def test_a_pdf_says_it_cannot_be_read_as_cells(client, staff, aged, kent, settings, tmp_path):
+def test_a_scan_says_it_cannot_be_read_as_cells(client, staff, aged, kent, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    pdf = attach(kent, staff, b"%PDF-1.4\n%%EOF\n", name="answer.pdf")
+    pdf = attach(kent, staff, table_pdf([]), name="answer.pdf")
     client.force_login(staff)
     html = client.get(reverse("figures_cells", args=[pdf.pk])).content.decode()
     assert 'id="cells-unavailable"' in html
@@ -362,3 +362,62 @@ def test_a_zip_bomb_is_refused_not_opened():
         package.writestr("xl/worksheets/sheet1.xml", b"0" * (130 * 1024 * 1024))
     with pytest.raises(CellsUnavailable, match="unpacks to more"):
         read_sheets("bomb.xlsx", out.getvalue())
+
+
+def table_pdf(
+    rows, *, x0=72, y0=700, col_w=(120, 80, 80), row_h=20, title="Kent Police FOI 2017/361"
+):
+    """A one-page PDF with a ruled table, as a force's PDF answer looks (Helvetica, lines)."""
+    ops = [f"BT /F1 12 Tf {x0} {y0 + 30} Td ({title}) Tj ET"]
+    n_rows, width = len(rows), sum(col_w)
+    for i in range(n_rows + 1):
+        y = y0 - i * row_h
+        ops.append(f"{x0} {y} m {x0 + width} {y} l S")
+    x = x0
+    for w in (0, *col_w):
+        x += w
+        ops.append(f"{x} {y0} m {x} {y0 - n_rows * row_h} l S")
+    for i, row in enumerate(rows):
+        x = x0
+        for w, text in zip(col_w, row, strict=False):
+            safe = str(text).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"BT /F1 10 Tf {x + 4} {y0 - (i + 1) * row_h + 6} Td ({safe}) Tj ET")
+            x += w
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_the_ruled_tables_of_a_pdf_read_as_grids_named_by_page():
+    rows = [
+        ["Age of victim", "2015/16", "2016/17"],
+        ["Under 10", "12", "20"],
+        ["Total", "1,234", "61"],
+    ]
+    sheets = read_sheets("answer.pdf", table_pdf(rows))
+    assert [(s.name, s.rows) for s in sheets] == [("Page 1 table 1", rows)]
+
+
+def test_a_pdf_without_tables_or_damaged_says_so():
+    with pytest.raises(CellsUnavailable, match="No ruled tables"):
+        read_sheets("letter.pdf", table_pdf([]))
+    with pytest.raises(CellsUnavailable, match="could not be read"):
+        read_sheets("broken.pdf", b"%PDF-1.4 nothing else")
