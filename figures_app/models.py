@@ -444,3 +444,6 @@ class FigureImport(models.Model):
     @property
     def working(self) -> bool:
         return self.state in IMPORT_WORKING
+
+
+from figures_app.models_cells import CellTemplate  # noqa: E402,F401  (registered with the app)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from figures_app.views import imports, metrics, requests, review, series, totals
+from figures_app.views import cells, imports, metrics, requests, review, series, totals
 
 urlpatterns = [
     path("figures/review/", review.review_queue, name="figures_review_queue"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path(
         "figures/requests/<int:pk>/resubmit/", review.figures_resubmit_view, name="figures_resubmit"
     ),
+    path("figures/attachments/<int:pk>/cells/", cells.attachment_cells, name="figures_cells"),
     path("figures/<int:pk>/edit/", requests.figure_edit, name="figures_figure_edit"),
     path("campaigns/<slug:slug>/totals/", totals.campaign_totals, name="figures_campaign_totals"),
     path("campaigns/<slug:slug>/totals.csv", totals.totals_csv, name="figures_totals_csv"),

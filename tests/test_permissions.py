@@ -83,6 +83,7 @@ def samples(db, campaign, staff, tmp_path):
         "message_not_foi": {"pk": message.pk},
         "request_action": {"pk": foi.pk},
         "attachment_download": {"pk": attachment.pk},
+        "figures_cells": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},
         "request_send": {"pk": foi.pk},
         "force_address": {"pk": foi.force_id},

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from figures_app.categories import CategoryIndex
+from figures_app.cells import READABLE
 from figures_app.forms import EntryGridForm, FigureForm, SendBackForm
 from figures_app.models import Figure
 from figures_app.selectors import review as review_reads
@@ -61,6 +62,12 @@ def request_section_context(
         "history": review_reads.request_history(foi, limit=30),
         "review_events": review_reads.request_review_events(foi),
         "cell_names": {f.pk: index.cell_name(f.metric, f.period, f.category_key) for f in figures},
+        # The force's files the cells page can read, to take figures from a block of cells.
+        "cell_files": [
+            a
+            for a in (form.fields["attachment"].queryset if form is not None else ())
+            if a.original_name.lower().endswith(READABLE)
+        ],
     }
 
 

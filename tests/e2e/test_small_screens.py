@@ -79,7 +79,17 @@ def demo():
         data=b"force,period,metric,value\nKent,2016/17,online-child-sex-offences,361\n",
     )
     own_list = ForceList.objects.create(name="Mine", slug="mine", owner=users["sam"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app.services.attachments import attachment_add
     from requests_app.services.mail_in import message_receive
+
+    wide = ",".join(f"Column {n}" for n in range(30)) + "\n" + ",".join("1234" for _ in range(30))
+    returned = attachment_add(
+        request_id=foi.pk,
+        actor=users["sam"],
+        upload=SimpleUploadedFile("kent.csv", f"Age,2016/17\nUnder 10,12\n{wide}\n".encode()),
+    )
 
     long_subject = "A very long subject line from a force " * 4
     message = message_receive(
@@ -115,6 +125,7 @@ def demo():
         "figures_send_back": {"pk": foi.pk},
         "figures_resubmit": {"pk": foi.pk},
         "figures_figure_edit": {"pk": figure.pk},
+        "figures_cells": {"pk": returned.pk},
         "figures_import_preview": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_import_confirm": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_series": {"slug": series.slug},

@@ -2,10 +2,12 @@
 reviewer-only pages are 403 for staff."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from figures_app.models import Figure, FigureImport
 from requests_app.models import Campaign, Series
+from requests_app.services.attachments import attachment_add
 
 from .conftest import enter
 
@@ -24,9 +26,13 @@ def objects(campaign, metric, staff):
     )
     series = Series.objects.create(slug="yearly", title="Yearly")
     Campaign.objects.filter(pk=campaign.pk).update(series=series)
+    attachment = attachment_add(
+        request_id=foi.pk, actor=staff, upload=SimpleUploadedFile("answer.csv", b"Age,2015/16\n")
+    )
     return {
         "series": series.slug,
         "slug": campaign.slug,
+        "attachment": attachment.pk,
         "foi": foi.pk,
         "figure": Figure.objects.get().pk,
         "batch": batch.pk,
@@ -49,6 +55,7 @@ def urls(o):
         ("post", reverse("figures_import_confirm", args=[s, o["batch"]]), "edit"),
         ("post", reverse("figures_request_save", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_figure_edit", args=[o["figure"]]), "edit"),
+        ("get", reverse("figures_cells", args=[o["attachment"]]), "view"),
         ("post", reverse("figures_resubmit", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_review_queue"), "review"),
         ("post", reverse("figures_approve", args=[o["foi"]]), "review"),

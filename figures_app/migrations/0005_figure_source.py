@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('figures_app', '0003_figure_import_states'),
+        ('figures_app', '0004_totals_indexes'),
         ('requests_app', '0011_campaign_series'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
