@@ -14,7 +14,15 @@ from datetime import date
 
 from django.db import connection
 
-from figures_app.models import Category, Dimension, Figure, Kind, Metric, ReviewState
+from figures_app.models import (
+    Category,
+    Dimension,
+    Figure,
+    FigureSource,
+    Kind,
+    Metric,
+    ReviewState,
+)
 from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter, change_pct
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
@@ -125,6 +133,9 @@ class Totals:
     entered_any: Entered = field(default_factory=Entered)  # over all periods
     # The metric's dimensions as read for these totals (None: read them from the metric).
     dimensions: list[Dimension] | None = None
+    # Requests with any figure of the metric loaded from what was published (issue 14), on any
+    # basis: the totals page marks them.
+    published_requests: set[int] = field(default_factory=set)
 
     @property
     def reported(self) -> bool:
@@ -162,6 +173,11 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     )
     figure_sums = read_figure_sums(metric)
     with_figures = {request_id for (request_id, _), here in figure_sums.items() if here.figures}
+    published = {
+        request_id
+        for (request_id, _), here in figure_sums.items()
+        if any(part.published for part in here.parts())
+    }
 
     force_rows: list[ForceRow] = []
     entered: dict[int, Entered] = defaultdict(Entered)
@@ -262,6 +278,7 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
         entered=dict(entered),
         entered_any=entered_any,
         dimensions=dimensions,
+        published_requests=published,
     )
 
 
@@ -286,6 +303,7 @@ SELECT f.request_id, f.period_id, c.dimension_id,
        SUM(CASE WHEN f.kind = %(not_held)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(refused)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(not_provided)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.source = %(published)s THEN 1 ELSE 0 END),
        {joined}(CASE WHEN f.kind = %(refused)s AND f.exemption <> ''
                 THEN CAST(f.id AS TEXT) || ':' || f.exemption END, %(sep)s)
 FROM {figure} f
@@ -310,6 +328,7 @@ class _Sums:
     not_held: int = 0
     refused: int = 0
     not_provided: int = 0
+    published: int = 0  # figures loaded from what was published (Figure.source)
     refused_codes: str = ""
 
     @property
@@ -377,6 +396,7 @@ def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:
     params = {
         "metric": metric.pk,
         "sep": _SEP,
+        "published": FigureSource.PUBLISHED.value,
         **{kind: kind.value for kind in Kind},
     }
     out: dict[tuple[int, int], _RequestPeriod] = defaultdict(_RequestPeriod)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from figures_app.models import Figure, FigureSource, Metric
+from figures_app.models import Metric
 from figures_app.selectors.totals import APPROVED, BASES, metric_totals
 from figures_app.totals_output import totals_json, totals_page_context, totals_rows
 from requests_app import roles
@@ -98,12 +98,9 @@ def campaign_totals(request: HttpRequest, slug: str) -> HttpResponse:
         "api_url": reverse("figures_totals_api", args=[campaign.slug])
         + f"?metric={metric.slug}&basis={basis}",
         **totals_page_context(totals),
-        # Forces whose figures here were loaded from what was published (issue 14).
-        "published_requests": set(
-            Figure.objects.filter(metric=metric, source=FigureSource.PUBLISHED)
-            .values_list("request_id", flat=True)
-            .distinct()
-        ),
+        # Forces whose figures here were loaded from what was published (issue 14), read with
+        # the totals' own sums rather than in a query of their own.
+        "published_requests": totals.published_requests,
     }
     return render(request, "figures_app/totals.html", context)
 
