@@ -124,6 +124,17 @@ def main() -> int:
         choices=MEASUREMENTS,
         help="Measurements to leave out (the table says which were skipped).",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Measure an earlier build of the same scale instead of refusing it.",
+    )
+    parser.add_argument(
+        "--statement-timeout",
+        type=float,
+        default=300,
+        help="PostgreSQL: seconds before a measured query is cancelled (0: none).",
+    )
     add_database_option(parser)
     args = parser.parse_args()
     args.import_rows = args.import_rows or max(100, round(1000 * args.scale))
@@ -145,13 +156,14 @@ def main() -> int:
     logging.disable(logging.INFO)
     import build
 
-    from requests_app.models import Campaign
-
     postgres = connection.vendor == "postgresql"
-    if Campaign.objects.filter(slug__startswith=f"{build.PREFIX}-").exists():
+    existing = built_campaigns().count()
+    total = build.campaigns_at(args.scale)
+    if existing and not (args.reuse and existing == total):
         sys.exit(
-            f"{connection.settings_dict['NAME']} already holds a benchmark build "
-            f"({build.PREFIX}-NNNN campaigns): give bench/run.py a database of its own."
+            f"{connection.settings_dict['NAME']} already holds a benchmark build of "
+            f"{existing} campaigns: give bench/run.py a database of its own"
+            + (" (or --reuse at the scale it was built at)." if args.reuse or existing else ".")
         )
     bench = Bench(args)
     sweep_day = last_working_day()
@@ -161,27 +173,39 @@ def main() -> int:
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs"
     )
 
-    total = build.campaigns_at(args.scale)
-    first = min(2, total)
-    started = time.perf_counter()
-    built = build.build(args.scale, today=sweep_day, count=first)
+    if existing:
+        small_counts = None
+        bench.notes.append(
+            f"scale {args.scale:g}: {existing:,} campaigns reused from an earlier build "
+            "(query counts not compared with a smaller size)"
+        )
+    else:
+        first = min(2, total)
+        started = time.perf_counter()
+        built = build.build(args.scale, today=sweep_day, count=first)
+        client = signed_in_client(USER)
+        small_counts = guarded_query_counts(client)
+        more = build.build(args.scale, today=sweep_day, first=first, progress=print)
+        seconds = time.perf_counter() - started
+        for name in ("campaigns", "requests", "figures", "pending_reviews", "open_requests"):
+            setattr(built, name, getattr(built, name) + getattr(more, name))
+        print(
+            f"Built {built.campaigns:,} campaigns, {built.requests:,} requests "
+            f"({built.open_requests:,} open), {built.figures:,} figures, "
+            f"{built.pending_reviews:,} figure sets pending review in {seconds:.1f} s"
+        )
+        bench.notes.append(
+            f"scale {args.scale:g}: {built.campaigns:,} campaigns, {built.requests:,} requests "
+            f"({built.open_requests:,} open), {built.figures:,} figures, built in {seconds:.0f} s"
+        )
+    if postgres and args.statement_timeout:
+        # A page whose query never ends (a plan quadratic in the data) is reported, not waited
+        # for: the timeout applies to this process's queries, the measured ones.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(args.statement_timeout * 1000)}")
+        bench.notes.append(f"statement timeout {args.statement_timeout:g} s on measured queries")
     client = signed_in_client(USER)
-    small_counts = page_query_counts(client)
-    more = build.build(args.scale, today=sweep_day, first=first, progress=print)
-    seconds = time.perf_counter() - started
-    for name in ("campaigns", "requests", "figures", "pending_reviews", "open_requests"):
-        setattr(built, name, getattr(built, name) + getattr(more, name))
-    print(
-        f"Built {built.campaigns:,} campaigns, {built.requests:,} requests "
-        f"({built.open_requests:,} open), {built.figures:,} figures, "
-        f"{built.pending_reviews:,} figure sets pending review in {seconds:.1f} s"
-    )
-    bench.notes.append(
-        f"scale {args.scale:g}: {built.campaigns:,} campaigns, {built.requests:,} requests "
-        f"({built.open_requests:,} open), {built.figures:,} figures, built in {seconds:.0f} s"
-    )
-    client = signed_in_client(USER)
-    campaign = Campaign.objects.filter(slug__startswith=f"{build.PREFIX}-").order_by("slug").last()
+    campaign = built_campaigns().order_by("slug").last()
 
     # Reads first; then the import (its requests wait for review: after the queue is timed)
     # and the sweep, which writes the most and takes longest.
@@ -221,40 +245,52 @@ def last_working_day():
     return day
 
 
+def built_campaigns():
+    """The campaigns build.build wrote (bulk-NNNN), not the import's."""
+    import build
+
+    from requests_app.models import Campaign
+
+    return Campaign.objects.filter(slug__regex=rf"^{build.PREFIX}-[0-9]+$")
+
+
 def sample_request():
     """An answered request with a full set of figures, in the last campaign."""
     from figures_app.models import Figure
     from requests_app.models import FoiRequest
 
-    last = FoiRequest.objects.filter(outcome="full").order_by("-campaign__slug", "pk")
-    foi = last.first()
+    last = FoiRequest.objects.filter(outcome="full", campaign__in=built_campaigns())
+    foi = last.order_by("-campaign__slug", "pk").first()
     assert Figure.objects.filter(request=foi).exists()
     return foi
 
 
-def page_query_counts(client) -> dict[str, int]:
-    """Queries on each page issue 11 names, for the last campaign built so far."""
-    import build
+def guarded_query_counts(client) -> dict[str, int | None]:
+    """Queries on each page issue 11 names, for the last campaign built so far; None for a
+    page that failed (its traceback printed)."""
     from django.urls import reverse
 
-    from requests_app.models import Campaign
-
-    campaign = Campaign.objects.filter(slug__startswith=f"{build.PREFIX}-").order_by("slug").last()
+    campaign = built_campaigns().order_by("slug").last()
     metric = campaign.metrics.get()
     foi = sample_request()
-    return query_counts(
-        client,
-        {
-            "request page": reverse("request_detail", args=[foi.pk]),
-            "figure grid": reverse("figures_request", args=[foi.pk]),
-            "totals page": reverse("figures_campaign_totals", args=[campaign.slug]),
-            "totals API": reverse("figures_totals_api", args=[campaign.slug])
-            + f"?metric={metric.slug}",
-            "campaign page": reverse("campaign_detail", args=[campaign.slug]),
-            "dashboard": reverse("dashboard"),
-            "review queue": reverse("figures_review_queue"),
-        },
-    )
+    pages = {
+        "request page": reverse("request_detail", args=[foi.pk]),
+        "figure grid": reverse("figures_request", args=[foi.pk]),
+        "totals page": reverse("figures_campaign_totals", args=[campaign.slug]),
+        "totals API": reverse("figures_totals_api", args=[campaign.slug])
+        + f"?metric={metric.slug}",
+        "campaign page": reverse("campaign_detail", args=[campaign.slug]),
+        "dashboard": reverse("dashboard"),
+        "review queue": reverse("figures_review_queue"),
+    }
+    counts: dict[str, int | None] = {}
+    for name, url in pages.items():
+        try:
+            counts.update(query_counts(client, {name: url}))
+        except Exception:
+            traceback.print_exc()
+            counts[name] = None
+    return counts
 
 
 def row_totals(bench: Bench, client, campaign) -> None:
@@ -272,16 +308,21 @@ def row_totals(bench: Bench, client, campaign) -> None:
     )
 
 
-def row_queries(bench: Bench, client, small: dict[str, int]) -> None:
-    counts = page_query_counts(client)
+def row_queries(bench: Bench, client, small: dict[str, int | None] | None) -> None:
+    counts = guarded_query_counts(client)
     grew = []
     for name, count in counts.items():
-        constant = count <= small[name]
+        if count is None:
+            bench.failed.append(f"page {name}")
+            bench.add(f"queries: {name}", "ERROR (traceback above)")
+            continue
+        before = small.get(name) if small else None
+        constant = before is None or count <= before
         if not constant:
-            grew.append(f"{name} {small[name]} -> {count}")
+            grew.append(f"{name} {before} -> {count}")
         bench.add(
             f"queries: {name}",
-            f"{count}" + ("" if constant else f" (was {small[name]} at 2 campaigns)"),
+            f"{count}" + ("" if constant else f" (was {before} at 2 campaigns)"),
             str(QUERY_LIMIT),
             f"{count / QUERY_LIMIT:.2f}",
             f"<= {QUERY_LIMIT}, constant",
@@ -335,15 +376,8 @@ def row_review_queue(bench: Bench, client) -> None:
 
 
 def row_export(bench: Bench, client, postgres: bool) -> None:
-    import build
 
-    from requests_app.models import Campaign
-
-    campaigns = list(
-        Campaign.objects.filter(slug__startswith=f"{build.PREFIX}-").order_by("slug")[
-            : bench.args.export_campaigns
-        ]
-    )
+    campaigns = list(built_campaigns().order_by("slug")[: bench.args.export_campaigns])
     limit_name, limit, measured, rows = export_rates(campaigns, client, bench.args.repeat)
     short = "raw COPY" if postgres else "raw SELECT"
     for name, rate in measured.items():
@@ -365,6 +399,9 @@ def row_load(bench: Bench, campaign) -> None:
     if not data:  # PostgreSQL: the folder holds only the collected static files
         data = static_dir = tempfile.mkdtemp(prefix="foi-bench-static-")
     env = bench_load.site_env(Path(data), use_database_url=args.use_database_url)
+    if args.use_database_url and args.statement_timeout:
+        # libpq reads PGOPTIONS: a query that never ends stops with its request, not later.
+        env["PGOPTIONS"] = f"-c statement_timeout={int(args.statement_timeout * 1000)}"
     manage = [sys.executable, "manage.py"]
     gunicorn = None
     try:
@@ -492,8 +529,12 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
     rows = bench.args.import_rows
     folder = Path(tempfile.mkdtemp(prefix="foi-bench-import-"))
     try:
+        from requests_app.models import Campaign
+
+        slug = f"{build.PREFIX}-import"
+        runs_before = Campaign.objects.filter(slug__startswith=slug).count()
         campaign, lines = build.build_import_file(
-            slug=f"{build.PREFIX}-import", rows=rows, today=day
+            slug=f"{slug}-{runs_before + 1}" if runs_before else slug, rows=rows, today=day
         )
         path = folder / "figures.csv"
         with path.open("w", newline="") as handle:
