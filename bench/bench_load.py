@@ -48,6 +48,12 @@ session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+# Past the second factor when the user has one (reviewers must), as django_otp.login leaves it.
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+if device:
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
 session.create()
 campaign = Campaign.objects.annotate(n=Count("requests")).order_by("-n", "slug").first()
 print(json.dumps({"session": session.session_key, "campaign": campaign.slug if campaign else None,
@@ -168,6 +174,88 @@ def run(cmd: list[str], env: dict) -> str:
     return done.stdout
 
 
+def site_env(data: Path, *, use_database_url: bool) -> dict:
+    """The environment of the site under load: production settings plus the bare view."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "loadsite.settings",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+        "FOI_DATA_DIR": str(data),
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-load-" + os.urandom(16).hex(),
+        "ALLOWED_HOSTS": HOST,
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("MEDIA_ROOT", None)
+    env.pop("STATIC_ROOT", None)
+    if not use_database_url:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def start_gunicorn(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the site on a free port, once it accepts connections."""
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "foi_tracker.wsgi",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return gunicorn, port
+        except OSError:
+            if time.monotonic() > deadline or gunicorn.poll() is not None:
+                stop_gunicorn(gunicorn)
+                sys.exit("gunicorn did not start")
+            time.sleep(0.2)
+
+
+def stop_gunicorn(gunicorn: subprocess.Popen | None) -> None:
+    if gunicorn and gunicorn.poll() is None:
+        gunicorn.send_signal(signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+
+
+def load_pages(
+    port: int,
+    cookie: str,
+    pages: list[tuple[str, str]],
+    *,
+    connections: int,
+    seconds: float,
+    warmup: float,
+    timeout: float,
+) -> list[Result]:
+    """Drive each (name, path) in turn: `warmup` seconds not counted, then `seconds` counted."""
+    results = []
+    for name, path in pages:
+        if warmup:
+            asyncio.run(drive(port, path, cookie, connections, warmup, timeout))
+        result = asyncio.run(drive(port, path, cookie, connections, seconds, timeout))
+        result.name = name
+        results.append(result)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,20 +277,7 @@ def main() -> int:
 
     python = sys.executable
     data = Path(tempfile.mkdtemp(prefix="foi-load-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "loadsite.settings",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-        "FOI_DATA_DIR": str(data),
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-load-" + os.urandom(16).hex(),
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("MEDIA_ROOT", None)
-    env.pop("STATIC_ROOT", None)
-    if not args.use_database_url:
-        env.pop("DATABASE_URL", None)
+    env = site_env(data, use_database_url=args.use_database_url)
     manage = [python, "manage.py"]
     gunicorn = None
     try:
@@ -232,34 +307,7 @@ def main() -> int:
             sys.exit("No campaign to load.")
         cookie = f"sessionid={info['session']}"
 
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "foi_tracker.wsgi",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-                "--backlog",
-                "2048",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection((HOST, port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or gunicorn.poll() is not None:
-                    sys.exit("gunicorn did not start")
-                time.sleep(0.2)
+        gunicorn, port = start_gunicorn(env, args.workers)
 
         pages = [
             ("bare Django view", "/bench/bare/"),
@@ -271,15 +319,15 @@ def main() -> int:
             f"{db}, {info['campaigns']} campaigns, gunicorn {args.workers} sync workers, "
             f"{args.connections} connections, {args.seconds:g} s per page (after {args.warmup:g} s warm-up)"
         )
-        results = []
-        for name, path in pages:
-            if args.warmup:
-                asyncio.run(drive(port, path, cookie, args.connections, args.warmup, args.timeout))
-            result = asyncio.run(
-                drive(port, path, cookie, args.connections, args.seconds, args.timeout)
-            )
-            result.name = name
-            results.append(result)
+        results = load_pages(
+            port,
+            cookie,
+            pages,
+            connections=args.connections,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            timeout=args.timeout,
+        )
 
         base = results[0]
         header = f"{'page':<32} {'req/s':>8} {'errors':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'x bare req/s':>13} {'x bare p50':>11}"
@@ -300,12 +348,7 @@ def main() -> int:
             print(f"p99 over 2 s: {', '.join(slow)}")
         return 1 if any(r.errors for r in results) else 0
     finally:
-        if gunicorn and gunicorn.poll() is None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
+        stop_gunicorn(gunicorn)
         shutil.rmtree(data, ignore_errors=True)  # with --use-database-url: static files only
 
 

@@ -19,7 +19,71 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from django_setup import add_database_option, start_django  # noqa: E402
+from django_setup import add_database_option, signed_in_client, start_django  # noqa: E402
+
+# The limit the totals API is measured against: one GROUP BY over the same approved rows.
+RAW_TOTALS_SQL = """
+    SELECT f.period_id,
+           COALESCE(SUM(CASE WHEN f.kind = 'reported' THEN f.value END), 0),
+           COALESCE(SUM(CASE WHEN f.kind = 'suppressed' THEN f.upper END), 0),
+           COUNT(CASE WHEN f.kind = 'suppressed' THEN 1 END),
+           COUNT(DISTINCT CASE WHEN f.kind IN ('reported', 'suppressed') THEN f.request_id END)
+    FROM figures_app_figure f
+    JOIN figures_app_figurereview r ON r.request_id = f.request_id
+    WHERE f.metric_id = %s AND f.category_key = '' AND r.state = %s
+    GROUP BY f.period_id ORDER BY f.period_id
+"""
+
+
+def timed(fn, repeat: int) -> float:
+    """Median milliseconds of `repeat` calls."""
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs)
+
+
+def totals_api_and_sql(client, campaign):
+    """(call the totals API, run the raw GROUP BY) for the campaign's one metric; checks once
+    that both give the same totals."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from figures_app.models import ReviewState
+
+    metric = campaign.metrics.get()
+    api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+
+    def call_api():
+        response = client.get(api)
+        assert response.status_code == 200, response.content[:200]
+        return response.json()
+
+    def call_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_TOTALS_SQL, [metric.pk, ReviewState.APPROVED])
+            return cursor.fetchall()
+
+    data = call_api()
+    rows = call_sql()
+    assert [p["total"] for p in data["periods"]] == [r[1] for r in rows], "API and SQL disagree"
+    return call_api, call_sql
+
+
+def query_counts(client, pages: dict[str, str]) -> dict[str, int]:
+    """Queries each page (a GET answered 200) runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, url in pages.items():
+        with CaptureQueriesContext(connection) as ctx:
+            status = client.get(url).status_code
+        assert status == 200, (url, status)
+        counts[name] = len(ctx)
+    return counts
 
 
 def main() -> int:
@@ -42,36 +106,14 @@ def main() -> int:
     start_django(args)
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from figures_app.models import ReviewState
+    from figures_app.models import Figure
     from figures_app.seed import seed_campaigns
     from requests_app.models import Campaign
 
     call_command("migrate", verbosity=0)
     print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
-
-    def timed(fn) -> float:
-        runs = []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            fn()
-            runs.append((time.perf_counter() - started) * 1000)
-        return statistics.median(runs)
-
-    raw_sql = """
-        SELECT f.period_id,
-               COALESCE(SUM(CASE WHEN f.kind = 'reported' THEN f.value END), 0),
-               COALESCE(SUM(CASE WHEN f.kind = 'suppressed' THEN f.upper END), 0),
-               COUNT(CASE WHEN f.kind = 'suppressed' THEN 1 END),
-               COUNT(DISTINCT CASE WHEN f.kind IN ('reported', 'suppressed') THEN f.request_id END)
-        FROM figures_app_figure f
-        JOIN figures_app_figurereview r ON r.request_id = f.request_id
-        WHERE f.metric_id = %s AND f.category_key = '' AND r.state = %s
-        GROUP BY f.period_id ORDER BY f.period_id
-    """
 
     results = []
     existing = Campaign.objects.filter(slug__startswith="bench-").count()
@@ -82,52 +124,20 @@ def main() -> int:
             print(f"Seeded {size - existing} campaigns in {time.perf_counter() - started:.1f}s")
             existing = size
         campaign = Campaign.objects.filter(slug__startswith="bench-").order_by("slug").last()
-        metric = campaign.metrics.get()
-        from figures_app.models import Figure
-
         n_figures = Figure.objects.count()
-        client = Client()
-        from django.contrib.auth import get_user_model
-
-        checker = get_user_model().objects.get(username="bench-checker")
-        client.force_login(checker)
-        # bench-checker is a reviewer, so every page wants the second factor: leave in the
-        # session what passing the code page leaves (django_otp.login), with a device made here.
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=checker, name="bench", defaults={"confirmed": True}
+        # bench-checker is a reviewer, so every page wants the second factor.
+        client = signed_in_client("bench-checker")
+        call_api, call_sql = totals_api_and_sql(client, campaign)
+        counts = query_counts(
+            client,
+            {
+                "campaign": reverse("campaign_detail", args=[campaign.slug]),
+                "totals": reverse("figures_campaign_totals", args=[campaign.slug]),
+                "review queue": reverse("figures_review_queue"),
+            },
         )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+        from django.test.utils import CaptureQueriesContext
 
-        def call_api(client=client, api=api):
-            response = client.get(api)
-            assert response.status_code == 200, response.content[:200]
-            return response.json()
-
-        def call_sql(metric=metric):
-            with connection.cursor() as cursor:
-                cursor.execute(raw_sql, [metric.pk, ReviewState.APPROVED])
-                return cursor.fetchall()
-
-        data = call_api()
-        rows = call_sql()
-        assert [p["total"] for p in data["periods"]] == [r[1] for r in rows], "API and SQL disagree"
-        pages = {
-            "campaign": reverse("campaign_detail", args=[campaign.slug]),
-            "totals": reverse("figures_campaign_totals", args=[campaign.slug]),
-            "review queue": reverse("figures_review_queue"),
-        }
-        counts = {}
-        for name, url in pages.items():
-            with CaptureQueriesContext(connection) as ctx:
-                status = client.get(url).status_code
-            assert status == 200, (url, status)
-            counts[name] = len(ctx)
         with CaptureQueriesContext(connection) as ctx:
             call_api()
         counts["totals API"] = len(ctx)
@@ -135,8 +145,8 @@ def main() -> int:
             {
                 "campaigns": size,
                 "figures": n_figures,
-                "api_ms": timed(call_api),
-                "sql_ms": timed(call_sql),
+                "api_ms": timed(call_api, args.repeat),
+                "sql_ms": timed(call_sql, args.repeat),
                 "counts": counts,
             }
         )

@@ -1,5 +1,6 @@
-"""What bench_totals.py and bench_export.py share: the --use-database-url option and starting
-Django on either that database or a fresh SQLite file in a temporary folder."""
+"""What the bench scripts share: the --use-database-url option, starting Django on either that
+database or a fresh SQLite file in a temporary folder, and a test client signed in past the
+second factor."""
 
 from __future__ import annotations
 
@@ -32,3 +33,23 @@ def start_django(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
+
+
+def signed_in_client(username: str):
+    """A test client signed in as `username`, past the two-factor step as the tests do (a
+    reviewer must pass it on every page): sign-in is not what is measured."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
