@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
 from figures_app.models import Figure
 from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
+from requests_app.models import FoiRequest
 from requests_app.text import plural
 
 
@@ -108,8 +110,17 @@ def campaign_copied(source, campaign, actor) -> None:
 
 
 def request_ids_with_figures():
-    """Requests with at least one figure, as a subquery (requests_app filters pk__in on it)."""
-    return Figure.objects.values("request_id")
+    """Requests with at least one figure, as a subquery (requests_app filters pk__in on it).
+
+    Why requests filtered by EXISTS rather than `Figure.objects.values("request_id")`: callers
+    negate it (overdue = NOT figures-in), and PostgreSQL cannot turn NOT IN over the figures
+    table into an anti-join; once the figures' ids outgrow work_mem it re-scanned every figure
+    for every request (1.7M figures: the dashboard, the campaign page and the reminder sweep never
+    finished). The requests with figures are far fewer rows than the figures, so the NOT IN is a
+    hashed lookup, and each EXISTS is one probe of the figure_one_per_cell index."""
+    return FoiRequest.objects.filter(
+        Exists(Figure.objects.filter(request_id=OuterRef("pk")))
+    ).values("pk")
 
 
 def _digest_item(foi, detail: str) -> dict:

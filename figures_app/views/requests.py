@@ -62,13 +62,22 @@ def request_section_context(
         "history": review_reads.request_history(foi, limit=30),
         "review_events": review_reads.request_review_events(foi),
         "cell_names": {f.pk: index.cell_name(f.metric, f.period, f.category_key) for f in figures},
-        # The force's files the cells page can read, to take figures from a block of cells.
-        "cell_files": [
-            a
-            for a in (form.fields["attachment"].queryset if form is not None else ())
-            if a.original_name.lower().endswith(READABLE)
-        ],
+        "cell_files": _cell_files(form),
     }
+
+
+def _cell_files(form: EntryGridForm | None) -> list:
+    """The request's files the cells page can read (to take figures from a block of cells), read
+    in the same query that lists them in the grid's "file" choice."""
+    if form is None:
+        return []
+    field = form.fields["attachment"]
+    files = list(field.queryset)
+    field.choices = [
+        ("", field.empty_label),
+        *((a.pk, field.label_from_instance(a)) for a in files),
+    ]
+    return [a for a in files if a.original_name.lower().endswith(READABLE)]
 
 
 @view_required
