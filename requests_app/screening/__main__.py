@@ -1,0 +1,33 @@
+"""The child process the tracker runs on arrival: `python -m requests_app.screening NAME`
+reads the file on standard input and prints one JSON object per finding."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from requests_app.screening import Limits, screen_bytes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m requests_app.screening")
+    parser.add_argument("name", help="the file's name (its extension is a hint)")
+    parser.add_argument("--seconds", type=float, default=25.0)
+    parser.add_argument("--max-file-mb", type=int, default=64)
+    parser.add_argument("--max-unpacked-mb", type=int, default=400)
+    args = parser.parse_args(argv)
+    limits = Limits(
+        seconds=args.seconds,
+        max_file_bytes=args.max_file_mb * 1024 * 1024,
+        max_unpacked_bytes=args.max_unpacked_mb * 1024 * 1024,
+    )
+    # One byte past the limit is enough to say the file is too big.
+    data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
+    for item in screen_bytes(args.name, data, limits):
+        sys.stdout.write(json.dumps(item.as_dict()) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
