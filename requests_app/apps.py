@@ -10,3 +10,9 @@ class RequestsAppConfig(AppConfig):
         # Register the tasks in every process (web too: services queue the send task by name,
         # and Celery's autodiscovery only imports task modules when a worker starts).
         from requests_app import tasks  # noqa: F401
+        from requests_app.hooks import register_digest_section
+        from requests_app.quarantine import DIGEST_SECTION, digest_quarantined
+
+        # The morning digest's "Files quarantined" (issue 13), through the same hook as
+        # figures_app's sections, so the digest's own code needs no change.
+        register_digest_section(DIGEST_SECTION, digest_quarantined)

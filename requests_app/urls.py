@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from requests_app.views import (
     api,
+    attachments,
     campaigns,
     dashboard,
     forces,
@@ -61,7 +62,15 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.message_detail, name="message_detail"),
     path("inbox/<int:pk>/place/", inbox.message_place, name="message_place"),
     path("inbox/<int:pk>/not-foi/", inbox.message_not_foi, name="message_not_foi"),
-    path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/details/", attachments.attachment_detail, name="attachment_detail"),
+    path("attachments/<int:pk>/open/", attachments.attachment_open, name="attachment_open"),
+    path("attachments/<int:pk>/delete/", attachments.attachment_delete, name="attachment_delete"),
+    path(
+        "attachments/<int:pk>/force-told/",
+        attachments.attachment_force_told,
+        name="attachment_force_told",
+    ),
     path("forces/", forces.force_list, name="force_list"),
     path("forces/<int:pk>/", forces.force_detail, name="force_detail"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),

@@ -5,8 +5,15 @@ from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
 from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
+from requests_app.models.screening import (
+    AttachmentDeletion,
+    AttachmentScreening,
+    QuarantineOpening,
+)
 
 __all__ = [
+    "AttachmentDeletion",
+    "AttachmentScreening",
     "Campaign",
     "FoiRequest",
     "InboundMessage",
@@ -15,6 +22,7 @@ __all__ = [
     "ForceList",
     "NonWorkingDay",
     "Period",
+    "QuarantineOpening",
     "RequestAttachment",
     "RequestEvent",
     "SentReminder",

@@ -33,6 +33,7 @@ __all__ = [
     "UNITS",
     "Finding",
     "Limits",
+    "finding",
     "screen_bytes",
 ]
 
@@ -90,7 +91,9 @@ def _screen(extension: str, data: bytes, limits: Limits) -> list[Finding]:
             return docx.screen(package, limits)
         if odf.is_opendocument(package):
             if odf.is_encrypted(package):
-                return [finding(k.PASSWORD_PROTECTED, "encrypted OpenDocument (needs a password)", 1)]
+                return [
+                    finding(k.PASSWORD_PROTECTED, "encrypted OpenDocument (needs a password)", 1)
+                ]
             return odf.screen(package, limits)
         if package.has("META-INF/manifest.xml") and odf.is_encrypted(package):
             return [finding(k.PASSWORD_PROTECTED, "encrypted OpenDocument (needs a password)", 1)]

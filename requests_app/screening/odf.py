@@ -132,7 +132,9 @@ def screen(package: Package, limits: Limits) -> list[Finding]:
                 table.box.add(table.row, first)
                 table.box.add(table.row + table.row_repeat - 1, table.cell_column)
                 if table.row_hidden:
-                    table.hidden_rows.update(range(table.row, table.row + min(table.row_repeat, 1000)))
+                    table.hidden_rows.update(
+                        range(table.row, table.row + min(table.row_repeat, 1000))
+                    )
                 for low, high in table.columns:
                     overlap = range(max(low, first), min(high, table.cell_column) + 1)
                     table.hidden_columns.update(list(overlap)[:1000])
@@ -172,7 +174,9 @@ def screen(package: Package, limits: Limits) -> list[Finding]:
         found.append(finding(k.DEFINED_NAMES, f"content.xml: {', '.join(names[:8])}", len(names)))
     if connections:
         found.append(
-            finding(k.DATA_CONNECTION, f"content.xml: {', '.join(connections[:5])}", len(connections))
+            finding(
+                k.DATA_CONNECTION, f"content.xml: {', '.join(connections[:5])}", len(connections)
+            )
         )
     for link in links:
         found.append(finding(k.EXTERNAL_LINK, f"content.xml -> {link}", 1))
@@ -180,7 +184,9 @@ def screen(package: Package, limits: Limits) -> list[Finding]:
         found.append(finding(k.EMBEDDED_FILE, href.lstrip("./"), 1))
     if tiny_text:
         found.append(finding(k.WHITE_OR_TINY_TEXT, "content.xml (text)", tiny_text))
-    macros = sorted({n.split("/")[0] for n in package.names if n.startswith(("Basic/", "Scripts/"))})
+    macros = sorted(
+        {n.split("/")[0] for n in package.names if n.startswith(("Basic/", "Scripts/"))}
+    )
     if macros:
         found.append(finding(k.MACRO, ", ".join(macros), len(macros)))
     authors = _authors(package)
@@ -197,7 +203,9 @@ def _table_findings(table: _Table) -> list[Finding]:
         found.append(finding(k.HIDDEN_SHEET, where, table.cells))
     if table.hidden_rows:
         found.append(
-            finding(k.HIDDEN_ROWS, f"{label} rows {spans(table.hidden_rows)}", len(table.hidden_rows))
+            finding(
+                k.HIDDEN_ROWS, f"{label} rows {spans(table.hidden_rows)}", len(table.hidden_rows)
+            )
         )
     if table.hidden_columns:
         found.append(

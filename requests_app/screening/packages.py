@@ -91,7 +91,7 @@ class Package:
         if not self.has(rels_name):
             return {}
         result = {}
-        for event, element in self.iterparse(rels_name, events=("end",)):
+        for _event, element in self.iterparse(rels_name, events=("end",)):
             if local(element.tag) == "Relationship":
                 mode = element.get("TargetMode", "")
                 target = element.get("Target", "")

@@ -50,7 +50,11 @@ def screen(data: bytes, limits: Limits) -> list[Finding]:
     if any(n.startswith("_SX_DB") for n in names):
         caches = sum(1 for n in names if re.fullmatch(r"[0-9A-F]{4}", n))
         found.append(
-            finding(k.PIVOT_CACHE, f"_SX_DB_CUR storage ({caches} cache streams; records not counted)", max(caches, 1))
+            finding(
+                k.PIVOT_CACHE,
+                f"_SX_DB_CUR storage ({caches} cache streams; records not counted)",
+                max(caches, 1),
+            )
         )
     if "_VBA_PROJECT_CUR" in names:
         found.append(finding(k.MACRO, "_VBA_PROJECT_CUR", 1))

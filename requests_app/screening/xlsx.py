@@ -79,7 +79,9 @@ def _workbook(package: Package) -> Workbook:
             name = element.get("name", "")
             # Excel's own names (print area, filter range) say nothing a person typed.
             if name and not name.startswith("_xlnm."):
-                book.defined_names.append(name + (" (hidden)" if element.get("hidden") in ("1", "true") else ""))
+                book.defined_names.append(
+                    name + (" (hidden)" if element.get("hidden") in ("1", "true") else "")
+                )
     return book
 
 
@@ -260,7 +262,7 @@ def _pivot_caches(package: Package) -> list[Finding]:
     for part in sorted(n for n in package.names if _CACHE.match(n)):
         declared = 0
         source = ""
-        for event, element in package.iterparse(part, events=("start",)):
+        for _event, element in package.iterparse(part, events=("start",)):
             tag = local(element.tag)
             if tag == "pivotCacheDefinition":
                 declared = _int(element.get("recordCount"))

@@ -179,9 +179,7 @@ def pivot_xlsx(records: int = 250) -> bytes:
         f'<Relationship Id="rId1" Type="{OFFICE_REL}/pivotCacheRecords" Target="pivotCacheRecords1.xml"/>'
         "</Relationships>"
     )
-    cache_records = (
-        f'<?xml version="1.0" encoding="UTF-8"?><pivotCacheRecords {NS} count="{records}">{rows}</pivotCacheRecords>'
-    )
+    cache_records = f'<?xml version="1.0" encoding="UTF-8"?><pivotCacheRecords {NS} count="{records}">{rows}</pivotCacheRecords>'
     return add_parts(
         clean_xlsx(),
         {
@@ -190,7 +188,8 @@ def pivot_xlsx(records: int = 250) -> bytes:
             "xl/pivotCache/pivotCacheRecords1.xml": cache_records.encode(),
         },
         workbook_change=lambda xml: xml.replace(
-            b"</workbook>", b'<pivotCaches><pivotCache cacheId="1" r:id="rId99"/></pivotCaches></workbook>'
+            b"</workbook>",
+            b'<pivotCaches><pivotCache cacheId="1" r:id="rId99"/></pivotCaches></workbook>',
         ),
     )
 
@@ -332,7 +331,9 @@ ODS_NS = (
 def _cell(value) -> str:
     if isinstance(value, int):
         return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
-    return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    )
 
 
 def ods_file(*, hidden_sheet=True, hidden_row=True, comment=True, encrypted=False) -> bytes:
@@ -359,7 +360,7 @@ def ods_file(*, hidden_sheet=True, hidden_row=True, comment=True, encrypted=Fals
     )
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}>'
-        '<office:automatic-styles>'
+        "<office:automatic-styles>"
         '<style:style style:name="ta1" style:family="table"><style:table-properties table:display="true"/></style:style>'
         '<style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style>'
         "</office:automatic-styles><office:body><office:spreadsheet>"
@@ -404,7 +405,7 @@ def docx_file(*, tracked=True, comments=True, hidden_text=True) -> bytes:
         else ""
     )
     hidden = (
-        '<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>Named suspect: B Murphy</w:t></w:r></w:p>'
+        "<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>Named suspect: B Murphy</w:t></w:r></w:p>"
         '<w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>white words</w:t></w:r></w:p>'
         if hidden_text
         else ""
