@@ -460,3 +460,18 @@ def pdf_file(*, annotation=False, javascript=False, attachment=False, password=N
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def understated_size(data: bytes, part: str, size: int) -> bytes:
+    """The package with `part`'s uncompressed size in the zip directory set to `size` (a lie)."""
+    out = bytearray(data)
+    at = 0
+    while True:
+        at = out.find(b"PK\x01\x02", at)
+        if at < 0:
+            raise ValueError(f"{part} is not in the package")
+        name_length = int.from_bytes(out[at + 28 : at + 30], "little")
+        if bytes(out[at + 46 : at + 46 + name_length]).decode() == part:
+            out[at + 24 : at + 28] = size.to_bytes(4, "little")
+            return bytes(out)
+        at += 4
