@@ -233,6 +233,7 @@ def test_a_deletion_rolled_back_leaves_the_file(
     assert not AttachmentDeletion.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_backup_after_a_deletion_is_complete(
     tmp_path, leaked, reviewer, django_capture_on_commit_callbacks
 ):
