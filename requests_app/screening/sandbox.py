@@ -2,7 +2,8 @@
 
 The inspectors bound themselves (limits.py), but xlrd and pypdf are not ours: a file built to
 make one of them loop or allocate would hang or kill the worker that stores the attachment.
-The child gets a CPU-time and address-space limit and a wall-clock timeout; whatever happens to
+The child sets itself a CPU-time and address-space limit before it reads anything, and the
+parent a wall-clock timeout; whatever happens to
 it, the caller gets findings (`unreadable` when the child was stopped), never an exception.
 """
 
@@ -59,16 +60,12 @@ def screen_sandboxed(
         str(max_file_mb),
         "--max-unpacked-mb",
         str(max_unpacked_mb),
+        "--memory-mb",
+        str(memory_mb),
+        "--cpu-seconds",
+        str(int(seconds) + 1),
     ]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-
-    def limit_child() -> None:  # runs in the child between fork and exec
-        import resource
-
-        memory = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        cpu = int(seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
     try:
         result = subprocess.run(
@@ -78,7 +75,6 @@ def screen_sandboxed(
             timeout=seconds,
             cwd=PROJECT_ROOT,
             env=env,
-            preexec_fn=limit_child,  # noqa: PLW1509 - no threads are started before the fork
             check=False,
         )
     except subprocess.TimeoutExpired:
