@@ -64,12 +64,10 @@ def screening_of(attachment: RequestAttachment) -> AttachmentScreening | None:
 
 
 def is_quarantined(attachment: RequestAttachment) -> bool:
+    """Whether only a reviewer may open the file: anything that reads its bytes for someone
+    else (a preview, figures taken from its cells) must check this first."""
     screening = screening_of(attachment)
     return bool(screening and screening.quarantined)
-
-
-def is_deleted(attachment: RequestAttachment) -> bool:
-    return not attachment.file
 
 
 def exportable_attachments(attachments: QuerySet[RequestAttachment]) -> QuerySet:
@@ -77,14 +75,6 @@ def exportable_attachments(attachments: QuerySet[RequestAttachment]) -> QuerySet
     never a quarantined file, nor one whose bytes were deleted. Unscreened files (stored before
     screening existed) are allowed, as they were before."""
     return attachments.exclude(screening__quarantined=True).exclude(file="")
-
-
-def screenings_for(attachment_ids) -> dict[int, AttachmentScreening]:
-    """attachment id -> its screening, in one query (request page, timeline)."""
-    return {
-        s.attachment_id: s
-        for s in AttachmentScreening.objects.filter(attachment_id__in=list(attachment_ids))
-    }
 
 
 def quarantined_waiting(user) -> QuerySet[AttachmentScreening]:

@@ -475,3 +475,27 @@ def understated_size(data: bytes, part: str, size: int) -> bytes:
             out[at + 24 : at + 28] = size.to_bytes(4, "little")
             return bytes(out)
         at += 4
+
+
+def odt_file() -> bytes:
+    """An OpenDocument text letter with a tracked deletion, a comment and white words."""
+    content = (
+        f'<?xml version="1.0"?><office:document-content {ODS_NS}><office:automatic-styles>'
+        '<style:style style:name="T1" style:family="text"><style:text-properties fo:color="#ffffff"/></style:style>'
+        "</office:automatic-styles><office:body><office:text><text:tracked-changes>"
+        '<text:changed-region text:id="c1"><text:deletion/></text:changed-region></text:tracked-changes>'
+        '<text:p>Figures attached. <text:span text:style-name="T1">Victim: Aoife Kelly</text:span>'
+        "<office:annotation><text:p>check before sending</text:p></office:annotation></text:p>"
+        "</office:text></office:body></office:document-content>"
+    )
+    manifest = (
+        f'<?xml version="1.0"?><manifest:manifest {ODS_NS}><manifest:file-entry '
+        'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        target.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        target.writestr("META-INF/manifest.xml", manifest)
+        target.writestr("content.xml", content)
+    return out.getvalue()

@@ -273,3 +273,9 @@ def test_a_child_that_overruns_its_time_is_stopped_with_a_finding():
     found = screen_sandboxed("reply.xlsx", corpus.clean_xlsx(), seconds=0.01)
     assert kinds(found) == ["unreadable"]
     assert found[0].where == "screening stopped after 0.01 seconds"
+
+
+def test_it_reads_an_opendocument_text_letter():
+    found = screen_bytes("letter.odt", corpus.odt_file())
+    assert sorted(kinds(found)) == ["comments", "tracked_changes", "white_or_tiny_text"]
+    assert not any(f.personal_data_risk for f in found)

@@ -25,7 +25,12 @@ from requests_app.models import (
     RequestAttachment,
     RequestEvent,
 )
-from requests_app.quarantine import DIGEST_SECTION, digest_quarantined, exportable_attachments
+from requests_app.quarantine import (
+    DIGEST_SECTION,
+    digest_quarantined,
+    exportable_attachments,
+    is_quarantined,
+)
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_in import message_receive
@@ -56,6 +61,7 @@ def leaked(kent, staff) -> RequestAttachment:
 def test_it_screens_a_file_once_when_it_is_stored_and_quarantines_personal_data(leaked, kent):
     screening = AttachmentScreening.objects.get(attachment=leaked)
     assert screening.quarantined is True
+    assert is_quarantined(RequestAttachment.objects.get(pk=leaked.pk))
     assert screening.findings == [
         {
             "kind": "hidden_sheet",
@@ -74,6 +80,7 @@ def test_a_file_without_personal_data_findings_is_not_quarantined(kent, staff, c
     screening = stored.screening
     assert [f["kind"] for f in screening.findings] == ["comments"]
     assert screening.quarantined is False
+    assert not is_quarantined(stored)
     assert not RequestEvent.objects.filter(request=kent, data__screening="quarantined").exists()
     client.force_login(staff)
     response = client.get(reverse("attachment_download", args=[stored.pk]))
