@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import roles
+from requests_app.hooks import DashboardSection
 from requests_app.models import AttachmentScreening, RequestAttachment
 from requests_app.screening import LABELS, UNITS, Finding
 from requests_app.text import plural
@@ -94,25 +95,33 @@ def quarantined_waiting(user) -> QuerySet[AttachmentScreening]:
     return waiting.none()
 
 
+def _item(screening: AttachmentScreening) -> dict:
+    attachment = screening.attachment
+    foi = attachment.request
+    return {
+        "label": f"{foi.force.name}: {attachment.original_name}",
+        "url": reverse("attachment_detail", args=[attachment.pk]),
+        "detail": (
+            f"{summary(screening.findings)}. Only a reviewer can open it; "
+            "tell the force (a note is ready on the file's page)."
+        ),
+        "campaign": foi.campaign.title,
+        "campaign_url": foi.campaign.get_absolute_url(),
+    }
+
+
 def digest_quarantined(user, today: date) -> list[dict]:
     """The digest section "Files quarantined": hooks.DIGEST_SECTIONS' shape."""
-    items = []
-    for screening in quarantined_waiting(user)[:50]:
-        attachment = screening.attachment
-        foi = attachment.request
-        items.append(
-            {
-                "label": f"{foi.force.name}: {attachment.original_name}",
-                "url": reverse("attachment_detail", args=[attachment.pk]),
-                "detail": (
-                    f"{summary(screening.findings)}. Only a reviewer can open it; "
-                    "tell the force (a note is ready on the file's page)."
-                ),
-                "campaign": foi.campaign.title,
-                "campaign_url": foi.campaign.get_absolute_url(),
-            }
+    return [_item(screening) for screening in quarantined_waiting(user)[:50]]
+
+
+def dashboard_sections(user, today: date) -> list[DashboardSection]:
+    """The same list in the dashboard's "Needs you" (hooks.DASHBOARD_SECTIONS)."""
+    return [
+        DashboardSection(
+            key="quarantined", title=DIGEST_SECTION, items=quarantined_waiting(user), item=_item
         )
-    return items
+    ]
 
 
 @dataclass(frozen=True)

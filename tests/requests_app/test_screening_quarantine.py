@@ -332,3 +332,11 @@ def test_screen_file_prints_one_json_object_per_finding(tmp_path):
     assert json.loads(out.getvalue())["kind"] == "unreadable"
     with pytest.raises(CommandError, match="missing.xlsx"):
         call_command("screen_file", str(tmp_path / "missing.xlsx"))
+
+
+def test_the_dashboard_lists_quarantined_files_under_needs_you(client, reviewer, leaked):
+    client.force_login(reviewer)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert DIGEST_SECTION in page
+    assert "Kent Police: kent-reply.xlsx" in page
+    assert reverse("attachment_detail", args=[leaked.pk]) in page
