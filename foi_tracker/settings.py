@@ -238,6 +238,11 @@ IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 60)
 IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 300)
 IMPORT_XLSX_MAX_UNPACKED_MB = env_int("IMPORT_XLSX_MAX_UNPACKED_MB", 400)
 IMPORT_XLSX_MAX_STRINGS_MB = env_int("IMPORT_XLSX_MAX_STRINGS_MB", 40)
+# Screening each stored attachment (requests_app/screening): a child process with these limits;
+# a file that hits one is stored with an "unreadable" finding rather than stopping the upload.
+SCREENING_MAX_SECONDS = env_int("SCREENING_MAX_SECONDS", 30)
+SCREENING_MAX_MEMORY_MB = env_int("SCREENING_MAX_MEMORY_MB", 1024)
+SCREENING_MAX_UNPACKED_MB = env_int("SCREENING_MAX_UNPACKED_MB", 400)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -23,6 +23,7 @@ from figures_app.services.cell_mapping import figures_from_cells
 from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.models import RequestAttachment
+from requests_app.quarantine import is_quarantined
 from requests_app.services.errors import ServiceError
 
 
@@ -108,6 +109,10 @@ def _grid(sheet, *, highlight, block) -> list[list[tuple[str, str, str]]]:
 def attachment_cells(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(RequestAttachment, pk=pk)
     foi = get_request_for_user(request, attachment.request_id)
+    if not attachment.file or is_quarantined(attachment):
+        # Deleted, or quarantined (it may hold personal data): its own page says what to do,
+        # and only a reviewer opens it there, after ticking that they understand.
+        return redirect("attachment_detail", pk=attachment.pk)
     campaign = foi.campaign
     context = {"attachment": attachment, "foi": foi, "campaign": campaign}
     try:

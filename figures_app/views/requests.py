@@ -17,6 +17,7 @@ from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.models import FoiRequest
+from requests_app.quarantine import is_quarantined
 from requests_app.services.errors import ServiceError
 
 
@@ -72,12 +73,16 @@ def _cell_files(form: EntryGridForm | None) -> list:
     if form is None:
         return []
     field = form.fields["attachment"]
-    files = list(field.queryset)
+    files = list(field.queryset.select_related("screening"))
     field.choices = [
         ("", field.empty_label),
         *((a.pk, field.label_from_instance(a)) for a in files),
     ]
-    return [a for a in files if a.original_name.lower().endswith(READABLE)]
+    return [
+        a
+        for a in files
+        if a.file and not is_quarantined(a) and a.original_name.lower().endswith(READABLE)
+    ]
 
 
 @view_required

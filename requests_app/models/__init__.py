@@ -5,9 +5,16 @@ from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
 from requests_app.models.requests import FoiRequest, RequestAttachment, RequestEvent
+from requests_app.models.screening import (
+    AttachmentDeletion,
+    AttachmentScreening,
+    QuarantineOpening,
+)
 from requests_app.models.series import Series
 
 __all__ = [
+    "AttachmentDeletion",
+    "AttachmentScreening",
     "Campaign",
     "FoiRequest",
     "InboundMessage",
@@ -16,6 +23,7 @@ __all__ = [
     "ForceList",
     "NonWorkingDay",
     "Period",
+    "QuarantineOpening",
     "RequestAttachment",
     "RequestEvent",
     "SentReminder",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -16,7 +16,6 @@ from requests_app.calendars import calendar_for
 from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
-from requests_app.models import RequestAttachment
 from requests_app.selectors import request_row
 from requests_app.services import mail_in
 from requests_app.services.attachments import check_upload
@@ -128,19 +127,3 @@ def request_reply_seen(request, pk):
     else:
         messages.success(request, "Reply marked as read: nothing to record.")
     return redirect(foi)
-
-
-@view_required
-def attachment_download(request, pk):
-    attachment = get_object_or_404(RequestAttachment.objects.select_related("request"), pk=pk)
-    get_request_for_user(request, attachment.request_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )

@@ -99,6 +99,19 @@ def demo():
         source="stdin",
     ).message
     live_request = Campaign.objects.get(slug=LIVE_SLUG).requests.order_by("pk").first()
+    # A quarantined spreadsheet (hidden sheet of names): its page with the note to the force.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app.services.attachments import attachment_add
+    from tests.requests_app.screening_corpus import psni_like_xlsx
+
+    quarantined = attachment_add(
+        request_id=foi.pk,
+        actor=users["sam"],
+        upload=SimpleUploadedFile(
+            "a-very-long-file-name-from-the-force-reply.xlsx", psni_like_xlsx()
+        ),
+    )
     # Replies nobody has recorded: the campaign page's badges and count, the dashboard's card.
     flagged = nspcc.requests.order_by("force__name").values_list("pk", flat=True)[:2]
     nspcc.requests.filter(pk__in=list(flagged)).update(new_reply_at=timezone.now())
@@ -129,6 +142,10 @@ def demo():
         "figures_import_preview": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_import_confirm": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_series": {"slug": series.slug},
+        "attachment_detail": {"pk": quarantined.pk},
+        "attachment_open": {"pk": quarantined.pk},
+        "attachment_delete": {"pk": quarantined.pk},
+        "attachment_force_told": {"pk": quarantined.pk},
     }
     return {"by_name": by_name, "by_view": by_view}
 

@@ -33,7 +33,7 @@ AGES = ("Under 10", "10 to 15", "16 to 17")
 
 def kent_workbook(columns=("2015/16", "2016/17"), *, extra_column_first=False) -> bytes:
     """A force's real-looking answer: title rows, a merged header over the years, a label
-    column, a totals row, a footnote, '*' for 1-4, and a hidden sheet."""
+    column, a totals row, a footnote, '*' for 1-4, and a hidden (empty) sheet."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "FOI 2017-361"
@@ -60,9 +60,8 @@ def kent_workbook(columns=("2015/16", "2016/17"), *, extra_column_first=False) -
             else:
                 ws.cell(row=r, column=2 + i, value="see note")
     ws["A11"] = "* 1 to 4 offences, withheld to protect victims."
-    hidden = book.create_sheet("Workings")
-    hidden["A1"] = "Victim name"
-    hidden.sheet_state = "hidden"
+    # Hidden but empty: a hidden sheet with data would quarantine the file (screening).
+    book.create_sheet("Workings").sheet_state = "hidden"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -421,3 +420,16 @@ def test_a_pdf_without_tables_or_damaged_says_so():
         read_sheets("letter.pdf", table_pdf([]))
     with pytest.raises(CellsUnavailable, match="could not be read"):
         read_sheets("broken.pdf", b"%PDF-1.4 nothing else")
+
+
+def test_a_quarantined_file_is_not_shown_as_cells(client, staff, aged, kent, settings, tmp_path):
+    from tests.requests_app.screening_corpus import psni_like_xlsx
+
+    settings.MEDIA_ROOT = tmp_path
+    leaky = attach(kent, staff, psni_like_xlsx(people=20), name="kent-answer.xlsx")
+    client.force_login(staff)
+    response = client.get(reverse("figures_cells", args=[leaky.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("attachment_detail", args=[leaky.pk])
+    section = client.get(reverse("figures_request", args=[kent.pk])).content.decode()
+    assert 'id="take-from-file"' not in section

@@ -1,0 +1,164 @@
+"""Screening attachments on arrival, and what people do with a quarantined file (issue 13).
+
+`attachment_screen` runs once, inside the transaction that stores the attachment
+(services/attachments.py), so no file is ever stored unscreened: an upload, a file recorded
+with a lifecycle action, an attachment of a reply filed from mail. The screening itself runs in
+a child process with hard limits (requests_app/screening/sandbox.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app import roles
+from requests_app.models import (
+    AttachmentDeletion,
+    AttachmentScreening,
+    QuarantineOpening,
+    RequestAttachment,
+    RequestEvent,
+)
+from requests_app.quarantine import summary
+from requests_app.screening.sandbox import screen_sandboxed
+from requests_app.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+
+def attachment_screen(*, attachment: RequestAttachment, data: bytes) -> AttachmentScreening:
+    """Screen the stored file's bytes and record the findings; quarantine it when one of them
+    can hold personal data, with a note on the request's timeline. Never raises for a bad file."""
+    findings = screen_sandboxed(
+        attachment.original_name,
+        data,
+        seconds=settings.SCREENING_MAX_SECONDS,
+        memory_mb=settings.SCREENING_MAX_MEMORY_MB,
+        max_file_mb=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024) + 1,
+        max_unpacked_mb=settings.SCREENING_MAX_UNPACKED_MB,
+    )
+    quarantined = any(item.personal_data_risk for item in findings)
+    screening = AttachmentScreening.objects.create(
+        attachment=attachment,
+        findings=[item.as_dict() for item in findings],
+        quarantined=quarantined,
+    )
+    if quarantined:
+        RequestEvent.objects.create(
+            request_id=attachment.request_id,
+            kind=RequestEvent.Kind.NOTE,
+            actor=None,
+            happened_on=timezone.localdate(),
+            note=(
+                f"File quarantined: {attachment.original_name}: {summary(screening.findings)}. "
+                "Only a reviewer can open it; it is kept out of exports."
+            ),
+            data={"attachment": attachment.pk, "screening": "quarantined"},
+        )
+        logger.warning(
+            "Attachment %s (%s) quarantined: %s",
+            attachment.pk,
+            attachment.original_name,
+            summary(screening.findings),
+        )
+    return screening
+
+
+def _locked(attachment_id: int) -> RequestAttachment:
+    try:
+        return RequestAttachment.objects.select_for_update().get(pk=attachment_id)
+    except RequestAttachment.DoesNotExist:
+        raise ServiceError("That file no longer exists.") from None
+
+
+@transaction.atomic
+def attachment_open_quarantined(
+    *, attachment_id: int, actor: AbstractBaseUser, understood: bool
+) -> RequestAttachment:
+    """Let a reviewer open a quarantined file, recording who and when."""
+    roles.require_review(actor)
+    if not understood:
+        raise ServiceError(
+            "Tick that you understand this file may hold personal data before opening it.",
+            "understood",
+        )
+    attachment = _locked(attachment_id)
+    if not attachment.file:
+        raise ServiceError("This file was deleted; only its record is kept.")
+    QuarantineOpening.objects.create(attachment=attachment, opened_by=actor)
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(
+    *, attachment_id: int, actor: AbstractBaseUser, reason: str
+) -> AttachmentDeletion:
+    """Delete a file's bytes (after commit), keeping who, when, why and its SHA-256."""
+    roles.require_review(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Say why the file is deleted (kept in the audit record).", "reason")
+    attachment = _locked(attachment_id)
+    if not attachment.file:
+        raise ServiceError("This file was already deleted.")
+    deletion = AttachmentDeletion.objects.create(
+        attachment=attachment,
+        original_name=attachment.original_name,
+        sha256=attachment.sha256,
+        size_bytes=attachment.size_bytes,
+        deleted_by=actor,
+        reason=reason,
+    )
+    storage, name = attachment.file.storage, attachment.file.name
+    RequestAttachment.objects.filter(pk=attachment.pk).update(file="")
+    RequestEvent.objects.create(
+        request_id=attachment.request_id,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=(
+            f"File deleted: {attachment.original_name} (SHA-256 {attachment.sha256}). "
+            f"Reason: {reason}"
+        ),
+        data={"attachment": attachment.pk, "screening": "deleted"},
+    )
+
+    def remove_bytes() -> None:
+        # After commit: a rolled-back deletion must leave the file where it was.
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception(
+                "Could not delete the bytes of attachment %s (%s)", attachment.pk, name
+            )
+
+    transaction.on_commit(remove_bytes)
+    return deletion
+
+
+@transaction.atomic
+def attachment_mark_force_told(*, attachment_id: int, actor: AbstractBaseUser) -> bool:
+    """Record that the force was told about its quarantined file; False if already recorded."""
+    roles.require_view(actor)
+    attachment = _locked(attachment_id)
+    updated = AttachmentScreening.objects.filter(
+        attachment=attachment, quarantined=True, force_told_at__isnull=True
+    ).update(force_told_at=timezone.now(), force_told_by=actor)
+    if not updated:
+        return False
+    RequestEvent.objects.create(
+        request_id=attachment.request_id,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=f"Force told that {attachment.original_name} holds hidden data.",
+        data={"attachment": attachment.pk, "screening": "force_told"},
+    )
+    return True
