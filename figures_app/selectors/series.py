@@ -27,6 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Q
+
 from figures_app.models import (
     REPORTING_KINDS,
     Category,
@@ -524,6 +526,13 @@ def force_series_lines(force: Force, *, today: date) -> list[ForceSeriesLine]:
     """A force's row in every series that asked it (or a force that is part of it now), one
     line per series and metric. Queries grow with the number of series the force is in (a
     handful), not with their campaigns."""
+    # One query first: the series that asked this force or any inactive one (a superset). Most
+    # forces' pages have none to show, and then this is all the page spends on series.
+    candidates = Series.objects.filter(
+        campaigns__requests__force__in=Force.objects.filter(Q(pk=force.pk) | Q(active=False))
+    )
+    if not candidates.exists():
+        return []
     inactive = list(Force.objects.filter(active=False))
     now = successors(inactive) if inactive else {}
     included = [force.pk] + [pk for pk, unit in now.items() if unit.pk == force.pk]
