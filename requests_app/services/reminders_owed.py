@@ -513,14 +513,35 @@ def digest_recipients():
     )
 
 
-def _item(foi: FoiRequest, detail: str) -> dict:
-    return {
-        "label": foi.force.name,
-        "url": absolute_url(foi),
-        "detail": detail,
-        "campaign": foi.campaign.title,
-        "campaign_url": absolute_url(foi.campaign),
-    }
+class _Links:
+    """absolute_url() of requests and campaigns, for thousands of digest items: reverse() once
+    per campaign and once for all requests (a digest at a hundred charities' size lists tens
+    of thousands, and reverse() was most of the time it took)."""
+
+    SAMPLE_PK = 2_147_483_647
+
+    def __init__(self) -> None:
+        sample = absolute_url(FoiRequest(pk=self.SAMPLE_PK))
+        self.request_prefix, _, self.request_suffix = sample.rpartition(str(self.SAMPLE_PK))
+        self.campaigns: dict[int, str] = {}
+
+    def request(self, foi: FoiRequest) -> str:
+        return f"{self.request_prefix}{foi.pk}{self.request_suffix}"
+
+    def campaign(self, campaign: Campaign) -> str:
+        url = self.campaigns.get(campaign.pk)
+        if url is None:
+            url = self.campaigns[campaign.pk] = absolute_url(campaign)
+        return url
+
+    def item(self, foi: FoiRequest, detail: str) -> dict:
+        return {
+            "label": foi.force.name,
+            "url": self.request(foi),
+            "detail": detail,
+            "campaign": foi.campaign.title,
+            "campaign_url": self.campaign(foi.campaign),
+        }
 
 
 def _late_detail(foi: FoiRequest, cal: WorkingCalendar, today: date, what: str) -> str:
@@ -528,20 +549,44 @@ def _late_detail(foi: FoiRequest, cal: WorkingCalendar, today: date, what: str) 
     return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {plural(late, 'working day')} late"
 
 
-def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, dict[str, list]]:
-    """owner id -> section title -> items, for the requests of the campaigns each person owns."""
-    soon_last = {
-        law: cal.add_working_days(today, DUE_SOON_WORKING_DAYS) for law, cal in cals.items()
-    }
-    sections: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    requests = (
+def _soon_last(today: date, cals) -> dict[str, date]:
+    """Per law, the last day of the "due within N working days" window."""
+    return {law: cal.add_working_days(today, DUE_SOON_WORKING_DAYS) for law, cal in cals.items()}
+
+
+def _deadline_requests(user_ids: list[int], *, due_by: date):
+    """The owners' requests awaiting an answer or review due by `due_by` (or overdue)."""
+    return (
         FoiRequest.objects.filter(
             campaign__owner_id__in=user_ids,
             status__in=CHASED_STATUSES,
-            next_due_on__lte=max(soon_last.values()),
+            next_due_on__lte=due_by,
         )
         # Not overdue nor due: answered (figures in); listed under FIGURES_UNRECORDED instead.
         .exclude(figures_unrecorded_q())
+    )
+
+
+def owners_with_deadlines(user_ids: list[int], *, today: date, cals) -> set[int]:
+    """Those of `user_ids` sure to have something in their digest: a request of theirs overdue,
+    or due within the window under every calendar (so listed whatever its force's law). One
+    query; `_request_sections` is what lists them."""
+    due_by = min(_soon_last(today, cals).values())
+    return set(
+        _deadline_requests(user_ids, due_by=due_by)
+        .order_by()
+        .values_list("campaign__owner_id", flat=True)
+        .distinct()
+    )
+
+
+def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, dict[str, list]]:
+    """owner id -> section title -> items, for the requests of the campaigns each person owns."""
+    soon_last = _soon_last(today, cals)
+    sections: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    _item = _Links().item
+    requests = (
+        _deadline_requests(user_ids, due_by=max(soon_last.values()))
         .select_related("force", "campaign")
         .order_by("next_due_on", "force__name")
     )
@@ -701,20 +746,31 @@ def digests_pending(*, today: date, cals, stale_before: datetime) -> list[Owed]:
             recipients.pop(recipient_id)
     if not recipients:
         return []
-    users = _digest_users(recipients)
+    # Working out every person's sections here and again when the digest is rendered would
+    # double the work: the owners of late requests are known to be owed one from a single
+    # query, and only the others' sections are worked out (often nobody's, or a few cheap ones).
+    owed = owners_with_deadlines(list(recipients), today=today, cals=cals)
+    others = [pk for pk in recipients if pk not in owed]
+    if others:
+        owed.update(
+            user.pk for user, _ in _digests_for(_digest_users(others), today=today, cals=cals)
+        )
     return [
         Owed(
             kind=ReminderKind.DIGEST,
             about_date=today,
-            to_email=user.email,
-            recipient_id=user.pk,
-            retry_pk=retry.get(user.pk),
+            to_email=email,
+            recipient_id=pk,
+            retry_pk=retry.get(pk),
         )
-        for user, _ in _digests_for(users, today=today, cals=cals)
+        for pk, email in sorted(recipients.items())
+        if pk in owed
     ]
 
 
-def render_digests(recipient_ids: Iterable[int], *, today: date, cals) -> dict[int, Outgoing]:
+def render_digests(
+    recipient_ids: Iterable[int], *, today: date, cals, subject_only: bool = False
+) -> dict[int, Outgoing]:
     """recipient id -> today's digest, for those of them with something in it."""
     templates = EmailTemplates("digest")
     rendered = {}
@@ -731,7 +787,7 @@ def render_digests(recipient_ids: Iterable[int], *, today: date, cals) -> dict[i
             "profile_url": _profile_url(),
             "digest_setting": StaffProfile.DIGEST_SETTING_LABEL,
         }
-        subject, body, html = templates.render(context)
+        subject, body, html = templates.render(context, subject_only=subject_only)
         rendered[user.pk] = Outgoing(
             kind=ReminderKind.DIGEST,
             about_date=today,
