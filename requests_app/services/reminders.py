@@ -13,9 +13,9 @@ over workers and `reminders_send_daily` runs one after the other in one process:
    claims are cut into batches (a request's chasers stay together, first before second).
 2. `reminders_send_batch` sends one batch: it first moves the batch's claims to a token of its
    own (so that a copy of the same batch delivered twice sends nothing), renders each email
-   with the batch's rows loaded in bulk, sends it, then marks it sent and writes the timeline
-   event together (two queries per email). A failed send marks the claim failed: the next run
-   (or the task's retry) takes it over.
+   with the batch's rows loaded in bulk, sends it, then marks it sent with its timeline event
+   (one query per email on PostgreSQL, two elsewhere). A failed send marks the claim failed:
+   the next run (or the task's retry) takes it over.
 3. A claim left open by a worker that died mid-batch goes stale after
    REMINDERS_STALE_CLAIM_MINUTES and the next run takes it over; a live batch renews its
    claims well before then. The task asks `reminders_run_progress` after dispatching and does
@@ -63,7 +63,7 @@ logger = logging.getLogger(__name__)
 
 # Emails per batch task. Small enough that several workers share a big day and that a killed
 # worker leaves at most this many claims to go stale; large enough that the per-batch queries
-# (claim, load, references: about six) cost little per email.
+# (take the claims, load requests, periods and thread: about six) cost little per email.
 BATCH_SIZE = 200
 # Digests per batch task: each lists all of its person's late requests (thousands, for the owner
 # of many campaigns), so fewer to a batch.
@@ -110,20 +110,20 @@ def reminders_pending(*, today: date) -> list[Outgoing]:
     """What a run would send now, with subjects (the dry run's list; bodies are not rendered)."""
     cals = calendars()
     owed = reminders_owed_pending(today=today, cals=cals)
-    chasers = [o for o in owed if o.request_id is not None]
-    batch = load_chaser_batch([o.request_id for o in chasers])
     renderer = ChaserRenderer(cals, subject_only=True)
     pending = []
-    for o in chasers:
-        foi = batch.requests.get(o.request_id)
-        out = renderer.render(
-            kind=o.kind,
-            about_date=o.about_date,
-            foi=foi,
-            periods=batch.periods.get(foi.campaign_id, []) if foi else [],
-        )
-        if out is not None:
-            pending.append(out)
+    for chunk in _chunks([o for o in owed if o.request_id is not None], size=2000):
+        batch = load_chaser_batch([o.request_id for o in chunk])
+        for o in chunk:
+            foi = batch.requests.get(o.request_id)
+            out = renderer.render(
+                kind=o.kind,
+                about_date=o.about_date,
+                foi=foi,
+                periods=batch.periods.get(foi.campaign_id, []) if foi else [],
+            )
+            if out is not None:
+                pending.append(out)
     digests = render_digests(
         [o.recipient_id for o in owed if o.recipient_id is not None],
         today=today,
@@ -187,15 +187,19 @@ def reminders_claim_owed(*, today: date, run_token: str) -> list[Batch]:
     return batches
 
 
-def _chunks(owed: list[Owed]) -> list[list[Owed]]:
-    """`owed` (in Owed.order) cut into batches of about BATCH_SIZE: chasers and digests apart,
-    a request's chasers never split (the second is threaded under the first)."""
+def _chunks(owed: list[Owed], size: int | None = None) -> list[list[Owed]]:
+    """`owed` (in Owed.order) cut into batches of about BATCH_SIZE (or `size`): chasers and
+    digests apart, a request's chasers never split (the second is threaded under the first)."""
     chunks: list[list[Owed]] = []
     previous = None
     for o in owed:
         group = ("chaser", o.request_id) if o.request_id is not None else ("digest",)
-        size = BATCH_SIZE if group[0] == "chaser" else DIGEST_BATCH_SIZE
-        if not chunks or group[0] != previous[0] or (len(chunks[-1]) >= size and group != previous):
+        limit = size or (BATCH_SIZE if group[0] == "chaser" else DIGEST_BATCH_SIZE)
+        if (
+            not chunks
+            or group[0] != previous[0]
+            or (len(chunks[-1]) >= limit and group != previous)
+        ):
             chunks.append([])
         chunks[-1].append(o)
         previous = group
@@ -230,8 +234,10 @@ def _claim(owed: list[Owed], *, today: date, run_token: str, token: str) -> dict
         batch_size=500,
     )
     retry_pks = sorted(o.retry_pk for o in owed if o.retry_pk is not None)
-    if retry_pks:
-        _take_over(retry_pks, today=today, run_token=run_token, token=token, now=now)
+    for start in range(0, len(retry_pks), 500):  # after a day the SMTP server was down
+        _take_over(
+            retry_pks[start : start + 500], today=today, run_token=run_token, token=token, now=now
+        )
     return {
         (kind, about_date, request_id, recipient_id): pk
         for pk, kind, about_date, request_id, recipient_id in SentReminder.objects.filter(
@@ -402,7 +408,8 @@ class _Sender:
 
 def reminders_send_batch(*, today: date, claim_ids: list[int], reservation: str) -> dict[str, int]:
     """Send the claims `claim_ids` still held under `reservation`. Returns emails sent per kind,
-    plus "failed". About six queries for the batch, then two per email sent."""
+    plus "failed". About six queries for the batch, then one per email sent (two for a chaser
+    off PostgreSQL)."""
     token = new_token()
     # Take the batch's claims under a token of this execution: a second delivery of the same
     # batch (a broker redelivering it while this worker still runs) finds none left to take.
