@@ -66,7 +66,13 @@ class SentReminder(models.Model):
     )
     run_on = models.DateField(help_text="The date of the run that last claimed it.")
     claim_token = models.CharField(
-        max_length=32, help_text="Identifies the run that holds the claim."
+        max_length=32, help_text="Identifies the run or batch that holds the claim."
+    )
+    run_token = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The daily run that last claimed it (kept across the task's retries).",
     )
     claimed_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +110,15 @@ class SentReminder(models.Model):
         indexes = [
             # Each run looks for failed and stale claimed rows to retry.
             models.Index(fields=["status", "claimed_at"], name="reminder_status_idx"),
+            # A run reads back the claims it won, and a batch the claims it holds, by token;
+            # only open claims are looked up that way, so the index holds only those.
+            models.Index(
+                fields=["claim_token"],
+                condition=Q(status=ReminderStatus.CLAIMED),
+                name="reminder_open_claim_token_idx",
+            ),
+            # The daily task counts what its run sent (services.reminders_run_progress).
+            models.Index(fields=["run_token"], name="reminder_run_token_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,18 +1,26 @@
 """The daily reminders job: a digest for each person, and polite chasers to late forces.
 
-One run, for a given `today`:
-1. Work out every email owed as of `today` (services/reminders_owed.py). Chasers are keyed on the deadline they are about
-   (not on the day of the run), so a run after a missed day still finds what that day owed,
-   and a second run for the same date finds everything already in the sent-log.
-2. For each email, claim it in the sent-log in its own committed transaction: insert the row
-   (the unique constraints let exactly one worker win), or take over a claim that failed or
-   whose worker died mid-send. Only the holder of the claim sends.
-3. Send; then mark the claim sent and write the timeline event together. A failed send marks
-   the claim failed: the task retries with backoff, the admin lists it, the next run resends it.
-4. A claim left open by a worker that died mid-send goes stale after
-   REMINDERS_STALE_CLAIM_MINUTES and the next run takes it over. The task asks
-   `reminders_open_claims` after each run and retries until none is left, so a killed worker's
-   email goes out within minutes, not on the next day's run.
+One run, for a given `today`, in two steps that the Celery tasks (requests_app/tasks.py) spread
+over workers and `reminders_send_daily` runs one after the other in one process:
+
+1. `reminders_claim_owed` works out every email owed as of `today` and not yet settled
+   (services/reminders_owed.py: a few queries, however many requests) and claims them all in
+   the sent-log in bulk: one INSERT ... ON CONFLICT DO NOTHING for the new ones (the unique
+   constraints let exactly one run win each email), one locked UPDATE for failed claims and
+   claims whose worker died (stale), then one read of what this run won. Chasers are keyed on
+   the deadline they are about (not on the day of the run), so a run after a missed day still
+   finds what that day owed, and a second run for the same date finds everything settled. The
+   claims are cut into batches (a request's chasers stay together, first before second).
+2. `reminders_send_batch` sends one batch: it first moves the batch's claims to a token of its
+   own (so that a copy of the same batch delivered twice sends nothing), renders each email
+   with the batch's rows loaded in bulk, sends it, then marks it sent with its timeline event
+   (one query per email on PostgreSQL, two elsewhere). A failed send marks the claim failed:
+   the next run (or the task's retry) takes it over.
+3. A claim left open by a worker that died mid-batch goes stale after
+   REMINDERS_STALE_CLAIM_MINUTES and the next run takes it over; a live batch renews its
+   claims well before then. The task asks `reminders_run_progress` after dispatching and does
+   not report success while any claim is open, so a killed worker's emails go out within
+   minutes, not on the next day's run.
 
 This service is deliberately not one transaction: a claim must be committed (visible to other
 workers) before its email leaves, and a sent email must be recorded even if a later one fails.
@@ -22,27 +30,44 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Min, TextField, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from requests_app.calendars import calendars
+from requests_app.deadlines import WorkingCalendar
 from requests_app.letters import message_id_domain
 from requests_app.models import RequestEvent, SentReminder
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.services.reminders_owed import (  # noqa: F401 - chaser_dates: tests and callers
+    ChaserRenderer,
     Outgoing,
+    Owed,
     chaser_dates,
-    emails_owed,
+    chasers_pending,
+    digests_pending,
+    load_chaser_batch,
+    render_digests,
+    retryable_q,
 )
 
 logger = logging.getLogger(__name__)
+
+# Emails per batch task. Small enough that several workers share a big day and that a killed
+# worker leaves at most this many claims to go stale; large enough that the per-batch queries
+# (take the claims, load requests, periods and thread: about six) cost little per email.
+BATCH_SIZE = 200
+# Digests per batch task: each lists all of its person's late requests (thousands, for the owner
+# of many campaigns), so fewer to a batch.
+DIGEST_BATCH_SIZE = 10
 
 
 def empty_counts() -> dict[str, int]:
@@ -51,54 +76,497 @@ def empty_counts() -> dict[str, int]:
     return counts
 
 
+def _stale_before() -> datetime:
+    return timezone.now() - timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES)
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Claims a batch task sends: their ids and the token they were claimed under."""
+
+    claim_ids: list[int]
+    token: str
+
+    def as_task_kwargs(self) -> dict:
+        return {"claim_ids": self.claim_ids, "reservation": self.token}
+
+
+def reminders_owed_pending(*, today: date, cals: dict[str, WorkingCalendar] | None = None):
+    """Every email owed as of `today` and not yet sent, skipped or held by a live run, in the
+    order a run sends them. Reads only."""
+    cals = cals or calendars()
+    stale_before = _stale_before()
+    return [
+        *chasers_pending(today=today, cals=cals, stale_before=stale_before),
+        *digests_pending(today=today, cals=cals, stale_before=stale_before),
+    ]
+
+
+def reminders_pending(*, today: date) -> list[Outgoing]:
+    """What a run would send now, with subjects (the dry run's list; bodies are not rendered)."""
+    cals = calendars()
+    owed = reminders_owed_pending(today=today, cals=cals)
+    renderer = ChaserRenderer(cals, subject_only=True)
+    pending = []
+    for chunk in _chunks([o for o in owed if o.request_id is not None], size=2000):
+        batch = load_chaser_batch([o.request_id for o in chunk])
+        for o in chunk:
+            foi = batch.requests.get(o.request_id)
+            out = renderer.render(
+                kind=o.kind,
+                about_date=o.about_date,
+                foi=foi,
+                periods=batch.periods.get(foi.campaign_id, []) if foi else [],
+            )
+            if out is not None:
+                pending.append(out)
+    digests = render_digests(
+        [o.recipient_id for o in owed if o.recipient_id is not None],
+        today=today,
+        cals=cals,
+        subject_only=True,
+    )
+    return [*pending, *digests.values()]
+
+
 def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int]:
-    """Send what is owed as of `today`. Returns emails sent per kind, plus "failed".
+    """Send what is owed as of `today`, batch after batch in this process. Returns emails sent
+    per kind, plus "failed". The Celery task does the same with the batches on workers.
 
     With dry_run, nothing is claimed or sent and the counts are what would be sent.
     On a day that is not a working day somewhere in the UK no digests go (the next working
     day's catches up); a chaser goes on any working day of the force it is for.
     """
     counts = empty_counts()
-    cals = calendars()
-    outgoing = emails_owed(today=today, cals=cals)
     if dry_run:
-        for out in reminders_pending(outgoing):
-            counts[out.kind] += 1
+        for owed in reminders_owed_pending(today=today):
+            counts[owed.kind] += 1
         return counts
+    cals = calendars()
+    owed = reminders_owed_pending(today=today, cals=cals)
+    run_token = new_token()
+    # Claimed a batch at a time, just before sending it: a process killed mid-run leaves at
+    # most one batch of claims to go stale, and a run started meanwhile sends the rest.
+    for chunk in _chunks(owed):
+        token = new_token()
+        won = _claim(chunk, today=today, run_token=run_token, token=token)
+        claim_ids = [won[o.key] for o in chunk if o.key in won]
+        if claim_ids:
+            sent = reminders_send_batch(today=today, claim_ids=claim_ids, reservation=token)
+            for kind, n in sent.items():
+                counts[kind] += n
+    _close_not_owed(today=today, cals=cals, stale_before=_stale_before())
+    return counts
 
-    token = uuid.uuid4().hex
-    # The filebased backend names its file after id(connection) and the second; keeping every
-    # connection alive for the run keeps the ids (so the files, one per email) distinct.
-    connections = []
-    for out in outgoing:
-        # One email at a time: claim (committed), send, mark sent (committed). At most one email
-        # per worker is ever between its claim and its "sent" mark, so a worker killed with -9
-        # leaves at most one open claim behind, and the window in which an email has left but is
-        # not yet recorded (see _mark_sent) is one message wide. Batching claims or marks would
-        # save a few queries per email and widen both windows to the whole batch.
-        claim = _claim(out, today=today, token=token)
-        if claim is None:
-            continue
+
+# Claims -------------------------------------------------------------------------------------
+
+
+def reminders_claim_owed(*, today: date, run_token: str) -> list[Batch]:
+    """Claim every email owed as of `today` and not yet settled, in bulk; return the claims this
+    run won, in batches. Also closes failed and abandoned claims nobody owes any more.
+
+    `run_token` names the run (the daily task keeps it across its retries) so that the task can
+    report what it sent.
+    """
+    cals = calendars()
+    stale_before = _stale_before()
+    owed = reminders_owed_pending(today=today, cals=cals)
+    token = new_token()
+    won = _claim(owed, today=today, run_token=run_token, token=token)
+    batches = []
+    for chunk in _chunks(owed):
+        claim_ids = [won[o.key] for o in chunk if o.key in won]  # the rest: another run's
+        if claim_ids:
+            batches.append(Batch(claim_ids=claim_ids, token=token))
+    _close_not_owed(today=today, cals=cals, stale_before=stale_before)
+    return batches
+
+
+def _chunks(owed: list[Owed], size: int | None = None) -> list[list[Owed]]:
+    """`owed` (in Owed.order) cut into batches of about BATCH_SIZE (or `size`): chasers and
+    digests apart, a request's chasers never split (the second is threaded under the first)."""
+    chunks: list[list[Owed]] = []
+    previous = None
+    for o in owed:
+        group = ("chaser", o.request_id) if o.request_id is not None else ("digest",)
+        limit = size or (BATCH_SIZE if group[0] == "chaser" else DIGEST_BATCH_SIZE)
+        if (
+            not chunks
+            or group[0] != previous[0]
+            or (len(chunks[-1]) >= limit and group != previous)
+        ):
+            chunks.append([])
+        chunks[-1].append(o)
+        previous = group
+    return chunks
+
+
+def _claim(owed: list[Owed], *, today: date, run_token: str, token: str) -> dict[tuple, int]:
+    """Claim `owed` under `token`: Owed.key -> sent-log id of each claim won. Three queries
+    (the insert in chunks of 500), two more when failed or stale claims are taken over."""
+    now = timezone.now()
+    # ignore_conflicts: INSERT ... ON CONFLICT DO NOTHING (PostgreSQL), INSERT OR IGNORE
+    # (SQLite). The unique constraint, not a read-then-write, picks the winner; rows go in one
+    # fixed order (Owed.order) so that two runs inserting the same keys cannot deadlock.
+    SentReminder.objects.bulk_create(
+        [
+            SentReminder(
+                kind=o.kind,
+                about_date=o.about_date,
+                request_id=o.request_id,
+                recipient_id=o.recipient_id,
+                to_email=o.to_email,
+                status=ReminderStatus.CLAIMED,
+                run_on=today,
+                run_token=run_token,
+                claim_token=token,
+                claimed_at=now,
+            )
+            for o in owed
+            if o.retry_pk is None
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    retry_pks = sorted(o.retry_pk for o in owed if o.retry_pk is not None)
+    for start in range(0, len(retry_pks), 500):  # after a day the SMTP server was down
+        _take_over(
+            retry_pks[start : start + 500], today=today, run_token=run_token, token=token, now=now
+        )
+    return {
+        (kind, about_date, request_id, recipient_id): pk
+        for pk, kind, about_date, request_id, recipient_id in SentReminder.objects.filter(
+            claim_token=token, status=ReminderStatus.CLAIMED
+        ).values_list("pk", "kind", "about_date", "request_id", "recipient_id")
+    }
+
+
+def _take_over(retry_pks: list[int], *, today: date, run_token: str, token: str, now) -> None:
+    """Take over claims whose send failed, or whose worker died before marking them.
+
+    Locked in primary-key order, skipping rows another run has locked (it is taking them over
+    itself), so that two runs neither deadlock nor both win; the status is checked again under
+    the lock. SQLite ignores the lock: it lets one writer at a time anyway.
+    """
+    with transaction.atomic():
+        locked = list(
+            SentReminder.objects.select_for_update(skip_locked=True)
+            .filter(retryable_q(_stale_before()), pk__in=retry_pks)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        SentReminder.objects.filter(pk__in=locked).update(
+            status=ReminderStatus.CLAIMED,
+            run_on=today,
+            run_token=run_token,
+            claim_token=token,
+            claimed_at=now,
+        )
+
+
+def _close_not_owed(*, today: date, cals, stale_before: datetime) -> None:
+    """Close failed and stale claims nobody owes any more, so that the admin's "failed" list
+    means work to do and no open claim waits forever for a run that will never take it over.
+
+    A chaser whose request was answered, or whose deadline moved, since it failed; a digest
+    from an earlier day (today's digest carries the current picture instead). A stale claim
+    still owed to a force that does not work today becomes failed: it goes on the force's
+    next working day, and meanwhile holds up no one waiting for open claims to settle.
+    """
+    closable = list(
+        SentReminder.objects.filter(retryable_q(stale_before), run_on__lte=today).values_list(
+            "pk", "kind", "about_date", "request_id", "status"
+        )
+    )
+    if not closable:
+        return
+    request_ids = {request_id for _, _, _, request_id, _ in closable if request_id is not None}
+    owed_any_day = set()
+    if request_ids:
+        owed_any_day = {
+            (o.request_id, o.kind, o.about_date)
+            for o in chasers_pending(
+                today=today,
+                cals=cals,
+                stale_before=stale_before,
+                request_ids=request_ids,
+                any_day=True,
+                include_settled=True,
+            )
+        }
+    reasons: dict[tuple[str, str, str], list[int]] = {}
+    for pk, kind, about_date, request_id, status in closable:
+        if kind == ReminderKind.DIGEST:
+            if about_date >= today:
+                continue
+            new_status, reason = ReminderStatus.SKIPPED, f"Superseded by the digest of {today}."
+        elif (request_id, kind, about_date) in owed_any_day:
+            if status != ReminderStatus.CLAIMED:
+                continue  # failed and owed: retried on the force's next working day
+            new_status = ReminderStatus.FAILED
+            reason = f"{today} is not a working day for the force: it goes on the next working day."
+        else:
+            new_status = ReminderStatus.SKIPPED
+            reason = f"No longer owed on {today} (answered, withdrawn or deadline moved)."
+        if status == ReminderStatus.CLAIMED:
+            reason = f"Abandoned by a worker that stopped mid-send. {reason}"
+        reasons.setdefault((status, new_status, reason), []).append(pk)
+    for (status, new_status, reason), pks in reasons.items():
+        # Conditional on the state read above: a run that took a row over meanwhile keeps it.
+        SentReminder.objects.filter(retryable_q(stale_before), pk__in=pks, status=status).update(
+            status=new_status,
+            last_error=Case(
+                When(last_error="", then=Value(reason)),
+                default=Concat(F("last_error"), Value("\n" + reason), output_field=TextField()),
+                output_field=TextField(),
+            ),
+        )
+
+
+# Sending a batch ----------------------------------------------------------------------------
+
+
+# The file backend names each file after the second and id(connection). A connection freed
+# while the clock is still in the same second lets the next one reuse its id, and its email
+# go into the same file; the last thousand are kept alive so that ids are not reused.
+_FILE_CONNECTIONS: deque = deque(maxlen=1000)
+
+
+@dataclass
+class _Sender:
+    """Sends one batch's emails: one mail connection for the batch, claims renewed in time."""
+
+    token: str
+    today: date
+    counts: dict[str, int] = field(default_factory=empty_counts)
+    renewed_at: datetime = field(default_factory=timezone.now)
+    connection: object = None
+
+    def renew_if_due(self) -> None:
+        # A batch may take longer than the stale-claim timeout (a slow SMTP server). Renewing
+        # the claims still to send at a third of it keeps another run from taking them over
+        # while this worker is alive; a dead worker stops renewing, and its claims go stale.
+        now = timezone.now()
+        if now - self.renewed_at < timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES / 3):
+            return
+        SentReminder.objects.filter(claim_token=self.token, status=ReminderStatus.CLAIMED).update(
+            claimed_at=now
+        )
+        self.renewed_at = now
+
+    def mail_connection(self):
+        # The file backend (the zero-configuration default, and what checkers count) writes one
+        # file per connection: a connection per email keeps one email per file. Any other
+        # backend (SMTP) keeps one connection for the batch rather than a handshake per email.
         connection = get_connection()
-        connections.append(connection)
+        if isinstance(connection, FileEmailBackend):
+            _FILE_CONNECTIONS.append(connection)
+            return connection
+        if self.connection is None:
+            self.connection = connection
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # a connection that already failed; the next batch opens anew
+                logger.debug("Reminders: closing the mail connection failed", exc_info=True)
+            self.connection = None
+
+    def send(self, claim: SentReminder, out: Outgoing, references: list[str]) -> bool:
+        self.renew_if_due()
         try:
-            message = _message(out, connection, message_id=_message_id(claim))
-            message.extra_headers.update(_thread_headers(out, claim))
+            message = _message(out, self.mail_connection(), message_id=_message_id(claim))
+            if out.in_reply_to:
+                message.extra_headers["In-Reply-To"] = out.in_reply_to
+                message.extra_headers["References"] = " ".join([out.in_reply_to, *references])
             message.send()
         except Exception as exc:  # anything that stops delivery: keep the claim, retry later
             logger.warning("Reminders: sending %s to %s failed: %r", out.kind, out.to_email, exc)
-            SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
+            SentReminder.objects.filter(pk=claim.pk, claim_token=self.token).update(
                 status=ReminderStatus.FAILED,
                 attempts=F("attempts") + 1,
                 last_error=repr(exc)[:2000],
+                to_email=out.to_email,
+                subject=out.subject[:250],
             )
-            counts["failed"] += 1
-            continue
-        if _mark_sent(claim, out, today=today, token=token):
-            counts[out.kind] += 1
+            self.counts["failed"] += 1
+            self.close()  # a broken SMTP connection: the next email opens a new one
+            return False
+        if _mark_sent(claim, out, today=self.today, token=self.token):
+            self.counts[out.kind] += 1
             logger.info("Reminders: sent %s to %s (%s)", out.kind, out.to_email, out.subject)
-    _skip_no_longer_owed(outgoing, today=today)
-    return counts
+            return True
+        return False
+
+
+def reminders_send_batch(*, today: date, claim_ids: list[int], reservation: str) -> dict[str, int]:
+    """Send the claims `claim_ids` still held under `reservation`. Returns emails sent per kind,
+    plus "failed". About six queries for the batch, then one per email sent (two for a chaser
+    off PostgreSQL)."""
+    token = new_token()
+    # Take the batch's claims under a token of this execution: a second delivery of the same
+    # batch (a broker redelivering it while this worker still runs) finds none left to take.
+    SentReminder.objects.filter(
+        pk__in=claim_ids, claim_token=reservation, status=ReminderStatus.CLAIMED
+    ).update(claim_token=token, claimed_at=timezone.now())
+    # A request's first chaser before its second ("chaser_1" < "chaser_2"), digests last.
+    claims = list(
+        SentReminder.objects.filter(claim_token=token, status=ReminderStatus.CLAIMED).order_by(
+            F("request_id").asc(nulls_last=True), "recipient_id", "kind"
+        )
+    )
+    sender = _Sender(token=token, today=today)
+    if not claims:
+        return sender.counts
+    cals = calendars()
+    outgoing, sent_before = _render(claims, today=today, cals=cals)
+    try:
+        for claim in claims:
+            out = outgoing.get(claim.pk)
+            if out is None:
+                _skip(claim, token=token, today=today)
+                continue
+            references = [_message_id(row) for row in sent_before.get(claim.request_id, [])]
+            if sender.send(claim, out, references) and claim.request_id is not None:
+                # A late run sending both chasers of a request chains the second to the first.
+                sent_before.setdefault(claim.request_id, []).append(claim)
+    finally:
+        sender.close()
+    return sender.counts
+
+
+def _render(
+    claims: list[SentReminder], *, today: date, cals
+) -> tuple[dict[int, Outgoing], dict[int, list[SentReminder]]]:
+    """(claim pk -> Outgoing for the claims still owed, request id -> the chasers already sent
+    in its thread, oldest first)."""
+    rendered: dict[int, Outgoing] = {}
+    chasers = [c for c in claims if c.request_id is not None]
+    batch = load_chaser_batch([c.request_id for c in chasers])
+    renderer = ChaserRenderer(cals)
+    for claim in chasers:
+        foi = batch.requests.get(claim.request_id)
+        out = renderer.render(
+            kind=claim.kind,
+            about_date=claim.about_date,
+            foi=foi,
+            periods=batch.periods.get(foi.campaign_id, []) if foi else [],
+        )
+        if out is not None:
+            rendered[claim.pk] = out
+    digests = [c for c in claims if c.recipient_id is not None]
+    if digests:
+        by_recipient = render_digests([c.recipient_id for c in digests], today=today, cals=cals)
+        for claim in digests:
+            if claim.recipient_id in by_recipient and claim.about_date == today:
+                rendered[claim.pk] = by_recipient[claim.recipient_id]
+    return rendered, {pk: list(rows) for pk, rows in batch.sent_before.items()}
+
+
+def _skip(claim: SentReminder, *, token: str, today: date) -> None:
+    """A claim whose email is no longer owed by the time its batch runs (the force answered,
+    the deadline moved, the person's digest became empty)."""
+    SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
+        status=ReminderStatus.SKIPPED,
+        last_error=f"No longer owed when its batch ran on {today}.",
+    )
+
+
+def _mark_sent(claim: SentReminder, out: Outgoing, *, today: date, token: str) -> bool:
+    """Record a sent email: its sent-log row marked sent and, for a chaser, its timeline event.
+    One query on PostgreSQL, two elsewhere.
+
+    The trade-off, made here: the email has left before it is recorded. A worker killed in
+    between leaves a claim that goes stale and is sent again: at-least-once delivery, with one
+    possible duplicate per killed worker (the one message in flight), carrying the same
+    Message-ID as the first so that mail software can tell. The alternative, marking sent
+    before sending, is at-most-once: a kill in the same window would lose the chaser silently.
+    A late force is better chased twice than not at all, and the window is one round trip to
+    the database after the SMTP server's "250 OK". Marking a batch sent at once would save
+    that round trip per email and widen the window to the whole batch.
+    """
+    marked = {
+        "status": ReminderStatus.SENT.value,
+        "sent_at": timezone.now(),
+        "to_email": out.to_email,
+        "subject": out.subject[:250],
+    }
+    if out.request_id is not None and connection.vendor == "postgresql":
+        updated = _mark_sent_with_event(claim, out, today=today, token=token, **marked)
+    else:
+        if out.request_id is not None:
+            # Without a statement that writes both, the event goes first: it is true as soon
+            # as the email has left. If the worker dies before the row is marked, the force
+            # did get that chaser, and the resend once the claim is stale writes a second
+            # event for the second email; the other order would lose the event of an email
+            # that went.
+            RequestEvent.objects.create(**_chaser_event(claim, out, today=today))
+        updated = SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
+            attempts=F("attempts") + 1, last_error="", **marked
+        )
+    if not updated:
+        # Another run took the claim over as stale while this one was sending: it sends (and
+        # records) the email again, and counts it.
+        logger.warning("Reminders: claim %s was taken over while sending.", claim.pk)
+        return False
+    return True
+
+
+def _chaser_event(claim: SentReminder, out: Outgoing, *, today: date) -> dict:
+    return {
+        "request_id": out.request_id,
+        "kind": RequestEvent.Kind.CHASER_SENT.value,
+        "happened_on": today,
+        "note": out.event_note,
+        "data": {**out.event_data, "reminder_id": claim.pk},
+    }
+
+
+def _mark_sent_with_event(claim, out, *, today: date, token: str, **marked) -> bool:
+    """PostgreSQL: UPDATE the claim and INSERT its event in one statement (a data-modifying
+    WITH): one round trip per chaser, and both or neither. Columns come from the models; a
+    field added to RequestEvent without a value here fails the tests that send chasers."""
+    quote = connection.ops.quote_name
+    log, events = SentReminder._meta, RequestEvent._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    event = _chaser_event(claim, out, today=today)
+    values = {
+        "request": event["request_id"],
+        "kind": event["kind"],
+        "actor": None,
+        "created_at": marked["sent_at"],
+        "happened_on": event["happened_on"],
+        "from_status": "",
+        "to_status": "",
+        "note": event["note"],
+        "data": events.get_field("data").get_db_prep_save(event["data"], connection),
+    }
+    sets = ", ".join(f"{column(log, name)} = %s" for name in marked)
+    attempts = column(log, "attempts")
+    sql = (
+        f"WITH marked AS (UPDATE {quote(log.db_table)} SET {sets}, "
+        f"{attempts} = {attempts} + 1, {column(log, 'last_error')} = '' "
+        f"WHERE {column(log, 'id')} = %s AND {column(log, 'claim_token')} = %s RETURNING 1) "
+        f"INSERT INTO {quote(events.db_table)} "
+        f"({', '.join(column(events, name) for name in values)}) "
+        f"SELECT {', '.join(['%s'] * len(values))} FROM marked"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*marked.values(), claim.pk, token, *values.values()])
+        return cursor.rowcount == 1
+
+
+# Progress -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -115,143 +583,48 @@ class OpenClaims:
 def reminders_open_claims(*, today: date) -> OpenClaims:
     """Emails still claimed but not marked sent, from runs up to `today`.
 
-    Each is held either by a run still sending (it will mark it soon) or by a worker that died
+    Each is held either by a batch still sending (it will mark it soon) or by a worker that died
     (it goes stale and the next run takes it over). The caller cannot tell which, so it waits
-    until the oldest would be stale, then runs again: by then the live run has marked it, or
-    the new run sends it. `retry_in_seconds` is that wait (at least one second).
+    until the oldest would be stale, then runs again: by then the live batch has marked it, or
+    the new run sends it. `retry_in_seconds` is that wait (at least one second). One query.
     """
-    open_claims = SentReminder.objects.filter(status=ReminderStatus.CLAIMED, run_on__lte=today)
-    oldest = open_claims.order_by("claimed_at").values_list("claimed_at", flat=True).first()
-    if oldest is None:
+    found = SentReminder.objects.filter(status=ReminderStatus.CLAIMED, run_on__lte=today).aggregate(
+        count=Count("pk"), oldest=Min("claimed_at")
+    )
+    if not found["count"]:
         return OpenClaims(count=0, retry_in_seconds=0.0)
-    stale_at = oldest + timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES)
+    stale_at = found["oldest"] + timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES)
     wait = (stale_at - timezone.now()).total_seconds()
-    return OpenClaims(count=open_claims.count(), retry_in_seconds=max(1.0, wait + 1.0))
+    return OpenClaims(count=found["count"], retry_in_seconds=max(1.0, wait + 1.0))
 
 
-def reminders_pending(outgoing: Iterable[Outgoing]) -> list[Outgoing]:
-    """The emails a run would send: no row yet, or a failed or stale claim."""
-    stale_before = _stale_before()
-    pending = []
-    for out in outgoing:
-        row = SentReminder.objects.filter(**out.key).first()
-        if (
-            row is None
-            or row.status == ReminderStatus.FAILED
-            or (row.status == ReminderStatus.CLAIMED and row.claimed_at < stale_before)
-        ):
-            pending.append(out)
-    return pending
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a run stands: what it has sent (per kind, plus "failed"), and every open claim."""
+
+    counts: dict[str, int]
+    open_claims: OpenClaims
 
 
-def reminders_owed(*, today: date) -> list[Outgoing]:
-    """Every email owed as of `today`, whether or not already sent (for dry runs and checks)."""
-    return emails_owed(today=today, cals=calendars())
-
-
-# Claims -------------------------------------------------------------------------------------
-
-
-def _stale_before():
-    return timezone.now() - timedelta(minutes=settings.REMINDERS_STALE_CLAIM_MINUTES)
-
-
-def _claim(out: Outgoing, *, today: date, token: str) -> SentReminder | None:
-    """Claim `out` for this run; None when another run holds it or it was already sent."""
-    now = timezone.now()
-    with transaction.atomic():
-        # ignore_conflicts: the unique constraint, not a read-then-write, picks the winner.
-        SentReminder.objects.bulk_create(
-            [
-                SentReminder(
-                    **out.key,
-                    to_email=out.to_email,
-                    subject=out.subject[:250],
-                    status=ReminderStatus.CLAIMED,
-                    run_on=today,
-                    claim_token=token,
-                    claimed_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    # Take over a claim whose send failed, or whose worker died before marking it. The
-    # conditional UPDATE is atomic: of two runs, only one sees the old status.
-    SentReminder.objects.filter(**out.key).filter(
-        Q(status=ReminderStatus.FAILED)
-        | Q(status=ReminderStatus.CLAIMED, claimed_at__lt=_stale_before())
-    ).update(
-        status=ReminderStatus.CLAIMED,
-        claim_token=token,
-        claimed_at=now,
-        run_on=today,
-        to_email=out.to_email,
-        subject=out.subject[:250],
-    )
-    return SentReminder.objects.filter(
-        **out.key, claim_token=token, status=ReminderStatus.CLAIMED
-    ).first()
-
-
-@transaction.atomic
-def _mark_sent(claim: SentReminder, out: Outgoing, *, today: date, token: str) -> bool:
-    # The trade-off, made here: the email has left before this commit. A worker killed between
-    # the two leaves a claim that goes stale and is sent again: at-least-once delivery, with one
-    # possible duplicate per killed worker (the one message in flight), carrying the same
-    # Message-ID as the first so that mail software can tell. The alternative, marking sent
-    # before sending, is at-most-once: a kill in the same window would lose the chaser silently.
-    # A late force is better chased twice than not at all, and the window is milliseconds (one
-    # UPDATE and one INSERT after the SMTP server's "250 OK").
-    updated = SentReminder.objects.filter(pk=claim.pk, claim_token=token).update(
-        status=ReminderStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        last_error="",
-    )
-    if not updated:
-        # Another run took the claim over as stale while this one was sending.
-        logger.warning("Reminders: claim %s was taken over while sending.", claim.pk)
-        return False
-    if out.request_id is not None:
-        RequestEvent.objects.create(
-            request_id=out.request_id,
-            kind=RequestEvent.Kind.CHASER_SENT,
-            happened_on=today,
-            note=out.event_note,
-            data={**out.event_data, "reminder_id": claim.pk},
-        )
-    return True
-
-
-def _skip_no_longer_owed(outgoing: list[Outgoing], *, today: date) -> None:
-    """Close failed and stale claims nobody owes any more, so that the admin's "failed" list
-    means work to do and no open claim waits forever for a run that will never take it over.
-
-    A chaser whose request was answered, or whose deadline moved, since it failed; a digest
-    from an earlier day (today's digest carries the current picture instead).
-    """
-    owed = {tuple(out.key.values()) for out in outgoing}
-    closable = Q(status=ReminderStatus.FAILED) | Q(
-        status=ReminderStatus.CLAIMED, claimed_at__lt=_stale_before()
-    )
-    for row in SentReminder.objects.filter(closable, run_on__lte=today):
-        key = (row.kind, row.about_date, row.request_id, row.recipient_id)
-        if key in owed:
-            continue
-        if row.kind == ReminderKind.DIGEST and row.about_date >= today:
-            continue
-        reason = (
-            f"Superseded by the digest of {today:%Y-%m-%d}."
-            if row.kind == ReminderKind.DIGEST
-            else f"No longer owed on {today:%Y-%m-%d} (answered, withdrawn or deadline moved)."
-        )
-        if row.status == ReminderStatus.CLAIMED:
-            reason = f"Abandoned by a worker that stopped mid-send. {reason}"
-        # Conditional on the status and claim read above: a run that took the row over
-        # meanwhile keeps it.
+def reminders_run_progress(*, run_token: str, today: date) -> RunProgress:
+    """Two queries: this run's sent-log rows by kind and status, and the open claims."""
+    counts = empty_counts()
+    rows = (
         SentReminder.objects.filter(
-            pk=row.pk, status=row.status, claim_token=row.claim_token
-        ).update(status=ReminderStatus.SKIPPED, last_error=f"{row.last_error}\n{reason}".strip())
+            run_token=run_token, status__in=[ReminderStatus.SENT, ReminderStatus.FAILED]
+        )
+        .values_list("kind", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    tally = Counter()
+    for kind, status, n in rows:
+        tally[kind if status == ReminderStatus.SENT else "failed"] += n
+    counts.update(tally)
+    return RunProgress(counts=counts, open_claims=reminders_open_claims(today=today))
+
+
+# Messages -----------------------------------------------------------------------------------
 
 
 def _message_id(claim: SentReminder) -> str:
@@ -259,35 +632,9 @@ def _message_id(claim: SentReminder) -> str:
 
     The domain is that of FOI_FROM_EMAIL, as on the request's own Message-ID, not the host's
     name (often "localhost" on a server): a reference the force's mail system can resolve.
+    Derived from the row, so the Message-IDs of earlier chasers (References) need no storing.
     """
     return f"<foi-reminder-{claim.pk}.{claim.kind}.{claim.about_date:%Y%m%d}@{message_id_domain()}>"
-
-
-def _thread_headers(out: Outgoing, claim: SentReminder) -> dict[str, str]:
-    """In-Reply-To and References that put a chaser in its request's email thread.
-
-    In-Reply-To names the request itself: the force's case-management system opened its case
-    from that message, and it is the one Message-ID it is sure to know. References lists the
-    request and then every chaser already sent for it (their Message-IDs are derived from the
-    sent-log row, so they need no storing), oldest first, so that mail clients threading by
-    References (RFC 5322 3.6.4, the JWZ algorithm) show request, first and second chaser in
-    order. Read at send time, not when the run works out what it owes: a late run that sends
-    the first and second chaser together still chains the second to the first.
-    A request marked sent by hand has no Message-ID of ours to reply to: no thread headers.
-    """
-    if not out.in_reply_to:
-        return {}
-    earlier = (
-        SentReminder.objects.filter(
-            request_id=out.request_id,
-            kind__in=SentReminder.CHASER_KINDS,
-            status=ReminderStatus.SENT,
-        )
-        .exclude(pk=claim.pk)
-        .order_by("sent_at", "pk")
-    )
-    references = [out.in_reply_to, *(_message_id(row) for row in earlier)]
-    return {"In-Reply-To": out.in_reply_to, "References": " ".join(references)}
 
 
 def _message(out: Outgoing, connection, *, message_id: str | None = None) -> EmailMultiAlternatives:

@@ -7,11 +7,12 @@ run with short timeouts (a 30-second stale claim, a 20-second visibility timeout
 backend that pauses before writing each message, so that the kill lands while an email is
 claimed and not yet sent: the case that used to be lost until the next day's run.
 
-1. The whole worker is killed (solo pool: the task runs in the killed process). Its task stays
-   unacknowledged in Redis; a new worker gets it back after the visibility timeout, sends the
-   rest, waits (retrying) until the dead worker's claim is stale, then sends that one too.
-2. Only the pool process running the task is killed (prefork). The worker requeues the task at
-   once (reject_on_worker_lost); the rerun must not report success while the claim is open.
+1. The whole worker is killed (solo pool: the batch task runs in the killed process). Its tasks
+   stay unacknowledged in Redis; a new worker gets them back after the visibility timeout: the
+   batch finds its claims held by the dead execution and leaves them, and the daily task
+   waits (retrying) until they are stale, then takes them over and sends them.
+2. Only the pool process running the batch is killed (prefork). The worker requeues it at once
+   (reject_on_worker_lost); the daily task must not report success while its claims are open.
 3. A campaign being sent (issue 9): the worker is killed while one request is claimed and its
    email not yet sent. The redelivered task finds the claim open, comes back when it is stale,
    and sends it: every force gets its request once.
@@ -224,9 +225,15 @@ def test_it_sends_each_email_once_when_the_whole_worker_is_killed(project):
     result, killed_at = start_sweep_and_kill(project, day, kill_worker)
     first.wait(timeout=10)
     assert len(project.messages()) < len(expected)
-    open_claims = [r for r in project.sent_log() if r["status"] == "claimed"]
-    # One email per worker sits between claim and "sent": the window is one message wide.
-    assert len(open_claims) == 1, open_claims
+    rows = project.sent_log()
+    open_claims = [r for r in rows if r["status"] == "claimed"]
+    # The daily task claimed every email at once and handed them to a batch task: the rest of
+    # the batch the worker was sending is left claimed (to go stale and be taken over), and
+    # every email marked sent is in the mail folder: none lost, none sent without its mark but
+    # possibly the one in flight.
+    sent = [r for r in rows if r["status"] == "sent"]
+    assert len(open_claims) == len(expected) - len(sent) >= 1, rows
+    assert len(sent) <= len(project.messages()) <= len(sent) + 1
 
     project.start_worker("solo")  # the task comes back to it after the visibility timeout
     settle(project, result, killed_at)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from requests_app.calendars import calendars
 from requests_app.deadlines import FOIA
 from requests_app.models.reminders import ReminderKind
-from requests_app.services.reminders import reminders_owed, reminders_pending, reminders_send_daily
+from requests_app.services.reminders import empty_counts, reminders_pending, reminders_send_daily
 from requests_app.text import plural
 
 
@@ -43,10 +43,12 @@ class Command(BaseCommand):
                 "chasers owed under a force's own calendar still go."
             )
         if dry_run:
-            for out in reminders_pending(reminders_owed(today=today)):
+            counts = empty_counts()
+            for out in reminders_pending(today=today):
                 self.stdout.write(f"  would send {out.kind} to {out.to_email}: {out.subject}")
-
-        counts = reminders_send_daily(today=today, dry_run=dry_run)
+                counts[out.kind] += 1
+        else:
+            counts = reminders_send_daily(today=today)
         verb = "Would send" if dry_run else "Sent"
         self.stdout.write(f"{verb} on {today:%a %d %b %Y}:")
         for kind in ReminderKind:
