@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0010_fetch_mail_schedule'),
+        ('requests_app', '0012_attachment_screening'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
