@@ -1,5 +1,6 @@
-"""A returned file as grids of cells: every sheet of a workbook (hidden ones marked), the rows of
-a CSV, the tables of a Word file or the ruled tables of a PDF (pdfplumber). Pure: bytes in, Sheets out, no database.
+"""A returned file as grids of cells: every sheet of a workbook (hidden ones marked, legacy .xls
+through xlrd), the rows of a CSV, the tables of a Word file or the ruled tables of a PDF
+(pdfplumber). Pure: bytes in, Sheets out, no database.
 
 Why its own reader rather than readers.py: that one reads the tidy format (one figure a row,
 named columns); a force's own file has title rows, merged headers, totals and footnotes, and the
@@ -26,7 +27,7 @@ MAX_FILE_BYTES = 15 * 1024 * 1024
 # Bytes the unzipped parts of a workbook or Word file may add up to (a zip bomb stops here).
 MAX_UNZIPPED_BYTES = 120 * 1024 * 1024
 
-READABLE = (".xlsx", ".xlsm", ".csv", ".docx", ".pdf")
+READABLE = (".xlsx", ".xlsm", ".xls", ".csv", ".docx", ".pdf")
 # Pages of a PDF searched for tables (a force's answer is a letter and a table or two).
 MAX_PDF_PAGES = 30
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -155,6 +156,43 @@ def _xlsx(data: bytes) -> list[Sheet]:
     return sheets
 
 
+def _xls(data: bytes) -> list[Sheet]:
+    """A legacy Excel 97-2003 workbook (xlrd): values as shown, merged headers spread."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=False, on_demand=True)
+    except Exception as exc:  # xlrd raises its own errors and struct/IndexError on bad bytes
+        raise CellsUnavailable("The workbook could not be read.") from exc
+    sheets = []
+    try:
+        for index in range(book.nsheets):
+            ws = book.sheet_by_index(index)
+            n_rows, n_cols = min(ws.nrows, MAX_ROWS), min(ws.ncols, MAX_COLUMNS)
+            rows = []
+            for r in range(n_rows):
+                line = []
+                for c in range(n_cols):
+                    cell = ws.cell(r, c)
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                    line.append(_display(value if value != "" else None))
+                rows.append(line)
+            sheets.append(
+                Sheet(
+                    name=ws.name,
+                    rows=rows,
+                    hidden=bool(ws.visibility),
+                    cut=ws.nrows > MAX_ROWS or ws.ncols > MAX_COLUMNS,
+                )
+            )
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return sheets
+
+
 def _csv(data: bytes) -> list[Sheet]:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -257,4 +295,6 @@ def read_sheets(name: str, data: bytes) -> list[Sheet]:
         return _docx(data)
     if suffix == ".pdf":
         return _pdf(data)
+    if suffix == ".xls":
+        return _xls(data)
     return _xlsx(data)

@@ -109,8 +109,8 @@ def test_a_workbook_reads_as_sheets_with_hidden_ones_marked_and_merged_headers_s
 def test_csv_and_word_tables_read_and_other_files_say_why_not():
     sheets = read_sheets("a.csv", b"Age,2015/16\nUnder 10,12\n")
     assert sheets[0].rows == [["Age", "2015/16"], ["Under 10", "12"]]
-    with pytest.raises(CellsUnavailable, match=r"\.xls into the grid"):
-        read_sheets("answer.xls", b"\xd0\xcf\x11\xe0")
+    with pytest.raises(CellsUnavailable, match=r"\.ods into the grid"):
+        read_sheets("answer.ods", b"PK")
     with pytest.raises(CellsUnavailable, match="damaged"):
         read_sheets("broken.xlsx", b"not a zip at all")
 
@@ -433,3 +433,21 @@ def test_a_quarantined_file_is_not_shown_as_cells(client, staff, aged, kent, set
     assert response["Location"] == reverse("attachment_detail", args=[leaky.pk])
     section = client.get(reverse("figures_request", args=[kent.pk])).content.decode()
     assert 'id="take-from-file"' not in section
+
+
+def test_a_legacy_xls_reads_as_sheets():
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("Answer")
+    for r, row in enumerate([["Age", "2016/17"], ["Under 10", 12], ["10 to 15", "*"]]):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    sheets = read_sheets("answer.xls", out.getvalue())
+    assert [(s.name, s.rows) for s in sheets] == [
+        ("Answer", [["Age", "2016/17"], ["Under 10", "12"], ["10 to 15", "*"]])
+    ]
+    with pytest.raises(CellsUnavailable, match="could not be read"):
+        read_sheets("broken.xls", b"\xd0\xcf\x11\xe0 not really")
