@@ -161,9 +161,9 @@ def _read_csv(data: bytes) -> tuple[list[str], Rows, list[str]]:
         next(again)
         width = len(columns)
         for values in again:
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():  # a blank row (what any(v.strip()) says, faster)
                 continue
-            values = [_restore(v) for v in values]
+            values = [restore(v) if v[:1] == "'" else v for v in values]
             row = dict(zip(columns, values, strict=False))
             row["__extra__"] = values[width:]
             yield Row(again.line_num, row)
