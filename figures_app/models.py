@@ -183,6 +183,8 @@ class Figure(models.Model):
         max_length=10,
         choices=FigureSource.choices,
         default=FigureSource.FORCE,
+        # Also a database default: the bulk import writes figures with SQL of its own.
+        db_default=FigureSource.FORCE,
         help_text="The force's answer, or loaded from what was published (shown as such).",
     )
     entered_by = models.ForeignKey(

@@ -3,6 +3,12 @@ per dimension, value, status?, note?, as_given? (the force's wording of the valu
 says the same number), review? (written by the export, ignored here). CSV or XLSX in, (columns, rows, warnings) out, with the
 line numbers a spreadsheet shows. No database: checking the rows against a campaign is the
 import service's job (figures_app/services/imports.py).
+
+Rows are streamed, not held: a CSV file is parsed twice from its decoded text, once to count the
+rows and apply the limits (so every reading error comes before any row is checked, and the
+progress bar knows the total), then again row by row as the importer checks them. Holding every
+row as a dict cost ~2 KB a row (200 MB for 100,000). XLSX rows are kept as plain tuples while
+the file is open (openpyxl cannot restart a read-only sheet cheaply).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -39,6 +46,25 @@ class ImportFileError(ValueError):
 class Row:
     line: int
     values: dict[str, object]
+
+
+class Rows:
+    """The rows of a file: len() is known before they are read; each iteration reads them again
+    (a fresh iterator of fresh Row objects, so nothing holds them all)."""
+
+    def __init__(self, count: int, make: Callable[[], Iterator[Row]]) -> None:
+        self.count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._make()
+
+
+def _restore(value: str) -> str:
+    # restore() only changes text that starts with a quote; the test first saves a call a cell.
+    return restore(value) if value[:1] == "'" else value
 
 
 def _norm_header(name) -> str:
@@ -84,7 +110,7 @@ class _Limits:
             )
 
 
-def read_rows(data: bytes, filename: str) -> tuple[list[str], list[Row], list[str]]:
+def read_rows(data: bytes, filename: str) -> tuple[list[str], Rows, list[str]]:
     """(columns, rows, warnings) of a CSV or XLSX file. Line numbers are those a spreadsheet shows."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xlsx":
@@ -94,7 +120,7 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[Row], list[st
     raise ImportFileError([f"{filename}: use a .csv or .xlsx file."])
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
+def _read_csv(data: bytes) -> tuple[list[str], Rows, list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -115,7 +141,7 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         raise ImportFileError([f"Line 1: {exc}."]) from None
     columns = [_norm_header(h) for h in header]
     limits.check_header(columns)
-    rows = []
+    count = 0
     while True:
         try:
             values = next(reader)
@@ -124,18 +150,25 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         except csv.Error as exc:
             # e.g. a field larger than the csv module's limit (131,072 characters).
             raise ImportFileError([f"Line {reader.line_num}: {exc}."]) from None
-        line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        limits.check_row(len(rows) + 1, line)
-        values = [restore(v) for v in values]
-        rows.append(
-            Row(
-                line,
-                dict(zip(columns, values, strict=False)) | {"__extra__": values[len(columns) :]},
-            )
-        )
-    return columns, rows, []
+        count += 1
+        limits.check_row(count, reader.line_num)
+
+    def rows() -> Iterator[Row]:
+        # The first pass raised every error this one could meet.
+        again = csv.reader(io.StringIO(text, newline=""))
+        next(again)
+        width = len(columns)
+        for values in again:
+            if not "".join(values).strip():  # a blank row (what any(v.strip()) says, faster)
+                continue
+            values = [restore(v) if v[:1] == "'" else v for v in values]
+            row = dict(zip(columns, values, strict=False))
+            row["__extra__"] = values[width:]
+            yield Row(again.line_num, row)
+
+    return columns, Rows(count, rows), []
 
 
 def _check_package(data: bytes) -> None:
@@ -168,7 +201,7 @@ def _check_package(data: bytes) -> None:
         )
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
+def _read_xlsx(data: bytes) -> tuple[list[str], Rows, list[str]]:
     _check_package(data)
     try:
         return _read_checked_xlsx(data)
@@ -180,7 +213,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
         ) from None
 
 
-def _read_checked_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
+def _read_checked_xlsx(data: bytes) -> tuple[list[str], Rows, list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -216,19 +249,20 @@ def _read_checked_xlsx(data: bytes) -> tuple[list[str], list[Row], list[str]]:
     while columns and columns[-1] == "":
         columns.pop()
     limits.check_header(columns)
-    rows = []
+    read: list[tuple[int, tuple]] = []
     for line, values in enumerate(it, start=2):
         if not any(v is not None and str(v).strip() for v in values):
             continue
-        limits.check_row(len(rows) + 1, line)
-        values = values[: limits.max_columns + 1]
-        cells = ["" if v is None else restore(v) if isinstance(v, str) else v for v in values]
-        rows.append(
-            Row(
-                line,
-                dict(zip(columns, cells, strict=False))
-                | {"__extra__": [c for c in cells[len(columns) :] if c != ""]},
-            )
-        )
+        limits.check_row(len(read) + 1, line)
+        read.append((line, values[: limits.max_columns + 1]))
     wb.close()
-    return columns, rows, warnings
+    width = len(columns)
+
+    def rows() -> Iterator[Row]:
+        for line, values in read:
+            cells = ["" if v is None else _restore(v) if isinstance(v, str) else v for v in values]
+            row = dict(zip(columns, cells, strict=False))
+            row["__extra__"] = [c for c in cells[width:] if c != ""]
+            yield Row(line, row)
+
+    return columns, Rows(len(read), rows), warnings

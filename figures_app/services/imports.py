@@ -2,26 +2,39 @@
 metrics, categories, values), a plan of what would be created, changed or left (the preview),
 and the write, all or nothing. The command line calls import_figures directly; web uploads are
 batches (services/import_batches.py) whose worker runs the same plan_import and import_figures.
+
+Rows are streamed from the reader and checked one at a time; what is kept of each is a
+CheckedRow, a tuple of plain values and shared objects (the campaign's forces, periods and
+metrics, each category once), ~250 bytes, so 100,000 rows fit in tens of MB. The write is
+figures_import_bulk's (services/figures.py): COPY and one statement on PostgreSQL, two
+executemany elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 
-from figures_app.categories import CategoryIndex, category_key
-from figures_app.models import Figure, FigureSource, Kind, Metric, describe_figure
+from figures_app.categories import CategoryIndex, CategoryRef, category_key
+from figures_app.models import FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
-from figures_app.services.figures import KEEP, ApplyResult, CellInput, figures_apply, plan_cells
-from figures_app.services.sources import figures_mark_source
+from figures_app.services.figures import (
+    ApplyResult,
+    BulkFigure,
+    CellInput,
+    figures_diff,
+    figures_import_bulk,
+    stored_figures,
+)
+from figures_app.services.sources import figures_mark_source_keys
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
-from requests_app.models import Campaign
+from requests_app.models import Campaign, FoiRequest, Period
 from requests_app.roles import can_review
 from requests_app.services.errors import ServiceError
 
@@ -31,18 +44,54 @@ if TYPE_CHECKING:
 MAX_ERRORS = 200
 # Changed lines kept in a plan (the preview lists them; the counts cover every row).
 MAX_CHANGED_LINES = 200
-# build_cells reports progress every this many rows: often enough for a progress bar, rarely
+# check_rows reports progress every this many rows: often enough for a progress bar, rarely
 # enough that the UPDATE it costs a batch is noise beside the check itself.
 PROGRESS_EVERY = 5000
+# Distinct (value, status, as_given) readings remembered while checking a file: most files
+# repeat a few thousand values; the bound keeps a file of all-different values from growing it.
+PARSE_CACHE = 50_000
+MAX_NAME = 200
 
 Progress = Callable[[int, int], None]  # (rows checked, rows in the file)
+
+
+class CheckedRow(NamedTuple):
+    """One row that passed every check. `cats` identifies its categories ((dimension id,
+    value) pairs, shared between rows); `note` is None when the file has no note column."""
+
+    line: int
+    request: FoiRequest
+    metric: Metric
+    period: Period
+    cats: tuple[tuple[int, str], ...]
+    kind: str
+    value: int | None
+    lower: int | None
+    upper: int | None
+    raw_text: str
+    exemption: str  # as written ("s12"); the force's law is added when written
+    note: str | None
+
+
+@dataclass
+class CheckedFile:
+    rows: list[CheckedRow]
+    index: CategoryIndex
+    refs: dict[tuple, tuple[CategoryRef, ...]]  # CheckedRow.cats -> the categories named
+
+    @property
+    def request_ids(self) -> set[int]:
+        return {row.request.id for row in self.rows}
+
+    def new_categories(self) -> list[CategoryRef]:
+        """Inferred categories the rows name that do not exist yet."""
+        return [ref for refs in self.refs.values() for ref in refs if ref.category is None]
 
 
 @dataclass
 class ImportPlan:
     campaign: Campaign
-    cells: list[CellInput]
-    index: CategoryIndex
+    rows: int = 0
     created: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -52,17 +101,203 @@ class ImportPlan:
         default_factory=list
     )  # line, cell, old, new
 
-    @property
-    def rows(self) -> int:
-        return len(self.cells)
-
 
 def _text(value) -> str:
+    if value.__class__ is str:  # nearly every call: CSV cells are text
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _too_long(value) -> bool:
+    if value is None or (isinstance(value, str) and len(value) <= MAX_NAME):
+        return False
+    return len(_text(value)) > MAX_NAME
+
+
+def check_rows(
+    campaign: Campaign,
+    columns: list[str],
+    rows: Iterable[Row],
+    *,
+    progress: Progress | None = None,
+) -> CheckedFile:
+    """Check every row; ImportFileError lists every problem with its line. `progress`, if
+    given, hears (rows checked, rows in the file) at the start, every PROGRESS_EVERY rows and
+    at the end. What the rows name (forces, periods, metrics, categories, values) is looked up
+    once per distinct text, not once per row."""
+    errors: list[str] = []
+    total = len(rows) if isinstance(rows, Sized) else 0
+    metrics = {m.slug: m for m in Metric.objects.filter(campaign=campaign)}
+    metrics_by_label = {m.label.lower(): m for m in metrics.values()}
+    index = CategoryIndex(campaign)
+    dim_columns = sorted({d.slug for dims in index.dimensions.values() for d in dims})
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise ImportFileError(
+            [
+                f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}."
+            ]
+        )
+    unknown = [c for c in columns if c and c not in REQUIRED + OPTIONAL and c not in dim_columns]
+    if unknown:
+        allowed = ", ".join(list(REQUIRED) + list(OPTIONAL) + dim_columns)
+        raise ImportFileError([f"Line 1: unknown column '{unknown[0]}'; columns are {allowed}."])
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        raise ImportFileError([f"Line 1: column '{duplicated[0]}' appears twice."])
+    campaign_periods = list(campaign.periods.all())
+    periods = {}
+    for p in campaign_periods:
+        periods[p.label.lower()] = p
+        periods[p.label.lower().replace("/", "-")] = p
+    period_labels = ", ".join(p.label for p in campaign_periods)
+    requests = {foi.force_id: foi for foi in campaign.requests.select_related("force")}
+    resolver = ForceResolver()
+    bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
+    has_note = "note" in columns
+    named = ("force", "period", "metric", *dim_columns)
+    # Each lookup remembers its answer by the text looked up: (found, error) pairs.
+    force_of: dict[str, tuple[FoiRequest | None, str | None]] = {}
+    metric_of: dict[str, Metric | None] = {}
+    dims_of: dict[int, tuple[list, list[str]]] = {}  # metric -> its dimensions, other columns
+    ref_of: dict[tuple, CategoryRef | str] = {}
+    value_of: dict[tuple, tuple | str] = {}
+    refs_of: dict[tuple, tuple[CategoryRef, ...]] = {}
+    shared: dict[tuple, tuple] = {}
+    seen: dict[tuple, int] = {}
+    checked: list[CheckedRow] = []
+    if progress:
+        progress(0, total)
+    for done, row in enumerate(rows):
+        if len(errors) >= MAX_ERRORS:
+            errors.append(f"Stopped after {MAX_ERRORS} errors.")
+            break
+        if progress and done and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        v = row.values
+        if v.get("__extra__"):
+            errors.append(f"Line {row.line}: more values than columns.")
+            continue
+        too_long = [c for c in named if _too_long(v.get(c))]
+        if too_long:
+            errors.append(f"Line {row.line}: the {too_long[0]} is longer than 200 characters.")
+            continue
+        row_errors = []
+        force_text = _text(v.get("force"))
+        found = force_of.get(force_text)
+        if found is None:
+            try:
+                force = resolver.resolve(force_text)
+                foi = requests.get(force.pk)
+                found = (foi, None if foi else f"{force.name} was not asked in this campaign.")
+            except ForceNameError as exc:
+                found = (None, str(exc))
+            force_of[force_text] = found
+        foi, problem = found
+        if problem:
+            row_errors.append(f"Line {row.line}: {problem}")
+        period_text = _text(v.get("period"))
+        period = periods.get(period_text.lower())
+        if period is None:
+            row_errors.append(
+                f"Line {row.line}: unknown period '{period_text}'; periods are {period_labels}."
+            )
+        metric_text = _text(v.get("metric"))
+        if metric_text in metric_of:
+            metric = metric_of[metric_text]
+        else:
+            metric = metric_of[metric_text] = (
+                metrics.get(metric_text)
+                or metrics.get(metric_text.lower())
+                or metrics_by_label.get(metric_text.lower())
+            )
+        if metric is None:
+            row_errors.append(
+                f"Line {row.line}: unknown metric '{metric_text}'; metrics are {', '.join(metrics) or 'none defined'}."
+            )
+        refs = []
+        if metric is not None:
+            if metric.id not in dims_of:
+                dims = index.dimensions.get(metric.id, [])
+                own = {d.slug for d in dims}
+                dims_of[metric.id] = (dims, [c for c in dim_columns if c not in own])
+            dims, others = dims_of[metric.id]
+            for dim in dims:
+                raw = v.get(dim.slug)
+                if _text(raw):
+                    key = (dim.id, raw.__class__, raw)
+                    ref = ref_of.get(key)
+                    if ref is None:
+                        try:
+                            ref = index.resolve(dim, raw)
+                        except ValueError as exc:
+                            ref = str(exc)
+                        ref_of[key] = ref
+                    if isinstance(ref, str):
+                        row_errors.append(f"Line {row.line}: {ref}")
+                    else:
+                        refs.append(ref)
+            for col in others:
+                if _text(v.get(col)):
+                    row_errors.append(
+                        f"Line {row.line}: metric '{metric.slug}' has no dimension '{col}'."
+                    )
+        raw_value, status, as_given = v.get("value"), _text(v.get("status")), v.get("as_given")
+        key = (raw_value.__class__, raw_value, status, as_given.__class__, as_given)
+        reading = value_of.get(key)
+        if reading is None:
+            reading = _read_value(raw_value, status, as_given, bounds)
+            if len(value_of) < PARSE_CACHE:
+                value_of[key] = reading
+        if isinstance(reading, str):
+            row_errors.append(f"Line {row.line}: {reading}")
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        cats = tuple(sorted((r.dimension.id, r.value) for r in refs))
+        cats = shared.setdefault(cats, cats)  # one tuple for every row in the same categories
+        if cats not in refs_of:
+            refs_of[cats] = tuple(refs)
+        # .id, not .pk: the property costs a call, ~10% of checking a row.
+        ident = (foi.id, metric.id, period.id, cats)
+        if ident in seen:
+            errors.append(
+                f"Line {row.line}: duplicate of line {seen[ident]} (same force, period, metric and categories)."
+            )
+            continue
+        seen[ident] = row.line
+        checked.append(
+            CheckedRow(
+                row.line,
+                foi,
+                metric,
+                period,
+                cats,
+                *reading,
+                _text(v.get("note")) if has_note else None,
+            )
+        )
+    if errors:
+        raise ImportFileError(errors)
+    if progress:
+        progress(total, total)
+    return CheckedFile(checked, index, refs_of)
+
+
+def _read_value(raw, status: str, as_given, bounds: tuple[int, int]) -> tuple | str:
+    """(kind, value, lower, upper, raw_text, exemption) of a value, or the error to show."""
+    try:
+        parsed = parse_figure(raw, bounds=bounds, status=status)
+    except ValueError as exc:
+        return str(exc)
+    if parsed is None:
+        return "the value is empty (give a figure or a status)."
+    p = _with_wording(parsed, as_given, bounds)
+    return (p.kind, p.value, p.lower, p.upper, p.raw_text, p.exemption)
 
 
 def build_cells(
@@ -73,135 +308,23 @@ def build_cells(
     source: str,
     progress: Progress | None = None,
 ) -> tuple[list[CellInput], CategoryIndex]:
-    """Check every row; ImportFileError lists every problem with its line. `progress`, if
-    given, hears (rows checked, rows in the file) at the start, every PROGRESS_EVERY rows and
-    at the end."""
-    errors: list[str] = []
-    total = len(rows) if isinstance(rows, Sized) else 0
-    metrics = {m.slug: m for m in Metric.objects.filter(campaign=campaign)}
-    metrics_by_label = {m.label.lower(): m for m in metrics.values()}
-    index = CategoryIndex(campaign)
-    dim_columns = {d.slug for dims in index.dimensions.values() for d in dims}
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise ImportFileError(
-            [
-                f"Line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}."
-            ]
-        )
-    unknown = [c for c in columns if c and c not in REQUIRED + OPTIONAL and c not in dim_columns]
-    if unknown:
-        allowed = ", ".join(list(REQUIRED) + list(OPTIONAL) + sorted(dim_columns))
-        raise ImportFileError([f"Line 1: unknown column '{unknown[0]}'; columns are {allowed}."])
-    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
-    if duplicated:
-        raise ImportFileError([f"Line 1: column '{duplicated[0]}' appears twice."])
-    periods = {}
-    for p in campaign.periods.all():
-        periods[p.label.lower()] = p
-        periods[p.label.lower().replace("/", "-")] = p
-    requests = {foi.force_id: foi for foi in campaign.requests.select_related("force")}
-    resolver = ForceResolver()
-    bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
-    seen: dict[tuple, int] = {}
-    cells: list[CellInput] = []
-    if progress:
-        progress(0, total)
-    period_labels = ", ".join(p.label for p in campaign.periods.all())
-    for done, row in enumerate(rows):
-        if len(errors) >= MAX_ERRORS:
-            errors.append(f"Stopped after {MAX_ERRORS} errors.")
-            break
-        if progress and done and done % PROGRESS_EVERY == 0:
-            progress(done, total)
-        v = row.values
-        where = f"Line {row.line}"
-        if v.get("__extra__"):
-            errors.append(f"{where}: more values than columns.")
-            continue
-        row_errors = []
-        too_long = [
-            c for c in ("force", "period", "metric", *dim_columns) if len(_text(v.get(c))) > 200
-        ]
-        if too_long:
-            errors.append(f"{where}: the {too_long[0]} is longer than 200 characters.")
-            continue
-        try:
-            force = resolver.resolve(_text(v.get("force")))
-            foi = requests.get(force.pk)
-            if foi is None:
-                row_errors.append(f"{where}: {force.name} was not asked in this campaign.")
-        except ForceNameError as exc:
-            foi = None
-            row_errors.append(f"{where}: {exc}")
-        period_text = _text(v.get("period"))
-        period = periods.get(period_text.lower())
-        if period is None:
-            row_errors.append(
-                f"{where}: unknown period '{period_text}'; periods are {period_labels}."
-            )
-        metric_text = _text(v.get("metric"))
-        metric = (
-            metrics.get(metric_text)
-            or metrics.get(metric_text.lower())
-            or metrics_by_label.get(metric_text.lower())
-        )
-        if metric is None:
-            row_errors.append(
-                f"{where}: unknown metric '{metric_text}'; metrics are {', '.join(metrics) or 'none defined'}."
-            )
-        refs = []
-        if metric is not None:
-            dims = index.dimensions.get(metric.pk, [])
-            for dim in dims:
-                text = _text(v.get(dim.slug))
-                if text:
-                    try:
-                        refs.append(index.resolve(dim, v.get(dim.slug)))
-                    except ValueError as exc:
-                        row_errors.append(f"{where}: {exc}")
-            for col in dim_columns - {d.slug for d in dims}:
-                if _text(v.get(col)):
-                    row_errors.append(f"{where}: metric '{metric.slug}' has no dimension '{col}'.")
-        try:
-            parsed = parse_figure(v.get("value"), bounds=bounds, status=_text(v.get("status")))
-            if parsed is None:
-                row_errors.append(f"{where}: the value is empty (give a figure or a status).")
-        except ValueError as exc:
-            parsed = None
-            row_errors.append(f"{where}: {exc}")
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        parsed = _with_wording(parsed, v.get("as_given"), bounds)
-        ident = (
-            foi.pk,
-            metric.pk,
-            period.pk,
-            tuple(sorted((r.dimension.pk, r.value) for r in refs)),
-        )
-        if ident in seen:
-            errors.append(
-                f"{where}: duplicate of line {seen[ident]} (same force, period, metric and categories)."
-            )
-            continue
-        seen[ident] = row.line
+    """The checked rows as cells for figures_apply (the demo and the tests enter figures this
+    way; imports take the bulk path)."""
+    checked = check_rows(campaign, columns, rows, progress=progress)
+    cells = []
+    for row in checked.rows:
         cell = CellInput(
-            request=foi,
-            metric=metric,
-            period=period,
-            categories=tuple(refs),
-            parsed=parsed,
+            request=row.request,
+            metric=row.metric,
+            period=row.period,
+            categories=checked.refs[row.cats],
+            parsed=Parsed(row.kind, row.value, row.lower, row.upper, row.raw_text, row.exemption),
             source=f"{source} line {row.line}",
         )
-        if "note" in columns:
-            cell.note = _text(v.get("note"))
+        if row.note is not None:
+            cell.note = row.note
         cells.append(cell)
-    if errors:
-        raise ImportFileError(errors)
-    if progress:
-        progress(total, total)
-    return cells, index
+    return cells, checked.index
 
 
 def _with_wording(parsed: Parsed, as_given, bounds: tuple[int, int]) -> Parsed:
@@ -220,6 +343,56 @@ def _with_wording(parsed: Parsed, as_given, bounds: tuple[int, int]) -> Parsed:
     return parsed
 
 
+def bulk_rows(checked: CheckedFile) -> Iterator[BulkFigure]:
+    """The checked rows with their cells' keys, as the bulk path writes them. A row naming a
+    category not created yet has no key (None): a plan counts it as new."""
+    index = checked.index
+    keys: dict[tuple, tuple[str | None, int | None, str]] = {}
+    prefixes: dict[tuple[int, int], str] = {}
+    for row in checked.rows:
+        found = keys.get(row.cats)
+        if found is None:
+            refs = checked.refs[row.cats]
+            if any(ref.category is None and not _exists(index, ref) for ref in refs):
+                found = (None, None, "")
+            else:
+                cats = [index.category_of(ref) for ref in refs]
+                key = category_key(cats)
+                # index.cell_name without the metric and period, which the prefix adds.
+                suffix = " / ".join(f"{c.dimension.slug}={c.value}" for c in cats) or "total"
+                found = (key, cats[0].pk if len(cats) == 1 else None, suffix)
+            keys[row.cats] = found
+        key, category_id, suffix = found
+        prefix = prefixes.get((row.metric.id, row.period.id))
+        if prefix is None:
+            prefix = prefixes[(row.metric.id, row.period.id)] = (
+                f"{row.metric.slug} / {row.period.label} / "
+            )
+        exemption = row.exemption
+        if exemption and ":" not in exemption:
+            exemption = f"{row.request.force.law}:{exemption}"
+        yield BulkFigure(
+            row.line,
+            row.request.id,
+            row.metric.id,
+            row.period.id,
+            key,
+            category_id,
+            prefix + suffix,
+            row.kind,
+            row.value,
+            row.lower,
+            row.upper,
+            row.raw_text,
+            exemption,
+            row.note,
+        )
+
+
+def _exists(index: CategoryIndex, ref: CategoryRef) -> bool:
+    return ref.value.lower() in index.by_value.get(ref.dimension.pk, {})
+
+
 def plan_import(
     campaign: Campaign, data: bytes, filename: str, *, progress: Progress | None = None
 ) -> ImportPlan:
@@ -227,67 +400,22 @@ def plan_import(
     columns, rows, warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    cells, index = build_cells(
-        campaign, columns, rows, source=f"import {PurePath(filename).name}", progress=progress
-    )
-    plan = plan_cells(cells, index)
-    result = ImportPlan(campaign=campaign, cells=cells, index=index, warnings=warnings)
-    result.created, result.changed, result.unchanged, result.deleted = (
-        len(plan["created"]),
-        len(plan["changed"]),
-        len(plan["unchanged"]),
-        len(plan["deleted"]),
-    )
-    result.changed_lines = _changed_lines(plan["changed"][:MAX_CHANGED_LINES], index)
-    return result
-
-
-def _changed_lines(cells: list[CellInput], index: CategoryIndex) -> list[tuple[int, str, str, str]]:
-    """(line, cell, old, new) for the preview, in one query for the cells' current figures."""
-    if not cells:
-        return []
-    keys = {
-        (
-            c.request.pk,
-            c.metric.pk,
-            c.period.pk,
-            category_key([index.category_of(r) for r in c.categories]),
-        ): c
-        for c in cells
-    }
-    old = {
-        (f.request_id, f.metric_id, f.period_id, f.category_key): f
-        for f in Figure.objects.filter(
-            request_id__in={k[0] for k in keys},
-            metric_id__in={k[1] for k in keys},
-            period_id__in={k[2] for k in keys},
-        )
-    }
-    lines = []
-    for key, cell in keys.items():
-        figure = old.get(key)
-        before = describe_figure(figure.state()) if figure else ""
-        after = describe_figure(_parsed_state(cell))
-        if before == after:
-            after += " (note changed)" if cell.note is not KEEP else " (details changed)"
-        name = f"{cell.request.force.name}: {index.cell_name(cell.metric, cell.period, key[3])}"
-        lines.append((int(cell.source.rsplit(" line ", 1)[-1]), name, before, after))
-    return sorted(lines)
-
-
-def _parsed_state(cell: CellInput) -> dict:
-    p = cell.parsed
-    exemption = p.exemption
-    if exemption and ":" not in exemption:
-        exemption = f"{cell.request.force.law}:{exemption}"
-    return {
-        "kind": p.kind,
-        "value": p.value,
-        "lower": p.lower,
-        "upper": p.upper,
-        "raw_text": p.raw_text,
-        "exemption": exemption,
-    }
+    checked = check_rows(campaign, columns, rows, progress=progress)
+    plan = ImportPlan(campaign=campaign, rows=len(checked.rows), warnings=warnings)
+    forces = {row.request.id: row.request.force.name for row in checked.rows}
+    stored = stored_figures(forces)
+    for fig, before, after in figures_diff(bulk_rows(checked), stored):
+        if before is None:
+            plan.created += 1
+            continue
+        plan.changed += 1
+        if len(plan.changed_lines) < MAX_CHANGED_LINES:
+            old, new = describe_figure(before), describe_figure(after)
+            if old == new:
+                new += " (note changed)" if fig.note is not None else " (details changed)"
+            plan.changed_lines.append((fig.line, f"{forces[fig.request_id]}: {fig.cell}", old, new))
+    plan.unchanged = plan.rows - plan.created - plan.changed
+    return plan
 
 
 @transaction.atomic
@@ -300,22 +428,49 @@ def import_figures(
     approve: bool = False,
     source: str = FigureSource.FORCE,
 ) -> ApplyResult:
-    """Check the whole file, then write it in one transaction (nothing on any error).
-    `source` "published": the figures come from a release, not a force's answer (issue 14)."""
-    plan = plan_import(campaign, data, filename)
+    """Check the whole file, then write it in one transaction (nothing on any error). The
+    number of queries does not grow with the rows (figures_import_bulk). `source` "published":
+    the figures come from a release, not a force's answer (issue 14)."""
+    columns, rows, _warnings = read_rows(data, filename)
+    if not rows:
+        raise ImportFileError(["Line 2: the file has no rows."])
+    checked = check_rows(campaign, columns, rows)
+    name = PurePath(filename).name
     try:
-        result = figures_apply(
-            campaign=campaign,
-            actor=actor,
-            cells=plan.cells,
-            index=plan.index,
-            approve=approve,
-            summary=f"Imported from {PurePath(filename).name}.",
-        )
-        figures_mark_source(cells=plan.cells, index=plan.index, source=source, actor=actor)
+        with transaction.atomic():
+            result = figures_import_bulk(
+                campaign=campaign,
+                actor=actor,
+                index=checked.index,
+                new_categories=checked.new_categories(),
+                rows=lambda: bulk_rows(checked),
+                request_ids=checked.request_ids,
+                approve=approve,
+                summary=f"Imported from {name}.",
+                source=f"import {name}",
+            )
+            figures_mark_source_keys(
+                wanted=_source_keys(campaign, checked, f"import {name}"),
+                source=source,
+                actor=actor,
+            )
         return result
     except ServiceError as exc:
         raise ImportFileError([str(exc)]) from None
+
+
+def _source_keys(campaign: Campaign, checked: CheckedFile, came_from: str) -> dict:
+    """The imported figures' keys -> (cell name, where from), read after the import wrote them
+    (a fresh index: the categories the import created are known to it now)."""
+    index = CategoryIndex(campaign)
+    keys = {}
+    for row in checked.rows:
+        key = category_key([index.category_of(ref) for ref in checked.refs[row.cats]])
+        keys[(row.request.id, row.metric.id, row.period.id, key)] = (
+            index.cell_name(row.metric, row.period, key),
+            came_from,
+        )
+    return keys
 
 
 def may_approve_on_import(user: AbstractBaseUser) -> bool:

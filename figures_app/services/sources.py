@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from figures_app.services.figures import CellInput
 
 
+def _check(source: str) -> None:
+    if source not in FigureSource.values:
+        raise ServiceError(
+            f"The source must be one of {', '.join(FigureSource.values)}, not '{source}'.",
+            "source",
+        )
+
+
 @transaction.atomic
 def figures_mark_source(
     *,
@@ -30,23 +38,31 @@ def figures_mark_source(
     """Set the source of the figures these cells name (after they are written, in the same
     transaction); each figure whose source changes gets a history row. Returns how many
     changed. Two queries and two writes however many cells."""
-    if source not in FigureSource.values:
-        raise ServiceError(
-            f"The source must be one of {', '.join(FigureSource.values)}, not '{source}'.",
-            "source",
+    _check(source)
+    wanted = {}
+    for c in cells:
+        if c.parsed is None:
+            continue
+        key = category_key([index.category_of(r) for r in c.categories])
+        wanted[(c.request.pk, c.metric.pk, c.period.pk, key)] = (
+            index.cell_name(c.metric, c.period, key),
+            c.source,
         )
-    if not cells:
+    return figures_mark_source_keys(wanted=wanted, source=source, actor=actor)
+
+
+@transaction.atomic
+def figures_mark_source_keys(
+    *,
+    wanted: dict[tuple[int, int, int, str], tuple[str, str]],
+    source: str,
+    actor: AbstractBaseUser | None,
+) -> int:
+    """figures_mark_source for figures named by (request, metric, period, category key) ->
+    (the cell's name, where the change came from): the bulk import's rows."""
+    _check(source)
+    if not wanted:
         return 0
-    wanted = {
-        (
-            c.request.pk,
-            c.metric.pk,
-            c.period.pk,
-            category_key([index.category_of(r) for r in c.categories]),
-        ): c
-        for c in cells
-        if c.parsed is not None
-    }
     figures = Figure.objects.filter(
         request_id__in={k[0] for k in wanted},
         metric_id__in={k[1] for k in wanted},
@@ -56,9 +72,10 @@ def figures_mark_source(
     history = []
     for figure in figures:
         key = (figure.request_id, figure.metric_id, figure.period_id, figure.category_key)
-        cell = wanted.get(key)
-        if cell is None:
+        named = wanted.get(key)
+        if named is None:
             continue
+        cell_name, came_from = named
         history.append(
             FigureChange(
                 figure=figure,
@@ -66,13 +83,13 @@ def figures_mark_source(
                 metric_id=figure.metric_id,
                 period_id=figure.period_id,
                 category_key=figure.category_key,
-                cell=index.cell_name(cell.metric, cell.period, figure.category_key),
+                cell=cell_name,
                 action=FigureChange.Action.CHANGED,
                 old=figure.state(),
                 new=figure.state(),
                 old_display=f"source: {FigureSource(figure.source).label.lower()}",
                 new_display=f"source: {FigureSource(source).label.lower()}",
-                source=cell.source[:300],
+                source=came_from[:300],
                 actor=actor,
             )
         )
