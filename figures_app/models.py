@@ -422,3 +422,7 @@ class FigureImport(models.Model):
     @property
     def working(self) -> bool:
         return self.state in IMPORT_WORKING
+
+
+# Releases live in their own module (imported here so that Django finds the models).
+from figures_app.models_releases import ForceGroup, Release, ReleaseVersion  # noqa: E402, F401
