@@ -108,11 +108,11 @@ class ReleaseVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.release} v{self.number}"
 
-    def is_public(self, now=None) -> bool:
-        return self.publish_at <= (now or timezone.now())
-
     def get_absolute_url(self) -> str:
         return reverse("release_version", args=[self.release.slug, self.number])
+
+    def is_public(self, now=None) -> bool:
+        return self.publish_at <= (now or timezone.now())
 
 
 class ForceGroup(models.Model):
