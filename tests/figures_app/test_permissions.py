@@ -46,6 +46,10 @@ def urls(o):
         ("post", reverse("figures_request_save", args=[o["foi"]]), "edit"),
         ("get", reverse("figures_figure_edit", args=[o["figure"]]), "edit"),
         ("post", reverse("figures_resubmit", args=[o["foi"]]), "edit"),
+        ("get", reverse("campaign_release_list", args=[s]), "view"),
+        ("get", reverse("campaign_groupings", args=[s]), "edit"),
+        ("post", reverse("campaign_groupings", args=[s]), "edit"),
+        ("get", reverse("release_prepare", args=[s]), "review"),
         ("get", reverse("figures_review_queue"), "review"),
         ("post", reverse("figures_approve", args=[o["foi"]]), "review"),
         ("post", reverse("figures_send_back", args=[o["foi"]]), "review"),
@@ -92,3 +96,17 @@ def test_the_api_answers_in_json(client, objects, outsider, staff):
     assert client.get(url).json()["metric"] == "offences"
     assert client.get(url.replace("offences", "nope")).status_code == 404
     assert client.get(url + "&basis=maybe").status_code == 400
+
+
+def test_published_releases_need_no_login(client, campaign, metric, staff, reviewer):
+    from figures_app.services.releases import ReleaseSpec, release_publish
+
+    enter(campaign, staff, [("Kent", "2015/16", 63)], approve_by=reviewer)
+    release_publish(campaign=campaign, actor=reviewer, slug="r", spec=ReleaseSpec(title="R"))
+    for url in (
+        reverse("release_public", args=["r"]),
+        reverse("release_force", args=["r", "E23000032"]),
+        reverse("release_download", args=["r", 1, "xlsx"]),
+        reverse("release_api", args=["r"]),
+    ):
+        assert client.get(url).status_code == 200, url
