@@ -36,6 +36,9 @@ NOT_PAGES = {
     "api_request_messages",
     "api_inbox",
     "figures_totals_api",
+    "release_download",
+    "release_chart",
+    "release_api",
 }
 
 # Pages whose tables must still show whole (no inner scroll bar) on a desktop screen.
@@ -108,6 +111,29 @@ def demo():
         "figures_import_preview": {"slug": NSPCC_SLUG, "pk": batch.pk},
         "figures_import_confirm": {"slug": NSPCC_SLUG, "pk": batch.pk},
     }
+    from figures_app.services.releases import ReleaseSpec, release_publish
+
+    release = "nspcc-2017"
+    release_publish(
+        campaign=nspcc,
+        actor=users["riley"],
+        slug=release,
+        spec=ReleaseSpec(
+            title="Online child sex offences recorded by police, 2016/17",
+            caveats={"E23000024": ["Norfolk could not flag online offences before 2016/17"]},
+            include_answering=True,
+            methodology="Every force in England and Wales was asked the same question.",
+        ),
+    )
+    by_view.update(
+        {
+            "release_public": {"slug": release},
+            "release_preview": {"slug": release},
+            "release_version": {"slug": release, "number": 1},
+            "release_force": {"slug": release, "code": "E23000032"},
+            "release_version_force": {"slug": release, "number": 1, "code": "E23000032"},
+        }
+    )
     return {"by_name": by_name, "by_view": by_view}
 
 
