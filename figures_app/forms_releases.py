@@ -4,6 +4,8 @@ forces a caveat may name) live in services/releases.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -85,7 +87,7 @@ class ReleaseForm(forms.Form):
 
     def clean_publish_at(self):
         value = self.cleaned_data["publish_at"]
-        if value is not None and value < timezone.now() - timezone.timedelta(minutes=1):
+        if value is not None and value < timezone.now() - timedelta(minutes=1):
             raise forms.ValidationError(
                 "Public from: that time has passed; leave it empty to publish now."
             )

@@ -10,7 +10,6 @@ everything after that reads only the payload, so what a release shows cannot mov
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -313,11 +312,7 @@ def force_in(payload: dict, code: str) -> list[tuple[dict, dict]]:
     return [(m, f) for m in payload["metrics"] for f in m["forces"] if f["force_code"] == code]
 
 
-def _pct(value: float | None, rule: str) -> str:
-    return fmt_pct(value, rule)
-
-
-def page_metric(metric: dict, rule: str, slug: str, number: int) -> dict:
+def page_metric(metric: dict, rule: str) -> dict:
     """What the release page shows of one metric, rounded by the campaign's rule beside the
     exact values."""
     labels = [p["period"] for p in metric["periods"]]
@@ -349,8 +344,8 @@ def page_metric(metric: dict, rule: str, slug: str, number: int) -> dict:
         "change_rows": [
             {
                 "c": c,
-                "pct": _pct(c["change_pct"], rule),
-                "lfl_pct": _pct(c["like_for_like"]["change_pct"], rule),
+                "pct": fmt_pct(c["change_pct"], rule),
+                "lfl_pct": fmt_pct(c["like_for_like"]["change_pct"], rule),
             }
             for c in metric["changes"]
         ],
@@ -364,7 +359,7 @@ def page_metric(metric: dict, rule: str, slug: str, number: int) -> dict:
                     }
                     for label in labels
                 ],
-                "change": _pct(f["change_pct"], rule),
+                "change": fmt_pct(f["change_pct"], rule),
             }
             for f in metric["forces"]
         ],
@@ -611,7 +606,3 @@ def answering_words(answer: dict) -> str:
 
 def rule_sentence(rule: str) -> str:
     return f"Percentages are {rule_words(rule)} (the campaign's rule); exact values are in the downloads."
-
-
-def exact(value: float | None) -> str:
-    return "" if value is None else f"{Decimal(repr(value)).quantize(Decimal('0.1'))}%"

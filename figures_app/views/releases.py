@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -104,9 +102,7 @@ def _page_context(request, version: ReleaseVersion, preview: bool) -> dict:
         "latest": latest,
         "newer_embargoed": [v for v in versions if v["embargoed"] and v["number"] > version.number],
         "versions": versions,
-        "metrics": [
-            page_metric(m, rule, version.release.slug, version.number) for m in payload["metrics"]
-        ],
+        "metrics": [page_metric(m, rule) for m in payload["metrics"]],
         "methodology": methodology_html(payload["methodology"]),
         "rule_sentence": rule_sentence(rule),
         "answering": [
@@ -149,7 +145,7 @@ def _force_page(request, slug: str, code: str, number: int | None) -> HttpRespon
                     "f": f,
                     "row": next(
                         r
-                        for r in page_metric(metric, rule, slug, version.number)["force_rows"]
+                        for r in page_metric(metric, rule)["force_rows"]
                         if r["f"]["force_code"] == code
                     ),
                     "context": national_context(f, metric, rule),
@@ -369,8 +365,6 @@ def campaign_groupings(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except ReleaseError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
-        except PermissionDenied:
-            raise
         else:
             messages.success(
                 request, f"Saved '{form.cleaned_data['grouping']}': {placed} forces placed."
@@ -382,7 +376,3 @@ def campaign_groupings(request: HttpRequest, slug: str) -> HttpResponse:
         {"campaign": campaign, "form": form},
         status=400 if request.method == "POST" else 200,
     )
-
-
-def release_url(slug: str) -> str:
-    return reverse("release_public", args=[slug])
