@@ -65,10 +65,12 @@ def _version(request: HttpRequest, slug: str, number: int | None = None):
     raise Http404("No such release.")
 
 
-def _private(response: HttpResponse, preview: bool) -> HttpResponse:
-    if preview:
-        # The same address is a 404 to the public: a shared cache must never keep this copy.
+def _private(response: HttpResponse, preview: bool, staff: bool = False) -> HttpResponse:
+    if preview or staff:
+        # A preview is a 404 to the public, and a staff member's copy of a public page names
+        # embargoed versions: a shared cache must keep neither.
         response["Cache-Control"] = "private, no-store"
+    if preview:
         response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -115,16 +117,14 @@ def _page_context(request, version: ReleaseVersion, preview: bool) -> dict:
 
 def release_public(request: HttpRequest, slug: str) -> HttpResponse:
     version, preview = _version(request, slug)
-    return _private(
-        render(request, "releases/release.html", _page_context(request, version, preview)), preview
-    )
+    context = _page_context(request, version, preview)
+    return _private(render(request, "releases/release.html", context), preview, context["staff"])
 
 
 def release_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version, preview = _version(request, slug, number)
-    return _private(
-        render(request, "releases/release.html", _page_context(request, version, preview)), preview
-    )
+    context = _page_context(request, version, preview)
+    return _private(render(request, "releases/release.html", context), preview, context["staff"])
 
 
 def _force_page(request, slug: str, code: str, number: int | None) -> HttpResponse:
@@ -164,7 +164,7 @@ def _force_page(request, slug: str, code: str, number: int | None) -> HttpRespon
             ),
         }
     )
-    return _private(render(request, "releases/force.html", context), preview)
+    return _private(render(request, "releases/force.html", context), preview, context["staff"])
 
 
 def release_force(request: HttpRequest, slug: str, code: str) -> HttpResponse:

@@ -569,3 +569,11 @@ def test_a_reviewer_role_is_what_the_command_checks(figures):
         stdout=io.StringIO(),
     )
     assert ReleaseVersion.objects.get().published_by == only_reviewer
+
+
+def test_a_staff_copy_of_a_public_page_is_never_cached_by_a_proxy(client, figures, reviewer, staff):
+    publish(figures, reviewer)
+    url = reverse("release_public", args=["nspcc"])
+    assert "private" not in client.get(url).get("Cache-Control", "")
+    client.force_login(staff)
+    assert client.get(url)["Cache-Control"] == "private, no-store"
