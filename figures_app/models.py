@@ -449,3 +449,6 @@ class FigureImport(models.Model):
 
 
 from figures_app.models_cells import CellTemplate  # noqa: E402,F401  (registered with the app)
+
+# Releases live in their own module (imported here so that Django finds the models).
+from figures_app.models_releases import ForceGroup, Release, ReleaseVersion  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from figures_app.views import cells, imports, metrics, requests, review, series, totals
+from figures_app.views import cells, imports, metrics, releases, requests, review, series, totals
 
 urlpatterns = [
     path("figures/review/", review.review_queue, name="figures_review_queue"),
@@ -51,4 +51,36 @@ urlpatterns = [
     path("series/<slug:slug>/series.xlsx", series.series_xlsx, name="figures_series_xlsx"),
     path("series/<slug:slug>/series.json", series.series_json_file, name="figures_series_json"),
     path("api/series/<slug:slug>/totals/", series.series_api, name="figures_series_api"),
+    # Releases: public pages (no login; see views/releases.py), then the staff side.
+    path("releases/<slug:slug>/", releases.release_public, name="release_public"),
+    path("releases/<slug:slug>/preview/", releases.release_preview, name="release_preview"),
+    path("releases/<slug:slug>/v<int:number>/", releases.release_version, name="release_version"),
+    path(
+        "releases/<slug:slug>/v<int:number>/release.<str:fmt>",
+        releases.release_download,
+        name="release_download",
+    ),
+    path(
+        "releases/<slug:slug>/v<int:number>/charts/<slug:metric>/<slug:chart>.<str:fmt>",
+        releases.release_chart,
+        name="release_chart",
+    ),
+    path(
+        "releases/<slug:slug>/v<int:number>/<str:code>/",
+        releases.release_version_force,
+        name="release_version_force",
+    ),
+    path("releases/<slug:slug>/<str:code>/", releases.release_force, name="release_force"),
+    path("api/releases/<slug:slug>/", releases.release_api, name="release_api"),
+    path(
+        "campaigns/<slug:slug>/releases/",
+        releases.campaign_release_list,
+        name="campaign_release_list",
+    ),
+    path("campaigns/<slug:slug>/releases/new/", releases.release_prepare, name="release_prepare"),
+    path(
+        "campaigns/<slug:slug>/releases/groupings/",
+        releases.campaign_groupings,
+        name="campaign_groupings",
+    ),
 ]

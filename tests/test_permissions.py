@@ -12,6 +12,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from requests_app.models import FoiRequest, ForceList
 from requests_app.roles import REVIEWER, STAFF
 from tests.factories import UserFactory
+from tests.figures_app.release_samples import (
+    RELEASES_PUBLIC,
+    RELEASES_REVIEWER_ONLY,
+    releases_by_view,
+)
 from tests.figures_app.samples import FIGURES_REVIEWER_ONLY, figures_by_view
 
 # Pages anyone may open (they are how you log in).
@@ -22,7 +27,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
-}
+} | RELEASES_PUBLIC  # published releases: the public results pages, downloads and API
 # Pages that need login but no role (your own password and second factor).
 LOGIN_ONLY = {
     "password_change",
@@ -32,7 +37,7 @@ LOGIN_ONLY = {
     "two_factor_recovery_codes",
 }
 # Pages only a reviewer may open; staff get 403 there.
-REVIEWER_ONLY = FIGURES_REVIEWER_ONLY
+REVIEWER_ONLY = FIGURES_REVIEWER_ONLY | RELEASES_REVIEWER_ONLY
 
 
 def _walk(patterns, prefix=""):
@@ -94,6 +99,7 @@ def samples(db, campaign, staff, tmp_path):
         "force_detail": {"pk": foi.force_id},
     }
     by_view.update(figures_by_view(campaign, staff, foi))
+    by_view.update(releases_by_view(campaign, foi))
     return {"by_name": by_name, "by_view": by_view, "foi": foi, "attachment": attachment}
 
 
@@ -195,3 +201,10 @@ def test_it_lets_staff_act(client, samples):
     assert response.status_code == 302
     foi.refresh_from_db()
     assert foi.status == "sent"
+
+
+@pytest.mark.parametrize("name", sorted(RELEASES_PUBLIC))
+def test_it_serves_published_releases_to_anyone_logged_out(client, samples, name):
+    converters = dict(ALL_URLS)[name]
+    url = url_for(name, converters, samples)
+    assert client.get(url).status_code == 200, url

@@ -41,6 +41,9 @@ NOT_PAGES = {
     "figures_series_xlsx",
     "figures_series_json",
     "figures_series_api",
+    "release_download",
+    "release_chart",
+    "release_api",
 }
 
 # Pages whose tables must still show whole (no inner scroll bar) on a desktop screen.
@@ -147,6 +150,29 @@ def demo():
         "attachment_delete": {"pk": quarantined.pk},
         "attachment_force_told": {"pk": quarantined.pk},
     }
+    from figures_app.services.releases import ReleaseSpec, release_publish
+
+    release = "nspcc-2017"
+    release_publish(
+        campaign=nspcc,
+        actor=users["riley"],
+        slug=release,
+        spec=ReleaseSpec(
+            title="Online child sex offences recorded by police, 2016/17",
+            caveats={"E23000024": ["Norfolk could not flag online offences before 2016/17"]},
+            include_answering=True,
+            methodology="Every force in England and Wales was asked the same question.",
+        ),
+    )
+    by_view.update(
+        {
+            "release_public": {"slug": release},
+            "release_preview": {"slug": release},
+            "release_version": {"slug": release, "number": 1},
+            "release_force": {"slug": release, "code": "E23000032"},
+            "release_version_force": {"slug": release, "number": 1, "code": "E23000032"},
+        }
+    )
     return {"by_name": by_name, "by_view": by_view}
 
 

@@ -57,6 +57,10 @@ def urls(o):
         ("get", reverse("figures_figure_edit", args=[o["figure"]]), "edit"),
         ("get", reverse("figures_cells", args=[o["attachment"]]), "view"),
         ("post", reverse("figures_resubmit", args=[o["foi"]]), "edit"),
+        ("get", reverse("campaign_release_list", args=[s]), "view"),
+        ("get", reverse("campaign_groupings", args=[s]), "edit"),
+        ("post", reverse("campaign_groupings", args=[s]), "edit"),
+        ("get", reverse("release_prepare", args=[s]), "review"),
         ("get", reverse("figures_review_queue"), "review"),
         ("post", reverse("figures_approve", args=[o["foi"]]), "review"),
         ("post", reverse("figures_send_back", args=[o["foi"]]), "review"),
@@ -128,3 +132,17 @@ def test_the_series_api_answers_in_json(client, objects, outsider, staff):
         "forces_asked": 43,
     }
     assert client.post(url).status_code == 405
+
+
+def test_published_releases_need_no_login(client, campaign, metric, staff, reviewer):
+    from figures_app.services.releases import ReleaseSpec, release_publish
+
+    enter(campaign, staff, [("Kent", "2015/16", 63)], approve_by=reviewer)
+    release_publish(campaign=campaign, actor=reviewer, slug="r", spec=ReleaseSpec(title="R"))
+    for url in (
+        reverse("release_public", args=["r"]),
+        reverse("release_force", args=["r", "E23000032"]),
+        reverse("release_download", args=["r", 1, "xlsx"]),
+        reverse("release_api", args=["r"]),
+    ):
+        assert client.get(url).status_code == 200, url
