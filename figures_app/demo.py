@@ -24,6 +24,7 @@ from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.workflow import ANSWERED_STATES, Outcome
 
 NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
+NSPCC_NEXT_SLUG = "nspcc-online-child-sex-offences-2018"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
 NSPCC_METRIC = "online-child-sex-offences"
 LIVE_METRIC = "sexual-communication-with-a-child"
@@ -247,6 +248,44 @@ def _nspcc(campaign: Campaign, actor) -> None:
     _approve(result.requests, riley, comment="Checked against the force's letter (demo).")
 
 
+# The 2018 campaign asked for 2016/17 again: these forces gave a different number the second time
+# (Kent as in the release changelog example: 361 corrected to 316).
+REVISED_2016 = {"Kent Police": 316, "Northumbria Police": 212}
+
+
+def _nspcc_next(campaign: Campaign, actor) -> None:
+    """2016/17 as answered again (two revisions) and an invented 2017/18; approved. The metric
+    and its victim-age dimension were copied from the 2017 campaign when it was run again."""
+    sam, riley = _users(actor)
+    names = [foi.force.name for foi in campaign.requests.select_related("force")]
+    earlier = nspcc_figures(names)
+    fill = allocate(600, {n: WEIGHTS[n] for n in names if n in WEIGHTS})  # forces new to 2016/17
+    rows = []
+    for i, name in enumerate(sorted(n for n in names if n in WEIGHTS)):
+        entry = earlier.get(name, {})
+        if name in NOT_ANSWERING:
+            values = {"2016/17": NOT_ANSWERING[name], "2017/18": NOT_ANSWERING[name]}
+        else:
+            last = entry.get("2016/17")
+            then = REVISED_2016.get(name, last) if isinstance(last, int) else Kind.NOT_PROVIDED
+            base = then if isinstance(then, int) else fill[name] * 9
+            values = {"2016/17": then, "2017/18": round(base * (1.1 + ((i * 5) % 7 - 3) * 0.04))}
+        for period, value in values.items():
+            row = {"force": name, "period": period, "metric": NSPCC_METRIC}
+            if isinstance(value, int):
+                row |= {"value": value, "status": "", "note": ""}
+            else:
+                note = {
+                    Kind.NOT_HELD: "The force does not record the online flag retrievably.",
+                    Kind.REFUSED: "Refused under s.12: over the cost limit.",
+                    Kind.NOT_PROVIDED: "Answered in part: 2016/17 is on a retired system.",
+                }[value]
+                row |= {"value": "", "status": value, "note": note}
+            rows.append(row | {"victim_age": ""})
+    result = _enter(campaign, sam, rows, "demo figures (illustrative)")
+    _approve(result.requests, riley, comment="Checked against the force's letter (demo).")
+
+
 def _live(campaign: Campaign, actor, today: date) -> None:
     sam, riley = _users(actor)
     metric_save(
@@ -347,6 +386,8 @@ def _draft(campaign: Campaign) -> None:
 def demo_extension(campaign: Campaign, *, actor, today: date) -> None:
     if campaign.slug == NSPCC_SLUG:
         _nspcc(campaign, actor)
+    elif campaign.slug == NSPCC_NEXT_SLUG:
+        _nspcc_next(campaign, actor)
     elif campaign.slug == LIVE_SLUG:
         _live(campaign, actor, today)
     elif campaign.slug == DRAFT_SLUG:

@@ -3,7 +3,8 @@ draft campaign that has not been sent, so a newcomer can send it and drop replie
 
 The NSPCC campaign replays the 1 June 2017 release (requests sent 1 March 2017); figures for it
 are added by figures_app through hooks.DEMO_EXTENSIONS and are illustrative, not the real
-per-force returns. The 2026 campaign is placed relative to today so that some requests are
+per-force returns. It was run again a year later (2016/17 asked again, 2017/18 added; sent
+1 March 2018), so the two form a series in which forces revised some 2016/17 figures. The 2026 campaign is placed relative to today so that some requests are
 overdue, some due soon and some answered whenever the demo is loaded.
 """
 
@@ -21,8 +22,11 @@ from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.services import lifecycle as life
 from requests_app.services.campaigns import PeriodSpec, campaign_create
 from requests_app.services.people import profile_for
+from requests_app.services.series import campaign_run_again, series_get_or_create
 
 NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
+NSPCC_NEXT_SLUG = "nspcc-online-child-sex-offences-2018"
+SERIES_SLUG = "nspcc-online-child-sex-offences"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
 DRAFT_SLUG = "indecent-images-shared-online-draft"
 
@@ -108,6 +112,10 @@ def _nspcc(users: dict, today: date) -> Campaign:
         rounding_rule="down",
         sent_on=date(2017, 3, 1),
     )
+    series = series_get_or_create(
+        slug=SERIES_SLUG, title="Online child sex offences (NSPCC, illustrative)"
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(series=series)
     special = {
         "Cumbria Constabulary": ("not_held", []),
         "Lancashire Constabulary": ("refused", ["foia:s12"]),
@@ -139,6 +147,42 @@ def _nspcc(users: dict, today: date) -> Campaign:
             actor=sam,
             outcome=outcome,
             answered_on=answered,
+            exemptions=exemptions,
+        )
+    return campaign
+
+
+def _nspcc_next(users: dict, today: date) -> Campaign | None:
+    """The NSPCC campaign run again a year on (as "Run again for the next period" does): the
+    same forces and letter, 2016/17 asked again and 2017/18 added, sent 1 March 2018. Everyone
+    answered except Cumbria (not held) and Lancashire (refused again)."""
+    source = Campaign.objects.filter(slug=NSPCC_SLUG).first()
+    if source is None:
+        return None
+    sam = users["sam"]
+    campaign = campaign_run_again(campaign_id=source.pk, actor=sam, slug=NSPCC_NEXT_SLUG).campaign
+    outcomes = {
+        "Cumbria Constabulary": ("not_held", []),
+        "Lancashire Constabulary": ("refused", ["foia:s12"]),
+        "Dorset Police": ("part", []),
+        "Suffolk Constabulary": ("part", []),
+    }
+    calendar = calendar_for("foia")
+    requests = campaign.requests.select_related("force").order_by("force__name")
+    for i, foi in enumerate(requests):
+        life.request_mark_sent(request_id=foi.pk, actor=sam, sent_on=date(2018, 3, 1))
+        life.request_acknowledge(
+            request_id=foi.pk,
+            actor=sam,
+            acknowledged_on=date(2018, 3, 2),
+            force_reference=f"FOI-2018-{2000 + i}",
+        )
+        outcome, exemptions = outcomes.get(foi.force.name, ("full", []))
+        life.request_record_response(
+            request_id=foi.pk,
+            actor=sam,
+            outcome=outcome,
+            answered_on=calendar.add_working_days(date(2018, 3, 16), 1 + i % 14),
             exemptions=exemptions,
         )
     return campaign
@@ -253,10 +297,18 @@ def demo_load(*, today: date) -> tuple[dict, list[Campaign]]:
     """Create the demo users and campaigns; campaigns already present are left alone."""
     users = _users()
     made = []
-    for slug, build in ((NSPCC_SLUG, _nspcc), (LIVE_SLUG, _live), (DRAFT_SLUG, _draft)):
+    builders = (
+        (NSPCC_SLUG, _nspcc),
+        (NSPCC_NEXT_SLUG, _nspcc_next),  # after the campaign it runs again
+        (LIVE_SLUG, _live),
+        (DRAFT_SLUG, _draft),
+    )
+    for slug, build in builders:
         if Campaign.objects.filter(slug=slug).exists():
             continue
         campaign = build(users, today)
+        if campaign is None:
+            continue
         for extend in hooks.DEMO_EXTENSIONS:
             extend(campaign, actor=users["sam"], today=today)
         made.append(campaign)

@@ -68,3 +68,27 @@ def test_the_draft_campaign_is_ready_to_send_with_its_metric(demo):
         "Civil Nuclear Constabulary",
         "Ministry of Defence Police",
     ]
+
+
+def test_the_nspcc_campaign_was_run_again_and_forms_a_series_with_revisions(
+    client, demo, django_user_model
+):
+    again = Campaign.objects.get(slug="nspcc-online-child-sex-offences-2018")
+    assert again.series_id == demo.series_id is not None
+    assert [p.label for p in again.periods.order_by("start")] == ["2016/17", "2017/18"]
+    client.force_login(django_user_model.objects.get(username="sam"))
+    url = reverse("figures_series_api", args=["nspcc-online-child-sex-offences"])
+    latest = client.get(url, {"metric": "online-child-sex-offences"}).json()
+    first = client.get(url, {"metric": "online-child-sex-offences", "as": "first"}).json()
+    # As first reported, 2016/17 is the release's 5,653; the latest adds the two revisions.
+    assert [(p["period"], p["total"]) for p in first["periods"]][:2] == [
+        ("2015/16", 3903),
+        ("2016/17", 5653),
+    ]
+    assert latest["periods"][1]["total"] == 5653 - 361 + 316 - 159 + 212
+    revised = {(r["force"], r["first"], r["latest"]) for r in latest["revisions"]}
+    assert revised == {("Kent Police", 361, 316), ("Northumbria Police", 159, 212)}
+    assert "2 figures revised when asked again: +8 in total" in " ".join(latest["headlines"])
+    page = client.get(reverse("figures_series", args=["nspcc-online-child-sex-offences"]))
+    assert page.status_code == 200
+    assert "Kent Police" in page.content.decode()
