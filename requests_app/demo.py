@@ -160,7 +160,12 @@ def _nspcc_next(users: dict, today: date) -> Campaign | None:
     if source is None:
         return None
     sam = users["sam"]
-    campaign = campaign_run_again(campaign_id=source.pk, actor=sam, slug=NSPCC_NEXT_SLUG).campaign
+    campaign = campaign_run_again(
+        campaign_id=source.pk,
+        actor=sam,
+        slug=NSPCC_NEXT_SLUG,
+        title="Online child sex offences 2016/17 and 2017/18 (NSPCC 2018, illustrative)",
+    ).campaign
     outcomes = {
         "Cumbria Constabulary": ("not_held", []),
         "Lancashire Constabulary": ("refused", ["foia:s12"]),

@@ -134,17 +134,32 @@ def _shift_years(text: str, years: int) -> str:
     return text[: m.start()] + str(int(m.group()) + years) + text[m.end() :]
 
 
-def next_name(text: str, old_label: str, new_label: str, years: int, *, slug: bool) -> str:
-    """The next campaign's slug or title: the last period's label replaced by the new one where
-    it appears, else the last year moved on, else the new label added."""
-    old, new = (slugify(old_label), slugify(new_label)) if slug else (old_label, new_label)
-    if old and old in text:
-        i = text.rfind(old)
-        return text[:i] + new + text[i + len(old) :]
+def next_name(
+    text: str, old_labels: list[str], new_labels: list[str], years: int, *, slug: bool
+) -> str:
+    """The next campaign's slug or title: each period label that appears replaced by the label of
+    the period that takes its place ("2015/16 and 2016/17" -> "2016/17 and 2017/18"), all at once
+    so one replacement never feeds another; else the last year moved on; else the new last
+    label added."""
+    # In a slug "2015/16" is written "2015-16" (or "201516", as slugify writes it).
+    forms = (_slug_label, slugify) if slug else (str,)
+    moves = {}
+    for old, new in zip(old_labels, new_labels, strict=True):
+        for form in forms:
+            if form(old) and form(old) in text:
+                moves[form(old)] = form(new)
+                break
+    if moves:
+        pattern = re.compile("|".join(re.escape(o) for o in sorted(moves, key=len, reverse=True)))
+        return pattern.sub(lambda m: moves[m.group()], text)
     shifted = _shift_years(text, years)
     if shifted != text:
         return shifted
-    return f"{text}-{new}" if slug else f"{text} ({new_label})"
+    return f"{text}-{_slug_label(new_labels[-1])}" if slug else f"{text} ({new_labels[-1]})"
+
+
+def _slug_label(label: str) -> str:
+    return slugify(label.replace("/", "-"))
 
 
 def _free_slug(base: str, taken: Callable[[str], bool]) -> str:
@@ -225,11 +240,14 @@ def run_again_plan(campaign: Campaign) -> tuple[FollowedForces, list[PeriodSpec]
     periods = next_periods(old_periods)
     last_old = max(old_periods, key=lambda p: (p.start, p.end))
     years = periods[-1].start.year - last_old.start.year
+    # The periods slide on by one: the i-th old period's place is taken by the i-th new one.
+    old_labels = [p.label for p in sorted(old_periods, key=lambda p: (p.start, p.end))]
+    new_labels = [p.label for p in periods]
     slug = _free_slug(
-        next_name(campaign.slug, last_old.label, periods[-1].label, years, slug=True),
+        next_name(campaign.slug, old_labels, new_labels, years, slug=True),
         lambda s: Campaign.objects.filter(slug=s).exists(),
     )
-    title = next_name(campaign.title, last_old.label, periods[-1].label, years, slug=False)
+    title = next_name(campaign.title, old_labels, new_labels, years, slug=False)
     return followed, periods, slug, title[:200]
 
 

@@ -153,6 +153,27 @@ def source(db, staff, merged):
     return campaign
 
 
+@pytest.mark.parametrize(
+    "text, slug, expected",
+    [
+        (
+            "Online offences 2015/16 and 2016/17 (NSPCC 2017)",
+            False,
+            "Online offences 2016/17 and 2017/18 (NSPCC 2017)",
+        ),
+        ("online-offences-2015-16-and-2016-17", True, "online-offences-2016-17-and-2017-18"),
+        ("Online offences 2016/17", False, "Online offences 2017/18"),
+        ("nspcc-2017", True, "nspcc-2018"),  # no label: the last year moves on
+        ("Online offences", False, "Online offences (2017/18)"),
+        ("online-offences", True, "online-offences-2017-18"),
+    ],
+)
+def test_the_next_name_moves_every_period_it_names(text, slug, expected):
+    from requests_app.services.series import next_name
+
+    assert next_name(text, ["2015/16", "2016/17"], ["2016/17", "2017/18"], 1, slug=slug) == expected
+
+
 def test_it_creates_the_next_campaign_in_a_new_series(source, staff, merged):
     old, durham = merged
     result = campaign_run_again(campaign_id=source.pk, actor=staff)
