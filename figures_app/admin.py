@@ -10,6 +10,7 @@ from figures_app.models import (
     Metric,
     ReviewEvent,
 )
+from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
 
 
 class DimensionInline(admin.TabularInline):
@@ -90,3 +91,40 @@ class FigureImportAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Up to 20 MB a row: never load the files to list or edit the batches.
         return super().get_queryset(request).defer("data")
+
+
+class ReleaseVersionInline(admin.TabularInline):
+    """A published version is frozen: shown, never edited here (a correction is a new version,
+    published from the totals page or with publish_release, so the changelog says why)."""
+
+    model = ReleaseVersion
+    extra = 0
+    fields = ["number", "published_at", "publish_at", "published_by", "note"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "campaign", "created_by", "created_at"]
+    list_select_related = ["campaign", "created_by"]
+    search_fields = ["slug", "title"]
+    readonly_fields = ["campaign", "slug", "title", "created_by", "created_at"]
+    inlines = [ReleaseVersionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ForceGroup)
+class ForceGroupAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "grouping", "area", "force"]
+    list_filter = ["grouping"]
+    list_select_related = ["campaign", "force"]

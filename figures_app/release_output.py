@@ -24,6 +24,30 @@ ONS_REGIONS = "ONS police regions"
 NO_AREA = "Not in an area"
 
 
+# Reasons that name a state inside the organisation (a reviewer has not approved yet, a figure
+# went back for correction, nobody has typed it in) read on a public page as one plain fact.
+_INTERNAL_REASONS = {
+    "figures awaiting review",
+    "figures sent back for correction",
+    "figures not yet entered",
+}
+NOT_IN_RELEASE = "received, not yet checked for this release"
+
+
+def public_reason(reason: str) -> str:
+    """A totals reason as a release shows it: the force's own answer is said as it is (not held,
+    refused under s.12, no reply), the organisation's workflow is not."""
+    return NOT_IN_RELEASE if reason in _INTERNAL_REASONS else reason
+
+
+def _public_headline(headline: str) -> str:
+    """A headline's list of forces missing ("Kent Police (figures awaiting review)") in the
+    release's words."""
+    for reason in _INTERNAL_REASONS:
+        headline = headline.replace(f"({reason})", f"({NOT_IN_RELEASE})")
+    return headline
+
+
 def force_code(force) -> str:
     """A force's code in release addresses: its ONS code, or its slug for the forces without one
     (British Transport Police, the MOD and Civil Nuclear police)."""
@@ -71,7 +95,11 @@ def metric_payload(
                 "suppressed_cells": {
                     label: cell.suppressed_cells if cell else 0 for label, cell in cells.items()
                 },
-                "reasons": {p.label: row.reasons[p.pk] for p in periods if p.pk in row.reasons},
+                "reasons": {
+                    p.label: public_reason(row.reasons[p.pk])
+                    for p in periods
+                    if p.pk in row.reasons
+                },
                 "change_pct": _force_change(cells, labels),
                 "caveats": list(caveats.get(force_code(force), [])),
             }
@@ -100,7 +128,11 @@ def metric_payload(
             if entry["period"] in chosen
         ],
         # A headline about a period the release leaves out is left out with it.
-        "headlines": [h for h in api["headlines"] if not any(label in h for label in dropped)],
+        "headlines": [
+            _public_headline(h)
+            for h in api["headlines"]
+            if not any(label in h for label in dropped)
+        ],
         "forces": forces,
     }
     rule = totals.campaign.rounding_rule

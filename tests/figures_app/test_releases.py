@@ -4,6 +4,7 @@ regions, the command, and the demo's NSPCC release ("Done means" of the issue)."
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -153,6 +154,9 @@ def test_only_approved_figures_are_frozen(figures, staff, reviewer):
     sussex = next(f for f in body["metrics"][0]["forces"] if f["force"] == "Sussex Police")
     assert sussex["values"]["2016/17"] is None
     assert body["metrics"][0]["periods"][1]["total"] == 398
+    # The public reason says the figure is not in the release, not where it is in the review.
+    assert sussex["reasons"]["2016/17"] == "received, not yet checked for this release"
+    assert "awaiting review" not in json.dumps(body)
 
 
 # --- embargo -------------------------------------------------------------------------------------
@@ -577,3 +581,16 @@ def test_a_staff_copy_of_a_public_page_is_never_cached_by_a_proxy(client, figure
     assert "private" not in client.get(url).get("Cache-Control", "")
     client.force_login(staff)
     assert client.get(url)["Cache-Control"] == "private, no-store"
+
+
+def test_the_admin_shows_releases_and_their_versions_read_only(client, figures, reviewer):
+    release = publish(figures, reviewer).release
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    listing = client.get(reverse("admin:figures_app_release_changelist"))
+    assert listing.status_code == 200 and b"nspcc" in listing.content
+    page = client.get(reverse("admin:figures_app_release_change", args=[release.pk]))
+    assert page.status_code == 200
+    assert b"Online child sex offences" in page.content
+    assert client.get(reverse("admin:figures_app_release_add")).status_code == 403
+    assert client.get(reverse("admin:figures_app_forcegroup_changelist")).status_code == 200
