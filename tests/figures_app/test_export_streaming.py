@@ -105,6 +105,54 @@ def test_both_paths_stream_in_pieces_and_a_stopped_copy_leaves_the_connection_us
 
 @pytest.mark.postgres
 def test_a_campaign_with_no_figures_is_its_header_on_both_paths(campaign, metric, postgres_only):
-    header = b"force,period,metric,victim_age,value,status,as_given,review,note\n"
+    header = b"force,period,metric,victim_age,value,status,as_given,review,source,taken_from,note\n"
     assert b"".join(export_csv_chunks(campaign, use_copy=False)) == header
     assert b"".join(export_csv_chunks(campaign, use_copy=True)) == header
+
+
+def test_each_figure_says_where_it_came_from_and_where_it_was_read(campaign):
+    """Issue 14's `source` and issue 13's `taken_from`: the file and cell, the location alone,
+    and a quarantined file, or one whose bytes were deleted, never named."""
+    build(campaign, more=True)
+    rows = list(export_rows(campaign))
+    header = rows[0]
+    assert header[-3:] == ["source", "taken_from", "note"]
+    at = {name: i for i, name in enumerate(header)}
+    found = {
+        (row[0].split()[0], row[1], row[at["value"]]): (row[at["source"]], row[at["taken_from"]])
+        for row in rows[1:]
+    }
+    assert found[("Durham", "2015/16", 4)] == ("force", '=reply, "final".xlsx, B7')
+    assert found[("Durham", "2016/17", 5)] == ("force", '=reply, "final".xlsx')
+    assert found[("Heddlu", "2015/16", 6)] == ("force", "a withheld file, C3")
+    assert found[("Essex", "2015/16", 7)] == ("force", "a withheld file, -D4")
+    assert found[("Surrey", "2015/16", 8)] == ("force", "=page 2, table 1")
+    assert found[("Sussex", "2015/16", 9)] == ("published", "")
+    text = write_csv(rows)
+    assert "leaked.xlsx" not in text and "deleted.xlsx" not in text
+    assert "'=reply" in text  # a file name is text a spreadsheet must not run
+
+
+def test_an_export_read_back_keeps_each_figures_source(campaign, metric, staff):
+    """A published figure exported and imported again stays published; a row's own source wins
+    over the import's, and an unknown one names its line."""
+    from figures_app.models import Figure
+    from figures_app.readers import ImportFileError
+    from figures_app.services.imports import import_figures
+
+    data = "force,period,metric,value,source\nKent,2015/16,offences,63,published\n"
+    data += "Essex,2015/16,offences,7,\n"
+    import_figures(campaign=campaign, actor=staff, data=data.encode(), filename="f.csv")
+    sources = dict(Figure.objects.values_list("request__force__name", "source"))
+    assert sources == {"Kent Police": "published", "Essex Police": "force"}
+    exported = write_csv(export_rows(campaign)).encode()
+    import_figures(campaign=campaign, actor=staff, data=exported, filename="again.csv")
+    assert dict(Figure.objects.values_list("request__force__name", "source")) == sources
+    with pytest.raises(ImportFileError) as caught:
+        import_figures(
+            campaign=campaign,
+            actor=staff,
+            data=b"force,period,metric,value,source\nKent,2015/16,offences,63,rumour\n",
+            filename="bad.csv",
+        )
+    assert caught.value.errors[0].startswith("Line 2: unknown source 'rumour'")
