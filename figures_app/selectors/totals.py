@@ -76,6 +76,10 @@ class ForceCell:
     suppressed_cells: int = 0
     upper: int | None = None
     kind: str = ""  # the kind of the total figure when the force reported nothing
+    # Where the figure was read (issue 13): the file all its figures came from, and the cell
+    # when it is one figure. The totals page links them to the file's view.
+    attachment_id: int | None = None
+    location: str = ""
 
 
 @dataclass
@@ -206,6 +210,8 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
                     value=headline.total if headline.reported_cells else None,
                     suppressed_cells=headline.suppressed_cells,
                     upper=headline.total + headline.upper_extra,
+                    attachment_id=headline.attachment_id,
+                    location=headline.location if headline.figures == 1 else "",
                 )
                 if headline.reporting:
                     reporting[period.pk].add(foi.pk)
@@ -304,6 +310,7 @@ SELECT f.request_id, f.period_id, c.dimension_id,
        SUM(CASE WHEN f.kind = %(refused)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(not_provided)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.source = %(published)s THEN 1 ELSE 0 END),
+       MIN(f.attachment_id), MAX(f.attachment_id), MAX(f.location),
        {joined}(CASE WHEN f.kind = %(refused)s AND f.exemption <> ''
                 THEN CAST(f.id AS TEXT) || ':' || f.exemption END, %(sep)s)
 FROM {figure} f
@@ -329,7 +336,17 @@ class _Sums:
     refused: int = 0
     not_provided: int = 0
     published: int = 0  # figures loaded from what was published (Figure.source)
+    first_attachment: int = 0  # the smallest and largest attachment id the figures name
+    last_attachment: int = 0
+    location: str = ""  # the largest location (the location, when there is one figure)
     refused_codes: str = ""
+
+    @property
+    def attachment_id(self) -> int | None:
+        """The file every figure here came from, if they name one and the same."""
+        if self.first_attachment and self.first_attachment == self.last_attachment:
+            return self.first_attachment
+        return None
 
     @property
     def reporting(self) -> bool:
@@ -403,7 +420,10 @@ def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for request_id, period_id, dim_id, is_total, *values in cursor.fetchall():
-            sums = _Sums(*(v or 0 for v in values[:-1]), refused_codes=values[-1] or "")
+            *numbers, location, codes = values
+            sums = _Sums(
+                *(v or 0 for v in numbers), location=location or "", refused_codes=codes or ""
+            )
             here = out[(request_id, period_id)]
             if is_total:
                 here.total = sums
