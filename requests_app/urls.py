@@ -88,6 +88,11 @@ urlpatterns = [
         attachments.attachment_force_told,
         name="attachment_force_told",
     ),
+    path(
+        "attachments/<int:pk>/email-force/",
+        attachments.attachment_email_force,
+        name="attachment_email_force",
+    ),
     path("forces/", forces.force_list, name="force_list"),
     path("forces/<int:pk>/", forces.force_detail, name="force_detail"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),

@@ -93,6 +93,7 @@ def samples(db, campaign, staff, tmp_path):
         "attachment_open": {"pk": attachment.pk},
         "attachment_delete": {"pk": attachment.pk},
         "attachment_force_told": {"pk": attachment.pk},
+        "attachment_email_force": {"pk": attachment.pk},
         "force_list_edit": {"pk": own_list.pk},
         "request_send": {"pk": foi.pk},
         "force_address": {"pk": foi.force_id},

@@ -17,6 +17,7 @@ from requests_app.access import get_request_for_user, view_required
 from requests_app.models import RequestAttachment
 from requests_app.quarantine import force_note, screening_of, shown
 from requests_app.services import screening as services
+from requests_app.services.quarantine_mail import attachment_email_force_note
 from requests_app.services.errors import ServiceError
 
 
@@ -189,4 +190,18 @@ def attachment_force_told(request, pk):
             messages.success(request, "Recorded: the force has been told.")
         else:
             messages.info(request, "Already recorded.")
+    return redirect("attachment_detail", pk=attachment.pk)
+
+
+@require_POST
+@view_required
+def attachment_email_force(request, pk):
+    """Send the note to the force by the tracker's mail (issue 13), in the request's thread."""
+    attachment = _attachment_for_user(request, pk)
+    try:
+        to = attachment_email_force_note(attachment_id=attachment.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Sent to {to}; it is on the request's timeline.")
     return redirect("attachment_detail", pk=attachment.pk)

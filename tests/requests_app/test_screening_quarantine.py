@@ -177,6 +177,70 @@ def test_the_page_shows_the_findings_and_a_note_ready_for_the_force(client, staf
     assert RequestEvent.objects.filter(request=kent, data__screening="force_told").count() == 1
 
 
+def test_the_note_goes_by_the_trackers_mail_in_the_requests_thread_once(
+    client, staff, leaked, kent
+):
+    """The tracker's mail has landed, so the page sends the note itself: from the tracker's
+    address, a reply in the request's thread, on the timeline with the .eml; never twice."""
+    FoiRequest.objects.filter(pk=kent.pk).update(sent_message_id="<req-1@foi.example>")
+    mail.outbox.clear()
+    client.force_login(staff)
+    page = client.get(reverse("attachment_detail", args=[leaked.pk])).content.decode()
+    assert 'id="note-send"' in page
+    response = client.post(reverse("attachment_email_force", args=[leaked.pk]), follow=True)
+    assert "Sent to foi@kent.police.example" in response.content.decode()
+    (sent,) = mail.outbox
+    assert sent.to == ["foi@kent.police.example"]
+    assert sent.subject == f"{kent.reference}: a file you sent us holds hidden data"
+    assert "Hidden sheet: sheet 'Staff' (A1:E51) (255 cells)" in sent.body
+    assert sent.extra_headers["In-Reply-To"] == "<req-1@foi.example>"
+    kent.refresh_from_db()
+    assert sent.reply_to == [kent.reply_to]
+    leaked.screening.refresh_from_db()
+    assert leaked.screening.force_told_by == staff
+    event = RequestEvent.objects.get(request=kent, data__screening="force_told")
+    assert event.data["message_id"] == sent.extra_headers["Message-ID"]
+    (eml,) = event.attachments.all()
+    assert eml.original_name.endswith("-note-to-force.eml")
+    assert b"holds hidden data" in eml.file.open("rb").read()
+    # Never twice: the button is gone, and a second POST (a double click) sends nothing.
+    page = client.get(reverse("attachment_detail", args=[leaked.pk])).content.decode()
+    assert 'id="note-send"' not in page
+    response = client.post(reverse("attachment_email_force", args=[leaked.pk]), follow=True)
+    assert "already told" in response.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_a_note_that_cannot_be_sent_records_nothing(client, staff, leaked, kent, settings):
+    settings.EMAIL_BACKEND = "tests.requests_app.test_screening_quarantine.FailingBackend"
+    client.force_login(staff)
+    response = client.post(reverse("attachment_email_force", args=[leaked.pk]), follow=True)
+    assert "could not be sent" in response.content.decode()
+    leaked.screening.refresh_from_db()
+    assert leaked.screening.force_told_at is None
+    assert not RequestEvent.objects.filter(request=kent, data__screening="force_told").exists()
+    # With no address on record the page says so and nothing is claimed.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    kent.force.foi_email = ""
+    kent.force.save(update_fields=["foi_email"])
+    with pytest.raises(ServiceError, match="no FOI address"):
+        from requests_app.services.quarantine_mail import attachment_email_force_note
+
+        attachment_email_force_note(attachment_id=leaked.pk, actor=staff)
+    leaked.screening.refresh_from_db()
+    assert leaked.screening.force_told_at is None
+
+
+class FailingBackend:
+    """An email backend whose server refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP server down")
+
+
 def test_the_request_page_flags_each_file_in_constant_queries(client, staff, kent, leaked):
     client.force_login(staff)
     url = kent.get_absolute_url()
