@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app.services.mail_fetch import mail_fetch
+from requests_app.services.screening import attachments_screen_unscreened
 from requests_app.services.reminders import (
     new_token,
     reminders_claim_owed,
@@ -236,3 +237,17 @@ def fetch_mail() -> dict[str, int]:
     report = mail_fetch()
     logger.info("%s", report.summary())
     return report.counts
+
+
+@shared_task(name="requests_app.screen_unscreened_attachments", acks_late=True)
+def screen_unscreened_attachments() -> dict[str, int]:
+    """Beat, nightly: screen files stored before screening existed (safe to run twice: each
+    file is screened once, and a killed run leaves the rest for the next)."""
+    counts = attachments_screen_unscreened(limit=SCREEN_BATCH)
+    logger.info("Screening unscreened files: %s", counts)
+    return counts
+
+
+# Files screened per nightly run: at up to SCREENING_MAX_SECONDS each, a backlog is worked
+# through over several nights rather than holding a worker for hours.
+SCREEN_BATCH = 500

@@ -430,3 +430,42 @@ def test_the_dashboard_lists_quarantined_files_under_needs_you(client, reviewer,
     assert DIGEST_SECTION in page
     assert "Kent Police: kent-reply.xlsx" in page
     assert reverse("attachment_detail", args=[leaked.pk]) in page
+
+
+def test_files_stored_before_screening_are_screened_once_by_the_nightly_job(kent, staff, leaked):
+    """A file with no screening (stored before it existed, or restored from an old backup) is
+    screened by `screen_attachments` and the beat task, quarantined as on arrival, and a second
+    run screens nothing again."""
+    from django_celery_beat.models import PeriodicTask
+
+    from requests_app.tasks import screen_unscreened_attachments
+
+    clean = store(kent, "letter.pdf", corpus.pdf_file(), staff)
+    AttachmentScreening.objects.all().delete()
+    RequestEvent.objects.filter(data__screening="quarantined").delete()
+    out = io.StringIO()
+    call_command("screen_attachments", "--limit", "1", stdout=out)
+    assert out.getvalue().startswith("Screened 1 file(s): 1 quarantined")
+    assert is_quarantined(RequestAttachment.objects.get(pk=leaked.pk))
+    assert screen_unscreened_attachments.delay().get()["screened"] == 1
+    assert not is_quarantined(RequestAttachment.objects.get(pk=clean.pk))
+    assert screen_unscreened_attachments() == {
+        "screened": 0,
+        "quarantined": 0,
+        "missing": 0,
+        "skipped": 0,
+    }
+    assert AttachmentScreening.objects.count() == 2
+    assert RequestEvent.objects.filter(data__screening="quarantined").count() == 1
+    task = PeriodicTask.objects.get(name="Screen unscreened files")
+    assert task.task == "requests_app.screen_unscreened_attachments" and task.enabled
+
+
+def test_a_file_whose_bytes_are_missing_is_counted_not_screened(kent, staff):
+    gone = store(kent, "letter.pdf", corpus.pdf_file(), staff)
+    AttachmentScreening.objects.all().delete()
+    gone.file.storage.delete(gone.file.name)
+    out = io.StringIO()
+    call_command("screen_attachments", stdout=out)
+    assert "Screened 0 file(s): 0 quarantined; 1 with missing bytes" in out.getvalue()
+    assert not AttachmentScreening.objects.exists()
