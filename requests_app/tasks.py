@@ -11,13 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app.services.mail_fetch import mail_fetch
-from requests_app.services.screening import attachments_screen_unscreened
 from requests_app.services.reminders import (
     new_token,
     reminders_claim_owed,
     reminders_run_progress,
     reminders_send_batch,
 )
+from requests_app.services.screening import attachments_screen_unscreened
 
 logger = logging.getLogger(__name__)
 
