@@ -15,8 +15,10 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
+from django.urls import reverse
 
 from figures_app.models import Category, Dimension, Figure, Kind, ReviewState
 from figures_app.selectors.totals import APPROVED, basis_filter, metric_totals
@@ -61,6 +63,7 @@ def _columns(dimensions: list[tuple[int, int, str]]) -> list[str]:
         "review",
         "source",
         "taken_from",
+        "taken_from_url",
         "note",
     ]
 
@@ -112,6 +115,7 @@ VALUES = (
     "location",
     "attachment__file",
     "attachment__screening__quarantined",
+    "pk",
 )
 
 # A figure taken from a file that is quarantined, or whose bytes were deleted, names neither the
@@ -126,6 +130,22 @@ def taken_from(name: str | None, location: str, stored: str | None, quarantined:
     if quarantined or not stored:
         name = WITHHELD_FILE
     return f"{name}, {location}" if location else name
+
+
+def source_url_parts() -> tuple[str, str]:
+    """A figure's `taken_from_url` is these two around its id: the site's address of
+    figures_figure_source (which opens the file at the figure's cell, for those allowed)."""
+    marker = "987654321"
+    path = reverse("figures_figure_source", args=[int(marker)])
+    before, after = path.split(marker)
+    return settings.SITE_URL + before, after
+
+
+def taken_from_url(figure_id: int, name: str | None, stored: str | None, quarantined: bool) -> str:
+    if name is None or quarantined or not stored:
+        return ""
+    before, after = source_url_parts()
+    return f"{before}{figure_id}{after}"
 
 
 def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str]]:
@@ -161,6 +181,7 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
         location,
         stored,
         quarantined,
+        figure_id,
     ) in _figure_values(campaign, basis).iterator(chunk_size=2000):
         row = [""] * width
         row[0], row[1], row[2] = name, period, metric
@@ -182,13 +203,14 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
             value = raw_text if raw_text and not _NUMBER_LIKE.fullmatch(raw_text) else ""
         # No review yet: waiting, as the totals count it.
         review = REVIEW_WORDS.get(ReviewState.PENDING if state is None else state, state)
-        row[-7:] = (
+        row[-8:] = (
             value,
             kind,
             as_given,
             review,
             source,
             taken_from(file_name, location, stored, bool(quarantined)),
+            taken_from_url(figure_id, file_name, stored, bool(quarantined)),
             note,
         )
         yield row
@@ -245,7 +267,7 @@ def figures_copy_sql(
     (name, period, metric, key, kind, number, raw, note, state, source) = (
         f"f.c{i}" for i in range(10)
     )
-    file_name, location, stored, quarantined = (f"f.c{i}" for i in range(10, 14))
+    file_name, location, stored, quarantined, figure_id = (f"f.c{i}" for i in range(10, 15))
     # Category i of the key ("12.40": ids in dimension order), joined by id.
     parts = max(Counter(metric_id for _, metric_id, _ in dimensions).values(), default=0)
     category_table = ops.quote_name(Category._meta.db_table)
@@ -308,7 +330,16 @@ def figures_copy_sql(
         f"CASE WHEN {file_name} IS NULL THEN {location} "
         f"WHEN {location} = '' THEN {shown_name} ELSE {shown_name} || ', ' || {location} END"
     )
-    cells = [name, period, metric, *dim_cells, value, kind, as_given, review, source, where, note]
+    before, after = source_url_parts()
+    url = (
+        f"CASE WHEN {file_name} IS NULL OR COALESCE({quarantined}, FALSE) "
+        f"OR COALESCE({stored}, '') = '' THEN NULL "
+        f"ELSE {sql_literal(before)} || {figure_id}::text || {sql_literal(after)} END"
+    )
+    cells = [
+        *(name, period, metric, *dim_cells, value, kind, as_given, review),
+        *(source, where, url, note),
+    ]
     order = ", ".join(f"f.o{i}" for i in range(len(ORDER)))
     # OFFSET 0 keeps the planner from folding each cell's expression into the three places the
     # neutralising repeats it; the outer SELECT only formats, in the inner one's order.

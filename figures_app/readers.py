@@ -1,9 +1,10 @@
 """Reading the tidy format from a file: one row per figure, columns force, period, metric, one
 per dimension, value, status?, note?, as_given? (the force's wording of the value, kept when it
-says the same number), review? and taken_from? (written by the export, ignored here), source?
-(force / published: where the figure came from; empty means the import's own). CSV or XLSX in,
-(columns, rows, warnings) out, with the line numbers a spreadsheet shows. No database: checking the rows against a campaign is the
-import service's job (figures_app/services/imports.py).
+says the same number), source? (force / published: where the figure came from; empty means the
+import's own), and review?, taken_from?, taken_from_url? (written by the export, ignored here).
+CSV or XLSX in, (columns, rows, warnings) out, with the line numbers a spreadsheet shows. No
+database: checking the rows against a campaign is the import service's job
+(figures_app/services/imports.py).
 
 Rows are streamed, not held: a CSV file is parsed twice from its decoded text, once to count the
 rows and apply the limits (so every reading error comes before any row is checked, and the
@@ -28,7 +29,7 @@ from django.conf import settings
 from requests_app.tabular import restore
 
 REQUIRED = ("force", "period", "metric", "value")
-OPTIONAL = ("status", "note", "as_given", "review", "source", "taken_from")
+OPTIONAL = ("status", "note", "as_given", "review", "source", "taken_from", "taken_from_url")
 # Column names of the tidy format that a dimension may not take.
 RESERVED_COLUMNS = frozenset(REQUIRED + OPTIONAL)
 

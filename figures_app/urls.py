@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("figures/attachments/<int:pk>/cells/", cells.attachment_cells, name="figures_cells"),
     path("figures/<int:pk>/edit/", requests.figure_edit, name="figures_figure_edit"),
+    path("figures/<int:pk>/source/", cells.figure_source, name="figures_figure_source"),
     path("campaigns/<slug:slug>/totals/", totals.campaign_totals, name="figures_campaign_totals"),
     path("campaigns/<slug:slug>/totals.csv", totals.totals_csv, name="figures_totals_csv"),
     path("campaigns/<slug:slug>/metrics/", metrics.metrics, name="figures_metrics"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from figures_app.cells import (
     parse_range,
     read_sheets,
 )
+from figures_app.models import Figure
 from figures_app.selectors.cells import layout_for
 from figures_app.services.cell_mapping import figures_from_cells
 from requests_app import roles
@@ -103,6 +106,20 @@ def _grid(sheet, *, highlight, block) -> list[list[tuple[str, str, str]]]:
             line.append((a1(r, c), sheet.cell(r, c), css))
         grid.append(line)
     return grid
+
+
+@view_required
+def figure_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a figure was read, as a stable address (the exports' `taken_from_url`): the file's
+    cells with the figure's cell highlighted."""
+    figure = get_object_or_404(
+        Figure.objects.only("request_id", "attachment_id", "location"), pk=pk
+    )
+    get_request_for_user(request, figure.request_id)
+    if figure.attachment_id is None:
+        raise Http404("This figure was not taken from a file.")
+    url = reverse("figures_cells", args=[figure.attachment_id])
+    return redirect(f"{url}?{urlencode({'cell': figure.location})}" if figure.location else url)
 
 
 @view_required

@@ -54,6 +54,8 @@ def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
         data=f"force,period,metric,value\n{foi.force.name},{period.label},offences,13\n".encode(),
     )
     figure = Figure.objects.get(request=foi)
+    # Read from the request's file, when it has one (figures_figure_source opens it).
+    Figure.objects.filter(pk=figure.pk).update(attachment=foi.attachments.first(), location="B2")
     # A series holding the campaign (issue 14), for the series pages and API.
     series = Series.objects.create(slug="sample-series", title="Sample series")
     Campaign.objects.filter(pk=campaign.pk).update(series=series)
@@ -74,6 +76,7 @@ def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
         "figures_send_back": {"pk": foi.pk},
         "figures_resubmit": {"pk": foi.pk},
         "figures_figure_edit": {"pk": figure.pk},
+        "figures_figure_source": {"pk": figure.pk},
         "figures_import_preview": {"slug": campaign.slug, "pk": batch.pk},
         "figures_import_status": {"slug": campaign.slug, "pk": batch.pk},
         "figures_import_confirm": {"slug": campaign.slug, "pk": batch.pk},

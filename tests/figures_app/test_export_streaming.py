@@ -7,11 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from figures_app.exports import export_csv_chunks, export_rows
+from figures_app.models import Figure
 from requests_app.tabular import write_csv
 
 from .awkward import build
@@ -105,7 +107,7 @@ def test_both_paths_stream_in_pieces_and_a_stopped_copy_leaves_the_connection_us
 
 @pytest.mark.postgres
 def test_a_campaign_with_no_figures_is_its_header_on_both_paths(campaign, metric, postgres_only):
-    header = b"force,period,metric,victim_age,value,status,as_given,review,source,taken_from,note\n"
+    header = b"force,period,metric,victim_age,value,status,as_given,review,source,taken_from,taken_from_url,note\n"
     assert b"".join(export_csv_chunks(campaign, use_copy=False)) == header
     assert b"".join(export_csv_chunks(campaign, use_copy=True)) == header
 
@@ -116,12 +118,19 @@ def test_each_figure_says_where_it_came_from_and_where_it_was_read(campaign):
     build(campaign, more=True)
     rows = list(export_rows(campaign))
     header = rows[0]
-    assert header[-3:] == ["source", "taken_from", "note"]
+    assert header[-4:] == ["source", "taken_from", "taken_from_url", "note"]
     at = {name: i for i, name in enumerate(header)}
     found = {
         (row[0].split()[0], row[1], row[at["value"]]): (row[at["source"]], row[at["taken_from"]])
         for row in rows[1:]
     }
+    urls = {
+        (row[0].split()[0], row[1], row[at["value"]]): row[at["taken_from_url"]] for row in rows[1:]
+    }
+    durham = Figure.objects.get(request__force__name__startswith="Durham", value=4)
+    assert urls[("Durham", "2015/16", 4)] == f"{settings.SITE_URL}/figures/{durham.pk}/source/"
+    assert urls[("Heddlu", "2015/16", 6)] == urls[("Essex", "2015/16", 7)] == ""
+    assert urls[("Surrey", "2015/16", 8)] == ""  # a location typed in, no file
     assert found[("Durham", "2015/16", 4)] == ("force", '=reply, "final".xlsx, B7')
     assert found[("Durham", "2016/17", 5)] == ("force", '=reply, "final".xlsx')
     assert found[("Heddlu", "2015/16", 6)] == ("force", "a withheld file, C3")
@@ -156,3 +165,19 @@ def test_an_export_read_back_keeps_each_figures_source(campaign, metric, staff):
             filename="bad.csv",
         )
     assert caught.value.errors[0].startswith("Line 2: unknown source 'rumour'")
+
+
+def test_a_figures_source_link_opens_its_file_at_its_cell(campaign, client, staff, outsider):
+    build(campaign, more=True)
+    durham = Figure.objects.get(request__force__name__startswith="Durham", value=4)
+    typed = Figure.objects.get(request__force__name__startswith="Surrey", value=8)
+    url = reverse("figures_figure_source", args=[durham.pk])
+    assert client.get(url).status_code == 302 and "/login" in client.get(url)["Location"]
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    client.force_login(staff)
+    response = client.get(url)
+    assert response["Location"] == (
+        reverse("figures_cells", args=[durham.attachment_id]) + "?cell=B7"
+    )
+    assert client.get(reverse("figures_figure_source", args=[typed.pk])).status_code == 404
