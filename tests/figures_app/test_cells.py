@@ -451,3 +451,30 @@ def test_a_legacy_xls_reads_as_sheets():
     ]
     with pytest.raises(CellsUnavailable, match="could not be read"):
         read_sheets("broken.xls", b"\xd0\xcf\x11\xe0 not really")
+
+
+def test_the_layout_kept_in_the_same_series_wins_over_a_newer_one_elsewhere(campaign, aged, kent):
+    """Next year's campaign of a series reads the force's file with the layout kept for that
+    series, even when the force's file for another campaign (same metric) was mapped later."""
+    from figures_app.selectors.cells import layout_for
+    from requests_app.models import Campaign, Series
+
+    series = Series.objects.create(slug="nspcc", title="NSPCC")
+    last_year = Campaign.objects.create(slug="last-year", title="Last year", series=series)
+    other = Campaign.objects.create(slug="other", title="Another charity's")
+    Campaign.objects.filter(pk=campaign.pk).update(series=series)
+    kent.campaign.refresh_from_db()
+
+    def keep(on, sheet):
+        return CellTemplate.objects.create(
+            campaign=on, force=kent.force, metric_slugs="offences", layout={"sheet": sheet}
+        )
+
+    ours = keep(last_year, "ours")
+    keep(other, "theirs")  # saved later
+    assert layout_for(kent) == ours
+    Campaign.objects.filter(pk=campaign.pk).update(series=None)
+    kent.campaign.refresh_from_db()
+    assert layout_for(kent).layout["sheet"] == "theirs"  # no series: the newest
+    own = keep(campaign, "own")
+    assert layout_for(kent) == own
