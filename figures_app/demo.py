@@ -6,12 +6,19 @@ age was recorded 13 the most common victim age (257), 97 aged ten and under, you
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 
+from figures_app.categories import CategoryIndex
+from figures_app.cell_mapping import METRICS, PERIODS, BlockSpec, propose
+from figures_app.cells import read_sheets
 from figures_app.models import Kind
 from figures_app.readers import Row
+from figures_app.services.cell_mapping import figures_from_cells
 from figures_app.services.figures import figures_apply
 from figures_app.services.imports import build_cells
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
@@ -19,8 +26,9 @@ from figures_app.services.review import (
     _approve,  # demo approves as riley, bypassing the UI only
     figures_send_back,
 )
-from requests_app.models import Campaign
+from requests_app.models import Campaign, FoiRequest
 from requests_app.roles import REVIEWER, STAFF, grant
+from requests_app.services.attachments import attachment_add
 from requests_app.workflow import ANSWERED_STATES, Outcome
 
 NSPCC_SLUG = "nspcc-online-child-sex-offences-2017"
@@ -28,6 +36,7 @@ NSPCC_NEXT_SLUG = "nspcc-online-child-sex-offences-2018"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
 NSPCC_METRIC = "online-child-sex-offences"
 LIVE_METRIC = "sexual-communication-with-a-child"
+LIVE_LABEL = "Sexual communication with a child offences"
 DRAFT_SLUG = "indecent-images-shared-online-draft"
 DRAFT_METRIC = "indecent-images-shared-online"
 ILLUSTRATIVE = (
@@ -292,7 +301,7 @@ def _live(campaign: Campaign, actor, today: date) -> None:
         campaign=campaign,
         spec=MetricSpec(
             slug=LIVE_METRIC,
-            label="Sexual communication with a child offences",
+            label=LIVE_LABEL,
             unit="offences",
             notes="Illustrative demo figures. s.15A Sexual Offences Act 2003 (from 3 April 2017); "
             "Police Scotland records offences under Scots law, so its figures are not comparable.",
@@ -305,8 +314,18 @@ def _live(campaign: Campaign, actor, today: date) -> None:
         if foi.status in ANSWERED_STATES
     ]
     rows = []
+    # Two answers arrived as files (issue 13): one whose figures are taken from its cells (each
+    # citing its cell), one that hides a sheet of names (quarantined on arrival).
+    with_figures = [f for f in answered if f.outcome != Outcome.REFUSED and f.force.law != "foisa"]
+    from_file = with_figures[0] if with_figures else None
+    leaked = with_figures[1] if len(with_figures) > 1 else None
     for i, foi in enumerate(answered):
         name = foi.force.name
+        if foi is from_file:
+            weight = WEIGHTS.get(name, 6)
+            first = int(weight * 7263 / sum(WEIGHTS.values()))
+            _figures_from_file(foi, sam, first, int(first * 1.1))
+            continue
         if foi.outcome == Outcome.REFUSED:
             for period in ("2024/25", "2025/26"):
                 rows.append(
@@ -356,6 +375,12 @@ def _live(campaign: Campaign, actor, today: date) -> None:
                 "note": "",
             }
         )
+    if leaked is not None:
+        attachment_add(
+            request_id=leaked.pk,
+            actor=sam,
+            upload=SimpleUploadedFile(f"{_file_stem(leaked)}-foi-reply.xlsx", _leaky_workbook()),
+        )
     if not rows:
         return
     result = _enter(campaign, sam, rows, "demo figures (illustrative)")
@@ -365,6 +390,74 @@ def _live(campaign: Campaign, actor, today: date) -> None:
         request_id=first,
         actor=riley,
         comment="Row totals do not match the letter; please check page 2.",
+    )
+
+
+def _file_stem(foi: FoiRequest) -> str:
+    return foi.force.name.split()[0].lower()
+
+
+def _reply_workbook(force: str, first: int, second: int) -> bytes:
+    """A force's answer as forces send them: title rows, a header, the figures, a footnote."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "FOI response"
+    sheet.append([f"{force}: Freedom of Information response"])
+    sheet.append(["Recorded offences of sexual communication with a child (s.15A SOA 2003)"])
+    sheet.append([])
+    sheet.append(["", "2024/25", "2025/26"])
+    sheet.append([LIVE_LABEL, first, second])
+    sheet.append([])
+    sheet.append(["Figures are from the crime recording system and may change."])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _leaky_workbook() -> bytes:
+    """A summary anyone may see, and a hidden sheet of (invented) named people: the PSNI case
+    the screening exists for."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    summary.append(["", "2024/25", "2025/26"])
+    summary.append([LIVE_LABEL, 312, 298])
+    hidden = book.create_sheet("Data")
+    hidden.sheet_state = "hidden"
+    hidden.append(["Crime ref", "Officer", "Victim initials", "Date of birth"])
+    for n in range(1, 41):
+        hidden.append([f"CR/{n:05d}/25", f"PC Example {n}", "A.B.", f"20{n % 10:02d}-01-01"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _figures_from_file(foi: FoiRequest, sam, first: int, second: int) -> None:
+    """Attach the force's workbook and take its figures from the cells B5:C5 (metrics by row,
+    periods by column), as a person does on the file's page; the layout is kept."""
+    campaign = foi.campaign
+    name = f"{_file_stem(foi)}-foi-reply.xlsx"
+    data = _reply_workbook(foi.force.name, first, second)
+    attachment = attachment_add(request_id=foi.pk, actor=sam, upload=SimpleUploadedFile(name, data))
+    (sheet,) = read_sheets(name, data)
+    spec = BlockSpec(sheet=sheet.name, block="B5:C5", rows_are=METRICS, columns_are=PERIODS)
+    index = CategoryIndex(campaign)
+    proposal = propose(
+        sheet,
+        spec,
+        metrics=list(campaign.metrics.all()),
+        periods=list(campaign.periods.all()),
+        index=index,
+        bounds=(campaign.suppressed_lower, campaign.suppressed_upper),
+    )
+    figures_from_cells(
+        foi=foi,
+        attachment=attachment,
+        actor=sam,
+        spec=spec,
+        proposal=proposal,
+        index=index,
+        keep_layout=True,
     )
 
 

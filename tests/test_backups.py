@@ -150,13 +150,14 @@ def test_a_backup_restores_into_a_fresh_database_with_everything_in_it(sites, tm
     source.manage("shell", "-c", ADD_ATTACHMENT_AND_SENT_LOG)
     before = source.snapshot()
     assert before["campaigns"] and before["figures"] and before["events"]
-    assert len(before["sent_log"]) == 2 and len(before["attachments"]) == 1
+    # The demo's two files (one taken from by cells, one quarantined), and the one added here.
+    assert len(before["sent_log"]) == 2 and len(before["attachments"]) == 3
     (_, _, recorded, on_disk) = before["attachments"][0]
     assert recorded == on_disk
 
     backup = tmp_path / "backup"
     out = source.manage("backup", str(backup))
-    assert "and 1 file (" in out
+    assert "and 3 files (" in out
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["media"][before["attachments"][0][1]]["sha256"] == recorded
     assert manifest["counts"]["figures_app.figure"] == len(before["figures"])
@@ -164,7 +165,7 @@ def test_a_backup_restores_into_a_fresh_database_with_everything_in_it(sites, tm
     # A fresh database (never migrated) and an empty media folder.
     target = sites("target")
     out = target.manage("restore", str(backup))
-    assert "1 attachment verified by SHA-256" in out
+    assert "3 attachments verified by SHA-256" in out
     after = target.snapshot()
     assert after == before
     assert (target.data / "media" / before["attachments"][0][1]).is_file()

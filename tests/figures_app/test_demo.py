@@ -92,3 +92,22 @@ def test_the_nspcc_campaign_was_run_again_and_forms_a_series_with_revisions(
     page = client.get(reverse("figures_series", args=["nspcc-online-child-sex-offences"]))
     assert page.status_code == 200
     assert "Kent Police" in page.content.decode()
+
+
+def test_the_live_campaign_has_a_file_read_by_cells_and_one_quarantined(demo):
+    """Issue 13 for a newcomer: one force's answer is a workbook whose figures were taken from
+    its cells (each citing its cell, the layout kept), another's hides a sheet of names and is
+    quarantined on arrival."""
+    from figures_app.models import CellTemplate, Figure
+    from requests_app.models import AttachmentScreening
+
+    live = Campaign.objects.get(slug="sexual-communication-with-a-child-2026")
+    cited = Figure.objects.filter(request__campaign=live, attachment__isnull=False)
+    assert sorted(cited.values_list("location", flat=True)) == [
+        "FOI response!B5",
+        "FOI response!C5",
+    ]
+    assert CellTemplate.objects.filter(campaign=live).count() == 1
+    (quarantined,) = AttachmentScreening.objects.filter(quarantined=True)
+    assert quarantined.attachment.request.campaign == live
+    assert quarantined.findings[0]["kind"] == "hidden_sheet"
