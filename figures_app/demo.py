@@ -379,7 +379,10 @@ def _live(campaign: Campaign, actor, today: date) -> None:
         attachment_add(
             request_id=leaked.pk,
             actor=sam,
-            upload=SimpleUploadedFile(f"{_file_stem(leaked)}-foi-reply.xlsx", _leaky_workbook()),
+            upload=SimpleUploadedFile(
+                f"{_file_stem(leaked)}-foi-reply.xlsx",
+                _leaky_workbook(*(r["value"] for r in rows if r["force"] == leaked.force.name)),
+            ),
         )
     if not rows:
         return
@@ -414,14 +417,14 @@ def _reply_workbook(force: str, first: int, second: int) -> bytes:
     return out.getvalue()
 
 
-def _leaky_workbook() -> bytes:
-    """A summary anyone may see, and a hidden sheet of (invented) named people: the PSNI case
-    the screening exists for."""
+def _leaky_workbook(first, second) -> bytes:
+    """A summary anyone may see (the figures the demo enters for the force), and a hidden sheet
+    of (invented) named people: the PSNI case the screening exists for."""
     book = Workbook()
     summary = book.active
     summary.title = "Summary"
     summary.append(["", "2024/25", "2025/26"])
-    summary.append([LIVE_LABEL, 312, 298])
+    summary.append([LIVE_LABEL, first, second])
     hidden = book.create_sheet("Data")
     hidden.sheet_state = "hidden"
     hidden.append(["Crime ref", "Officer", "Victim initials", "Date of birth"])
