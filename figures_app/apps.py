@@ -25,7 +25,7 @@ class FiguresAppConfig(AppConfig):
             (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.campaign_links),
             (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
-            (hooks.REQUESTS_WITH_FIGURES, hooks_impl.request_ids_with_figures),
+            (hooks.REQUEST_HAS_FIGURES, hooks_impl.request_has_figures),
             (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
             (hooks.DASHBOARD_SECTIONS, hooks_impl.dashboard_sections),
             (hooks.FORCE_PAGE_SECTIONS, hooks_impl.force_section),

@@ -11,7 +11,6 @@ from django.urls import reverse
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
 from figures_app.models import Figure
 from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
-from requests_app.models import FoiRequest
 from requests_app.text import plural
 
 
@@ -109,18 +108,16 @@ def campaign_copied(source, campaign, actor) -> None:
     metrics_apply(campaign, specs)
 
 
-def request_ids_with_figures():
-    """Requests with at least one figure, as a subquery (requests_app filters pk__in on it).
+def request_has_figures(outer: str = "pk") -> Exists:
+    """True when the request OuterRef(outer) has at least one figure (hooks.REQUEST_HAS_FIGURES).
 
-    Why requests filtered by EXISTS rather than `Figure.objects.values("request_id")`: callers
-    negate it (overdue = NOT figures-in), and PostgreSQL cannot turn NOT IN over the figures
-    table into an anti-join; once the figures' ids outgrow work_mem it re-scanned every figure
-    for every request (1.7M figures: the dashboard, the campaign page and the reminder sweep never
-    finished). The requests with figures are far fewer rows than the figures, so the NOT IN is a
-    hashed lookup, and each EXISTS is one probe of the figure_one_per_cell index."""
-    return FoiRequest.objects.filter(
-        Exists(Figure.objects.filter(request_id=OuterRef("pk")))
-    ).values("pk")
+    A correlated EXISTS, one probe of the figure_one_per_cell index per request read. Why not
+    `request_id IN (figures)`: callers negate it (overdue = NOT figures-in), and PostgreSQL cannot
+    turn NOT IN over the figures table into an anti-join; once the figures' ids outgrow work_mem
+    it re-scanned every figure for every request (1.7M figures: the dashboard, the campaign page
+    and the reminder sweep never finished). NOT EXISTS is an anti-join, or 45 probes for a
+    campaign's page."""
+    return Exists(Figure.objects.filter(request_id=OuterRef(outer)))
 
 
 def _digest_item(foi, detail: str) -> dict:

@@ -130,6 +130,14 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: the pages' queries are short, but the planner's cost estimates for
+        # the dashboard's per-campaign counts cross jit_above_cost, and compiling them took
+        # longer (74 ms) than running them (60 ms). Kept with any PGOPTIONS given (the bench's
+        # statement timeout), which an explicit `options` would otherwise replace.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+            filter(None, [os.environ.get("PGOPTIONS", ""), "-c jit=off"])
+        )
 else:
     DATABASES = {
         "default": {

@@ -94,17 +94,25 @@ CAMPAIGN_COPIED: list[Callable[..., None]] = []
 # Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
 DEMO_EXTENSIONS: list[Callable[..., None]] = []
 
-# fn() -> a queryset of request ids (FoiRequest pks) that have at least one figure. Used as a
-# subquery (pk__in=...), so every caller filters in the database, not in Python.
-REQUESTS_WITH_FIGURES: list[Callable[[], Any]] = []
+# fn(outer) -> an Exists() that is true when the request OuterRef(outer) has at least one figure:
+# a correlated probe of an index per request, so every caller filters in the database.
+REQUEST_HAS_FIGURES: list[Callable[[str], Any]] = []
 
 
 def requests_with_figures_q(prefix: str = "") -> Q:
     """Q matching the requests some app says have figures; matches none when none registered.
 
-    `prefix` reaches requests through a relation ("requests__" from a campaign)."""
+    `prefix` reaches requests through a relation ("requests__" from a campaign). Straight on
+    requests the test is the correlated EXISTS itself: one index probe per request the query
+    reads (a campaign's 45, not every request in the database). Through a relation it is an
+    IN over the requests with figures (EXISTS cannot name the joined request there)."""
+    from requests_app.models import FoiRequest  # models import this module
+
     # Never true: a neutral start that still compiles (pk__in=[] raises inside aggregates).
     q = Q(**{f"{prefix}pk__isnull": True})
-    for fn in REQUESTS_WITH_FIGURES:
-        q |= Q(**{f"{prefix}pk__in": fn()})
+    for fn in REQUEST_HAS_FIGURES:
+        if prefix:
+            q |= Q(**{f"{prefix}pk__in": FoiRequest.objects.filter(fn("pk")).values("pk")})
+        else:
+            q |= Q(fn("pk"))
     return q

@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from requests_app.answering import (
     NOT_ANSWERED,
@@ -189,11 +190,30 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
     return CampaignProgress(**agg, by_status=by_status)
 
 
+def requests_counted(where: Q) -> Coalesce:
+    """The number of the campaign's requests matching `where`, as an annotation on campaigns.
+
+    A subquery per campaign over its own requests (the campaign index), not a join of every
+    request grouped by campaign: `where` is written on requests themselves, so the test for
+    figures (overdue_q) is a correlated EXISTS probed only for the rows that reach it, where
+    through the join it was an IN over every request with figures, built again for each count
+    (half a second on the dashboard at 48k requests and 1.7M figures)."""
+    counted = (
+        FoiRequest.objects.filter(campaign=OuterRef("pk"))
+        .filter(where)
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QuerySet[Campaign]:
     return queryset.select_related("owner").annotate(
-        n_requests=Count("requests"),
-        n_answered=Count("requests", filter=Q(requests__status__in=ANSWERED_STATES)),
-        n_overdue=Count("requests", filter=overdue_q(today, prefix="requests__")),
+        n_requests=requests_counted(Q()),
+        n_answered=requests_counted(Q(status__in=ANSWERED_STATES)),
+        n_overdue=requests_counted(overdue_q(today)),
     )
 
 
@@ -340,10 +360,8 @@ def campaigns_with_deadlines(
     return (
         campaigns_with_progress(queryset, today)
         .annotate(
-            n_long_overdue=Count("requests", filter=long_overdue_q(today, "requests__")),
-            n_due_soon=Count(
-                "requests", filter=due_soon_q(today, cals, working_days, "requests__")
-            ),
+            n_long_overdue=requests_counted(long_overdue_q(today)),
+            n_due_soon=requests_counted(due_soon_q(today, cals, working_days)),
         )
         .filter(Q(n_overdue__gt=0) | Q(n_due_soon__gt=0))
         .order_by("-n_overdue", "-n_due_soon", "title", "pk")
