@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews the session (the idle timeout) at most once a minute: see the module.
+    "accounts.session_renewal.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -190,11 +192,12 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "FOI tracker")
 TWO_FACTOR_RECOVERY_CODES = 10
 
-# Sessions end after this many seconds without a request (default: a working day). Every
-# request renews the cookie, so the limit counts idle time, not time since login.
+# Sessions end after this many seconds without a request (default: a working day). A request
+# renews the session and its cookie when the last renewal is a minute old
+# (accounts/session_renewal.py), so the limit counts idle time, not time since login.
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -16,3 +16,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A session is renewed once an hour here, not once a minute: tests that compare the query counts
+# of two requests never see a renewal's UPDATE in one of them (tests of renewal set their own).
+SESSION_RENEW_SECONDS = 3600

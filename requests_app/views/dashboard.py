@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 
 from requests_app import hooks
 from requests_app.access import view_required
 from requests_app.calendars import calendars
+from requests_app.counting import counts_of
 from requests_app.hooks import DashboardSection
 from requests_app.models import Campaign, FoiRequest
 from requests_app.selectors import (
@@ -99,8 +101,14 @@ def request_sections(requests, today: date, cals, *, yours: bool) -> list[Dashbo
     ]
 
 
-def _paginated(request, section: DashboardSection) -> dict:
-    listed = paged(request, section.items, param=f"{section.key}_page", per_page=NEEDS_YOU_PER_PAGE)
+def _paginated(request, section: DashboardSection, count: int | None) -> dict:
+    listed = paged(
+        request,
+        section.items,
+        param=f"{section.key}_page",
+        per_page=NEEDS_YOU_PER_PAGE,
+        count=count,
+    )
     return {
         "key": section.key,
         "title": section.title,
@@ -122,7 +130,18 @@ def needs_you(request, today: date, cals, *, scope: str) -> list[dict]:
         requests = requests.filter(campaign__owner=request.user)
     sections = [s for fn in hooks.DASHBOARD_SECTIONS for s in fn(request.user, today)]
     sections += request_sections(requests, today, cals, yours=scope == "mine")
-    return [s for s in (_paginated(request, section) for section in sections) if s["count"]]
+    # Every list's length in one query; a list with nothing in it costs nothing more.
+    counted = [s for s in sections if isinstance(s.items, QuerySet)]
+    counts = dict(zip((s.key for s in counted), counts_of([s.items for s in counted]), strict=True))
+    shown = []
+    for section in sections:
+        count = counts.get(section.key)
+        if count == 0:
+            continue
+        listed = _paginated(request, section, count)
+        if listed["count"]:
+            shown.append(listed)
+    return shown
 
 
 @view_required
@@ -130,7 +149,13 @@ def dashboard(request):
     today = timezone.localdate()
     cals = calendars()
     # Your campaigns (the digest's choice) by default; all of them for someone who owns none.
-    owns_any = Campaign.objects.filter(owner=request.user).exists()
+    # The list of yours, read first, says whether you own any (no query of its own).
+    mine = list(
+        campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by(
+            "-created_at"
+        )[:CAMPAIGNS_PER_PAGE]
+    )
+    owns_any = bool(mine)
     scope = request.GET.get("campaigns")
     if scope not in ("mine", "all"):
         scope = "mine" if owns_any else "all"
@@ -148,9 +173,6 @@ def dashboard(request):
     rows = deadline_rows_by_campaign([c.pk for c in campaigns], today, cals, DUE_SOON_WORKING_DAYS)
     for campaign in campaigns:
         campaign.deadline_rows = rows.get(campaign.pk, [])
-    mine = campaigns_with_progress(Campaign.objects.filter(owner=request.user), today).order_by(
-        "-created_at"
-    )[:CAMPAIGNS_PER_PAGE]
     return render(
         request,
         "requests_app/dashboard.html",

@@ -21,8 +21,13 @@ def _page_url(request, param: str, number: int) -> str:
     return f"?{params.urlencode()}"
 
 
-def paged(request, queryset, *, param: str, per_page: int) -> PagedList:
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+def paged(request, queryset, *, param: str, per_page: int, count: int | None = None) -> PagedList:
+    """`count`, when the caller already knows the list's length (counting.counts_of), spares
+    the paginator its own COUNT query."""
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not queried
+    page = paginator.get_page(request.GET.get(param))
     return PagedList(
         page=page,
         previous_url=_page_url(request, param, page.number - 1) if page.has_previous() else "",

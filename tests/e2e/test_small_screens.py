@@ -149,6 +149,10 @@ def demo():
         "attachment_open": {"pk": quarantined.pk},
         "attachment_delete": {"pk": quarantined.pk},
         "attachment_force_told": {"pk": quarantined.pk},
+        "attachment_email_force": {"pk": quarantined.pk},
+        "figures_figure_source": {
+            "pk": Figure.objects.filter(attachment__isnull=False).values_list("pk", flat=True)[0]
+        },
     }
     from figures_app.services.releases import ReleaseSpec, release_publish
 
