@@ -7,7 +7,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from requests_app.answering import (
@@ -23,7 +35,14 @@ from requests_app.deadlines import FOISA, WorkingCalendar
 from requests_app.exemptions import short_label
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.letters import Letter, request_letter
-from requests_app.models import Campaign, FoiRequest, Force, SentRequest
+from requests_app.models import (
+    AttachmentScreening,
+    Campaign,
+    FoiRequest,
+    Force,
+    RequestAttachment,
+    SentRequest,
+)
 from requests_app.models.outbox import SendStatus
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
@@ -207,6 +226,30 @@ def requests_counted(where: Q) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_files(foi: FoiRequest) -> FoiRequest:
+    """`foi` with its files read once (who stored each, its screening) for everything on its
+    page: the list of attachments, the timeline's, the figures grid's file choice."""
+    prefetch_related_objects(
+        [foi],
+        Prefetch(
+            "attachments",
+            queryset=RequestAttachment.objects.select_related("uploaded_by", "screening"),
+        ),
+    )
+    return foi
+
+
+def screenings_of(attachments: list[RequestAttachment]) -> dict[int, AttachmentScreening]:
+    """attachment id -> its screening, from files read with with_files (no query)."""
+    found = {}
+    for attachment in attachments:
+        try:
+            found[attachment.pk] = attachment.screening
+        except AttachmentScreening.DoesNotExist:
+            pass  # stored before screening existed
+    return found
 
 
 def campaigns_with_progress(queryset: QuerySet[Campaign], today: date) -> QuerySet[Campaign]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -68,12 +70,73 @@ def request_figures(foi: FoiRequest) -> list[Figure]:
     return list(foi.figures.select_related(*FIGURE_RELATED).order_by(*FIGURE_ORDER))
 
 
-def request_history(foi: FoiRequest, limit: int = 200) -> list[FigureChange]:
-    return list(foi.figure_changes.select_related("actor")[:limit])
-
-
-def request_review_events(foi: FoiRequest) -> list[ReviewEvent]:
-    return list(foi.figure_review_events.select_related("actor")[:50])
+def request_history_and_reviews(
+    foi: FoiRequest, *, limit: int = 30, reviews_limit: int = 50
+) -> tuple[list[FigureChange], list[ReviewEvent]]:
+    """The request's latest figure changes and review events, newest first, in one query (a
+    UNION ALL of the two, each with its own limit), for display only: the rows are unsaved
+    instances carrying what the request's figures section shows, each actor with its username
+    alone."""
+    history = (
+        FigureChange.objects.filter(request=foi)
+        .order_by("-created_at", "-pk")
+        .annotate(part=Value(0), who=F("actor__username"), text=Value(""))
+        .values_list(
+            "part",
+            "pk",
+            "created_at",
+            "who",
+            "action",
+            "cell",
+            "old_display",
+            "new_display",
+            "source",
+            "text",
+        )[:limit]
+    )
+    blank = Value("")
+    reviews = (
+        ReviewEvent.objects.filter(request=foi)
+        .order_by("-created_at", "-pk")
+        .annotate(part=Value(1), who=F("actor__username"), b1=blank, b2=blank, b3=blank, b4=blank)
+        .values_list(
+            "part", "pk", "created_at", "who", "action", "b1", "b2", "b3", "b4", "comment"
+        )[:reviews_limit]
+    )
+    sql_h, params_h = history.query.sql_with_params()
+    sql_r, params_r = reviews.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({sql_h}) h UNION ALL SELECT * FROM ({sql_r}) r",
+            [*params_h, *params_r],
+        )
+        rows = cursor.fetchall()
+    column = FigureChange._meta.get_field("created_at").get_col("h")
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    User = get_user_model()
+    changes, events = [], []
+    for part, pk, created_at, who, action, cell, old, new, source, text in rows:
+        for convert in converters:  # SQLite hands back text; PostgreSQL an aware datetime
+            created_at = convert(created_at, column, connection)
+        actor = User(username=who) if who else None
+        if part == 0:
+            change = FigureChange(
+                pk=pk,
+                created_at=created_at,
+                action=action,
+                cell=cell,
+                old_display=old,
+                new_display=new,
+                source=source,
+            )
+            change.actor = actor
+            changes.append(change)
+        else:
+            event = ReviewEvent(pk=pk, created_at=created_at, action=action, comment=text)
+            event.actor = actor
+            events.append(event)
+    key = lambda row: (row.created_at, row.pk)  # noqa: E731 - the models' own order
+    return sorted(changes, key=key, reverse=True), sorted(events, key=key, reverse=True)
 
 
 @dataclass

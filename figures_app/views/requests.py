@@ -18,6 +18,7 @@ from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.models import FoiRequest
 from requests_app.quarantine import is_quarantined
+from requests_app.selectors import with_files
 from requests_app.services.errors import ServiceError
 
 
@@ -29,9 +30,9 @@ def request_section_context(
     http_request: HttpRequest, foi: FoiRequest, *, form: EntryGridForm | None = None
 ) -> dict:
     campaign = foi.campaign
-    metrics = list(campaign.metrics.all())
-    periods = list(campaign.periods.all())
     index = CategoryIndex(campaign)
+    metrics = index.metrics  # read with the index
+    periods = list(campaign.periods.all())
     figures = review_reads.request_figures(foi)
     user = http_request.user
     if form is None and roles.can_edit(user) and metrics:
@@ -41,6 +42,7 @@ def request_section_context(
     # One query for the review, maker-checker and version, asked even with no figures, so the
     # page's query count does not depend on the data.
     standing = review_reads.review_standing(user, foi.pk)
+    history, review_events = review_reads.request_history_and_reviews(foi, limit=30)
     review = standing.review
     may_approve = roles.can_review(user) and not standing.made_by_user
     # What the Approve button says the reviewer saw (the approval is refused if it changed).
@@ -60,20 +62,21 @@ def request_section_context(
         "figures_version": version,
         "send_back_form": SendBackForm(action_url=reverse("figures_send_back", args=[foi.pk])),
         "warnings": review_reads.request_warnings(figures, periods, index),
-        "history": review_reads.request_history(foi, limit=30),
-        "review_events": review_reads.request_review_events(foi),
+        "history": history,
+        "review_events": review_events,
         "cell_names": {f.pk: index.cell_name(f.metric, f.period, f.category_key) for f in figures},
-        "cell_files": _cell_files(form),
+        "cell_files": _cell_files(foi, form),
     }
 
 
-def _cell_files(form: EntryGridForm | None) -> list:
-    """The request's files the cells page can read (to take figures from a block of cells), read
-    in the same query that lists them in the grid's "file" choice."""
+def _cell_files(foi: FoiRequest, form: EntryGridForm | None) -> list:
+    """The request's files the cells page can read (to take figures from a block of cells), from
+    the files the page read once (requests_app.selectors.with_files), which also fill the grid's
+    "file" choice."""
     if form is None:
         return []
     field = form.fields["attachment"]
-    files = list(field.queryset.select_related("screening"))
+    files = list(with_files(foi).attachments.all())
     field.choices = [
         ("", field.empty_label),
         *((a.pk, field.label_from_instance(a)) for a in files),

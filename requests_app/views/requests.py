@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +19,7 @@ from requests_app.calendars import calendar_for
 from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
-from requests_app.selectors import request_row
+from requests_app.selectors import request_row, screenings_of, with_files
 from requests_app.services import mail_in
 from requests_app.services.attachments import check_upload
 from requests_app.services.errors import ServiceError
@@ -38,7 +41,17 @@ def _action_forms(foi, bound=None):
 def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
     today = timezone.localdate()
     cal = calendar_for(foi.force.law)
-    events = foi.events.select_related("actor").prefetch_related("attachments")
+    # Read once for the whole page, the apps' sections included: the campaign's periods (the
+    # letter, the figures grid) and the request's files (the lists, the grid's file choice).
+    prefetch_related_objects([foi.campaign], "periods")
+    attachments = list(with_files(foi).attachments.all())
+    by_event = defaultdict(list)
+    for attachment in attachments:
+        if attachment.event_id:
+            by_event[attachment.event_id].append(attachment)
+    events = list(foi.events.select_related("actor"))
+    for event in events:
+        event.files = by_event.get(event.pk, [])
     sections = [mark_safe(fn(request, foi)) for fn in hooks.REQUEST_PAGE_SECTIONS]  # noqa: S308 - apps render their own escaped HTML
     return render(
         request,
@@ -50,7 +63,8 @@ def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
             "deadlines": request_deadlines(foi, cal),
             "request_text": foi.campaign.render_request_text(foi.force),
             "events": events,
-            "attachments": foi.attachments.select_related("uploaded_by"),
+            "attachments": attachments,
+            "screenings": screenings_of(attachments),
             "exemptions": [exemption_label(code) for code in foi.exemptions],
             "action_forms": _action_forms(foi, bound) if roles.can_edit(request.user) else [],
             "note_form": note_form or NoteForm(),
