@@ -141,11 +141,13 @@ def source_url_parts() -> tuple[str, str]:
     return settings.SITE_URL + before, after
 
 
-def taken_from_url(figure_id: int, name: str | None, stored: str | None, quarantined: bool) -> str:
+def taken_from_url(
+    parts: tuple[str, str], figure_id: int, name: str | None, stored: str | None, quarantined: bool
+) -> str:
+    """`parts` from source_url_parts() (worked out once per export, not per row)."""
     if name is None or quarantined or not stored:
         return ""
-    before, after = source_url_parts()
-    return f"{before}{figure_id}{after}"
+    return f"{parts[0]}{figure_id}{parts[1]}"
 
 
 def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str]]:
@@ -166,6 +168,7 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
     dims_at = {name: i for i, name in enumerate(columns)}
     categories = _category_columns(campaign)
     width = len(columns)
+    url_parts = source_url_parts()
     for (
         name,
         period,
@@ -210,7 +213,7 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
             review,
             source,
             taken_from(file_name, location, stored, bool(quarantined)),
-            taken_from_url(figure_id, file_name, stored, bool(quarantined)),
+            taken_from_url(url_parts, figure_id, file_name, stored, bool(quarantined)),
             note,
         )
         yield row

@@ -1,19 +1,9 @@
-"""Screening flags beside attachment links (request page, timeline), one query per page."""
+"""Screening flags beside attachment links (request page, timeline), from the screenings the
+page read with its files (selectors.with_files, screenings_of): no query of their own."""
 
 from django import template
 
-from requests_app.models import AttachmentScreening
-
 register = template.Library()
-
-
-@register.simple_tag
-def screenings_for_request(foi) -> dict:
-    """attachment id -> its screening, for every attachment of the request."""
-    return {
-        s.attachment_id: s
-        for s in AttachmentScreening.objects.filter(attachment__request_id=foi.pk)
-    }
 
 
 @register.inclusion_tag("requests_app/_attachment_flags.html")
