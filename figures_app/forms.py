@@ -12,6 +12,7 @@ from figures_app.categories import CategoryIndex
 from figures_app.models import Category, Dimension, Figure, Metric
 from figures_app.services.figures import CellInput
 from figures_app.values import HELP, parse_figure
+from requests_app.forms import styled_submit
 from requests_app.models import FoiRequest, Period
 
 NEW_ROWS = 3
@@ -247,7 +248,7 @@ class SendBackForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = action_url
-        self.helper.add_input(Submit("submit", "Send back", css_class="btn-outline-danger"))
+        self.helper.add_input(styled_submit("Send back", "btn-outline-danger"))
 
 
 class ImportForm(forms.Form):

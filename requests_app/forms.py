@@ -54,6 +54,15 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def styled_submit(value: str, style: str) -> Submit:
+    """A submit button in Bootstrap's `style` alone ("btn-outline-danger"): crispy's Submit
+    always carries btn-primary, and added classes come after it, so an outline button came out
+    as red text on a blue button."""
+    button = Submit("submit", value)
+    button.field_classes = f"btn {style}"
+    return button
+
+
 def _helper(label: str, *, action: str | None = None, form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag

@@ -4,7 +4,6 @@ a quarantined file (open after ticking, tell the force, delete keeping an audit 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
+from requests_app.forms import styled_submit
 from requests_app.models import RequestAttachment
 from requests_app.quarantine import force_note, screening_of, shown
 from requests_app.services import screening as services
@@ -35,7 +35,7 @@ class OpenQuarantinedForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action_url
         self.helper.form_id = "open-quarantined"
-        self.helper.add_input(Submit("submit", "Open the file", css_class="btn-danger"))
+        self.helper.add_input(styled_submit("Open the file", "btn-danger"))
 
 
 class DeleteAttachmentForm(forms.Form):
@@ -50,7 +50,7 @@ class DeleteAttachmentForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action_url
         self.helper.form_id = "delete-attachment"
-        self.helper.add_input(Submit("submit", "Delete the file", css_class="btn-outline-danger"))
+        self.helper.add_input(styled_submit("Delete the file", "btn-outline-danger"))
 
 
 def _attachment_for_user(request, pk: int) -> RequestAttachment:
