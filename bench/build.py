@@ -433,8 +433,12 @@ def _skip_foreign_key_checks() -> None:
 
 
 def _after_bulk(models_written: Iterable[type[models.Model]]) -> None:
-    """Sequences past the ids written here; fresh planner statistics."""
+    """Sequences past the ids written here; fresh planner statistics. On PostgreSQL also VACUUM,
+    as autovacuum leaves a table in use: freshly COPYed rows are not yet marked all-visible, so
+    every index-only scan (the "has figures" probes) would read the table as well, which a
+    running site does not (the dashboard's counts measured 40% slower before it)."""
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(models_written)):
             cursor.execute(sql)
-        cursor.execute("ANALYZE")
+        vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
