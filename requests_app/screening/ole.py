@@ -32,3 +32,21 @@ def stream(data: bytes, name: str) -> bytes | None:
     except Exception:
         return None
     return found
+
+
+def streams(data: bytes, names: list[str]) -> dict[str, bytes | None]:
+    """Several streams by path ("_SX_DB_CUR/0001"), the container read once; None for any that
+    cannot be read."""
+    from xlrd import compdoc
+
+    try:
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+    except Exception:
+        return dict.fromkeys(names)
+    found: dict[str, bytes | None] = {}
+    for name in names:
+        try:
+            found[name] = doc.get_named_stream(name)
+        except Exception:
+            found[name] = None
+    return found

@@ -48,14 +48,7 @@ def screen(data: bytes, limits: Limits) -> list[Finding]:
     if external:
         found.append(finding(k.EXTERNAL_LINK, "workbook (links to other workbooks)", external))
     if any(n.startswith("_SX_DB") for n in names):
-        caches = sum(1 for n in names if re.fullmatch(r"[0-9A-F]{4}", n))
-        found.append(
-            finding(
-                k.PIVOT_CACHE,
-                f"_SX_DB_CUR storage ({caches} cache streams; records not counted)",
-                max(caches, 1),
-            )
-        )
+        found.extend(_pivot_caches(data, names))
     if "_VBA_PROJECT_CUR" in names:
         found.append(finding(k.MACRO, "_VBA_PROJECT_CUR", 1))
     for name in names:
@@ -64,6 +57,42 @@ def screen(data: bytes, limits: Limits) -> list[Finding]:
     if (book.user_name or "").strip():
         found.append(finding(k.AUTHOR_METADATA, "workbook (last saved by)", 1))
     return found
+
+
+SXDB = 0x00C6  # the record that opens a PivotCache stream
+
+
+def _pivot_caches(data: bytes, names: list[str]) -> list[Finding]:
+    """One finding per cache stream of the _SX_DB_CUR storage, counting the cache records it
+    keeps: SXDB's crdbdb when fSaveData says they were saved, else none (as for .xlsx, a cache
+    that declares records but saved none is said so). A stream that cannot be read counts as
+    one record, so that the file is quarantined rather than waved through."""
+    paths = [f"_SX_DB_CUR/{n}" for n in sorted(n for n in names if re.fullmatch(r"[0-9A-F]{4}", n))]
+    if not paths:
+        return [finding(k.PIVOT_CACHE, "_SX_DB_CUR storage (no cache stream read)", 1)]
+    found = []
+    for path, raw in ole.streams(data, paths).items():
+        header = _sxdb(raw or b"")
+        if header is None:
+            found.append(finding(k.PIVOT_CACHE, f"{path} (records not counted)", 1))
+            continue
+        declared, saved = header
+        where = (
+            path if saved or not declared else f"{path}; {declared} records declared, none saved"
+        )
+        found.append(finding(k.PIVOT_CACHE, where, declared if saved else 0))
+    return found
+
+
+def _sxdb(raw: bytes) -> tuple[int, bool] | None:
+    """(records declared, whether they were saved) from the stream's first record, SXDB."""
+    if len(raw) < 14 or int.from_bytes(raw[0:2], "little") != SXDB:
+        return None
+    if int.from_bytes(raw[2:4], "little") < 10:
+        return None
+    declared = int.from_bytes(raw[4:8], "little", signed=True)
+    flags = int.from_bytes(raw[10:12], "little")
+    return max(declared, 0), bool(flags & 0x0001)  # fSaveData
 
 
 def _suspicious_xfs(book) -> set[int]:

@@ -313,6 +313,99 @@ def xls_file(*, hidden_sheet=False, hidden_rows=False, hidden_columns=False) -> 
     return buffer.getvalue()
 
 
+def xls_with_pivot_cache(records: int = 120, *, saved: bool = True) -> bytes:
+    """A .xls whose pivot cache keeps `records` cache records (Excel's _SX_DB_CUR storage, one
+    stream per cache, opening with an SXDB record), built as a compound file around xlwt's
+    Workbook stream; `saved` False is a cache whose records were not saved (fSaveData 0)."""
+    from xlrd import compdoc
+
+    workbook = compdoc.CompDoc(xls_file(), logfile=io.StringIO()).get_named_stream("Workbook")
+    flags = 0x0001 if saved else 0x0000  # fSaveData
+    sxdb = records.to_bytes(4, "little") + (1).to_bytes(2, "little") + flags.to_bytes(2, "little")
+    sxdb += bytes(13)  # the rest of the record, unread by the screening
+    body = (0x00C6).to_bytes(2, "little") + len(sxdb).to_bytes(2, "little") + sxdb
+    # One SXDBB record per cache record: the row-level data a pivot cache carries.
+    for number in range(records if saved else 0):
+        row = bytes([number % 7, number % 3])
+        body += (0x00C8).to_bytes(2, "little") + len(row).to_bytes(2, "little") + row
+    body += (0x000A).to_bytes(2, "little") + bytes(2)  # EOF
+    return compound_file({"Workbook": workbook, "_SX_DB_CUR": {"0001": body}})
+
+
+def compound_file(entries: dict) -> bytes:
+    """A minimal OLE compound file (version 3, 512-byte sectors) holding `entries`: name ->
+    bytes (a stream) or name -> dict (a storage). Every stream is padded to 4,096 bytes at least,
+    so none goes in the mini stream."""
+    sector = 512
+    end, free, fat_mark, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    nodes = [{"name": "Root Entry", "type": 5, "data": None, "kids": []}]
+
+    def add(parent: int, name: str, value) -> None:
+        index = len(nodes)
+        nodes.append({"name": name, "type": 1 if isinstance(value, dict) else 2, "kids": []})
+        nodes[parent]["kids"].append(index)
+        if isinstance(value, dict):
+            nodes[index]["data"] = None
+            for child_name, child in value.items():
+                add(index, child_name, child)
+        else:
+            nodes[index]["data"] = value
+
+    for name, value in entries.items():
+        add(0, name, value)
+    body, fat = bytearray(), []
+    for node in nodes:
+        data = node["data"]
+        if data is None:
+            node["start"], node["size"] = end, 0
+            continue
+        padded = data.ljust(max(4096, -(-len(data) // sector) * sector), b"\x00")
+        first = len(fat)
+        count = len(padded) // sector
+        fat.extend(list(range(first + 1, first + count)) + [end])
+        node["start"], node["size"] = (
+            first,
+            len(padded),
+        )  # the padding too: under 4,096 is a mini stream
+        body += padded
+    directory = bytearray()
+    for node in nodes:
+        kids = node["kids"]
+        node["child"] = kids[0] if kids else none
+        for left, right in zip(kids, [*kids[1:], none], strict=False):
+            nodes[left]["right"] = right
+    for node in nodes:
+        name = node["name"].encode("utf-16-le") + b"\x00\x00"
+        entry = name.ljust(64, b"\x00") + len(name).to_bytes(2, "little")
+        entry += bytes([node["type"], 1])  # black
+        entry += none.to_bytes(4, "little") + node.get("right", none).to_bytes(4, "little")
+        entry += node["child"].to_bytes(4, "little") + bytes(16 + 4 + 8 + 8)
+        entry += node["start"].to_bytes(4, "little") + node["size"].to_bytes(4, "little")
+        directory += entry + bytes(4)
+    directory = directory.ljust(-(-len(directory) // sector) * sector, b"\x00")
+    dir_start = len(fat)
+    dir_count = len(directory) // sector
+    fat.extend(list(range(dir_start + 1, dir_start + dir_count)) + [end])
+    body += directory
+    fat_sectors = -(-(len(fat) + 1) // (sector // 4))
+    while -(-(len(fat) + fat_sectors) // (sector // 4)) > fat_sectors:
+        fat_sectors += 1
+    fat_start = len(fat)
+    fat.extend([fat_mark] * fat_sectors)
+    fat.extend([free] * (fat_sectors * (sector // 4) - len(fat)))
+    body += b"".join(entry.to_bytes(4, "little") for entry in fat)
+    header = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16)
+    header += (0x3E).to_bytes(2, "little") + (3).to_bytes(2, "little") + b"\xfe\xff"
+    header += (9).to_bytes(2, "little") + (6).to_bytes(2, "little") + bytes(6)
+    header += (0).to_bytes(4, "little") + fat_sectors.to_bytes(4, "little")
+    header += dir_start.to_bytes(4, "little") + bytes(4) + (4096).to_bytes(4, "little")
+    header += end.to_bytes(4, "little") + (0).to_bytes(4, "little")
+    header += end.to_bytes(4, "little") + (0).to_bytes(4, "little")
+    difat = [fat_start + n for n in range(fat_sectors)] + [free] * (109 - fat_sectors)
+    header += b"".join(entry.to_bytes(4, "little") for entry in difat)
+    return bytes(header) + bytes(body)
+
+
 # OpenDocument ---------------------------------------------------------------------------------
 
 ODS_NS = (

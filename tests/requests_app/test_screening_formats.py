@@ -119,6 +119,18 @@ def test_it_reads_a_legacy_xls():
     assert all(f.personal_data_risk for f in found)
 
 
+def test_it_counts_the_records_a_legacy_xls_pivot_cache_keeps():
+    """Excel 97-2003 keeps each pivot cache in a stream of the _SX_DB_CUR storage; its SXDB
+    record says how many cache records were saved (row-level data, as in .xlsx)."""
+    found = only(screen_bytes("reply.xls", corpus.xls_with_pivot_cache(120)), "pivot_cache")
+    assert (found.where, found.count, found.personal_data_risk) == ("_SX_DB_CUR/0001", 120, True)
+    unsaved = only(
+        screen_bytes("reply.xls", corpus.xls_with_pivot_cache(80, saved=False)), "pivot_cache"
+    )
+    assert unsaved.where == "_SX_DB_CUR/0001; 80 records declared, none saved"
+    assert (unsaved.count, unsaved.personal_data_risk) == (0, False)
+
+
 def test_it_reads_an_opendocument_spreadsheet():
     found = screen_bytes("reply.ods", corpus.ods_file())
     assert only(found, "hidden_sheet").where == "sheet 'Staff' (A1:A5)"
