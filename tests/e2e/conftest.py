@@ -61,7 +61,12 @@ def page(browser):
 def page_in(browser, *, width: int, height: int):
     """A fresh page in a window of this size (generator for a fixture); fails the test if the
     browser blocked anything under the site's CSP."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+    # Reduced motion: Bootstrap's collapse (the request page's action accordion) then opens at
+    # once. A click on a form's submit button while its panel was still animating open could land
+    # on nothing, the form never posted, and the test waited out its timeout (CI, under load).
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, reduced_motion="reduce"
+    )
     page = context.new_page()
     # Generous: CI runs the browser tests beside the rest of the suite on two shared cores.
     page.set_default_timeout(30000)

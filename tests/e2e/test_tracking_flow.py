@@ -35,6 +35,7 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     page.click("a:has-text('Kent Police')")
     page.click("button.accordion-button:has-text('Record response')")
     form = page.locator("#form-record_response")
+    form.locator("input[type=submit]").wait_for(state="visible")  # the panel open
     form.locator("select[name=outcome]").select_option("full")
     form.locator("input[name=answered_on]").fill("2026-11-20")
     form.locator("input[name=force_reference]").fill("KP/FOI/361")
