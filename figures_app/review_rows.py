@@ -1,6 +1,7 @@
 """The review queue's figure rows, written once in Python rather than looked up cell by cell in
 the template: a page holds hundreds of figures, and resolving some twenty template variables
-and an include for each was most of the page's time. The HTML is the same as the template's."""
+and an include for each was most of the page's time. Also where a figure was read
+(provenance_html), which the request's figures table shows through the `provenance` filter."""
 
 from __future__ import annotations
 
@@ -71,7 +72,15 @@ def _value(f: Figure) -> SafeString:
 
 
 def _source(f: Figure, url) -> SafeString:
-    """As templates/figures_app/_provenance.html writes it, or "not recorded"."""
+    """Where the figure was read (provenance_html), or "not recorded"."""
+    return provenance_html(f, url) or mark_safe('<span class="text-muted">not recorded</span>')
+
+
+def provenance_html(f: Figure, url=None) -> SafeString:
+    """The file a figure was read from and a link to its cell, the location alone, or "": the one
+    definition the review queue and the request's figures table (the `provenance` filter) use.
+    `url(name, pk)` reverses, cached by the caller for a page of many figures."""
+    url = url or (lambda name, pk: reverse(name, args=[pk]))
     if f.attachment_id:
         shown = format_html(
             '<a href="{}">{}</a>',
@@ -86,6 +95,4 @@ def _source(f: Figure, url) -> SafeString:
                 f.location,
             )
         return shown
-    if f.location:
-        return format_html("{}", f.location)
-    return mark_safe('<span class="text-muted">not recorded</span>')
+    return format_html("{}", f.location)

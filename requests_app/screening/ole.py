@@ -24,14 +24,7 @@ def entry_names(data: bytes) -> list[str] | None:
 
 
 def stream(data: bytes, name: str) -> bytes | None:
-    from xlrd import compdoc
-
-    try:
-        doc = compdoc.CompDoc(data, logfile=io.StringIO())
-        found = doc.get_named_stream(name)
-    except Exception:
-        return None
-    return found
+    return streams(data, [name])[name]
 
 
 def streams(data: bytes, names: list[str]) -> dict[str, bytes | None]:
