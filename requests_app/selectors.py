@@ -190,23 +190,44 @@ class CampaignProgress:
 
 
 def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
-    qs = campaign.requests.all()
-    agg = qs.aggregate(
-        total=Count("pk"),
-        draft=Count("pk", filter=Q(status=Status.DRAFT)),
-        awaiting=Count("pk", filter=Q(status__in=AWAITING_RESPONSE)),
+    """One GROUP BY status with three filtered counts; the line's other numbers are sums of
+    statuses. (Twenty-odd filtered COUNTs in one aggregate cost more to build in Django than the
+    query took to run: this was a sixth of the campaign page's time under load.)"""
+    by_status: dict[str, int] = {}
+    overdue = figures_unrecorded = new_reply = 0
+    for status, n, n_overdue, n_unrecorded, n_new_reply in (
+        campaign.requests.order_by()
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            n_overdue=Count("pk", filter=overdue_q(today)),
+            n_unrecorded=Count("pk", filter=figures_unrecorded_q()),
+            n_new_reply=Count("pk", filter=Q(new_reply_at__isnull=False)),
+        )
+        .values_list("status", "n", "n_overdue", "n_unrecorded", "n_new_reply")
+    ):
+        by_status[status] = n
+        overdue += n_overdue
+        figures_unrecorded += n_unrecorded
+        new_reply += n_new_reply
+
+    def among(statuses) -> int:
+        return sum(by_status.get(s, 0) for s in statuses)
+
+    return CampaignProgress(
+        total=sum(by_status.values()),
+        draft=by_status.get(Status.DRAFT, 0),
+        awaiting=among(AWAITING_RESPONSE),
         # Clarification asked or fees notice: the clock waits for us. Left out before, so the
         # line did not add up to the "All" chip.
-        paused=Count("pk", filter=Q(status__in=CLOCK_STOPPED)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        answered=Count("pk", filter=Q(status__in=ANSWERED_STATES)),
-        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
-        figures_unrecorded=Count("pk", filter=figures_unrecorded_q()),
-        new_reply=Count("pk", filter=Q(new_reply_at__isnull=False)),
-        **{f"status_{s.value}": Count("pk", filter=Q(status=s)) for s in Status},
+        paused=among(CLOCK_STOPPED),
+        overdue=overdue,
+        answered=among(ANSWERED_STATES),
+        withdrawn=by_status.get(Status.WITHDRAWN, 0),
+        figures_unrecorded=figures_unrecorded,
+        new_reply=new_reply,
+        by_status=by_status,
     )
-    by_status = {s.value: agg.pop(f"status_{s.value}") for s in Status}
-    return CampaignProgress(**agg, by_status=by_status)
 
 
 def requests_counted(where: Q) -> Coalesce:

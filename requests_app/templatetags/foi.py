@@ -1,8 +1,16 @@
+from functools import cache
+
 from django import template
 from django.utils.html import format_html
 
 from requests_app.text import plural as counted
-from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status
+from requests_app.workflow import (
+    ANSWERED_STATES,
+    AWAITING_RESPONSE,
+    CLOCK_STOPPED,
+    Outcome,
+    Status,
+)
 
 register = template.Library()
 
@@ -11,11 +19,19 @@ _COLOURS = {
     Status.WITHDRAWN: "dark",
     Status.ICO_DECIDED: "success",
 }
+_STATUS_LABELS = {str(value): str(label) for value, label in Status.choices}
+_OUTCOME_LABELS = {str(value): str(label) for value, label in Outcome.choices}
 
 
 @register.simple_tag
 def status_badge(foi):
-    status = foi.status
+    return _badge(foi.status, foi.outcome)
+
+
+@cache
+def _badge(status: str, outcome: str):
+    """One badge per (status, outcome), made once: tables show one per row, and the model's
+    get_status_display() rebuilds the whole choices dict on every call."""
     if status in _COLOURS:
         colour = _COLOURS[status]
     elif status in AWAITING_RESPONSE:
@@ -26,9 +42,9 @@ def status_badge(foi):
         colour = "success"
     else:
         colour = "info"
-    label = foi.get_status_display()
-    if foi.outcome and status == Status.ANSWERED:
-        label = foi.get_outcome_display()
+    label = _STATUS_LABELS.get(status, status)
+    if outcome and status == Status.ANSWERED:
+        label = _OUTCOME_LABELS.get(outcome, outcome)
     return format_html('<span class="badge text-bg-{} status-badge">{}</span>', colour, label)
 
 

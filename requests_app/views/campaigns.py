@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app import hooks
+from requests_app import roles as role_rules
 from requests_app.access import edit_required, get_campaign_for_user, view_required
+from requests_app.campaign_rows import campaign_rows_html
 from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
 from requests_app.forms import BulkMarkSentForm, CampaignForm, PeriodFormSet
@@ -202,13 +204,13 @@ def campaign_detail(request, slug):
             "campaign": campaign,
             "periods": periods,
             "rows": rows,
+            "rows_html": campaign_rows_html(rows, can_edit=role_rules.can_edit(request.user)),
             "progress": progress,
             # The status chips, counted in the progress line's query.
             "counts": progress.status_counts(),
             "state": state,
             "sort": sort,
             "today": today,
-            "bulk_form": BulkMarkSentForm(campaign=campaign),
             "links": links,
             "statuses": Status.choices,
         },
