@@ -193,9 +193,7 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
     """One GROUP BY status with three filtered counts; the line's other numbers are sums of
     statuses. (Twenty-odd filtered COUNTs in one aggregate cost more to build in Django than the
     query took to run: this was a sixth of the campaign page's time under load.)"""
-    by_status: dict[str, int] = {}
-    overdue = figures_unrecorded = new_reply = 0
-    for status, n, n_overdue, n_unrecorded, n_new_reply in (
+    return _progress(
         campaign.requests.order_by()
         .values("status")
         .annotate(
@@ -205,7 +203,29 @@ def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
             n_new_reply=Count("pk", filter=Q(new_reply_at__isnull=False)),
         )
         .values_list("status", "n", "n_overdue", "n_unrecorded", "n_new_reply")
-    ):
+    )
+
+
+def progress_of_rows(rows: list[RequestRow]) -> CampaignProgress:
+    """campaign_progress from the rows of all of a campaign's requests, already read for its
+    page (request_rows over campaign_requests): no query. Row by row, the same tests as the
+    query's: row.overdue is overdue_q, the figures_unrecorded annotation is figures_unrecorded_q
+    (tests/requests_app/test_campaign_rows.py holds the two to the same numbers)."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        counts = tally[row.foi.status]
+        counts[0] += 1
+        counts[1] += row.overdue
+        counts[2] += bool(getattr(row.foi, "figures_unrecorded", False))
+        counts[3] += row.foi.new_reply_at is not None
+    return _progress((status, *counts) for status, counts in tally.items())
+
+
+def _progress(by_status_rows) -> CampaignProgress:
+    """CampaignProgress from (status, requests, overdue, figures unrecorded, new reply) rows."""
+    by_status: dict[str, int] = {}
+    overdue = figures_unrecorded = new_reply = 0
+    for status, n, n_overdue, n_unrecorded, n_new_reply in by_status_rows:
         by_status[status] = n
         overdue += n_overdue
         figures_unrecorded += n_unrecorded

@@ -22,6 +22,7 @@ from requests_app.selectors import (
     campaign_progress,
     campaign_requests,
     campaigns_with_progress,
+    progress_of_rows,
     request_rows,
 )
 from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
@@ -196,7 +197,8 @@ def campaign_detail(request, slug):
     rows.sort(key=REQUEST_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
     periods = list(campaign.periods.all())
     links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
-    progress = campaign_progress(campaign, today)
+    # Unfiltered, the rows are all the campaign's requests: the progress line adds them up.
+    progress = campaign_progress(campaign, today) if state else progress_of_rows(rows)
     return render(
         request,
         "requests_app/campaign_detail.html",

@@ -7,10 +7,18 @@ from datetime import UTC, date, datetime
 
 from django.test import Client
 
+from figures_app.models import Figure, Kind
+from figures_app.services.metrics import MetricSpec, metric_save
 from requests_app.campaign_rows import campaign_rows_html
 from requests_app.models import FoiRequest, Force
 from requests_app.roles import REVIEWER
-from requests_app.selectors import RequestRow
+from requests_app.selectors import (
+    RequestRow,
+    campaign_progress,
+    campaign_requests,
+    progress_of_rows,
+    request_rows,
+)
 from requests_app.workflow import Outcome, Status
 from tests.conftest import mark_two_factor_verified
 from tests.factories import UserFactory
@@ -144,3 +152,46 @@ def test_no_rows_in_a_state_says_so(staff_client, campaign):
     page = staff_client.get(campaign.get_absolute_url() + "?state=answered").content.decode()
     assert "No requests in this state." in page
     assert '<tr data-force="' not in page
+
+
+def test_the_progress_line_from_the_rows_is_the_progress_query(staff, campaign):
+    """Every status, overdue and not, figures in and a new reply: progress_of_rows over the
+    page's rows gives what campaign_progress counts in the database."""
+    today = date(2026, 5, 20)
+    states = [
+        (Status.SENT, date(2026, 5, 1)),  # overdue
+        (Status.SENT, date(2026, 6, 1)),  # awaiting, not yet due
+        (Status.ACKNOWLEDGED, date(2026, 4, 1)),  # overdue
+        (Status.CLARIFICATION_REQUESTED, None),
+        (Status.FEES_NOTICE, None),
+        (Status.ANSWERED, None),
+        (Status.REVIEW_REQUESTED, date(2026, 5, 2)),  # the review is overdue
+        (Status.WITHDRAWN, None),
+    ]
+    requests = list(campaign.requests.order_by("force__name"))
+    for foi, (status, due) in zip(requests, states, strict=False):
+        FoiRequest.objects.filter(pk=foi.pk).update(status=status, next_due_on=due)
+    FoiRequest.objects.filter(pk=requests[0].pk).update(
+        new_reply_at=datetime(2026, 5, 19, tzinfo=UTC)
+    )
+    # Figures in for an overdue awaiting request: not overdue, response not recorded.
+    metric = metric_save(
+        campaign=campaign,
+        spec=MetricSpec("offences", "Offences", "offences", "", ()),
+    )
+    Figure.objects.create(
+        request=requests[2],
+        metric=metric,
+        period=campaign.periods.first(),
+        kind=Kind.REPORTED,
+        value=12,
+        raw_text="12",
+    )
+
+    rows = request_rows(campaign_requests(campaign), today)
+    from_rows = progress_of_rows(rows)
+    from_query = campaign_progress(campaign, today)
+
+    assert from_rows == from_query
+    assert (from_rows.overdue, from_rows.figures_unrecorded, from_rows.new_reply) == (2, 1, 1)
+    assert from_rows.total == 43 and from_rows.withdrawn == 1 and from_rows.paused == 2
