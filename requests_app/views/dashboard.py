@@ -11,6 +11,7 @@ from django.utils import timezone
 from requests_app import hooks
 from requests_app.access import view_required
 from requests_app.calendars import calendars
+from requests_app.campaign_rows import deadline_rows_html
 from requests_app.counting import counts_of
 from requests_app.hooks import DashboardSection
 from requests_app.models import Campaign, FoiRequest
@@ -31,6 +32,8 @@ from requests_app.workflow import Status
 
 NEEDS_YOU_PER_PAGE = 10
 CAMPAIGNS_PER_PAGE = 20
+# A campaign's card lists its first requests due; the campaign page has them all, sortable.
+DEADLINE_ROWS_PER_CAMPAIGN = 10
 
 
 def _item(foi: FoiRequest, detail: str, anchor: str = "") -> dict:
@@ -170,9 +173,16 @@ def dashboard(request):
     )
     page = deadlines.page
     campaigns = list(page.object_list)
-    rows = deadline_rows_by_campaign([c.pk for c in campaigns], today, cals, DUE_SOON_WORKING_DAYS)
+    rows = deadline_rows_by_campaign(
+        [c.pk for c in campaigns],
+        today,
+        cals,
+        DUE_SOON_WORKING_DAYS,
+        per_campaign=DEADLINE_ROWS_PER_CAMPAIGN,
+    )
     for campaign in campaigns:
         campaign.deadline_rows = rows.get(campaign.pk, [])
+        campaign.rows_html = deadline_rows_html(campaign.deadline_rows)
     return render(
         request,
         "requests_app/dashboard.html",

@@ -241,6 +241,24 @@ def test_each_list_pages_with_its_own_parameter(client, today, staff, england_an
     assert labels == {f.name for f in england_and_wales[:12]}
 
 
+def test_a_campaign_card_lists_its_first_ten_and_links_to_the_rest(
+    client, today, staff, england_and_wales
+):
+    campaign = make_campaign(staff, "big", "Big", [f.name for f in england_and_wales[:12]])
+    for foi in campaign.requests.order_by("force__name")[:12]:
+        request_mark_sent(request_id=foi.pk, actor=staff, sent_on=LATE)
+    client.force_login(staff)
+    response = client.get(reverse("dashboard"))
+    (card,) = response.context["deadline_campaigns"]
+    assert (card.n_overdue, len(card.deadline_rows), card.n_more) == (12, 10, 2)
+    # The first ten by due date, then force name: all sent the same day, so alphabetical.
+    names = sorted(f.name for f in england_and_wales[:12])
+    assert [r.foi.force.name for r in card.deadline_rows] == names[:10]
+    block = response.content.decode().split('id="deadlines-big"', 1)[1].split("</li>", 1)[0]
+    assert block.count("<tr><td>") == 10
+    assert '<a href="/campaigns/big/?sort=due">2 more on the campaign page</a>' in block
+
+
 def test_overdue_and_due_soon_are_one_row_per_campaign(client, world, staff):
     client.force_login(staff)
     response = client.get(reverse("dashboard"))
