@@ -1,4 +1,20 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate, pre_migrate
+
+
+def _drop_has_figures_triggers(sender, using, **kwargs) -> None:
+    from figures_app import has_figures
+
+    has_figures.remove(connections[using])
+
+
+def _create_has_figures_triggers(sender, using, **kwargs) -> None:
+    from figures_app import has_figures
+
+    connection = connections[using]
+    if has_figures.installable(connection):
+        has_figures.install(connection)
 
 
 class FiguresAppConfig(AppConfig):
@@ -7,6 +23,10 @@ class FiguresAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # FoiRequest.has_figures is kept by triggers that no migration may see (SQLite's table
+        # rebuilds would drop or break them): off for a migrate, on again after it.
+        pre_migrate.connect(_drop_has_figures_triggers, sender=self)
+        post_migrate.connect(_create_has_figures_triggers, sender=self)
         # requests_app never imports figures_app: everything it shows of figures is registered here.
         from figures_app import hooks_impl
         from requests_app import hooks
@@ -25,7 +45,6 @@ class FiguresAppConfig(AppConfig):
             (hooks.CAMPAIGN_PAGE_LINKS, hooks_impl.campaign_links),
             (hooks.REQUEST_PAGE_SECTIONS, hooks_impl.request_section),
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
-            (hooks.REQUEST_HAS_FIGURES, hooks_impl.request_has_figures),
             (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
             (hooks.DASHBOARD_SECTIONS, hooks_impl.dashboard_sections),
             (hooks.FORCE_PAGE_SECTIONS, hooks_impl.force_section),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
-from figures_app.models import Figure
 from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
 from requests_app.text import plural
 
@@ -106,18 +104,6 @@ def campaign_copied(source, campaign, actor) -> None:
         for metric in source.metrics.prefetch_related("dimensions__categories")
     ]
     metrics_apply(campaign, specs)
-
-
-def request_has_figures(outer: str = "pk") -> Exists:
-    """True when the request OuterRef(outer) has at least one figure (hooks.REQUEST_HAS_FIGURES).
-
-    A correlated EXISTS, one probe of the figure_one_per_cell index per request read. Why not
-    `request_id IN (figures)`: callers negate it (overdue = NOT figures-in), and PostgreSQL cannot
-    turn NOT IN over the figures table into an anti-join; once the figures' ids outgrow work_mem
-    it re-scanned every figure for every request (1.7M figures: the dashboard, the campaign page
-    and the reminder sweep never finished). NOT EXISTS is an anti-join, or 45 probes for a
-    campaign's page."""
-    return Exists(Figure.objects.filter(request_id=OuterRef(outer)))
 
 
 def _digest_item(foi, detail: str) -> dict:

@@ -6,9 +6,9 @@ requests_app never imports figures_app; instead figures_app registers here what 
 - extra sections of the campaign form (the metrics);
 - extra sections of the staff digest (e.g. "figures awaiting your review");
 - extra lists in the dashboard's "Needs you" (the same figures reviews, paginated), and a
-  section of a force's page (its figures per campaign);
-- which requests have figures (so that a force whose figures are in is not chased, see
-  requests_with_figures_q).
+  section of a force's page (its figures per campaign).
+Which requests have figures is not a hook but a column, FoiRequest.has_figures, that figures_app
+keeps with database triggers (figures_app/has_figures.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -93,26 +91,3 @@ CAMPAIGN_COPIED: list[Callable[..., None]] = []
 
 # Extra demo content: fn(campaign, *, actor, today) called by `load_demo` after the tracking demo.
 DEMO_EXTENSIONS: list[Callable[..., None]] = []
-
-# fn(outer) -> an Exists() that is true when the request OuterRef(outer) has at least one figure:
-# a correlated probe of an index per request, so every caller filters in the database.
-REQUEST_HAS_FIGURES: list[Callable[[str], Any]] = []
-
-
-def requests_with_figures_q(prefix: str = "") -> Q:
-    """Q matching the requests some app says have figures; matches none when none registered.
-
-    `prefix` reaches requests through a relation ("requests__" from a campaign). Straight on
-    requests the test is the correlated EXISTS itself: one index probe per request the query
-    reads (a campaign's 45, not every request in the database). Through a relation it is an
-    IN over the requests with figures (EXISTS cannot name the joined request there)."""
-    from requests_app.models import FoiRequest  # models import this module
-
-    # Never true: a neutral start that still compiles (pk__in=[] raises inside aggregates).
-    q = Q(**{f"{prefix}pk__isnull": True})
-    for fn in REQUEST_HAS_FIGURES:
-        if prefix:
-            q |= Q(**{f"{prefix}pk__in": FoiRequest.objects.filter(fn("pk")).values("pk")})
-        else:
-            q |= Q(fn("pk"))
-    return q

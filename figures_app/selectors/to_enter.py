@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from figures_app.models import Figure, Metric
+from figures_app.models import Metric
 from requests_app.models import Campaign, FoiRequest
 from requests_app.workflow import ANSWERED_STATES, Outcome
 
@@ -20,7 +20,8 @@ def figures_to_enter(user: AbstractBaseUser | None = None) -> QuerySet[FoiReques
         campaign__in=Campaign.objects.filter(
             Exists(Metric.objects.filter(campaign=OuterRef("pk")))
         ),
-    ).exclude(Exists(Figure.objects.filter(request=OuterRef("pk"))))
+        has_figures=False,
+    )
     if user is not None:
         # Their own campaigns' when they own any: decided in the same query, not one more.
         owns_none = ~Exists(Campaign.objects.filter(owner=user))
