@@ -62,12 +62,20 @@ class FoiRequestQuerySet(models.QuerySet):
         return self.filter(window).exclude(figures_unrecorded_q())
 
 
+# In a fixed order: the SQL of figures_unrecorded_q must be the same in every process, for
+# PostgreSQL to match it with the partial indexes' conditions (a frozenset's order is not).
+AWAITING_IN_ORDER = sorted(AWAITING_RESPONSE)
+# figures_unrecorded_q, and its opposite: owed, the requests that can be overdue or due soon.
+FIGURES_UNRECORDED = Q(status__in=AWAITING_IN_ORDER, has_figures=True)
+OWED = ~FIGURES_UNRECORDED
+
+
 def figures_unrecorded_q(prefix: str = "") -> Q:
     """Awaiting a response (the s.10 clock running) and yet figures are in, so the force has
     answered: the response is to be recorded by hand (figures_app records it itself when the
     figures say enough, see figures_app/services/figures.py). `prefix` reaches requests through
     a relation ("requests__" from a campaign)."""
-    return Q(**{f"{prefix}status__in": AWAITING_RESPONSE, f"{prefix}has_figures": True})
+    return Q(**{f"{prefix}status__in": AWAITING_IN_ORDER, f"{prefix}has_figures": True})
 
 
 def overdue_q(today: date, prefix: str = "") -> Q:
@@ -183,6 +191,30 @@ class FoiRequest(models.Model):
             models.Index(fields=["next_due_on"], name="request_next_due_idx"),
             # Campaign page filter by state.
             models.Index(fields=["campaign", "status"], name="request_campaign_status_idx"),
+            # The dashboard's lists and counts over every campaign, each read from an index of
+            # just its rows (partial: WHERE as in its selector) rather than a scan of all
+            # requests: the owed by due date (overdue, due soon, per campaign), new replies,
+            # figures in with the response unrecorded, answered with no figures yet.
+            models.Index(
+                fields=["next_due_on", "campaign", "next_long_overdue_on"],
+                condition=OWED,
+                name="request_owed_due_idx",
+            ),
+            models.Index(
+                fields=["new_reply_at"],
+                condition=Q(new_reply_at__isnull=False),
+                name="request_new_reply_idx",
+            ),
+            models.Index(
+                fields=["campaign"],
+                condition=FIGURES_UNRECORDED,
+                name="request_figures_unrecorded_idx",
+            ),
+            models.Index(
+                fields=["answered_on"],
+                condition=Q(has_figures=False, outcome__in=["full", "part"]),
+                name="request_figures_to_enter_idx",
+            ),
         ]
 
     def __str__(self) -> str:
