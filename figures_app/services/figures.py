@@ -657,6 +657,10 @@ def _copy_sql() -> dict[str, str]:
         ]
     )
     old = {key: f"f.{connection.ops.quote_name(key)} AS o_{key}" for key in _STATE_KEYS}
+    # The stored figure of a staged row's cell. The file's requests are named as well
+    # (f.request_id = ANY(...)): then PostgreSQL reads only their figures, by the request
+    # index, rather than hash every figure in the database (2.6M at scale: a second a statement).
+    stored_cell = " AND ".join(f"f.{c} = s.{c}" for c in ident.split(", "))
     upsert = _upsert_sql(
         f'SELECT {", ".join(_IDENT)}, category_id, kind, "value", "lower", "upper", '
         "raw_text, exemption, note, attachment_id, location, %(actor)s::bigint, "
@@ -669,7 +673,8 @@ def _copy_sql() -> dict[str, str]:
         # the history are the ones replaced (a concurrent edit waits, or is waited for).
         "lock": (
             f"SELECT count(*) FROM (SELECT f.id FROM {_STAGE} s JOIN {figure} f USING ({ident}) "
-            f"WHERE {differs} ORDER BY f.id FOR UPDATE OF f) AS locked"
+            f"WHERE f.request_id = ANY(%(requests)s) AND ({differs}) "
+            "ORDER BY f.id FOR UPDATE OF f) AS locked"
         ),
         "write": f"""
             WITH compared AS (
@@ -679,7 +684,8 @@ def _copy_sql() -> dict[str, str]:
                        f.attachment_id, COALESCE(f.location, '') AS location,
                        f.id AS o_id, {", ".join(old.values())},
                        ({differs}) AS differs
-                FROM {_STAGE} s LEFT JOIN {figure} f USING ({ident})
+                FROM {_STAGE} s LEFT JOIN {figure} f
+                    ON f.request_id = ANY(%(requests)s) AND {stored_cell}
             ), changed AS (
                 SELECT * FROM compared WHERE differs
             ), written AS (
@@ -727,8 +733,11 @@ def _write_copy(
         # Temporary tables are never analysed automatically: without this the planner guesses
         # their size and may loop over the stored figures row by row.
         cursor.execute(f"ANALYZE {_STAGE}")
-        cursor.execute(sql["lock"])
-        cursor.execute(sql["write"], {"actor": actor_id, "now": now, "source": source})
+        requests = sorted(request_ids)
+        cursor.execute(sql["lock"], {"requests": requests})
+        cursor.execute(
+            sql["write"], {"actor": actor_id, "now": now, "source": source, "requests": requests}
+        )
         counts = cursor.fetchall()
         cursor.execute(sql["drop"])
     created = sum(n for _, action, n in counts if action == FigureChange.Action.CREATED)
