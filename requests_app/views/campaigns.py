@@ -208,7 +208,7 @@ def campaign_detail(request, slug):
             "rows": rows,
             "rows_html": campaign_rows_html(rows, can_edit=role_rules.can_edit(request.user)),
             "progress": progress,
-            # The status chips, counted in the progress line's query.
+            # The status chips, from the progress line's counts.
             "counts": progress.status_counts(),
             "state": state,
             "sort": sort,
