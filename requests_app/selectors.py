@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -470,39 +472,58 @@ class CampaignDeadlines:
 
 
 def campaigns_with_deadlines(
-    queryset: QuerySet[Campaign], today: date, cals: dict[str, WorkingCalendar], working_days: int
+    today: date,
+    cals: dict[str, WorkingCalendar],
+    working_days: int,
+    *,
+    owner: AbstractBaseUser | None = None,
 ) -> list[CampaignDeadlines]:
-    """The campaigns of `queryset` with something overdue or due soon, the most overdue first.
+    """The campaigns (of `owner`, or all) with something overdue or due soon, the most overdue
+    first, in one query.
 
-    One pass over the owed requests, grouped by campaign. overdue_q, long_overdue_q and
-    due_soon_q share their test for the figures (owed: not figures_unrecorded_q), so it is
-    applied once, in WHERE, and the counts differ only by their dates; the figures are probed
-    once per request, where a subquery per count and campaign probed them for each count, and
-    again to count the campaigns for the pages (at 48k requests: 80 ms against 25)."""
-    counted = (
-        FoiRequest.objects.filter(campaign__in=queryset)
-        .filter(Q(next_due_on__lt=today) | due_window_q(today, cals, working_days))
-        .exclude(figures_unrecorded_q())
+    Owed requests only (not figures_unrecorded_q: overdue_q, long_overdue_q and due_soon_q all
+    share that test), counted by campaign twice: those past due (with the long overdue among
+    them), read from the partial index of owed requests by due date alone, and those due in the
+    window, which needs each force's calendar; the two added up by campaign, with its title for
+    the order. (One GROUP BY over both sets read every owed row from the table and joined the
+    forces to all of them: twice the time at 48k requests.)"""
+    owed = FoiRequest.objects.exclude(figures_unrecorded_q())
+    if owner is not None:
+        owed = owed.filter(campaign__owner=owner)
+    overdue = (
+        owed.filter(next_due_on__lt=today)
         .order_by()
-        .values("campaign_id", "campaign__slug", "campaign__title")
-        .annotate(
-            n_overdue=Count("pk", filter=Q(next_due_on__lt=today)),
-            n_long_overdue=Count(
-                "pk", filter=Q(next_due_on__lt=today, next_long_overdue_on__lt=today)
-            ),
-            n_due_soon=Count("pk", filter=due_window_q(today, cals, working_days)),
-        )
-        .order_by("-n_overdue", "-n_due_soon", "campaign__title", "campaign_id")
-        .values_list(
-            "campaign_id",
-            "campaign__slug",
-            "campaign__title",
-            "n_overdue",
-            "n_long_overdue",
-            "n_due_soon",
-        )
+        .values("campaign_id")
+        .annotate(n=Count("pk"), n_long=Count("pk", filter=Q(next_long_overdue_on__lt=today)))
+        .values("campaign_id", "n", "n_long")
     )
-    return [CampaignDeadlines(*row) for row in counted]
+    due_soon = (
+        owed.filter(due_window_q(today, cals, working_days))
+        .order_by()
+        .values("campaign_id")
+        .annotate(n=Count("pk"))
+        .values("campaign_id", "n")
+    )
+    overdue_sql, overdue_params = overdue.query.sql_with_params()
+    soon_sql, soon_params = due_soon.query.sql_with_params()
+    campaigns = connection.ops.quote_name(Campaign._meta.db_table)
+    sql = f"""
+        SELECT c.id, c.slug, c.title, SUM(t.n_overdue), SUM(t.n_long), SUM(t.n_soon)
+        FROM (
+            SELECT o.campaign_id, o.n AS n_overdue, o.n_long, 0 AS n_soon FROM ({overdue_sql}) o
+            UNION ALL
+            SELECT s.campaign_id, 0, 0, s.n FROM ({soon_sql}) s
+        ) t
+        JOIN {campaigns} c ON c.id = t.campaign_id
+        GROUP BY c.id, c.slug, c.title
+        ORDER BY 4 DESC, 6 DESC, c.title, c.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*overdue_params, *soon_params))
+        return [
+            CampaignDeadlines(pk, slug, title, int(n), int(n_long), int(n_soon))
+            for pk, slug, title, n, n_long, n_soon in cursor.fetchall()
+        ]
 
 
 def deadline_rows_by_campaign(

@@ -162,12 +162,14 @@ def dashboard(request):
     scope = request.GET.get("campaigns")
     if scope not in ("mine", "all"):
         scope = "mine" if owns_any else "all"
-    scoped = Campaign.objects.all()
-    if scope == "mine":
-        scoped = scoped.filter(owner=request.user)
     deadlines = paged(
         request,
-        campaigns_with_deadlines(scoped, today, cals, DUE_SOON_WORKING_DAYS),
+        campaigns_with_deadlines(
+            today,
+            cals,
+            DUE_SOON_WORKING_DAYS,
+            owner=request.user if scope == "mine" else None,
+        ),
         param="page",
         per_page=CAMPAIGNS_PER_PAGE,
     )
