@@ -32,12 +32,16 @@ def _day(day: date | None) -> str:
     return dateformat.format(day, "j M Y") if day else "—"
 
 
+def _request_url_format() -> str:
+    """The request page's URL with "{}" for the id: one reverse() for a table's rows."""
+    return reverse("request_detail", args=[0]).replace("/0/", "/{}/")
+
+
 def campaign_rows_html(rows: list[RequestRow], *, can_edit: bool) -> SafeString:
     """Every row of the campaign's requests table (templates/requests_app/campaign_detail.html
     holds the header and the empty state). Each value is escaped with the standard library's
     html.escape, as Django's escape() does, without its lazy-string wrapper around every call."""
-    # One reverse() for the page: request URLs differ only in the id.
-    url_of = reverse("request_detail", args=[0]).replace("/0/", "/{}/")
+    url_of = _request_url_format()
     return mark_safe("\n".join(_row(r, url_of, can_edit) for r in rows))
 
 
@@ -89,7 +93,7 @@ def _due_day(day: date | None) -> str:
 
 def deadline_rows_html(rows: list[RequestRow]) -> SafeString:
     """A dashboard deadline card's rows: force, state, due date, working days late or left."""
-    url_of = reverse("request_detail", args=[0]).replace("/0/", "/{}/")
+    url_of = _request_url_format()
     lines = []
     for row in rows:
         foi = row.foi
