@@ -151,7 +151,7 @@ def remove(connection) -> None:
 
 
 def installed(connection) -> set[str]:
-    """The names of the triggers present (tests, the system check)."""
+    """The names of the triggers present."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

@@ -355,11 +355,6 @@ def _has_sent_log(foi: FoiRequest) -> bool:
 # Deadlines: the definitions the dashboard, the digest and the campaign page share ------------
 
 
-def long_overdue_q(today: date, prefix: str = "") -> Q:
-    """Overdue (overdue_q) and past the 40-working-day mark: a part of overdue, not beside it."""
-    return overdue_q(today, prefix) & Q(**{f"{prefix}next_long_overdue_on__lt": today})
-
-
 def due_soon_q(
     today: date, cals: dict[str, WorkingCalendar], working_days: int, prefix: str = ""
 ) -> Q:
@@ -481,12 +476,12 @@ def campaigns_with_deadlines(
     """The campaigns (of `owner`, or all) with something overdue or due soon, the most overdue
     first, in one query.
 
-    Owed requests only (not figures_unrecorded_q: overdue_q, long_overdue_q and due_soon_q all
-    share that test), counted by campaign twice: those past due (with the long overdue among
-    them), read from the partial index of owed requests by due date alone, and those due in the
-    window, which needs each force's calendar; the two added up by campaign, with its title for
-    the order. (One GROUP BY over both sets read every owed row from the table and joined the
-    forces to all of them: twice the time at 48k requests.)"""
+    Owed requests only (not figures_unrecorded_q: overdue_q and due_soon_q share that test),
+    counted by campaign twice: those past due, with the long overdue among them (past
+    next_long_overdue_on too), read from the partial index of owed requests by due date alone;
+    and those due in the window, which needs each force's calendar. The two are added up by
+    campaign, with its title for the order. (One GROUP BY over both sets read every owed row
+    from the table and joined the forces to all of them: twice the time at 48k requests.)"""
     owed = FoiRequest.objects.exclude(figures_unrecorded_q())
     if owner is not None:
         owed = owed.filter(campaign__owner=owner)
