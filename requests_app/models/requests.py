@@ -62,8 +62,8 @@ class FoiRequestQuerySet(models.QuerySet):
         return self.filter(window).exclude(figures_unrecorded_q())
 
 
-# In a fixed order: the SQL of figures_unrecorded_q must be the same in every process, for
-# PostgreSQL to match it with the partial indexes' conditions (a frozenset's order is not).
+# In a fixed order (a frozenset's is not): the partial indexes below are conditioned on it, and
+# their migration must read the same in every process (makemigrations --check).
 AWAITING_IN_ORDER = sorted(AWAITING_RESPONSE)
 # figures_unrecorded_q, and its opposite: owed, the requests that can be overdue or due soon.
 FIGURES_UNRECORDED = Q(status__in=AWAITING_IN_ORDER, has_figures=True)
