@@ -27,9 +27,9 @@ LONG_OVERDUE = mark_safe(' <span class="badge text-bg-danger">long overdue</span
 
 
 @lru_cache(maxsize=512)
-def _day(day: date | None) -> str:
-    """The template's date:"j M Y"|default:"—", once per date (a campaign's rows share a few)."""
-    return dateformat.format(day, "j M Y") if day else "—"
+def _day(day: date | None, form: str = "j M Y", none: str = "—") -> str:
+    """The template's date:form|default:none, once per date (a table's rows share a few)."""
+    return dateformat.format(day, form) if day else none
 
 
 def _request_url_format() -> str:
@@ -85,12 +85,6 @@ def _row(row: RequestRow, url_of: str, can_edit: bool) -> str:
     )
 
 
-@lru_cache(maxsize=512)
-def _due_day(day: date | None) -> str:
-    """The template's date:"D j M Y", once per date."""
-    return dateformat.format(day, "D j M Y") if day else ""
-
-
 def deadline_rows_html(rows: list[RequestRow]) -> SafeString:
     """A dashboard deadline card's rows: force, state, due date, working days late or left."""
     url_of = _request_url_format()
@@ -105,7 +99,7 @@ def deadline_rows_html(rows: list[RequestRow]) -> SafeString:
         lines.append(
             f'<tr><td><a href="{escape(url_of.format(foi.pk))}">{escape(foi.force.name)}</a></td>'
             f"<td>{status_badge(foi)}</td>"
-            f"<td>{escape(_due_day(foi.next_due_on))}</td>"
+            f"<td>{escape(_day(foi.next_due_on, 'D j M Y', ''))}</td>"
             f'<td class="num">{days}</td></tr>'
         )
     return mark_safe("\n".join(lines))

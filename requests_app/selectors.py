@@ -527,21 +527,20 @@ def deadline_rows_by_campaign(
     cals: dict[str, WorkingCalendar],
     working_days: int,
     *,
-    per_campaign: int | None = None,
+    per_campaign: int,
 ) -> dict[int, list[RequestRow]]:
-    """campaign id -> rows of its overdue and due-soon requests (the same two definitions as
-    campaigns_with_deadlines), soonest due first; the first `per_campaign` of each when given.
-    One query for any number of campaigns."""
+    """campaign id -> rows of its first `per_campaign` overdue and due-soon requests (the same
+    two definitions as campaigns_with_deadlines), soonest due first. One query for any number of
+    campaigns."""
     requests = (
         FoiRequest.objects.filter(campaign_id__in=campaign_ids)
         .filter(overdue_q(today) | due_soon_q(today, cals, working_days))
         .select_related("force")
     )
     order = [F("next_due_on").asc(), F("force__name").asc(), F("pk").asc()]
-    if per_campaign is not None:
-        requests = requests.annotate(
-            place=Window(RowNumber(), partition_by=F("campaign_id"), order_by=order)
-        ).filter(place__lte=per_campaign)
+    requests = requests.annotate(
+        place=Window(RowNumber(), partition_by=F("campaign_id"), order_by=order)
+    ).filter(place__lte=per_campaign)
     rows: dict[int, list[RequestRow]] = defaultdict(list)
     for row in request_rows(requests.order_by(*order), today, cals=cals):
         rows[row.foi.campaign_id].append(row)

@@ -62,12 +62,9 @@ class FoiRequestQuerySet(models.QuerySet):
         return self.filter(window).exclude(figures_unrecorded_q())
 
 
-# In a fixed order (a frozenset's is not): the partial indexes below are conditioned on it, and
-# their migration must read the same in every process (makemigrations --check).
+# In a fixed order (a frozenset's is not): the partial indexes below are conditioned on
+# figures_unrecorded_q, and their migration must read the same in every process.
 AWAITING_IN_ORDER = sorted(AWAITING_RESPONSE)
-# figures_unrecorded_q, and its opposite: owed, the requests that can be overdue or due soon.
-FIGURES_UNRECORDED = Q(status__in=AWAITING_IN_ORDER, has_figures=True)
-OWED = ~FIGURES_UNRECORDED
 
 
 def figures_unrecorded_q(prefix: str = "") -> Q:
@@ -197,7 +194,7 @@ class FoiRequest(models.Model):
             # figures in with the response unrecorded, answered with no figures yet.
             models.Index(
                 fields=["next_due_on", "campaign", "next_long_overdue_on"],
-                condition=OWED,
+                condition=~figures_unrecorded_q(),  # owed: can be overdue or due soon
                 name="request_owed_due_idx",
             ),
             models.Index(
@@ -207,7 +204,7 @@ class FoiRequest(models.Model):
             ),
             models.Index(
                 fields=["campaign"],
-                condition=FIGURES_UNRECORDED,
+                condition=figures_unrecorded_q(),
                 name="request_figures_unrecorded_idx",
             ),
             models.Index(
