@@ -67,8 +67,10 @@ def test_a_block_is_taken_from_an_arrived_xlsx_and_reviewed_with_cell_links(
     for page in page_in(browser, width=width, height=900):
         log_in_on(page, live_server.url, "sam")
         page.goto(f"{live_server.url}/requests/{kent.pk}/")
-        page.click("#take-from-file a:has-text('kent-foi-2017-361.xlsx')")
-        page.wait_for_selector("#cells")
+        # Waits for the page's load event, not just #cells: the deferred cells.js must have
+        # bound its click handler, or the first cell's click is lost.
+        with page.expect_navigation():
+            page.click("#take-from-file a:has-text('kent-foi-2017-361.xlsx')")
         assert "hidden" in page.inner_text("#sheet-tabs")
         page.click("#cells td[data-ref=B6]")
         page.click("#cells td[data-ref=C9]")

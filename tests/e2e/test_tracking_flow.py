@@ -13,7 +13,9 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     UserFactory(username="sam", roles=[STAFF])
     log_in("sam")
 
-    page.click("text=New campaign")
+    # Clicks that open a page whose script the next step needs wait for its load event.
+    with page.expect_navigation():
+        page.click("text=New campaign")
     page.fill("#id_title", "Online child sex offences")
     page.fill("#id_request_text", "Dear {force_name}, how many offences in {periods}?")
     page.select_option("#id_force_list", label="England and Wales (43)")
@@ -21,8 +23,8 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     page.fill("#id_periods-0-label", "2016/17")
     page.fill("#id_periods-0-start", "2016-04-01")
     page.fill("#id_periods-0-end", "2017-03-31")
-    page.click("button:has-text('Create campaign')")
-    page.wait_for_selector("#progress-summary")
+    with page.expect_navigation():  # the POST's redirect loaded, campaign_detail.js bound
+        page.click("button:has-text('Create campaign')")
     assert "0 of 43 answered" in page.inner_text("#progress-summary")
     assert "43 not sent" in page.inner_text("#progress-summary")
 
