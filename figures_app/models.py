@@ -18,8 +18,12 @@ UNKNOWN = "unknown"
 
 
 class Metric(models.Model):
+    # No index of its own: metric_slug_unique leads with it (tests/test_indexes.py).
     campaign = models.ForeignKey(
-        "requests_app.Campaign", on_delete=models.CASCADE, related_name="metrics"
+        "requests_app.Campaign",
+        on_delete=models.CASCADE,
+        related_name="metrics",
+        db_index=False,
     )
     slug = models.SlugField(max_length=80, help_text="Identifies the metric in files and the API.")
     label = models.CharField(
@@ -42,7 +46,10 @@ class Metric(models.Model):
 class Dimension(models.Model):
     """A breakdown of a metric, e.g. victim_age, with ordered categories."""
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="dimensions")
+    # No index of its own: dimension_slug_unique leads with it (tests/test_indexes.py).
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="dimensions", db_index=False
+    )
     slug = models.SlugField(
         max_length=60, help_text="Column name in tidy files, e.g. 'victim_age'."
     )
@@ -65,7 +72,10 @@ class Dimension(models.Model):
 
 
 class Category(models.Model):
-    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="categories")
+    # No index of its own: category_value_unique leads with it (tests/test_indexes.py).
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="categories", db_index=False
+    )
     value = models.CharField(
         max_length=60, help_text="As written in tidy files, e.g. '13' or 'rape'."
     )
@@ -128,10 +138,18 @@ def describe_figure(state: dict | None) -> str:
 
 
 class Figure(models.Model):
+    # No index of their own for request and metric: figure_one_per_cell leads with the request,
+    # and both indexes below with the metric (tests/test_indexes.py). Each index is one more
+    # write for every row an import inserts.
     request = models.ForeignKey(
-        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figures"
+        "requests_app.FoiRequest",
+        on_delete=models.CASCADE,
+        related_name="figures",
+        db_index=False,
     )
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="figures")
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="figures", db_index=False
+    )
     # PROTECT: a period with figures cannot be dropped from a campaign (campaign_update says so).
     period = models.ForeignKey(
         "requests_app.Period", on_delete=models.PROTECT, related_name="figures"
@@ -310,8 +328,12 @@ class FigureChange(models.Model):
     figure = models.ForeignKey(
         Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
+    # No index of its own: both indexes below lead with it (tests/test_indexes.py).
     request = models.ForeignKey(
-        "requests_app.FoiRequest", on_delete=models.CASCADE, related_name="figure_changes"
+        "requests_app.FoiRequest",
+        on_delete=models.CASCADE,
+        related_name="figure_changes",
+        db_index=False,
     )
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
     period = models.ForeignKey("requests_app.Period", on_delete=models.CASCADE, related_name="+")
