@@ -5,26 +5,17 @@ and an include for each was most of the page's time. Also where a figure was rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from figures_app.models import Figure, FigureSource, Kind
 
 
-@dataclass(frozen=True)
-class ShownFigure:
-    cell: str
-    value: SafeString
-    wording: str
-    note: str
-    source: SafeString
-
-
-def shown_figures(figures: list[Figure]) -> list[ShownFigure]:
+def figure_rows_html(figures: list[Figure]) -> SafeString:
+    """The rows of a request's figures table in the queue, as the template wrote them."""
     urls: dict[str, str] = {}
 
     def url(name: str, pk: int) -> str:
@@ -34,16 +25,19 @@ def shown_figures(figures: list[Figure]) -> list[ShownFigure]:
             urls[key] = reverse(name, args=[pk])
         return urls[key]
 
-    return [
-        ShownFigure(
-            cell=_cell(f),
-            value=_value(f),
-            wording=f.raw_text,
-            note=f.note,
-            source=_source(f, url),
+    rows = []
+    for f in figures:
+        wording = f"<code>{escape(f.raw_text)}</code>" if f.raw_text else ""
+        rows.append(
+            "<tr>"
+            f'<td data-label="Cell">{escape(_cell(f))}</td>'
+            f'<td class="text-end" data-label="Value">{_value(f)}</td>'
+            f'<td data-label="Force’s wording">{wording}</td>'
+            f'<td data-label="Note">{escape(f.note)}</td>'
+            f'<td data-label="Source">{_source(f, url)}</td>'
+            "</tr>"
         )
-        for f in figures
-    ]
+    return mark_safe("\n".join(rows))  # every value above is escaped, or safe already
 
 
 def _cell(f: Figure) -> str:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from figures_app.forms import SendBackForm
-from figures_app.review_rows import shown_figures
+from figures_app.review_rows import figure_rows_html
 from figures_app.selectors import review as review_reads
 from figures_app.services.review import (
     figures_approve,
@@ -169,7 +169,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "review": r,
             "foi": r.request,
             "figures": read.get(r.request_id, empty).figures,
-            "rows": shown_figures(read.get(r.request_id, empty).figures),
+            "rows_html": figure_rows_html(read.get(r.request_id, empty).figures),
             "warnings": read.get(r.request_id, empty).warnings,
             "version": read.get(r.request_id, empty).version,
             # Maker-checker: the requests on this page whose figures the reviewer made.
