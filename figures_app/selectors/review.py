@@ -333,6 +333,23 @@ def sent_back() -> QuerySet[FigureReview]:
     )
 
 
+def sent_back_list(limit: int) -> list[dict]:
+    """The queue's "Sent back for correction" list, oldest first: request_id, comment,
+    campaign_title, force_name and reviewer of each, read as values (as model objects, five a
+    row, it was a fifth of the queue page's time)."""
+    return list(
+        FigureReview.objects.filter(state=ReviewState.SENT_BACK)
+        .order_by("reviewed_at")
+        .values(
+            "request_id",
+            "comment",
+            campaign_title=F("request__campaign__title"),
+            force_name=F("request__force__name"),
+            reviewer=F("reviewed_by__username"),
+        )[:limit]
+    )
+
+
 def makers_changes(user: AbstractBaseUser) -> QuerySet[FigureChange]:
     """The history rows that make `user` a maker of a request's figures (filter by request
     outside): every change they made to a figure still present, and every change, deletion

@@ -27,6 +27,7 @@ from requests_app.services.errors import ServiceError
 
 QUEUE_PAGE_SIZE = 20
 SENT_BACK_PAGE_SIZE = 50
+SENT_BACK_LISTED = 200  # under the queue: the oldest sent back, still to be corrected
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -185,7 +186,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "items": items,
             "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
             "any_approvable": any(item["may_approve"] for item in items),
-            "sent_back": list(review_reads.sent_back()[:200]),
+            "sent_back": review_reads.sent_back_list(SENT_BACK_LISTED),
             "sent_back_to_me": roles.can_edit(request.user) and counts["sent_back_to_user"] > 0,
         },
     )

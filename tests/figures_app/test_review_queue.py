@@ -193,6 +193,19 @@ def test_sending_back_from_the_queue_needs_a_comment_and_returns_to_the_queue(
     assert (review.state, review.comment) == (ReviewState.SENT_BACK, "The letter says 316.")
 
 
+def test_the_queue_lists_what_was_sent_back_oldest_first(kent, essex, client, reviewer):
+    figures_send_back(request_id=essex.pk, actor=reviewer, comment="Essex: <check> the totals")
+    figures_send_back(request_id=kent.pk, actor=reviewer, comment="The letter says 316.")
+    client.force_login(reviewer)
+    page = _queue(client)
+    listed = page[page.index('id="sent-back-list"') :]
+    essex_at = listed.index(f'href="{reverse("request_detail", args=[essex.pk])}#figures"')
+    kent_at = listed.index(f'href="{reverse("request_detail", args=[kent.pk])}#figures"')
+    assert essex_at < kent_at
+    assert f"{kent.campaign.title}: Kent Police</a> · by {reviewer.username}: The letter" in listed
+    assert "Essex: &lt;check&gt; the totals" in listed
+
+
 def test_the_queue_offers_no_approval_of_the_reviewers_own_entries(
     campaign, metric, client, reviewer
 ):
