@@ -432,18 +432,16 @@ def _warnings(
     warnings = []
     by_cell = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
     metrics = {f.metric_id: f.metric for f in figures}
+    # The one-way breakdowns' figures by (metric, period, dimension), gathered in one pass.
+    breakdowns: dict[tuple[int, int, int], list[Figure]] = defaultdict(list)
+    for f in figures:
+        if f.category_id:
+            breakdowns[f.metric_id, f.period_id, f.category.dimension_id].append(f)
     for (metric_id, period_id, key), total in by_cell.items():
         if key != "" or total.kind != Kind.REPORTED:
             continue
         for dim in dimensions.get(metric_id, []):
-            parts = [
-                f
-                for f in figures
-                if f.metric_id == metric_id
-                and f.period_id == period_id
-                and f.category_id
-                and f.category.dimension_id == dim.pk
-            ]
+            parts = breakdowns.get((metric_id, period_id, dim.pk), [])
             if not parts or any(p.kind not in REPORTING_KINDS for p in parts):
                 continue
             low = sum(p.value if p.kind == Kind.REPORTED else p.lower for p in parts)
