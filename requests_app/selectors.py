@@ -361,14 +361,6 @@ def due_soon_q(
     """Due from today to the `working_days`-th working day after it on each force's own calendar,
     and owed (not a request whose figures are in): FoiRequestQuerySet.due_within as a Q, so it
     also counts through a relation (`prefix` "requests__" from a campaign)."""
-    return due_window_q(today, cals, working_days, prefix) & ~figures_unrecorded_q(prefix)
-
-
-def due_window_q(
-    today: date, cals: dict[str, WorkingCalendar], working_days: int, prefix: str = ""
-) -> Q:
-    """due_soon_q's dates alone: next due from today to the `working_days`-th working day after
-    it, on the force's calendar."""
     window = Q(**{f"{prefix}pk__isnull": True})  # never true: a neutral start
     for law, cal in cals.items():
         window |= Q(
@@ -378,7 +370,7 @@ def due_window_q(
                 f"{prefix}next_due_on__lte": cal.add_working_days(today, working_days),
             }
         )
-    return window
+    return window & ~figures_unrecorded_q(prefix)
 
 
 @dataclass
@@ -476,19 +468,18 @@ def campaigns_with_deadlines(
     """The campaigns (of `owner`, or all) with something overdue or due soon, the most overdue
     first, in one query.
 
-    Owed requests only (not figures_unrecorded_q: overdue_q and due_soon_q share that test),
-    counted by campaign twice: those past due, with the long overdue among them (past
+    Counted by campaign twice: the overdue (overdue_q), with the long overdue among them (past
     next_long_overdue_on too), read from the partial index of owed requests by due date alone;
-    and those due in the window, which needs each force's calendar. The two are added up by
+    and the due soon (due_soon_q), which needs each force's calendar. The two are added up by
     campaign, with its title for the order. (One GROUP BY over both sets read every owed row
     from the table and joined the forces to all of them: twice the time at 48k requests.)"""
-    owed = FoiRequest.objects.exclude(figures_unrecorded_q())
+    scoped = FoiRequest.objects.all()
     if owner is not None:
-        owed = owed.filter(campaign__owner=owner)
+        scoped = scoped.filter(campaign__owner=owner)
     # Counted by next_due_on (never null here), not by id: then every column this reads is in
     # the partial index of owed requests, and PostgreSQL counts from the index alone.
     overdue = (
-        owed.filter(next_due_on__lt=today)
+        scoped.filter(overdue_q(today))
         .order_by()
         .values("campaign_id")
         .annotate(
@@ -498,7 +489,7 @@ def campaigns_with_deadlines(
         .values("campaign_id", "n", "n_long")
     )
     due_soon = (
-        owed.filter(due_window_q(today, cals, working_days))
+        scoped.filter(due_soon_q(today, cals, working_days))
         .order_by()
         .values("campaign_id")
         .annotate(n=Count("pk"))
