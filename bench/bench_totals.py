@@ -46,8 +46,10 @@ def timed(fn, repeat: int) -> float:
 
 
 def totals_api_and_sql(client, campaign):
-    """(call the totals API, run the raw GROUP BY) for the campaign's one metric; checks once
-    that both give the same totals."""
+    """(call the totals API, call its floor, run the raw GROUP BY) for the campaign's one
+    metric; checks once that all three give the same totals. The floor is the raw GROUP BY
+    behind the same signed-in request (bench/loadsite/urls.py: the session, the user, the
+    second factor and the role, then the one query, as JSON): no API can cost less."""
     from django.db import connection
     from django.urls import reverse
 
@@ -55,9 +57,10 @@ def totals_api_and_sql(client, campaign):
 
     metric = campaign.metrics.get()
     api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+    floor = f"/bench/totals-floor/{metric.pk}/"
 
-    def call_api():
-        response = client.get(api)
+    def get(url):
+        response = client.get(url)
         assert response.status_code == 200, response.content[:200]
         return response.json()
 
@@ -66,10 +69,10 @@ def totals_api_and_sql(client, campaign):
             cursor.execute(RAW_TOTALS_SQL, [metric.pk, ReviewState.APPROVED])
             return cursor.fetchall()
 
-    data = call_api()
-    rows = call_sql()
-    assert [p["total"] for p in data["periods"]] == [r[1] for r in rows], "API and SQL disagree"
-    return call_api, call_sql
+    totals = [r[1] for r in call_sql()]
+    assert [p["total"] for p in get(api)["periods"]] == totals, "API and SQL disagree"
+    assert [p["total"] for p in get(floor)["periods"]] == totals, "floor and SQL disagree"
+    return (lambda: get(api)), (lambda: get(floor)), call_sql
 
 
 def query_counts(client, pages: dict[str, str]) -> dict[str, int]:
@@ -127,7 +130,7 @@ def main() -> int:
         n_figures = Figure.objects.count()
         # bench-checker is a reviewer, so every page wants the second factor.
         client = signed_in_client("bench-checker")
-        call_api, call_sql = totals_api_and_sql(client, campaign)
+        call_api, call_floor, call_sql = totals_api_and_sql(client, campaign)
         counts = query_counts(
             client,
             {
@@ -146,6 +149,7 @@ def main() -> int:
                 "campaigns": size,
                 "figures": n_figures,
                 "api_ms": timed(call_api, args.repeat),
+                "floor_ms": timed(call_floor, args.repeat),
                 "sql_ms": timed(call_sql, args.repeat),
                 "counts": counts,
             }
@@ -153,13 +157,13 @@ def main() -> int:
 
     print()
     print(
-        f"{'campaigns':>9} {'figures':>9} {'API ms':>8} {'raw SQL ms':>10}  queries: "
+        f"{'campaigns':>9} {'figures':>9} {'API ms':>8} {'floor ms':>8} {'raw SQL ms':>10}  queries: "
         + ", ".join(results[0]["counts"])
     )
     for r in results:
         print(
-            f"{r['campaigns']:>9} {r['figures']:>9} {r['api_ms']:>8.1f} {r['sql_ms']:>10.2f}  "
-            + ", ".join(f"{v}" for v in r["counts"].values())
+            f"{r['campaigns']:>9} {r['figures']:>9} {r['api_ms']:>8.1f} {r['floor_ms']:>8.1f} "
+            f"{r['sql_ms']:>10.2f}  " + ", ".join(f"{v}" for v in r["counts"].values())
         )
     grew = [k for k in results[0]["counts"] if results[1]["counts"][k] > results[0]["counts"][k]]
     if grew:

@@ -27,7 +27,8 @@ def start_django(args: argparse.Namespace) -> None:
     if not args.use_database_url:
         os.environ.pop("DATABASE_URL", None)
         os.environ["FOI_DATA_DIR"] = tempfile.mkdtemp(prefix="foi-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
+    # The site as deployed plus the bench's own views (the bare view, the totals floor).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loadsite.settings")
     os.environ.setdefault("DEBUG", "true")
 
     import django
