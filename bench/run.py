@@ -632,7 +632,7 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
             other_path = folder / "unchecked.csv"
             with other_path.open("w", newline="") as handle:
                 csv.writer(handle).writerows(other_lines)
-            with foreign_key_checks_off(FIGURE_TABLES):
+            with foreign_key_checks_off(figure_tables()):
                 unchecked = import_file(other.slug, other_path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -675,8 +675,11 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
     bench.notes.append(f"import: {first['output']} / again: {again['output']}")
 
 
-# The tables an import writes a row in for every figure: the figures and their history.
-FIGURE_TABLES = ("figures_app_figure", "figures_app_figurechange")
+def figure_tables() -> tuple[str, str]:
+    """The tables an import writes a row in for every figure: the figures and their history."""
+    from figures_app.models import Figure, FigureChange
+
+    return Figure._meta.db_table, FigureChange._meta.db_table
 
 
 def superuser() -> bool:
