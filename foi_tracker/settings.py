@@ -292,6 +292,11 @@ FOI_IMAP_URL = env_str("FOI_IMAP_URL", "")
 # Move stored messages to this IMAP folder; blank: leave them, flagged \Seen and $FoiStored.
 FOI_IMAP_DONE_FOLDER = env_str("FOI_IMAP_DONE_FOLDER", "")
 FOI_IMAP_TIMEOUT_SECONDS = env_int("FOI_IMAP_TIMEOUT_SECONDS", 60)
+# The authserv-id of the mail server that receives our replies (the first word of the
+# Authentication-Results header it adds, e.g. "mx.example.org"). When set, a reply matched
+# only by a reference in its subject may act without a person if that server says DMARC (or
+# DKIM, aligned) passed for the force's own domain. Empty: such replies wait in the Inbox.
+FOI_TRUSTED_AUTHSERV_ID = env_str("FOI_TRUSTED_AUTHSERV_ID", "").strip().lower()
 FOI_MAIL_DROP_DIR = Path(env_str("FOI_MAIL_DROP_DIR", str(DATA_DIR / "inbox")))
 # Messages read per fetch (the next fetch, a few minutes later, goes on with the rest).
 FOI_MAIL_FETCH_BATCH = env_int("FOI_MAIL_FETCH_BATCH", 500)

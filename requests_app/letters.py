@@ -6,6 +6,7 @@ before confirming is what goes. Pure: no writes, no sending.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from email.utils import formataddr
 
@@ -32,6 +33,14 @@ def from_address() -> str:
 def message_id_domain() -> str:
     """The domain our Message-IDs carry: that of FOI_FROM_EMAIL (not the host's name)."""
     return settings.FOI_FROM_EMAIL.rpartition("@")[2] or "localhost"
+
+
+def new_message_id() -> str:
+    """A Message-ID for an email we send: 144 random bits from `secrets`, so that only a mail
+    system that saw the email can name it. A reply naming a Message-ID we sent and stored is
+    trusted to act on its request (mail/matching.py), so the ID must be unguessable: neither a
+    sequence number nor `email.utils.make_msgid` (whose random part is the `random` module's)."""
+    return f"<foi.{secrets.token_urlsafe(18)}@{message_id_domain()}>"
 
 
 def request_subject(foi: FoiRequest) -> str:

@@ -9,6 +9,7 @@ so anything dropped from the parsed view is still in the .eml.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import html as html_module
 import re
@@ -18,6 +19,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 import nh3
+from flufl.bounce import all_failures
 
 # Headers that can carry our per-request reply address (an MTA may rewrite To).
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
@@ -53,12 +55,23 @@ class ParsedMessage:
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased name -> first value
     content_type: str = ""
+    # The Return-Path the delivering server wrote: None when absent, "" when null ("<>"), as
+    # on bounces (RFC 5321 4.5.5) and on many automatic replies.
+    return_path: str | None = None
+    # Every Authentication-Results header, topmost (added last, by our server) first.
+    auth_results: list[str] = field(default_factory=list)
+    # A bounce carries the message that was not delivered (or its headers), in a DSN part or
+    # quoted in its text: the Message-IDs and Reply-To / To addresses found there.
     report_type: str = ""
-    # A bounce carries the message that was not delivered (or its headers).
     returned_message_id: str = ""
+    returned_message_ids: list[str] = field(default_factory=list)
     returned_subject: str = ""
     returned_to: list[str] = field(default_factory=list)
-    delivery_status: str = ""
+    delivery_status: str = ""  # every message/delivery-status part, at any depth
+    dsn_actions: list[str] = field(default_factory=list)  # "failed", "delayed", ...
+    # What GNU Mailman's detectors (flufl.bounce) found: recipients failing for good, or for now.
+    bounce_failed: list[str] = field(default_factory=list)
+    bounce_delayed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,8 +94,20 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int, max_attachments: int
         parsed.notes.append(
             "The message is malformed: " + "; ".join(sorted({_defect(d) for d in msg.defects}))
         )
-    _read_headers(msg, parsed)
-    _read_parts(msg, parsed, max_attachment_bytes, max_attachments)
+    # Each step keeps what it read before anything fails: a header the parser chokes on (an
+    # encoded CR/LF in a display name raises inside the stdlib) costs that field, not the rest.
+    for step in (_read_headers, _read_parts, _read_bounce):
+        try:
+            if step is _read_parts:
+                _read_parts(msg, parsed, max_attachment_bytes, max_attachments)
+            else:
+                step(msg, parsed)
+        except Exception as exc:
+            parsed.notes.append(
+                f"Part of the message could not be read ({step.__name__.strip('_')}: "
+                f"{type(exc).__name__}: {str(exc)[:200]}); the rest was kept, and all of it "
+                "is in the .eml."
+            )
     return parsed
 
 
@@ -96,8 +121,15 @@ def _header(msg: Message, name: str, parsed: ParsedMessage) -> str:
         return "" if value is None else " ".join(str(value).split())
     except Exception as exc:  # an undecodable header: keep what the bytes say
         parsed.notes.append(f"The {name} header could not be read ({type(exc).__name__}).")
-        raw = msg.get_all(name, failobj=[])
-        return str(raw[0]) if raw else ""
+        raw = _raw_values(msg, name)
+        return " ".join(raw[0].split()) if raw else ""
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """The header's values as the bytes gave them, undecoded: raw_items() parses nothing, so
+    it cannot raise on what the header registry refuses."""
+    wanted = name.lower()
+    return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
 
 
 def _addresses(msg: Message, names, parsed: ParsedMessage) -> list[str]:
@@ -106,7 +138,8 @@ def _addresses(msg: Message, names, parsed: ParsedMessage) -> list[str]:
         try:
             values.extend(str(v) for v in msg.get_all(name, failobj=[]))
         except Exception:
-            parsed.notes.append(f"The {name} header could not be read.")
+            parsed.notes.append(f"The {name} header could not be read; its raw value was used.")
+            values.extend(_raw_values(msg, name))
     return [addr.strip().lower() for _, addr in getaddresses(values) if "@" in addr]
 
 
@@ -120,7 +153,9 @@ def _read_headers(msg: Message, parsed: ParsedMessage) -> None:
     parsed.in_reply_to = message_ids(parsed.headers.get("in-reply-to", ""))
     parsed.references = message_ids(parsed.headers.get("references", ""))
     parsed.subject = parsed.headers.get("subject", "")[:998]
-    senders = getaddresses([parsed.headers.get("from", "")])
+    senders = [
+        (name, addr) for name, addr in getaddresses([parsed.headers.get("from", "")]) if addr
+    ]
     if senders:
         parsed.from_name, address = senders[0]
         parsed.from_email = address.strip().lower()[:320]
@@ -137,58 +172,92 @@ def _read_headers(msg: Message, parsed: ParsedMessage) -> None:
             if parsed.sent_at.tzinfo is None:
                 parsed.sent_at = parsed.sent_at.replace(tzinfo=datetime.now().astimezone().tzinfo)
     parsed.content_type = msg.get_content_type()
-    parsed.report_type = (msg.get_param("report-type", "") or "").lower()
+    return_paths = _raw_values(msg, "Return-Path")
+    if return_paths:
+        parsed.return_path = return_paths[0].strip().strip("<>").strip().lower()
+    parsed.auth_results = [" ".join(v.split()) for v in _raw_values(msg, "Authentication-Results")]
 
 
 def _read_parts(msg: Message, parsed: ParsedMessage, max_bytes: int, max_count: int) -> None:
-    texts: list[str] = []
-    htmls: list[str] = []
-    skipped_count = 0
-    for part in msg.walk():
-        ctype = part.get_content_type()
-        if ctype == "message/delivery-status":  # parsed as header blocks, i.e. "multipart"
-            parsed.delivery_status = _delivery_status(part)
-            continue
-        if part.is_multipart():
-            continue
-        disposition = part.get_content_disposition()
-        filename = _filename(part, parsed)
-        if ctype in ("message/rfc822", "text/rfc822-headers") and parsed.report_type:
-            _read_returned(part, parsed)
-            continue
-        if disposition != "attachment" and not filename and ctype in ("text/plain", "text/html"):
-            body = _text(part, parsed)
-            (texts if ctype == "text/plain" else htmls).append(body)
-            continue
-        if len(parsed.attachments) >= max_count:
-            skipped_count += 1
-            continue
-        content = _payload(part, parsed)
-        if content is None:
-            continue
-        name = filename or f"part-{len(parsed.attachments) + 1}{_extension(ctype)}"
-        if len(content) > max_bytes:
-            parsed.notes.append(
-                f"Attachment {name!r} ({len(content):,} bytes) is over the "
-                f"{max_bytes // (1024 * 1024)} MB limit: not extracted (it is in the .eml)."
-            )
-            continue
-        parsed.attachments.append(Attachment(name=name, content_type=ctype, content=content))
-    if skipped_count:
+    reader = _PartReader(parsed, max_bytes, max_count)
+    reader.read(msg, in_report=False)
+    if reader.skipped_count:
         parsed.notes.append(
-            f"{skipped_count} more attachment{'s' if skipped_count != 1 else ''} than the "
-            f"limit of {max_count}: not extracted (they are in the .eml)."
+            f"{reader.skipped_count} more attachment{'s' if reader.skipped_count != 1 else ''} "
+            f"than the limit of {max_count}: not extracted (they are in the .eml)."
         )
-    parsed.text = "\n\n".join(t.strip() for t in texts if t.strip())
-    if htmls:
+    parsed.text = "\n\n".join(t.strip() for t in reader.texts if t.strip())
+    if reader.htmls:
         parsed.html = nh3.clean(
-            "\n".join(htmls),
+            "\n".join(reader.htmls),
             tags=HTML_TAGS,
             attributes={"a": {"href"}},
             link_rel="noopener nofollow noreferrer",
         )
         if not parsed.text:
             parsed.text = _html_to_text(parsed.html)
+
+
+class _PartReader:
+    """Walks the MIME tree once. A delivery report (multipart/report) is recognised at any
+    depth (gateways wrap one inside multipart/mixed); the message it returns is read for its
+    headers, never flattened into the text; any other enclosed message is kept as an .eml."""
+
+    def __init__(self, parsed: ParsedMessage, max_bytes: int, max_count: int) -> None:
+        self.parsed = parsed
+        self.max_bytes = max_bytes
+        self.max_count = max_count
+        self.texts: list[str] = []
+        self.htmls: list[str] = []
+        self.skipped_count = 0
+        self.delivery_status: list[str] = []
+
+    def read(self, part: Message, *, in_report: bool) -> None:
+        parsed = self.parsed
+        ctype = part.get_content_type()
+        if ctype == "message/delivery-status":  # parsed as header blocks, i.e. "multipart"
+            status = _delivery_status(part)
+            self.delivery_status.append(status)
+            parsed.delivery_status = "\n\n".join(self.delivery_status)[:8000]
+            parsed.dsn_actions += _actions(status)
+            return
+        if ctype == "multipart/report":
+            parsed.report_type = parsed.report_type or (
+                (part.get_param("report-type", "") or "").lower()
+            )
+            in_report = True
+        if ctype in ("message/rfc822", "message/global", "text/rfc822-headers") and in_report:
+            _read_returned(part, parsed)
+            return
+        if part.is_multipart() and ctype.startswith("multipart/"):
+            for child in part.get_payload():
+                if isinstance(child, Message):
+                    self.read(child, in_report=in_report)
+            return
+        self.leaf(part, ctype)
+
+    def leaf(self, part: Message, ctype: str) -> None:
+        parsed = self.parsed
+        disposition = part.get_content_disposition()
+        filename = _filename(part, parsed)
+        if disposition != "attachment" and not filename and ctype in ("text/plain", "text/html"):
+            body = _text(part, parsed)
+            (self.texts if ctype == "text/plain" else self.htmls).append(body)
+            return
+        if len(parsed.attachments) >= self.max_count:
+            self.skipped_count += 1
+            return
+        content = _payload(part, parsed)
+        if content is None:
+            return
+        name = filename or f"part-{len(parsed.attachments) + 1}{_extension(ctype)}"
+        if len(content) > self.max_bytes:
+            parsed.notes.append(
+                f"Attachment {name!r} ({len(content):,} bytes) is over the "
+                f"{self.max_bytes // (1024 * 1024)} MB limit: not extracted (it is in the .eml)."
+            )
+            return
+        parsed.attachments.append(Attachment(name=name, content_type=ctype, content=content))
 
 
 def _filename(part: Message, parsed: ParsedMessage) -> str:
@@ -247,8 +316,17 @@ def _delivery_status(part: Message) -> str:
     return str(payload)[:4000]
 
 
+ACTION = re.compile(r"(?im)^action:\s*([a-z]+)")
+
+
+def _actions(status: str) -> list[str]:
+    """The Action of each recipient block (RFC 3464 2.3.3): failed, delayed, delivered,
+    relayed, expanded; some MTAs write "error" for failed."""
+    return [a.lower().replace("error", "failed") for a in ACTION.findall(status)]
+
+
 def _read_returned(part: Message, parsed: ParsedMessage) -> None:
-    if part.get_content_type() == "message/rfc822":
+    if part.get_content_type() in ("message/rfc822", "message/global"):
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else None
     else:
@@ -256,10 +334,67 @@ def _read_returned(part: Message, parsed: ParsedMessage) -> None:
         inner = email.message_from_bytes(text, policy=email.policy.default)
     if not isinstance(inner, (Message, EmailMessage)):
         return
-    ids = message_ids(str(inner.get("Message-ID", "")))
-    parsed.returned_message_id = ids[0] if ids else ""
-    parsed.returned_subject = " ".join(str(inner.get("Subject", "")).split())
-    parsed.returned_to = [a.lower() for _, a in getaddresses([str(inner.get("To", ""))]) if a]
+    ids = message_ids(" ".join(_raw_values(inner, "Message-ID")))
+    if ids and not parsed.returned_message_id:
+        parsed.returned_message_id = ids[0]
+    parsed.returned_message_ids += ids
+    if not parsed.returned_subject:
+        subjects = _raw_values(inner, "Subject")
+        parsed.returned_subject = " ".join(_decoded(subjects[0]).split()) if subjects else ""
+    addresses = [*_raw_values(inner, "To"), *_raw_values(inner, "Reply-To")]
+    parsed.returned_to += [a.lower() for _, a in getaddresses(addresses) if "@" in a]
+
+
+def _decoded(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except Exception:
+        return value
+
+
+# Bounces that are not DSNs (Exim, qmail, gateways) quote the original's headers in their text.
+QUOTED_MESSAGE_ID = re.compile(r"(?im)^[ \t>]*message-id:[ \t]*(<[^<>\s]+>)")
+QUOTED_ADDRESS_HEADER = re.compile(r"(?im)^[ \t>]*(?:to|reply-to):[ \t]*(.+)$")
+QUOTED_SUBJECT = re.compile(r"(?im)^[ \t>]*subject:[ \t]*(.+)$")
+LOOKS_LIKE_BOUNCE_SENDER = re.compile(
+    r"(?i)^(mailer-daemon|postmaster|mail-daemon|mail delivery (system|subsystem))"
+)
+
+
+def _read_bounce(msg: Message, parsed: ParsedMessage) -> None:
+    """What a delivery report says, when the message might be one: Mailman's detectors
+    (flufl.bounce) for the many MTA formats, and the original's Message-ID and addresses
+    quoted in the text of reports that are not DSNs. Run only on messages shaped like a
+    report, so a person's reply that quotes an old bounce is not read as one."""
+    sender = parsed.from_email.partition("@")[0] or parsed.from_name
+    shaped = (
+        parsed.report_type
+        or parsed.return_path == ""
+        or not parsed.from_email
+        or LOOKS_LIKE_BOUNCE_SENDER.match(sender or "")
+        or LOOKS_LIKE_BOUNCE_SENDER.match(parsed.from_name or "")
+    )
+    if not shaped:
+        return
+    try:
+        delayed, failed = all_failures(msg)
+    except Exception as exc:  # a detector's own bug: the rest of the reading stands
+        parsed.notes.append(f"The bounce detectors failed on this message ({type(exc).__name__}).")
+        delayed, failed = frozenset(), frozenset()
+    parsed.bounce_failed = sorted(a.decode("ascii", "replace").lower() for a in failed)
+    parsed.bounce_delayed = sorted(a.decode("ascii", "replace").lower() for a in delayed)
+    if parsed.report_type:
+        return  # a DSN's returned part was read already
+    text = parsed.text[:200_000]
+    ids = [i.strip("<>") for i in QUOTED_MESSAGE_ID.findall(text)]
+    parsed.returned_message_ids += ids
+    if ids and not parsed.returned_message_id:
+        parsed.returned_message_id = ids[0]
+    quoted = [v for v in QUOTED_ADDRESS_HEADER.findall(text)]
+    parsed.returned_to += [a.lower() for _, a in getaddresses(quoted) if "@" in a]
+    if not parsed.returned_subject:
+        subject = QUOTED_SUBJECT.search(text)
+        parsed.returned_subject = subject.group(1).strip()[:998] if subject else ""
 
 
 def _html_to_text(html: str) -> str:

@@ -1,80 +1,262 @@
-"""What kind of message a reply is, and the force's reference if it gives one. Pure.
+"""What kind of message arrived, why, and the force's reference if it gives one. Pure.
 
-Only what is safe to recognise is acted on: an automatic acknowledgement (marked as automatic
-by its headers, or with the wording forces' systems use) and a delivery failure report. Anything
-else is a reply a person must read, so it is flagged, never interpreted.
+In order, the first that applies decides:
+1. a delivery report: a DSN (RFC 3464) at any depth, by its Action (failed: a bounce; delayed:
+   a delay), else GNU Mailman's detectors (flufl.bounce) for the MTAs that send no DSN, else the
+   subjects reports carry ("Undeliverable:", "Returned Mail", "(Delay)"...);
+2. spam, as the receiving server marked it;
+3. automatic (RFC 3834 Auto-Submitted, or what real clients and gateways send instead: the
+   X-Autoreply family, X-POST-MessageClass, Precedence, a null Return-Path, the subjects Exchange,
+   Outlook, Notes, gateways and Welsh clients use): an acknowledgement if it says the request
+   was received and gives a reference or the time to answer, otherwise an out-of-office;
+4. a person's message whose subject says it acknowledges, and whose text does: an
+   acknowledgement;
+5. anything else is a reply a person must read.
+Only a reply wants a person: nothing automatic sets "new reply" or stops the chasers. Where a
+message could be either, it is read as a reply (a person looks) rather than as automatic (a
+force's answer filed away unread): an automatic-looking message carrying a document is a reply.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from requests_app.mail.parse import ParsedMessage
+from requests_app.mail.reply_text import split_reply
 from requests_app.models.mail import MessageKind
 
-ACK_WORDING = re.compile(
-    r"(?i)\b(acknowledge|acknowledgement|acknowledgment|we have received your"
-    r"|your request (has been|was) received|receipt of your (request|email|e-mail))\b"
-)
-# "Our ref: 001234/17", "Reference number FOI 2017-123", "FOI Ref: CS/123"
+# "Our ref: 001234/17", "Your reference number is FOI/001234/17", "Reference 2026-0789",
+# "FOI Ref: CS/123", "Cyfeirnod: FOI 3456/26", "Our reference: IM-FOI-2026-1234". Labels in
+# any case; the reference itself must hold a digit, after at most three upper-case prefixes.
 FORCE_REFERENCE = re.compile(
-    r"(?i:\bour\s+ref(?:erence)?\.?(?:\s+(?:no\.?|number))?|\breference\s+(?:no\.?|number)"
-    r"|\bfoi\s+ref(?:erence)?\.?(?:\s+(?:no\.?|number))?|\bcase\s+(?:ref(?:erence)?|number))"
-    r"\s*[:#]?\s*(?P<ref>(?:[A-Z]{2,6}[ /-]?)?\d[\w/.-]*\d|\d+)"
+    r"(?i:\b(?:(?:our|your|foi|case|request)\s+)?(?:ref(?:erence)?\.?|cyfeirnod)"
+    r"(?:\s+(?:no\.?|number|rhif))?(?:\s+is)?|\bcase\s+number|\brhif\s+cyfeirnod)"
+    r"\s*[:#]?\s*(?P<ref>(?:[A-Z]{1,8}[ /-]){0,3}\d[\w/.-]*\d|\d+)"
 )
-BOUNCE_SENDERS = re.compile(r"(?i)^(mailer-daemon|postmaster|mail-daemon)@")
+OUR_REFERENCE = re.compile(r"^FOI-\d+$", re.I)
+
+BOUNCE_SENDER = re.compile(r"(?i)^(mailer-daemon|postmaster|mail-daemon|mail delivery)")
 BOUNCE_SUBJECT = re.compile(
-    r"(?i)(undeliverable|undelivered mail|delivery status notification \(failure\)"
-    r"|mail delivery (failed|failure|subsystem)|returned mail|delivery has failed"
-    r"|failure notice)"
+    r"(?i)(undeliverable|undelivered mail|returned mail|mail delivery (failed|failure)"
+    r"|delivery status notification \(failure\)|delivery (has )?failed|failure notice"
+    r"|non[- ]?delivery|could not be delivered|message not delivered|delivery failure)"
+)
+DELAY_SUBJECT = re.compile(
+    r"(?i)(\(delay\)|delivery delayed|delayed mail|message delayed|delivery is delayed"
+    r"|warning: (message|could not send message).{0,60}delayed|still being retried)"
+)
+AUTO_SUBJECT = re.compile(
+    r"(?i)^\s*(automatic reply|auto[- ]?reply|auto:|autoresponse|auto[- ]response"
+    r"|out of (the )?office( autoreply| auto-reply| reply)?|ooo\b|ateb awtomatig"
+    r"|allan o['’]r swyddfa)"
+)
+AUTO_PRECEDENCE = ("auto_reply", "auto-reply", "bulk", "junk")
+AUTO_HEADERS = {
+    "x-autoreply": "X-Autoreply",
+    "x-autorespond": "X-Autorespond",
+    "x-autoreply-from": "X-Autoreply-From",
+    "x-autoresponder": "X-Autoresponder",
+}
+RECEIVED = re.compile(
+    r"(?i)(thank(s| you) for (your|the) (request|e-?mail|message|enquiry|correspondence"
+    r"|freedom of information|foi|information request|application)"
+    r"|we (have|has) (now )?received|(has|have) been (received|logged|registered)"
+    r"|acknowledge|acknowledgement|acknowledgment|receipt of your"
+    r"|diolch (am|i chi am) eich (cais|e-?bost|neges)|wedi (derbyn|cael) eich)"
+)
+TIMESCALE = re.compile(
+    r"(?i)((20|twenty|40|forty) working days|\d{1,2} working days|diwrnod gwaith"
+    r"|(respond|response|reply|answer)\w*\s+(to you\s+)?(by|within|no later than|before)\s"
+    r"|(response|due) date)"
+)
+AWAY = re.compile(
+    r"(?i)(out of (the )?office|on (annual )?leave|away from (the|my) (office|desk)"
+    r"|(returning|return|back) (to the office )?on\b|currently (away|absent|unavailable)"
+    r"|allan o['’]r swyddfa|ar wyliau)"
+)
+ACK_SUBJECT = re.compile(r"(?i)(acknowledge|acknowledgement|acknowledgment|receipt|received)")
+DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument",
+    "text/csv",
+    "application/zip",
 )
 
 
-def is_bounce(parsed: ParsedMessage) -> bool:
-    """A delivery failure report (RFC 3464), or one that looks like the common non-standard ones.
-
-    A delay notice ("Action: delayed") is not a failure.
-    """
-    if parsed.report_type == "delivery-status":
-        return "action: failed" in parsed.delivery_status.lower() or not parsed.delivery_status
-    return bool(BOUNCE_SENDERS.match(parsed.from_email) and BOUNCE_SUBJECT.search(parsed.subject))
+@dataclass(frozen=True)
+class Recognised:
+    kind: str
+    reason: str  # shown on the message's page: what decided it
 
 
-def is_automatic(parsed: ParsedMessage) -> bool:
-    """Marked automatic by its headers (RFC 3834 Auto-Submitted, or the common X- headers)."""
+def recognise(parsed: ParsedMessage) -> Recognised:
+    report = _delivery_report(parsed)
+    if report is not None:
+        return report
+    if is_spam(parsed):
+        return Recognised(MessageKind.SPAM, "X-Spam-Flag: YES (the receiving mail server)")
+    marks = automatic_marks(parsed)
+    documents = _documents(parsed)
+    if marks and documents:
+        return Recognised(
+            MessageKind.REPLY,
+            f"{'; '.join(marks)}, but it carries {documents}: read as a reply, so a person "
+            "looks at it",
+        )
+    acknowledges = acknowledgement_signs(parsed)
+    if marks:
+        if acknowledges:
+            return Recognised(
+                MessageKind.ACKNOWLEDGEMENT,
+                f"automatic ({'; '.join(marks)}) and it acknowledges the request "
+                f"({', '.join(acknowledges)})",
+            )
+        return Recognised(MessageKind.AUTO_REPLY, f"automatic: {'; '.join(marks)}")
+    if acknowledges and not documents and ACK_SUBJECT.search(parsed.subject or ""):
+        return Recognised(
+            MessageKind.ACKNOWLEDGEMENT,
+            f"the subject says it acknowledges, and the text does ({', '.join(acknowledges)})",
+        )
+    return Recognised(MessageKind.REPLY, "no sign of an automatic message: a person's reply")
+
+
+def kind_of(parsed: ParsedMessage) -> str:
+    return recognise(parsed).kind
+
+
+def _delivery_report(parsed: ParsedMessage) -> Recognised | None:
+    actions = parsed.dsn_actions
+    if "failed" in actions:
+        status = _dsn_field(parsed, "status")
+        return Recognised(
+            MessageKind.BOUNCE,
+            f"a delivery status report (RFC 3464) with Action: failed{status}",
+        )
+    if "delayed" in actions:
+        return Recognised(
+            MessageKind.DELAY,
+            f"a delivery status report (RFC 3464) with Action: delayed{_dsn_field(parsed, 'status')}",
+        )
+    if parsed.report_type == "delivery-status" and not actions:
+        return Recognised(MessageKind.BOUNCE, "a delivery status report (RFC 3464) with no Action")
+    if parsed.bounce_failed:
+        return Recognised(
+            MessageKind.BOUNCE,
+            "GNU Mailman's bounce detectors (flufl.bounce) found a permanent failure for "
+            + ", ".join(parsed.bounce_failed[:3]),
+        )
+    if parsed.bounce_delayed:
+        return Recognised(
+            MessageKind.DELAY,
+            "GNU Mailman's bounce detectors (flufl.bounce) found a delay for "
+            + ", ".join(parsed.bounce_delayed[:3]),
+        )
+    subject = parsed.subject or ""
+    from_system = _from_mail_system(parsed)
+    delay = DELAY_SUBJECT.search(subject)
+    if delay and (from_system or delay.start() == 0 or "(delay)" in delay.group(0).lower()):
+        return Recognised(MessageKind.DELAY, f"{from_system or 'the subject'}: {delay.group(0)!r}")
+    bounce = BOUNCE_SUBJECT.search(subject)
+    if bounce and (from_system or bounce.start() == 0):
+        where = "begins" if bounce.start() == 0 else "says"
+        return Recognised(
+            MessageKind.BOUNCE,
+            f"the subject {where} {bounce.group(0)!r}"
+            + (f"; {from_system}" if from_system else ""),
+        )
+    return None
+
+
+def _from_mail_system(parsed: ParsedMessage) -> str:
+    """Why the sender looks like a mail system rather than a person, or ""."""
+    if parsed.return_path == "":
+        return "the Return-Path is empty (<>)"
+    if not parsed.from_email:
+        return "no sender address"
+    local = parsed.from_email.partition("@")[0]
+    if BOUNCE_SENDER.match(local) or BOUNCE_SENDER.match(parsed.from_name or ""):
+        return f"sent by {parsed.from_email}"
+    return ""
+
+
+def _dsn_field(parsed: ParsedMessage, name: str) -> str:
+    found = re.search(rf"(?im)^{name}:\s*(\S+)", parsed.delivery_status)
+    return f", {name.capitalize()}: {found.group(1)}" if found else ""
+
+
+def automatic_marks(parsed: ParsedMessage) -> list[str]:
+    """Every sign that no person wrote the message (RFC 3834 and what clients send instead)."""
     headers = parsed.headers
-    auto = headers.get("auto-submitted", "").lower()
-    if auto and auto != "no":
-        return True
-    if "x-autoreply" in headers or "x-autorespond" in headers or "x-autoreply-from" in headers:
-        return True
-    return headers.get("precedence", "").lower() in ("auto_reply", "auto-reply")
+    marks = []
+    auto = headers.get("auto-submitted", "").strip()
+    if auto and auto.lower().split(";")[0].strip() != "no":
+        marks.append(f"Auto-Submitted: {auto[:60]}")
+    for name, label in AUTO_HEADERS.items():
+        if name in headers:
+            marks.append(f"{label}: {headers[name][:60]}".rstrip(": "))
+    post_class = headers.get("x-post-messageclass", "")
+    if "autoresponder" in post_class.lower():
+        marks.append(f"X-POST-MessageClass: {post_class[:60]}")
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in AUTO_PRECEDENCE:
+        marks.append(f"Precedence: {precedence}")
+    if parsed.return_path == "":
+        marks.append("the Return-Path is empty (<>)")
+    subject = AUTO_SUBJECT.match(parsed.subject or "")
+    if subject:
+        marks.append(f"the subject begins {subject.group(1).strip()!r}")
+    return marks
+
+
+def acknowledgement_signs(parsed: ParsedMessage) -> list[str]:
+    """What in the message's own text (not the history it quotes) says the request was received
+    and will be answered: a receipt, plus a reference or the time to answer. An out-of-office
+    ("back on Monday, I will reply by Friday") has no reference and is not one."""
+    text = f"{parsed.subject}\n{split_reply(parsed.text[:20_000]).new[:4000]}"
+    received = RECEIVED.search(text)
+    if not received:
+        return []
+    reference = force_reference(parsed)
+    timescale = TIMESCALE.search(text)
+    if reference:
+        signs = [repr(received.group(0)), f"a reference ({reference})"]
+        return signs + ([repr(timescale.group(0).strip())] if timescale else [])
+    if timescale and not AWAY.search(text):
+        return [repr(received.group(0)), repr(timescale.group(0).strip())]
+    return []
+
+
+def _documents(parsed: ParsedMessage) -> str:
+    names = [
+        a.name
+        for a in parsed.attachments
+        if a.content_type.startswith(DOCUMENT_TYPES)
+        or a.name.lower().endswith(
+            (".pdf", ".xlsx", ".xls", ".csv", ".doc", ".docx", ".ods", ".odt")
+        )
+    ]
+    if not names:
+        return ""
+    return f"{len(names)} document{'s' if len(names) != 1 else ''} ({', '.join(names[:3])})"
 
 
 def is_spam(parsed: ParsedMessage) -> bool:
     return parsed.headers.get("x-spam-flag", "").strip().upper() == "YES"
 
 
-def kind_of(parsed: ParsedMessage) -> str:
-    if is_bounce(parsed):
-        return MessageKind.BOUNCE
-    if is_spam(parsed):
-        return MessageKind.SPAM
-    wording = ACK_WORDING.search(parsed.subject) or ACK_WORDING.search(parsed.text[:2000])
-    if is_automatic(parsed):
-        return MessageKind.ACKNOWLEDGEMENT if wording else MessageKind.AUTO_REPLY
-    if wording and ACK_WORDING.search(parsed.subject or ""):
-        # A person's reply whose subject says it acknowledges: still only an acknowledgement.
-        return MessageKind.ACKNOWLEDGEMENT
-    return MessageKind.REPLY
-
-
 def force_reference(parsed: ParsedMessage) -> str:
-    """The force's own reference, if the subject or the start of the text gives one."""
-    for text in (parsed.subject, parsed.text[:3000]):
+    """The force's own reference, if the subject or the message's own text gives one."""
+    for text in (parsed.subject, split_reply(parsed.text[:20_000]).new[:4000]):
         for match in FORCE_REFERENCE.finditer(text or ""):
             ref = match.group("ref").strip(" .-/")
-            if ref.upper().startswith("FOI-") and ref[4:].isdigit() and f"[{ref}]" in text:
+            if (
+                OUR_REFERENCE.match(ref)
+                and f"[{ref}]".lower() in f"{parsed.subject} {text}".lower()
+            ):
                 continue  # our own reference, quoted back
             if any(ch.isdigit() for ch in ref):
                 return ref[:100]

@@ -15,9 +15,17 @@ from django.urls import reverse
 class MessageKind(models.TextChoices):
     REPLY = "reply", "Reply"
     ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-    AUTO_REPLY = "auto_reply", "Automatic reply"
+    AUTO_REPLY = "auto_reply", "Out-of-office or other automatic reply"
     BOUNCE = "bounce", "Bounce (not delivered)"
+    DELAY = "delay", "Delay notice (not delivered yet; still being tried)"
     SPAM = "spam", "Marked as spam by the mail server"
+
+
+# What a message of each kind does to its request, when it may act at all (services/mail_in.py).
+# Only a reply wants a person: it sets "new reply" and stops the chasers until recorded.
+AUTOMATIC_KINDS = frozenset(
+    {MessageKind.ACKNOWLEDGEMENT, MessageKind.AUTO_REPLY, MessageKind.BOUNCE, MessageKind.DELAY}
+)
 
 
 class MessageStatus(models.TextChoices):
@@ -28,11 +36,21 @@ class MessageStatus(models.TextChoices):
 
 
 class MatchedBy(models.TextChoices):
-    TOKEN = "token", "Reply address"
-    THREAD = "thread", "In-Reply-To / References"
+    # What a stranger cannot know: these file a message and let it act.
+    TOKEN = "token", "The request's reply address (its token)"
+    THREAD = "thread", "In-Reply-To / References naming an email we sent"
+    # What a stranger can know or guess: these only suggest the request, unless the
+    # receiving server vouches for the force's domain (FOI_TRUSTED_AUTHSERV_ID).
     OUR_REFERENCE = "our_reference", "Our reference in the subject"
     FORCE_REFERENCE = "force_reference", "The force's reference and the sender's domain"
+    FILED_THREAD = "filed_thread", "In-Reply-To / References naming a message already filed"
+    SENDER = "sender", "The sender's domain is the force's"
     PERSON = "person", "Placed by a person"
+
+
+# The matches that may act without a person (mail/matching.py Match.trusted adds the
+# authenticated subject matches).
+TRUSTED_MATCHES = frozenset({MatchedBy.TOKEN, MatchedBy.THREAD, MatchedBy.PERSON})
 
 
 class MessageSource(models.TextChoices):
@@ -81,7 +99,29 @@ class InboundMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="inbound_messages",
     )
-    matched_by = models.CharField(max_length=20, choices=MatchedBy.choices, blank=True)
+    matched_by = models.CharField(
+        max_length=20,
+        choices=MatchedBy.choices,
+        blank=True,
+        help_text="How it was filed; for a message in the Inbox, how its suggestion was found.",
+    )
+    match_reason = models.TextField(
+        blank=True,
+        help_text="Why it was filed where it was, or why it waits for a person (shown on its page).",
+    )
+    kind_reason = models.TextField(
+        blank=True,
+        help_text="Why it got its kind: the headers, subject or wording that decided it.",
+    )
+    suggested_request = models.ForeignKey(
+        "requests_app.FoiRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="In the Inbox: the request a reference or sender points at. Only a person "
+        "files it there (a stranger can write any reference in a subject).",
+    )
     event = models.OneToOneField(
         "requests_app.RequestEvent",
         null=True,

@@ -61,6 +61,13 @@ class SentReminder(models.Model):
     )
     to_email = models.EmailField(help_text="The address it was (or is to be) sent to.")
     subject = models.CharField(max_length=250, blank=True)
+    message_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Chasers: the Message-ID chosen at the claim (random, letters.new_message_id) "
+        "and reused by a re-send. A reply naming it acts on the request. Blank on chasers "
+        "claimed before Message-IDs were random: their replies wait in the Inbox for a person.",
+    )
     status = models.CharField(
         max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.CLAIMED
     )
@@ -108,6 +115,12 @@ class SentReminder(models.Model):
             ),
         ]
         indexes = [
+            # Mail in looks a reply's In-Reply-To / References up here (mail/matching.py).
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="reminder_message_id_idx",
+            ),
             # Each run looks for failed and stale claimed rows to retry.
             models.Index(fields=["status", "claimed_at"], name="reminder_status_idx"),
             # A run reads back the claims it won, and a batch the claims it holds, by token;

@@ -260,6 +260,7 @@ class RequestEvent(models.Model):
         DEADLINES_MOVED = "deadlines_moved", "Deadlines recalculated"
         EMAIL_RECEIVED = "email_received", "Email received"
         REPLY_SEEN = "reply_seen", "Reply read: nothing to record"
+        MESSAGE_KIND_CORRECTED = "message_kind_corrected", "Email's kind corrected"
 
     KIND_CHOICES = Kind.choices + [(a.value, a.label) for a in Action]
 

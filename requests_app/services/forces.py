@@ -21,7 +21,13 @@ def force_set_foi_email(*, force_id: int, actor: AbstractBaseUser, foi_email: st
     force = Force.objects.select_for_update().get(pk=force_id)
     old = force.foi_email
     force.foi_email = foi_email.strip()
-    force.save(update_fields=["foi_email"])
+    fields = ["foi_email"]
+    if force.foi_email.lower() != old.lower():
+        # A bounce said the old address fails; nothing is known yet of the new one.
+        force.email_failing_since = None
+        force.email_failure = ""
+        fields += ["email_failing_since", "email_failure"]
+    force.save(update_fields=fields)
     logger.info(
         "FOI address of %s changed from %r to %r by %s", force.name, old, force.foi_email, actor
     )

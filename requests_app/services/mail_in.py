@@ -1,14 +1,17 @@
 """Filing the mail that arrives: one service behind receive_email, fetch_mail and the Inbox.
 
 `message_receive` stores a raw message once (dedup by Message-ID, else by its bytes' SHA-256),
-with its bytes, and in the same transaction either files it on the request it matches
-(mail/matching.py) or leaves it in the Inbox. Filing puts it on the request's timeline with its
-attachments and acts only on what is safe to recognise (mail/recognise.py):
-- an automatic acknowledgement marks the request acknowledged and records the force's reference;
-- a bounce marks the force's FOI address as failing;
-- an out-of-office is filed and nothing else;
-- anything else sets "new reply" on the request: a person must read it and record the response.
+with its bytes, and in the same transaction either files it on the request it matches or leaves
+it in the Inbox. It is filed only when matched by what a stranger cannot know (the request's
+reply address, or a Message-ID we sent: mail/matching.py); a reference in the subject or the
+sender's domain only suggests a request, and a person files it in one click. Filing puts it on
+the request's timeline with its attachments and acts on its kind (mail/recognise.py):
+- an acknowledgement marks the request acknowledged and records the force's reference;
+- a bounce about an email we sent to the force's current address marks that address failing;
+- a delay notice and an out-of-office are filed and nothing else;
+- a reply sets "new reply" on the request: a person must read it and record the response.
   Until they do (services/transitions.py clears it), the request is not chased.
+Nothing automatic sets "new reply", so a force whose out-of-office answered is still chased.
 A message is committed before any mailbox forgets it (services/mail_fetch.py), so a crash at any
 point means it is read again and found to be a duplicate, never lost.
 """
@@ -24,13 +27,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from requests_app.mail.matching import match_request
+from requests_app.mail.matching import Match, match_request
 from requests_app.mail.parse import ParsedMessage, parse_message
-from requests_app.mail.recognise import bounce_reason, force_reference, kind_of
+from requests_app.mail.recognise import Recognised, bounce_reason, force_reference, recognise
 from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
 from requests_app.services.attachments import attachment_add, check_upload, delete_unless_committed
@@ -70,6 +73,12 @@ class Received:
                 f"{message.get_kind_display().lower()}, matched by "
                 f"{message.get_matched_by_display().lower()}"
             )
+        if self.outcome == Outcome.INBOX and message.suggested_request_id:
+            return (
+                f"suggested for {message.suggested_request.reference} "
+                f"({message.get_matched_by_display().lower()}), not trusted by itself: "
+                f"waiting in the Inbox for a person (message {message.pk})"
+            )
         if self.outcome == Outcome.INBOX:
             return f"not matched to a request: waiting in the Inbox (message {message.pk})"
         if self.outcome == Outcome.DUPLICATE:
@@ -97,7 +106,16 @@ def message_receive(*, raw: bytes, source: str) -> Received:
         with transaction.atomic():
             if too_big:
                 return _refuse(raw, sha, parsed, source)
-            return _store(raw, sha, parsed, source)
+            try:
+                with transaction.atomic():
+                    return _store(raw, sha, parsed, source)
+            except (IntegrityError, DatabaseError):
+                raise
+            except Exception as exc:
+                # Something in it broke the reading or the matching: a person sees it in the
+                # Inbox with the reason, and the mailbox may forget it (never retried for ever).
+                logger.exception("Message %s could not be filed; kept in the Inbox.", sha[:12])
+                return _store_unfiled(raw, sha, parsed, source, exc)
     except IntegrityError:
         # Another process stored the same message between our check and our insert.
         existing = InboundMessage.objects.filter(
@@ -119,6 +137,7 @@ def _new_message(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> In
 
 
 def _message_row(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
+    recognised = _recognised(parsed)
     return InboundMessage(
         message_id=parsed.message_id,
         raw_sha256=sha,
@@ -133,10 +152,26 @@ def _message_row(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> In
         references=" ".join(parsed.references)[:5000],
         body_text=parsed.text[: settings.FOI_MAIL_MAX_BODY_CHARS],
         body_html=parsed.html[: settings.FOI_MAIL_MAX_BODY_CHARS],
-        kind=kind_of(parsed),
-        force_reference=force_reference(parsed),
+        kind=recognised.kind,
+        kind_reason=recognised.reason[:2000],
+        force_reference=_force_reference(parsed),
         notes="\n".join(parsed.notes),
     )
+
+
+def _recognised(parsed: ParsedMessage) -> Recognised:
+    try:
+        return recognise(parsed)
+    except Exception as exc:  # a message that breaks the rules' reading is a person's to read
+        parsed.notes.append(f"Its kind could not be worked out ({type(exc).__name__}).")
+        return Recognised(MessageKind.REPLY, "its kind could not be worked out: read as a reply")
+
+
+def _force_reference(parsed: ParsedMessage) -> str:
+    try:
+        return force_reference(parsed)
+    except Exception:
+        return ""
 
 
 def _refuse(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Received:
@@ -157,19 +192,59 @@ def _store(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Received
     match = match_request(parsed)
     message = _new_message(raw, sha, parsed, source)
     message.status = MessageStatus.INBOX
-    if message.kind == MessageKind.SPAM and match.request is not None:
+    message.match_reason = match.reason[:2000]
+    if match.request is not None:
+        message.matched_by = match.matched_by
+    if message.kind == MessageKind.SPAM and match.trusted:
         # Our reply address or thread, so a real reply the spam filter got wrong.
         message.kind = MessageKind.REPLY
+        message.kind_reason = (
+            "flagged as spam by the mail server, but it answers an email we sent: a reply"
+        )
         message.notes = "\n".join([message.notes, "Flagged as spam by the mail server."]).strip()
-    message.raw.save(f"{sha}.eml", ContentFile(raw), save=False)
-    delete_unless_committed(message.raw.storage, message.raw.name)
-    message.save()
-    if match.request is None:
+    _save_raw(message, raw, sha)
+    if match.request is None or not match.trusted:
+        message.suggested_request = match.request
+        message.save()
         logger.info("Message %s from %s went to the Inbox.", message.pk, message.from_email)
         return Received(message, Outcome.INBOX)
-    _file(message, parsed, match.request.pk, matched_by=match.matched_by, actor=None)
+    message.save()
+    _file(message, parsed, match.request.pk, match=match, actor=None)
     logger.info("Message %s filed on %s (%s).", message.pk, match.request.reference, message.kind)
     return Received(message, Outcome.FILED)
+
+
+def _save_raw(message: InboundMessage, raw: bytes, sha: str) -> None:
+    message.raw.save(f"{sha}.eml", ContentFile(raw), save=False)
+    delete_unless_committed(message.raw.storage, message.raw.name)
+
+
+def _store_unfiled(
+    raw: bytes, sha: str, parsed: ParsedMessage, source: str, exc: Exception
+) -> Received:
+    """Keep a message whose reading broke: raw, in the Inbox, with what went wrong."""
+    message = InboundMessage(
+        message_id=parsed.message_id[:255],
+        raw_sha256=sha,
+        size_bytes=len(raw),
+        source=source,
+        from_email=parsed.from_email.replace("\x00", "")[:320],
+        subject=parsed.subject.replace("\x00", "")[:998],
+        status=MessageStatus.INBOX,
+        kind=MessageKind.REPLY,
+        kind_reason="it could not be read: a person must look",
+        match_reason="It could not be read, so it was not matched: a person must place it.",
+        notes="\n".join(
+            [
+                *parsed.notes,
+                f"The tracker could not read this message ({type(exc).__name__}: "
+                f"{str(exc)[:300]}). It is stored whole: open the .eml.",
+            ]
+        ).replace("\x00", ""),
+    )
+    _save_raw(message, raw, sha)
+    message.save()
+    return Received(message, Outcome.INBOX)
 
 
 def _file(
@@ -177,20 +252,25 @@ def _file(
     parsed: ParsedMessage | None,
     request_id: int,
     *,
-    matched_by: str,
+    match: Match,
     actor: AbstractBaseUser | None,
 ) -> None:
     """Put `message` on the request's timeline, store its attachments and act on its kind."""
     foi = lock_request(request_id)
     day = _day_of(message, foi)
+    how = MatchedBy(match.matched_by).label
+    if actor is not None and message.matched_by and message.matched_by != MatchedBy.PERSON:
+        how = f"placed by {actor.get_username()} (suggested by: {message.get_matched_by_display().lower()})"
+    elif actor is not None:
+        how = f"placed by {actor.get_username()}"
     event = RequestEvent.objects.create(
         request=foi,
         kind=RequestEvent.Kind.EMAIL_RECEIVED,
         actor=actor,
         happened_on=day,
         note=f"{message.get_kind_display()} from {message.from_email or 'unknown sender'}: "
-        f"{message.subject or '(no subject)'}",
-        data={"message": message.pk, "kind": message.kind, "matched_by": matched_by},
+        f"{message.subject or '(no subject)'}\nMatched by {how[0].lower()}{how[1:]}.",
+        data={"message": message.pk, "kind": message.kind, "matched_by": match.matched_by},
     )
     notes = [message.notes] if message.notes else []
     if parsed is None:
@@ -206,13 +286,15 @@ def _file(
     message.request = foi
     message.event = event
     message.status = MessageStatus.FILED
-    message.matched_by = matched_by
+    message.matched_by = match.matched_by
+    message.match_reason = match.reason[:2000]
+    message.suggested_request = None
     message.notes = "\n".join(notes)
     if actor is not None:
         message.placed_by = actor
         message.placed_at = timezone.now()
     message.save()
-    _act_on(message, parsed, foi, day, actor)
+    _act_on(message, parsed, foi, day, actor, match=match)
 
 
 def _day_of(message: InboundMessage, foi: FoiRequest) -> date:
@@ -231,13 +313,14 @@ def _act_on(
     foi: FoiRequest,
     day: date,
     actor: AbstractBaseUser | None,
+    *,
+    match: Match,
 ) -> None:
     if message.kind == MessageKind.BOUNCE:
-        Force.objects.filter(pk=foi.force_id).update(
-            email_failing_since=timezone.now(),
-            email_failure=bounce_reason(parsed)[:500] or "Mail bounced.",
-        )
+        _bounce(message, parsed, foi, match=match, actor=actor)
         return
+    if message.kind in (MessageKind.DELAY, MessageKind.SPAM):
+        return  # still being tried; or nobody's yet
     if message.kind in (MessageKind.ACKNOWLEDGEMENT, MessageKind.AUTO_REPLY):
         if message.kind == MessageKind.ACKNOWLEDGEMENT and foi.can(Action.ACKNOWLEDGE):
             request_acknowledge(
@@ -255,6 +338,54 @@ def _act_on(
         FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=timezone.now())
     if message.force_reference and not foi.force_reference:
         FoiRequest.objects.filter(pk=foi.pk).update(force_reference=message.force_reference)
+
+
+def _bounce(
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    foi: FoiRequest,
+    *,
+    match: Match,
+    actor: AbstractBaseUser | None,
+) -> None:
+    """Mark the force's address failing only for a report about an email we sent to it: the
+    thread match names the address our email went to, and the report's failed recipients (when
+    it names any) include it. A person placing a bounce vouches for it."""
+    address = (foi.force.foi_email or "").lower()
+    failed = {a.lower() for a in parsed.bounce_failed} | _final_recipients(parsed)
+    why_not = ""
+    if not address:
+        why_not = "the force has no FOI address now"
+    elif actor is None and match.sent_to and address not in match.sent_to:
+        why_not = f"our email went to {', '.join(match.sent_to)}, not {address}"
+    elif actor is None and failed and address not in failed:
+        why_not = f"it reports {', '.join(sorted(failed)[:3])} failing, not {address}"
+    if why_not:
+        InboundMessage.objects.filter(pk=message.pk).update(
+            notes="\n".join(
+                filter(None, [message.notes, f"The address was not marked failing: {why_not}."])
+            )
+        )
+        return
+    Force.objects.filter(pk=foi.force_id).update(
+        email_failing_since=timezone.now(),
+        email_failure=bounce_reason(parsed)[:500] or "Mail bounced.",
+    )
+
+
+def _final_recipients(parsed: ParsedMessage) -> set[str]:
+    """The failed recipients a DSN names (Final-Recipient: rfc822; addr), lower-cased."""
+    found = set()
+    for block in parsed.delivery_status.split("\n\n"):
+        if "action: failed" not in block.lower():
+            continue
+        for line in block.splitlines():
+            if line.lower().startswith(("final-recipient:", "original-recipient:")):
+                value = line.split(":", 1)[1]
+                address = value.split(";", 1)[-1].strip().strip("<>").lower()
+                if "@" in address:
+                    found.add(address)
+    return found
 
 
 def _reparse(message: InboundMessage) -> ParsedMessage:
@@ -284,8 +415,22 @@ def message_assign(*, message_id: int, request_id: int, actor: AbstractBaseUser)
         raise ServiceError(f"There is no request {request_id}.", "request")
     if message.kind == MessageKind.SPAM:
         message.kind = MessageKind.REPLY
-    _file(message, None, request_id, matched_by=MatchedBy.PERSON, actor=actor)
+        message.kind_reason = "marked as spam by the mail server; placed by a person: a reply"
+    _file(
+        message,
+        None,
+        request_id,
+        match=Match(None, MatchedBy.PERSON, trusted=True, reason=_placed_reason(message, actor)),
+        actor=actor,
+    )
     return message
+
+
+def _placed_reason(message: InboundMessage, actor: AbstractBaseUser) -> str:
+    reason = f"Placed by {actor.get_username()}."
+    if message.suggested_request_id and message.match_reason:
+        reason += f" It had been suggested: {message.match_reason}"
+    return reason
 
 
 @transaction.atomic
@@ -319,3 +464,94 @@ def request_reply_seen(*, request_id: int, actor: AbstractBaseUser, note: str = 
         happened_on=timezone.localdate(),
         note=note.strip(),
     )
+
+
+# The kinds a person may give a message, and what the request does when they do.
+CORRECTABLE_KINDS = (
+    MessageKind.REPLY,
+    MessageKind.ACKNOWLEDGEMENT,
+    MessageKind.AUTO_REPLY,
+    MessageKind.DELAY,
+    MessageKind.BOUNCE,
+)
+
+
+@transaction.atomic
+def message_correct_kind(*, message_id: int, kind: str, actor: AbstractBaseUser) -> InboundMessage:
+    """A person says what a message really is, and its request follows: a reply flags "new
+    reply" (and stops the chasers); anything else clears a "new reply" this message raised,
+    so chasing resumes; an acknowledgement acknowledges and records the reference; a bounce
+    marks the address failing, and a bounce corrected to anything else clears that."""
+    message = InboundMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise ServiceError(f"Message {message_id} does not exist.")
+    if kind not in CORRECTABLE_KINDS:
+        raise ServiceError(f"{kind!r} is not a kind a message can be given.", "kind")
+    if message.status not in (MessageStatus.FILED, MessageStatus.INBOX, MessageStatus.NOT_FOI):
+        raise ServiceError(f"This message is {message.get_status_display().lower()}.", "kind")
+    old = message.kind
+    if old == kind:
+        raise ServiceError(f"This message is already {message.get_kind_display().lower()}.", "kind")
+    old_label = message.get_kind_display()
+    message.kind = kind
+    message.kind_reason = (
+        f"corrected by {actor.get_username()} on {timezone.localdate():%d %b %Y} from "
+        f"{old_label.lower()} ({message.kind_reason or 'no reason recorded'})"
+    )[:2000]
+    message.save(update_fields=["kind", "kind_reason"])
+    if message.status != MessageStatus.FILED:
+        return message  # it acts as its new kind when a person places it
+    foi = lock_request(message.request_id)
+    done = _follow_correction(message, foi, old=old, actor=actor)
+    RequestEvent.objects.create(
+        request=foi,
+        kind=RequestEvent.Kind.MESSAGE_KIND_CORRECTED,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=f"Email from {message.from_email or 'unknown sender'} "
+        f"({message.subject or 'no subject'}): {old_label.lower()} -> "
+        f"{message.get_kind_display().lower()}. {done}".strip(),
+        data={"message": message.pk, "from_kind": old, "to_kind": kind},
+    )
+    return message
+
+
+def _follow_correction(
+    message: InboundMessage, foi: FoiRequest, *, old: str, actor: AbstractBaseUser
+) -> str:
+    """Make the request what it would be had the message been this kind; say what changed."""
+    done = []
+    if old == MessageKind.BOUNCE and foi.force.email_failing_since is not None:
+        Force.objects.filter(pk=foi.force_id).update(email_failing_since=None, email_failure="")
+        done.append(f"{foi.force.foi_email} is no longer marked failing.")
+    if old == MessageKind.REPLY and foi.new_reply_at is not None:
+        other_replies = (
+            InboundMessage.objects.filter(
+                request=foi, status=MessageStatus.FILED, kind=MessageKind.REPLY
+            )
+            .exclude(pk=message.pk)
+            .filter(received_at__gte=foi.new_reply_at)
+        )
+        if not other_replies.exists():
+            FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=None)
+            done.append('"New reply" cleared: the request is chased again when late.')
+    parsed = _reparse(message) if message.kind == MessageKind.BOUNCE else ParsedMessage()
+    was_new_reply = FoiRequest.objects.filter(pk=foi.pk, new_reply_at__isnull=False).exists()
+    was_acknowledged = foi.status
+    foi.refresh_from_db()
+    _act_on(
+        message,
+        parsed,
+        foi,
+        _day_of(message, foi),
+        actor,
+        match=Match(foi, MatchedBy.PERSON, trusted=True),
+    )
+    foi.refresh_from_db()
+    if message.kind == MessageKind.REPLY and not was_new_reply and foi.new_reply_at:
+        done.append('Flagged "new reply": record the response.')
+    if foi.status != was_acknowledged:
+        done.append(f"The request is now {foi.get_status_display().lower()}.")
+    if message.kind == MessageKind.BOUNCE and foi.force.email_failing_since is not None:
+        done.append(f"{foi.force.foi_email} is marked failing.")
+    return " ".join(done)

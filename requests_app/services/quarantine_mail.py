@@ -14,7 +14,7 @@ page says it was told; the same window, and the same choice, as sending a reques
 from __future__ import annotations
 
 import logging
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app import roles
-from requests_app.letters import from_address, message_id_domain
+from requests_app.letters import from_address, new_message_id
 from requests_app.models import AttachmentScreening, RequestAttachment, RequestEvent
 from requests_app.quarantine import force_note, screening_of
 from requests_app.services.attachments import attachment_add
@@ -82,7 +82,7 @@ def attachment_email_force_note(*, attachment_id: int, actor: AbstractBaseUser) 
 def _message(foi, note) -> EmailMessage:
     threaded = bool(foi.sent_message_id)
     headers = {
-        "Message-ID": make_msgid(domain=message_id_domain()),
+        "Message-ID": new_message_id(),
         "Date": formatdate(localtime=True),
         "X-FOI-Tracker-Kind": "quarantine-note",
     }

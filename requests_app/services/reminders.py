@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
-from requests_app.letters import message_id_domain
+from requests_app.letters import message_id_domain, new_message_id
 from requests_app.models import RequestEvent, SentReminder
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.services.reminders_owed import (  # noqa: F401 - chaser_dates: tests and callers
@@ -226,6 +226,7 @@ def _claim(owed: list[Owed], *, today: date, run_token: str, token: str) -> dict
                 run_token=run_token,
                 claim_token=token,
                 claimed_at=now,
+                message_id=new_message_id() if o.request_id is not None else "",
             )
             for o in owed
             if o.retry_pk is None
@@ -630,10 +631,12 @@ def reminders_run_progress(*, run_token: str, today: date) -> RunProgress:
 def _message_id(claim: SentReminder) -> str:
     """One Message-ID per sent-log row: a resend after a crash repeats it (RFC 5322 3.6.4).
 
-    The domain is that of FOI_FROM_EMAIL, as on the request's own Message-ID, not the host's
-    name (often "localhost" on a server): a reference the force's mail system can resolve.
-    Derived from the row, so the Message-IDs of earlier chasers (References) need no storing.
+    Chasers carry the random one chosen at the claim (a reply naming it acts on the request).
+    Digests, and rows claimed before chasers' Message-IDs were random, get one derived from
+    the row: nothing is matched by it (mail/matching.py looks up stored Message-IDs only).
     """
+    if claim.message_id:
+        return claim.message_id
     return f"<foi-reminder-{claim.pk}.{claim.kind}.{claim.about_date:%Y%m%d}@{message_id_domain()}>"
 
 

@@ -390,7 +390,7 @@ def load_chaser_batch(request_ids: list[int]) -> ChaserBatch:
             status=ReminderStatus.SENT,
         )
         .order_by("sent_at", "pk")
-        .only("pk", "kind", "about_date", "request_id")
+        .only("pk", "kind", "about_date", "request_id", "message_id")
     )
     for row in earlier:
         sent_before[row.request_id].append(row)

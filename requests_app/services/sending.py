@@ -29,7 +29,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 from celery import current_app
@@ -40,7 +40,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from requests_app.letters import Letter, message_id_domain, request_letter
+from requests_app.letters import Letter, new_message_id, request_letter
 from requests_app.models import FoiRequest, RequestEvent, SentRequest
 from requests_app.models.outbox import SendStatus
 from requests_app.selectors import SendPlan, send_plan
@@ -170,7 +170,7 @@ def _claim(*, request_id: int, actor: AbstractBaseUser | None, token: str) -> Se
                     status=SendStatus.CLAIMED,
                     claim_token=token,
                     claimed_at=now,
-                    message_id=make_msgid(domain=message_id_domain()),
+                    message_id=new_message_id(),
                     requested_by=actor,
                 )
             ],

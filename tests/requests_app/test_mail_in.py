@@ -97,7 +97,7 @@ def test_a_campaigns_correspondence_is_filed_where_it_belongs(sent_campaign):
     )
     assert (threaded.message.request, threaded.message.matched_by) == (dorset, MatchedBy.THREAD)
 
-    # Matched only by our reference in the subject.
+    # Our reference in the subject only suggests the request: anyone can write it.
     by_subject = _receive(
         corpus.reply(
             sender="someone@elsewhere.example",
@@ -105,12 +105,16 @@ def test_a_campaigns_correspondence_is_filed_where_it_belongs(sent_campaign):
             subject=f"Fwd: Freedom of Information request [{surrey.reference}]",
         )
     )
-    assert (by_subject.message.request, by_subject.message.matched_by) == (
+    assert by_subject.outcome == Outcome.INBOX
+    assert (by_subject.message.suggested_request, by_subject.message.matched_by) == (
         surrey,
         MatchedBy.OUR_REFERENCE,
     )
+    assert by_subject.message.request is None
+    surrey.refresh_from_db()
+    assert surrey.new_reply_at is None
 
-    # Matched by the force's reference, from the force's domain.
+    # The force's reference, from the force's domain: a suggestion too.
     FoiRequest.objects.filter(pk=sussex.pk).update(force_reference="FOI-2017-0099")
     by_force_ref = _receive(
         corpus.reply(
@@ -119,7 +123,8 @@ def test_a_campaigns_correspondence_is_filed_where_it_belongs(sent_campaign):
             subject="Response to FOI-2017-0099",
         )
     )
-    assert (by_force_ref.message.request, by_force_ref.message.matched_by) == (
+    assert by_force_ref.outcome == Outcome.INBOX
+    assert (by_force_ref.message.suggested_request, by_force_ref.message.matched_by) == (
         sussex,
         MatchedBy.FORCE_REFERENCE,
     )
@@ -152,7 +157,8 @@ def test_a_campaigns_correspondence_is_filed_where_it_belongs(sent_campaign):
     assert (spam.outcome, spam.message.kind) == (Outcome.INBOX, MessageKind.SPAM)
 
 
-def test_a_reply_to_a_reply_follows_the_thread(sent_campaign):
+def test_a_reply_to_a_filed_reply_is_suggested_not_filed(sent_campaign):
+    """The force's own Message-ID is known to everyone on the thread: it only suggests."""
     kent = _foi(sent_campaign, "Kent Police")
     first = _receive(corpus.token_reply(kent, message_id="<first@kent.example>"))
     second = _receive(
@@ -163,7 +169,12 @@ def test_a_reply_to_a_reply_follows_the_thread(sent_campaign):
             in_reply_to="<first@kent.example>",
         )
     )
-    assert first.message.request == second.message.request == kent
+    assert first.message.request == kent
+    assert second.outcome == Outcome.INBOX
+    assert (second.message.suggested_request, second.message.matched_by) == (
+        kent,
+        MatchedBy.FILED_THREAD,
+    )
 
 
 def test_a_bounce_marks_the_forces_address_failing(sent_campaign):
