@@ -79,6 +79,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.message_detail, name="message_detail"),
     path("inbox/<int:pk>/place/", inbox.message_place, name="message_place"),
     path("inbox/<int:pk>/not-foi/", inbox.message_not_foi, name="message_not_foi"),
+    path("inbox/<int:pk>/kind/", inbox.message_kind, name="message_kind"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/details/", attachments.attachment_detail, name="attachment_detail"),
     path("attachments/<int:pk>/open/", attachments.attachment_open, name="attachment_open"),

@@ -86,6 +86,7 @@ def samples(db, campaign, staff, tmp_path):
         "message_detail": {"pk": message.pk},
         "message_place": {"pk": message.pk},
         "message_not_foi": {"pk": message.pk},
+        "message_kind": {"pk": message.pk},
         "request_action": {"pk": foi.pk},
         "attachment_download": {"pk": attachment.pk},
         "figures_cells": {"pk": attachment.pk},

@@ -367,9 +367,9 @@ def _read_bounce(msg: Message, parsed: ParsedMessage) -> None:
     quoted in the text of reports that are not DSNs. Run only on messages shaped like a
     report, so a person's reply that quotes an old bounce is not read as one."""
     sender = parsed.from_email.partition("@")[0] or parsed.from_name
+    # A null Return-Path alone is not enough: out-of-office gateways send with one too.
     shaped = (
         parsed.report_type
-        or parsed.return_path == ""
         or not parsed.from_email
         or LOOKS_LIKE_BOUNCE_SENDER.match(sender or "")
         or LOOKS_LIKE_BOUNCE_SENDER.match(parsed.from_name or "")

@@ -11,11 +11,17 @@ from django.views.decorators.http import require_POST
 
 from requests_app.access import edit_required, view_required
 from requests_app.mail.matching import suggestions
+from requests_app.mail.reply_text import split_reply
 from requests_app.models import InboundMessage
-from requests_app.models.mail import MessageStatus
+from requests_app.models.mail import MessageKind, MessageStatus
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_fetch import mail_fetch_soon
-from requests_app.services.mail_in import message_assign, message_mark_not_foi
+from requests_app.services.mail_in import (
+    CORRECTABLE_KINDS,
+    message_assign,
+    message_correct_kind,
+    message_mark_not_foi,
+)
 
 REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
 
@@ -56,8 +62,15 @@ def inbox_check(request):
 @view_required
 def message_detail(request, pk):
     message = get_object_or_404(
-        InboundMessage.objects.select_related("request__force", "request__campaign", "placed_by"),
+        InboundMessage.objects.select_related(
+            "request__force", "request__campaign", "placed_by", "suggested_request__force"
+        ),
         pk=pk,
+    )
+    correctable = message.status in (
+        MessageStatus.FILED,
+        MessageStatus.INBOX,
+        MessageStatus.NOT_FOI,
     )
     return render(
         request,
@@ -68,6 +81,12 @@ def message_detail(request, pk):
             if message.status in (MessageStatus.INBOX, MessageStatus.NOT_FOI)
             else [],
             "attachments": message.event.attachments.all() if message.event_id else [],
+            "reply": split_reply(message.body_text),
+            "other_kinds": [
+                (kind, MessageKind(kind).label)
+                for kind in CORRECTABLE_KINDS
+                if kind != message.kind and correctable
+            ],
         },
     )
 
@@ -101,3 +120,20 @@ def message_not_foi(request, pk):
         return redirect(message)
     messages.success(request, "Marked not FOI.")
     return redirect("inbox")
+
+
+@require_POST
+@edit_required
+def message_kind(request, pk):
+    """A person corrects what a message is; the service checks the kind against its own list."""
+    message = get_object_or_404(InboundMessage, pk=pk)
+    try:
+        message = message_correct_kind(
+            message_id=message.pk, kind=request.POST.get("kind", ""), actor=request.user
+        )
+    except ServiceError as exc:
+        messages.error(request, f"Kind: {exc}")
+        return redirect(message)
+    follows = " The request follows." if message.request_id else ""
+    messages.success(request, f"Now {message.get_kind_display().lower()}.{follows}")
+    return redirect(message)

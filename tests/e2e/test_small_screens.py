@@ -130,6 +130,7 @@ def demo():
         "message_detail": {"pk": message.pk},
         "message_place": {"pk": message.pk},
         "message_not_foi": {"pk": message.pk},
+        "message_kind": {"pk": message.pk},
         "request_action": {"pk": live_request.pk},
         "request_send": {"pk": live_request.pk},
         "force_address": {"pk": foi.force_id},

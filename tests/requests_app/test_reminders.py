@@ -609,15 +609,20 @@ def test_a_stale_claim_nobody_owes_any_more_is_closed(easter_campaign, staff, ti
     assert chasers(KENT_EMAIL) == []
 
 
-def test_a_resent_email_repeats_its_message_id(easter_campaign, time_machine):
-    day = at(date(2026, 4, 17), time_machine)
-    reminders_send_daily(today=day)
-    ids = {m.extra_headers["Message-ID"] for m in mail.outbox}
-    rows = SentReminder.objects.all()
-    assert len(ids) == rows.count() == 3
-    assert {i.split("@")[0] for i in ids} == {
-        f"<foi-reminder-{r.pk}.{r.kind}.{r.about_date:%Y%m%d}" for r in rows
-    }
+def test_a_resent_email_repeats_its_message_id(easter_campaign, settings, time_machine):
+    """A chaser's Message-ID is chosen at its claim, random (a reply naming it acts on the
+    request, so it must be unguessable) and stored; a re-send after a failure repeats it."""
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    run(date(2026, 4, 17), time_machine)
+    chaser_rows = SentReminder.objects.filter(request__isnull=False)
+    stored = {r.message_id for r in chaser_rows}
+    assert len(stored) == chaser_rows.count() == 2
+    assert all(i.startswith("<foi.") and len(i) > 30 for i in stored)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run(date(2026, 4, 17), time_machine)
+    assert {m.extra_headers["Message-ID"] for m in chasers()} == stored
+    (digest,) = SentReminder.objects.filter(request__isnull=True)
+    assert digest.message_id == ""  # nothing is ever matched by a digest's
 
 
 @pytest.mark.parametrize(
