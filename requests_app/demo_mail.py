@@ -2,7 +2,8 @@
 so a newcomer can watch the tracker file it without a mail server. Never used on a real site
 (the command refuses when DEBUG is off). Each kind is what a force's mail system really sends:
 an automatic acknowledgement with the force's reference, a reply with the figures attached as a
-spreadsheet, a bounce (RFC 3464), and a reply that names no request at all (it goes to the Inbox).
+spreadsheet, an Exchange out-of-office (filed; the force is still chased), a bounce (RFC 3464),
+and a reply that names no request at all (it goes to the Inbox).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from openpyxl import Workbook
 from requests_app.letters import from_address, request_subject
 from requests_app.models import FoiRequest
 
-KINDS = ("acknowledgement", "reply", "bounce", "unplaced")
+KINDS = ("acknowledgement", "reply", "out-of-office", "bounce", "unplaced")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -90,6 +91,23 @@ def reply(foi: FoiRequest, force_reference: str) -> bytes:
     return msg.as_bytes()
 
 
+def out_of_office(foi: FoiRequest) -> bytes:
+    """An FOI officer's Exchange "Automatic reply" to the request's address."""
+    msg = _message(
+        foi,
+        subject=f"Automatic reply: {request_subject(foi)}",
+        to=foi.reply_to,
+        body=(
+            "Thank you for your email. I am out of the office until Monday and have limited "
+            "access to email.\n\nFor Freedom of Information requests please write to "
+            f"{foi.force.foi_email or 'our FOI team'}.\n"
+        ),
+    )
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    return msg.as_bytes()
+
+
 def bounce(foi: FoiRequest) -> bytes:
     """What our own mail server sends back when the force's address does not exist."""
     to = foi.force.foi_email or "foi@force.example"
@@ -110,7 +128,7 @@ def bounce(foi: FoiRequest) -> bytes:
         f"Final-Recipient: rfc822; {to}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         f"Diagnostic-Code: smtp; 550 5.1.1 <{to}>: Recipient address rejected\r\n"
         "\r\n--dsn\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"From: {ours}\r\nTo: {to}\r\n"
+        f"From: {ours}\r\nTo: {to}\r\nReply-To: {foi.reply_to}\r\n"
         f"Subject: {request_subject(foi)}\r\n"
         f"Message-ID: {foi.sent_message_id or make_msgid(domain=domain)}\r\n"
         "\r\n--dsn--\r\n"
@@ -136,6 +154,8 @@ def demo_message(foi: FoiRequest, kind: str, force_reference: str) -> bytes:
         return acknowledgement(foi, force_reference)
     if kind == "reply":
         return reply(foi, force_reference)
+    if kind == "out-of-office":
+        return out_of_office(foi)
     if kind == "bounce":
         return bounce(foi)
     if kind == "unplaced":

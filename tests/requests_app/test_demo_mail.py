@@ -42,20 +42,30 @@ def _reply(foi, kind: str, *extra: str) -> str:
 
 
 def test_each_demo_reply_is_filed_and_acted_on(sent_draft, settings):
-    kent, essex, surrey, dorset = (
+    kent, essex, surrey, dorset, sussex = (
         sent_draft.requests.select_related("force").get(force__name=name)
-        for name in ("Kent Police", "Essex Police", "Surrey Police", "Dorset Police")
+        for name in (
+            "Kent Police",
+            "Essex Police",
+            "Surrey Police",
+            "Dorset Police",
+            "Sussex Police",
+        )
     )
     said = _reply(kent, "acknowledgement", "--force-reference", "KP/2026/0042")
     assert "an automatic acknowledgement, from Kent Police" in said
     _reply(essex, "reply")
     _reply(surrey, "bounce")
     _reply(dorset, "unplaced")
-    assert len(list(settings.FOI_MAIL_DROP_DIR.glob("*.eml"))) == 4
+    _reply(sussex, "out-of-office")
+    assert len(list(settings.FOI_MAIL_DROP_DIR.glob("*.eml"))) == 5
 
     out = io.StringIO()
     call_command("fetch_mail", stdout=out)
-    assert "3 filed, 1 inbox" in out.getvalue()
+    assert "4 filed, 1 inbox" in out.getvalue()
+    sussex.refresh_from_db()
+    assert sussex.new_reply_at is None and sussex.status == Status.SENT
+    assert InboundMessage.objects.get(request=sussex).kind == MessageKind.AUTO_REPLY
 
     kent.refresh_from_db()
     assert kent.status == Status.ACKNOWLEDGED

@@ -14,6 +14,7 @@ REFERENCE = re.compile(r"^\s*\[?(?:FOI-)?(\d{1,12})\]?\s*$", re.I)
 WHAT = {
     "acknowledgement": "an automatic acknowledgement",
     "reply": "a reply with the figures attached",
+    "out-of-office": "an out-of-office (filed; the request is still chased when late)",
     "bounce": "a bounce for the force's address",
     "unplaced": "a message that names no request (it will wait in the Inbox)",
 }
