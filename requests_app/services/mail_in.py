@@ -333,9 +333,10 @@ def _act_on(
         elif message.force_reference and not foi.force_reference:
             FoiRequest.objects.filter(pk=foi.pk).update(force_reference=message.force_reference)
         return
-    # A reply a person must read. Placed by a person, it is still to be recorded.
+    # A reply a person must read. Placed by a person, it is still to be recorded. The flag
+    # takes the time the reply was filed, so a correction can tell which replies came since.
     if foi.new_reply_at is None:
-        FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=timezone.now())
+        FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=message.event.created_at)
     if message.force_reference and not foi.force_reference:
         FoiRequest.objects.filter(pk=foi.pk).update(force_reference=message.force_reference)
 
@@ -530,7 +531,7 @@ def _follow_correction(
                 request=foi, status=MessageStatus.FILED, kind=MessageKind.REPLY
             )
             .exclude(pk=message.pk)
-            .filter(received_at__gte=foi.new_reply_at)
+            .filter(event__created_at__gte=foi.new_reply_at)
         )
         if not other_replies.exists():
             FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=None)
