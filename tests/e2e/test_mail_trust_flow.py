@@ -76,9 +76,10 @@ def test_a_suggestion_is_filed_in_one_click_and_a_kind_corrected(page, live_serv
     away.refresh_from_db()
     assert away.kind == InboundMessage.Kind.AUTO_REPLY
 
-    # The person's reply filed by hand still wants reading; read it, and Kent is chased again.
+    # The person's reply filed by hand still wants reading, so Kent is not chased yet.
     kent = FoiRequest.objects.get(pk=kent.pk)
     assert kent.new_reply_at is not None
+    assert not chased_requests().filter(pk=kent.pk).exists()
     page.goto(f"{live_server.url}{kent.get_absolute_url()}")
     assert "Email's kind corrected" in page.inner_text("#timeline")
     assert "placed by sam" in page.inner_text("#timeline")
