@@ -145,6 +145,7 @@ def request_messages_json(request, slug, force_code):
         if item.message is not None:
             row["message_id"] = item.message.message_id or None
             row["matched_by"] = item.message.matched_by or None
+            row["kind_reason"] = item.message.kind_reason
             row["url"] = _message_url(request, item.message)
         out.append(row)
     return JsonResponse(out, safe=False)
@@ -182,6 +183,12 @@ def inbox_json(request):
                     "to": split_addresses(message.to),
                     "date": _iso(message.sent_at),
                     "kind": message.kind,
+                    "kind_reason": message.kind_reason,
+                    # A reference or sender pointed here; only a person files it (not trusted).
+                    "suggested_request": f"FOI-{message.suggested_request_id}"
+                    if message.suggested_request_id
+                    else None,
+                    "suggested_by": message.matched_by or None,
                     "received_at": _iso(message.received_at),
                     "attachments": _attachments(unplaced_attachments(message)),
                     "url": _message_url(request, message),

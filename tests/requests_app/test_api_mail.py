@@ -208,6 +208,7 @@ def test_it_lists_a_requests_correspondence_oldest_first(staff_client, kent_corr
             "attachments": [],
             "message_id": ack.message_id,
             "matched_by": "token",
+            "kind_reason": ack.kind_reason,
             "url": f"http://testserver/inbox/{ack.pk}/",
         },
         {
@@ -229,6 +230,7 @@ def test_it_lists_a_requests_correspondence_oldest_first(staff_client, kent_corr
             "attachments": [{"name": "figures.pdf", "size": len(PDF), "sha256": pdf.sha256}],
             "message_id": "answer-1@kent.example",
             "matched_by": "token",
+            "kind_reason": "no sign of an automatic message: a person's reply",
             "url": f"http://testserver/inbox/{reply.pk}/",
         },
     ]
@@ -324,6 +326,9 @@ def test_the_inbox_api_lists_unplaced_mail_newest_first(staff_client, kent_corre
                 "to": ["foi@charity.example.org"],
                 "date": None,
                 "kind": "reply",
+                "kind_reason": "no sign of an automatic message: a person's reply",
+                "suggested_request": None,
+                "suggested_by": None,
                 "received_at": "2026-03-06T09:00:00+00:00",
                 "attachments": [],
                 "url": f"http://testserver/inbox/{newer.pk}/",
@@ -335,6 +340,9 @@ def test_the_inbox_api_lists_unplaced_mail_newest_first(staff_client, kent_corre
                 "to": ["foi@charity.example.org"],
                 "date": "2026-03-05T08:00:00+00:00",
                 "kind": "reply",
+                "kind_reason": "no sign of an automatic message: a person's reply",
+                "suggested_request": None,
+                "suggested_by": None,
                 "received_at": "2026-03-05T09:00:00+00:00",
                 "attachments": [
                     {
