@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -173,16 +175,43 @@ def campaign_edit(request, slug):
     return _campaign_form_page(request, campaign=campaign)
 
 
-REQUEST_SORTS = {
-    "force": lambda r: r.foi.force.name,
-    "state": lambda r: list(Status.values).index(r.foi.status),
-    "sent": lambda r: (r.foi.sent_on is None, r.foi.sent_on),
-    "due": lambda r: (r.foi.next_due_on is None, r.foi.next_due_on or r.foi.due_on),
-    "left": lambda r: (r.working_days_left is None, r.working_days_left or 0),
-    "late": lambda r: (r.working_days_late is None, r.working_days_late or 0),
-    "reference": lambda r: r.foi.force_reference.lower(),
-    "law": lambda r: r.foi.force.law,
+# The campaign table's columns. Those the database holds are sorted there, nulls last whichever
+# way (a request paused for a clarification has no due date; an unsent one no sent date); the
+# working days left and late are computed per row, so those sort here, nulls last too.
+REQUEST_DB_SORTS = {
+    "force": F("force__name"),
+    "state": Case(
+        *(When(status=status, then=Value(i)) for i, status in enumerate(Status.values)),
+        output_field=IntegerField(),
+    ),
+    "sent": F("sent_on"),
+    "due": Coalesce("next_due_on", "due_on"),
+    "reference": NullIf(Lower("force_reference"), Value("")),
+    "law": F("force__law"),
 }
+REQUEST_ROW_SORTS = {
+    "left": lambda r: r.working_days_left,
+    "late": lambda r: r.working_days_late,
+}
+REQUEST_SORTS = REQUEST_DB_SORTS.keys() | REQUEST_ROW_SORTS.keys()
+
+
+def _sorted_requests(queryset, sort: str):
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    expression = REQUEST_DB_SORTS.get(key)
+    if expression is None:
+        return queryset.order_by("force__name")
+    ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return queryset.order_by(ordered, "force__name")
+
+
+def _sorted_rows(rows: list, sort: str) -> list:
+    value = REQUEST_ROW_SORTS.get(sort.lstrip("-"))
+    if value is None:
+        return rows
+    known = [r for r in rows if value(r) is not None]
+    known.sort(key=value, reverse=sort.startswith("-"))  # stable: force name breaks ties
+    return known + [r for r in rows if value(r) is None]
 
 
 @view_required
@@ -191,10 +220,8 @@ def campaign_detail(request, slug):
     today = timezone.localdate()
     states = RequestStateFilter(request.GET, queryset=campaign_requests(campaign), today=today)
     state = states.state_value
-    rows = request_rows(states.qs, today)
-    # Sorted in Python, not with django-filter: "working days left/late" are computed per row.
     sort = _sort_param(request, REQUEST_SORTS, "force")
-    rows.sort(key=REQUEST_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    rows = _sorted_rows(request_rows(_sorted_requests(states.qs, sort), today), sort)
     periods = list(campaign.periods.all())
     links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
     # Unfiltered, the rows are all the campaign's requests: the progress line adds them up.
