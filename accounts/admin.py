@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.forms import AdminLoginForm
+from accounts.models import KnownLoginAddress, LoginSlowdown
 from requests_app import roles
 
 IS_STAFF_HELP = (
@@ -28,3 +30,24 @@ class TrackerUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, TrackerUserAdmin)
+
+# The admin's login form also says "try again in N seconds" when the slowdown refuses an attempt.
+admin.site.login_form = AdminLoginForm
+
+
+@admin.register(LoginSlowdown)
+class LoginSlowdownAdmin(admin.ModelAdmin):
+    """Deleting a row lifts that username's or address's slowdown at once."""
+
+    list_display = ("key", "failures", "last_failure_at", "next_attempt_at")
+    search_fields = ("key",)
+    ordering = ("-last_failure_at",)
+
+
+@admin.register(KnownLoginAddress)
+class KnownLoginAddressAdmin(admin.ModelAdmin):
+    """Addresses exempt from the slowdown for their user; delete one to stop trusting it."""
+
+    list_display = ("user", "address", "last_login_at")
+    search_fields = ("user__username", "address")
+    raw_id_fields = ("user",)

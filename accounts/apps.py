@@ -10,5 +10,8 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accounts.session_renewal import stamp_on_login
+        from accounts.throttle import remember_address_on_login
 
         user_logged_in.connect(stamp_on_login, dispatch_uid="accounts.session_renewal")
+        # An address the user signs in from is exempt from the login slowdown for them.
+        user_logged_in.connect(remember_address_on_login, dispatch_uid="accounts.throttle")

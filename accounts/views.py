@@ -3,13 +3,28 @@
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import two_factor
-from accounts.forms import CodeForm
+from accounts.forms import SLOWED_DOWN, CodeForm, LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, saying "try again in N seconds" (HTTP 429) when the slowdown refused
+    the attempt before checking the password (accounts/throttle.py)."""
+
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code=SLOWED_DOWN):
+            response.status_code = 429
+        return response
 
 
 def _next_url(request) -> str:
@@ -93,7 +108,8 @@ def recovery_codes(request):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """What django-axes shows instead of the login page once the failure limit is reached."""
+    """What django-axes shows instead of the login page once a (username, address) pair reaches
+    the failure limit."""
     return render(
         request,
         "accounts/locked_out.html",

@@ -49,12 +49,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DATA_DIR = Path(env_str("FOI_DATA_DIR", str(BASE_DIR / "var")))
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deployment that forgets DEBUG must not show Django's debug pages (every
+# URL, settings, local variables), nor run on a published key (refused below).
+DEBUG = env_bool("DEBUG", False)
+# The local demo (./run.sh sets it): demo commands may run (load_demo creates users with
+# published passwords), and the site is served over plain http on 127.0.0.1, so cookies are not
+# marked Secure nor requests redirected to https. DEBUG stays off there too: a missing page or
+# an error shows the site's own 404 and 500 pages.
+FOI_DEMO = env_bool("FOI_DEMO", False)
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY: the development key is refused when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY: the development key is refused when DEBUG is off (the default). "
+        "./run.sh makes one for the local demo in var/secret_key."
+    )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# No test host here ("testserver" is added by the test settings only).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public address of the site, used in links inside emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -137,8 +148,23 @@ if DATABASE_URL:
         # the dashboard's per-campaign counts cross jit_above_cost, and compiling them took
         # longer (74 ms) than running them (60 ms). Kept with any PGOPTIONS given (the bench's
         # statement timeout), which an explicit `options` would otherwise replace.
+        #
+        # A lock held by a stray transaction must become an error naming the statement, never a
+        # hang: lock_timeout bounds any wait for a lock, idle_in_transaction_session_timeout ends
+        # a session that opened a transaction and went quiet (its locks go with it). The web
+        # processes (gunicorn loads foi_tracker/wsgi.py, which says so) also bound each statement.
+        timeouts = [
+            f"-c lock_timeout={env_int('DATABASE_LOCK_TIMEOUT_MS', 10_000)}",
+            "-c idle_in_transaction_session_timeout="
+            f"{env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000)}",
+        ]
+        if os.environ.get("FOI_PROCESS") == "web":
+            timeouts.append(
+                f"-c statement_timeout={env_int('DATABASE_WEB_STATEMENT_TIMEOUT_MS', 30_000)}"
+            )
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
-            filter(None, [os.environ.get("PGOPTIONS", ""), "-c jit=off"])
+            # PGOPTIONS last: what it sets (the bench's statement timeout) wins.
+            filter(None, ["-c jit=off", *timeouts, os.environ.get("PGOPTIONS", "")])
         )
 else:
     DATABASES = {
@@ -160,27 +186,43 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-# django-axes first: it refuses a locked-out account or address before the password is checked.
-# accounts.backends reads the user's roles with the user; Django's own ModelBackend stays after
-# it only for sessions signed in before it was added (a session names its backend).
+# django-axes first: it refuses a locked (username, address) pair before the password is checked.
+# accounts.backends applies the login slowdown and reads the user's roles with the user; Django's
+# own ModelBackend stays after it only for sessions signed in before it was added (a session
+# names its backend).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.RolesModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Login throttle (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username, or
-# from one address, further attempts are refused (even with the right password) until
-# LOGIN_COOLOFF_MINUTES have passed since the last failure. Attempts and lockouts are logged
-# (logger "axes", as warnings) and listed in the admin (Access attempts).
+# Login throttle (accounts/throttle.py explains the design). Hard lock (django-axes) on the
+# (username, address) pair only: after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is refused (even with the right password) until LOGIN_COOLOFF_MINUTES
+# pass without a further attempt. Never by username or address alone, which would let anyone
+# keep a named user (or everyone behind a shared address) locked out. Attempts and lockouts are
+# logged (logger "axes", as warnings) and listed in the admin (Access attempts).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours, as axes counts them
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# The cool-down runs from the lockout, so "try again in 15 minutes" is true even if someone
-# keeps trying meanwhile (those tries are refused without checking the password).
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Attempts during a pair lock count and restart the cool-down: the attacker at that address
+# cannot resume guessing on a timer, and the real user elsewhere is not affected.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# axes' database handler, minus the attempts the slowdown refused unchecked.
+AXES_HANDLER = "accounts.throttle.PairLockHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Slowdown (never a lock), for addresses the user has not signed in from in the last
+# LOGIN_KNOWN_ADDRESS_DAYS: after LOGIN_SLOWDOWN_AFTER wrong passwords for one username (or from
+# one address) from such addresses, each further attempt from one waits LOGIN_SLOWDOWN_SECONDS,
+# doubling per failure up to LOGIN_SLOWDOWN_MAX_SECONDS; attempts during the wait are refused
+# unchecked and do not extend it. The count starts again after LOGIN_SLOWDOWN_RESET_HOURS
+# without a failure.
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 10)
+LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_SECONDS", 30)
+LOGIN_SLOWDOWN_MAX_SECONDS = env_int("LOGIN_SLOWDOWN_MAX_SECONDS", 300)
+LOGIN_SLOWDOWN_RESET_HOURS = env_int("LOGIN_SLOWDOWN_RESET_HOURS", 24)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 90)
 AXES_USERNAME_FORM_FIELD = "username"
 # Behind a reverse proxy every client has the proxy's address: with LOGIN_TRUSTED_PROXIES=N the
 # client's address is the Nth entry from the right of X-Forwarded-For (what N proxies added).
@@ -231,11 +273,15 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or FOI_DEMO
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# Locally (DEBUG or the demo) WhiteNoise serves static files straight from the source folders,
+# so the demo needs no collectstatic; a deployment serves the collected, hashed files.
+WHITENOISE_USE_FINDERS = DEBUG or FOI_DEMO
+WHITENOISE_AUTOREFRESH = DEBUG or FOI_DEMO
 # Attachments are private: MEDIA_URL is never served directly, only through a login-checked view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
@@ -360,8 +406,8 @@ FIGURES_ALLOW_SELF_APPROVAL = env_bool("FIGURES_ALLOW_SELF_APPROVAL", False)
 # worker died, or its task was lost) is queued again when someone looks at it.
 FIGURE_IMPORT_STALE_MINUTES = env_int("FIGURE_IMPORT_STALE_MINUTES", 10)
 
-# Production hardening, applied when DEBUG is off.
-if not DEBUG:
+# Production hardening, applied when DEBUG is off, except on the local demo (plain http).
+if not DEBUG and not FOI_DEMO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -1,9 +1,20 @@
 """Test overrides: fast hashing, in-memory mail, eager Celery (tests only, never base settings)."""
 
+import os
 import tempfile
 from pathlib import Path
 
-from foi_tracker.settings import *  # noqa: F403
+# DEBUG is off by default and the development key is refused then: the tests have a key of
+# their own (subprocesses the tests start inherit it).
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-by-any-site")
+
+from foi_tracker.settings import *  # noqa: E402, F403
+
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405 (Django's test client's host)
+# The test client and the browser tests' live server speak plain http.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from requests_app import hooks
@@ -53,6 +55,16 @@ LIVE_TEXT = """Dear {force_name},
 Under {act}, please tell me how many offences of sexual communication with a child (Sexual Offences Act 2003 s.15A, or the Scottish equivalent) your force recorded in each of {periods}, by the age of the child where recorded.
 
 Thank you."""
+
+
+def refuse_unless_demo_site(what: str) -> None:
+    """The demo commands publish passwords and write made-up mail: only on the local demo site
+    (FOI_DEMO=true, as ./run.sh sets it) or a developer's DEBUG=true, never on a deployment."""
+    if not (settings.FOI_DEMO or settings.DEBUG):
+        raise CommandError(
+            f"Refusing: {what}. It runs only on the local demo site (FOI_DEMO=true, as "
+            "./run.sh sets it), never on a real deployment."
+        )
 
 
 DRAFT_TEXT = """Dear {force_name},

@@ -94,6 +94,7 @@ class Site:
             "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
             "FOI_DATA_DIR": str(data),
             "PYTHONUNBUFFERED": "1",
+            "FOI_DEMO": "true",  # load_demo fills it, as on the demo site
         }
         self.env.pop("DATABASE_URL", None)
         self.env.pop("MEDIA_ROOT", None)

@@ -103,7 +103,7 @@ def test_demo_reply_takes_a_force_name_in_the_draft_campaign(sent_draft, setting
 def test_demo_reply_is_refused_on_a_real_site(sent_draft, settings):
     settings.DEBUG = False
     foi = sent_draft.requests.first()
-    with pytest.raises(CommandError, match="only on a local demo site"):
+    with pytest.raises(CommandError, match="only on the local demo site"):
         call_command("demo_reply", foi.reference, stdout=io.StringIO())
     assert not list(settings.FOI_MAIL_DROP_DIR.glob("*.eml"))
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.demo import DRAFT_SLUG
+from requests_app.demo import DRAFT_SLUG, refuse_unless_demo_site
 from requests_app.demo_mail import KINDS, demo_message
 from requests_app.force_names import ForceNameError, resolve_force
 from requests_app.models import FoiRequest
@@ -44,11 +44,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, request, campaign, kind, force_reference, **options):
-        if not settings.DEBUG:
-            raise CommandError(
-                "demo_reply writes made-up emails from police forces: use it only on a local "
-                "demo site (DEBUG=true)."
-            )
+        refuse_unless_demo_site("demo_reply writes made-up emails from police forces")
         foi = self._request(request, campaign)
         raw = demo_message(foi, kind, force_reference or f"FOI/{foi.pk:06d}")
         folder = Path(settings.FOI_MAIL_DROP_DIR)

@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import two_factor
-from requests_app.demo import DEMO_USERS, demo_load
+from requests_app.demo import DEMO_USERS, demo_load, refuse_unless_demo_site
 from requests_app.text import plural
 
 
@@ -12,12 +11,8 @@ class Command(BaseCommand):
     help = "Load the demo users and campaigns (safe to run again: existing ones are kept)."
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            # The demo's admin has a published password (demo / demo-password).
-            raise CommandError(
-                "Refusing to load the demo while DEBUG is off: it creates an admin with a "
-                "published password. Load it only on a local development site (DEBUG=true)."
-            )
+        # The demo's admin has a published password (demo / demo-password).
+        refuse_unless_demo_site("load_demo creates an admin with a published password")
         today = timezone.localdate()
         _, made = demo_load(today=today)
         for campaign in made:
