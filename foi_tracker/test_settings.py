@@ -1,6 +1,8 @@
 """Test overrides: fast hashing, in-memory mail, eager Celery (tests only, never base settings)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,3 +32,14 @@ STORAGES = {
 # A session is renewed once an hour here, not once a minute: tests that compare the query counts
 # of two requests never see a renewal's UPDATE in one of them (tests of renewal set their own).
 SESSION_RENEW_SECONDS = 3600
+
+# SQLite tests use a database file, not memory: with an in-memory database the browser tests'
+# live server shares the test thread's one connection across all its request threads (Django
+# does that so they see the same data), and a transaction one thread leaves open is every
+# thread's. A file gives each thread its own connection, as on PostgreSQL. In memory-backed
+# /dev/shm where there is one, so the file costs no disk writes.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _shm = Path("/dev/shm")
+    _folder = tempfile.mkdtemp(prefix="foi-test-db-", dir=_shm if _shm.is_dir() else None)
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_folder) / "test.sqlite3")}  # noqa: F405

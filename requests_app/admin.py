@@ -4,6 +4,7 @@ from requests_app.models import (
     Campaign,
     FoiRequest,
     Force,
+    ForceAddressChange,
     ForceAlias,
     ForceList,
     InboundMessage,
@@ -15,6 +16,7 @@ from requests_app.models import (
     StaffProfile,
 )
 from requests_app.services.deadlines import deadlines_refresh_all
+from requests_app.services.forces import force_set_foi_email
 from requests_app.text import plural
 
 
@@ -40,6 +42,40 @@ class ForceAdmin(admin.ModelAdmin):
     list_editable = ["foi_email", "active"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ForceAliasInline]
+
+    def save_model(self, request, obj, form, change):
+        """The FOI address changes through its service (its audit row), here as everywhere;
+        the list's inline edit comes through here too."""
+        new_email = obj.foi_email
+        if "foi_email" in form.changed_data:
+            obj.foi_email = Force.objects.get(pk=obj.pk).foi_email if change else ""
+        super().save_model(request, obj, form, change)
+        if obj.foi_email != new_email:
+            force_set_foi_email(
+                force_id=obj.pk,
+                actor=request.user,
+                foi_email=new_email,
+                via=ForceAddressChange.Via.ADMIN,
+            )
+            obj.refresh_from_db()
+
+
+@admin.register(ForceAddressChange)
+class ForceAddressChangeAdmin(admin.ModelAdmin):
+    """Read only: the trail is written by services/forces.py alone."""
+
+    list_display = ["changed_at", "force", "kind", "from_email", "to_email", "changed_by", "via"]
+    list_filter = ["kind", "via"]
+    search_fields = ["force__name", "from_email", "to_email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ForceAlias)

@@ -1,5 +1,11 @@
 from requests_app.models.campaigns import Campaign, Period
-from requests_app.models.forces import Force, ForceAlias, ForceList, NonWorkingDay
+from requests_app.models.forces import (
+    Force,
+    ForceAddressChange,
+    ForceAlias,
+    ForceList,
+    NonWorkingDay,
+)
 from requests_app.models.mail import InboundMessage
 from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
@@ -19,6 +25,7 @@ __all__ = [
     "FoiRequest",
     "InboundMessage",
     "Force",
+    "ForceAddressChange",
     "ForceAlias",
     "ForceList",
     "NonWorkingDay",

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from requests_app.deadlines import FOIA, FOISA
 
@@ -76,6 +77,61 @@ class ForceAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} -> {self.force.short_name}"
+
+
+class AddressChangeKind(models.TextChoices):
+    SET = "set", "Address set"
+    FAILING = "failing", "Marked failing (a bounce)"
+    CLEARED = "cleared", "No longer marked failing"
+
+
+class AddressChangeVia(models.TextChoices):
+    PAGE = "page", "The force's address page"
+    ADMIN = "admin", "The admin"
+    COMMAND = "command", "update_forces"
+    MAIL = "mail", "Mail in (a bounce)"
+    MESSAGE_PAGE = "message", "A message's kind corrected"
+
+
+class ForceAddressChange(models.Model):
+    """The audit trail of a force's FOI address: every change of where its requests go, and
+    every time mail marked it failing or a person cleared that, with who, when, from and to.
+    Written only by services/forces.py, in the transaction of the change itself."""
+
+    Kind = AddressChangeKind
+    Via = AddressChangeVia
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="address_changes")
+    kind = models.CharField(max_length=10, choices=AddressChangeKind.choices)
+    via = models.CharField(max_length=10, choices=AddressChangeVia.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for the tracker itself (a bounce) and commands run without --user.",
+    )
+    from_email = models.CharField(max_length=254, blank=True)
+    to_email = models.CharField(max_length=254, blank=True)
+    note = models.TextField(
+        blank=True, help_text="Why: the bounce's reason, the file, the message."
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AddressChangeKind.values), name="address_change_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(via__in=AddressChangeVia.values), name="address_change_via_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force}: {self.get_kind_display()} {self.from_email} -> {self.to_email}"
 
 
 class ForceList(models.Model):

@@ -23,16 +23,27 @@ def force_list(request):
 FORCE_REQUESTS_PER_PAGE = 50
 
 
+# The latest changes of a force's FOI address shown on its page (the admin lists them all).
+ADDRESS_CHANGES_SHOWN = 10
+
+
 @view_required
 def force_detail(request, pk):
     force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
     record = force_record(force, timezone.localdate())
     page = Paginator(record.rows, FORCE_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     sections = [section(request, force) for section in hooks.FORCE_PAGE_SECTIONS]
+    address_changes = force.address_changes.select_related("changed_by")[:ADDRESS_CHANGES_SHOWN]
     return render(
         request,
         "requests_app/force_detail.html",
-        {"force": force, "record": record, "page": page, "sections": sections},
+        {
+            "force": force,
+            "record": record,
+            "page": page,
+            "sections": sections,
+            "address_changes": address_changes,
+        },
     )
 
 

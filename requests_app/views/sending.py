@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from requests_app.access import edit_required, get_campaign_for_user, get_request_for_user
 from requests_app.forms import ForceAddressForm
 from requests_app.letters import from_address
-from requests_app.models import Force
+from requests_app.models import Force, ForceAddressChange
 from requests_app.services.errors import ServiceError
 from requests_app.services.forces import force_set_foi_email
 from requests_app.services.sending import requests_plan, requests_send
@@ -108,7 +108,10 @@ def force_address(request, pk):
     form = ForceAddressForm(request.POST or None, initial={"foi_email": force.foi_email})
     if request.method == "POST" and form.is_valid():
         force_set_foi_email(
-            force_id=force.pk, actor=request.user, foi_email=form.cleaned_data["foi_email"]
+            force_id=force.pk,
+            actor=request.user,
+            foi_email=form.cleaned_data["foi_email"],
+            via=ForceAddressChange.Via.PAGE,
         )
         messages.success(request, f"FOI address of {force.name} saved.")
         return redirect(next_url or reverse("force_list"))

@@ -52,6 +52,23 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _no_connection_outlives_its_request():
+    """The live server's request threads close their database connection when the request ends
+    (CONN_MAX_AGE 0), rather than keep it for 60 s in a thread that is about to exit: a
+    connection left behind, unclosed, with a transaction open, held its row locks until
+    garbage collection, and the next request needing those rows waited on them (the final
+    submit of test_mail_flow hung in CI). The settings dict is shared by every thread's
+    connection, so the request threads see this too."""
+    from django.db import connections
+
+    settings_dict = connections.settings["default"]
+    before = settings_dict["CONN_MAX_AGE"]
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    settings_dict["CONN_MAX_AGE"] = before
+
+
 @pytest.fixture
 def page(browser):
     """A fresh page; the test fails if the browser blocked anything under the site's CSP."""

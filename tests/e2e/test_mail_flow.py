@@ -11,16 +11,7 @@ from requests_app.services.campaigns import campaign_create
 from tests.conftest import NSPCC_PERIODS
 from tests.factories import UserFactory
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    # A known flake, not yet understood: in CI's full runs the last step's form submit never
-    # completed (PostgreSQL 3 runs of 3, SQLite 1 of 4; never in 15 local runs, even in a fresh
-    # clone), as if a lock on the request were still held. It still runs everywhere and reports XPASS when it passes; the rule it
-    # ends on (recording the response clears the new reply) is tested on both databases in
-    # test_mail_in.py, and the Check for mail now button in test_demo_mail.py.
-    pytest.mark.xfail(strict=False, reason="flaky in CI: the last submit sometimes hangs"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_reply_dropped_in_is_filed_and_acted_on(page, live_server, log_in, settings, tmp_path):

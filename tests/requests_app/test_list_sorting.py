@@ -10,7 +10,12 @@ from django.urls import reverse
 from requests_app.filters import CampaignListFilter
 from requests_app.views.answering import ANSWER_SORTS
 from requests_app.views.campaigns import REQUEST_SORTS
-from tests.requests_app.test_answering import FORCES, asked, today  # noqa: F401 (fixtures)
+from tests.requests_app import test_answering
+from tests.requests_app.test_answering import FORCES
+
+# The answering page's campaign (paused, unsent, withdrawn, answered and late requests).
+asked = test_answering.asked
+today = test_answering.today
 
 LISTS = {
     "campaign_detail": sorted(REQUEST_SORTS),

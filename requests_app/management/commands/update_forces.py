@@ -1,13 +1,16 @@
 import csv
+import getpass
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from requests_app.force_names import ForceNameError, ForceResolver
-from requests_app.models import Force
+from requests_app.models import Force, ForceAddressChange
+from requests_app.services.forces import force_set_foi_email
 from requests_app.text import plural
 
 REQUIRED_COLUMNS = ("force", "foi_email")
@@ -22,6 +25,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file with a header row: force,foi_email")
+        parser.add_argument(
+            "--user",
+            default="",
+            help="Who is making the change, for the address's audit trail (a username).",
+        )
+
+    def _actor(self, username: str):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"--user: there is no user '{username}'.")
+        return user
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -70,12 +86,19 @@ class Command(BaseCommand):
                 f"{path}: nothing written, {plural(len(errors), 'error')}:\n" + "\n".join(errors)
             )
 
+        actor = self._actor(options["user"])
         changed = 0
         with transaction.atomic():
-            for force, email, _ in updates.values():
+            for force, email, line in updates.values():
                 if force.foi_email != email:
-                    force.foi_email = email
-                    force.save(update_fields=["foi_email"])
+                    force_set_foi_email(
+                        force_id=force.pk,
+                        actor=actor,
+                        foi_email=email,
+                        via=ForceAddressChange.Via.COMMAND,
+                        note=f"update_forces {path.name}, line {line}"
+                        + ("" if actor else f", run by {getpass.getuser()} on this machine"),
+                    )
                     changed += 1
         self.stdout.write(
             self.style.SUCCESS(
