@@ -19,6 +19,9 @@ from datetime import date, datetime
 from pathlib import PurePath
 from xml.etree import ElementTree
 
+from requests_app.xlsx_stream import Sheet as XlsxSheet
+from requests_app.xlsx_stream import SheetInfo, Workbook, XlsxError
+
 # Enough for any table of figures a force sends; a bigger sheet is cut, and the page says so.
 MAX_ROWS = 300
 MAX_COLUMNS = 40
@@ -26,6 +29,8 @@ MAX_COLUMNS = 40
 MAX_FILE_BYTES = 15 * 1024 * 1024
 # Bytes the unzipped parts of a workbook or Word file may add up to (a zip bomb stops here).
 MAX_UNZIPPED_BYTES = 120 * 1024 * 1024
+# Bytes a workbook's shared strings part may have: they are held while its sheets are read.
+MAX_STRINGS_BYTES = 40 * 1024 * 1024
 
 READABLE = (".xlsx", ".xlsm", ".xls", ".csv", ".docx", ".pdf")
 # Pages of a PDF searched for tables (a force's answer is a letter and a table or two).
@@ -119,41 +124,45 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
 
 
 def _xlsx(data: bytes) -> list[Sheet]:
-    import openpyxl
-
+    """Every sheet's first MAX_ROWS x MAX_COLUMNS cells, read as streams (xlsx_stream): the rest
+    of each sheet is read only to find its merged cells and whether it was cut."""
     _check_zip(data)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken package
+        book = Workbook(data, max_unpacked=MAX_UNZIPPED_BYTES, max_strings=MAX_STRINGS_BYTES)
+        return [_xlsx_sheet(book, info) for info in book.sheets if not info.is_chart]
+    except XlsxError as exc:  # says why, as a sentence
+        raise CellsUnavailable(str(exc)) from exc
+    except Exception as exc:  # a damaged part can fail in ways no check names
         raise CellsUnavailable("The workbook could not be read.") from exc
-    sheets = []
-    for ws in book.worksheets:
-        n_rows = min(ws.max_row or 0, MAX_ROWS)
-        n_cols = min(ws.max_column or 0, MAX_COLUMNS)
-        rows = [
-            [_display(value) for value in row]
-            for row in ws.iter_rows(min_row=1, max_row=n_rows, max_col=n_cols, values_only=True)
-        ]
-        merged = []
-        for rng in ws.merged_cells.ranges:
-            r1, c1, r2, c2 = rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1
-            merged.append((r1, c1, r2, c2))
-            # A merged header names every column under it: copy its text across, so a block's
-            # labels read the same whichever of the merged cells they come from.
-            top = rows[r1][c1] if r1 < len(rows) and c1 < len(rows[r1]) else ""
-            for r in range(r1, min(r2 + 1, len(rows))):
-                for c in range(c1, min(c2 + 1, len(rows[r]))):
-                    rows[r][c] = top
-        sheets.append(
-            Sheet(
-                name=ws.title,
-                rows=rows,
-                hidden=ws.sheet_state != "visible",
-                cut=(ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS,
-                merged=merged,
-            )
-        )
-    return sheets
+
+
+def _xlsx_sheet(book: Workbook, info: SheetInfo) -> Sheet:
+    found = XlsxSheet()
+    read = dict(book.rows(info, columns=MAX_COLUMNS, rows=MAX_ROWS, found=found))
+    # As the sheet's extent says (a cell with only a style counts), an empty sheet one cell.
+    n_rows = min(max(found.max_row, 1), MAX_ROWS)
+    n_cols = min(max(found.max_column, 1), MAX_COLUMNS)
+    rows = []
+    for number in range(1, n_rows + 1):
+        values = read.get(number, [])
+        rows.append([_display(v) for v in values[:n_cols]] + [""] * (n_cols - len(values)))
+    merged = []
+    for r1, c1, r2, c2 in found.merged:
+        r1, c1, r2, c2 = r1 - 1, c1 - 1, r2 - 1, c2 - 1
+        merged.append((r1, c1, r2, c2))
+        # A merged header names every column under it: copy its text across, so a block's
+        # labels read the same whichever of the merged cells they come from.
+        top = rows[r1][c1] if r1 < len(rows) and c1 < len(rows[r1]) else ""
+        for r in range(r1, min(r2 + 1, len(rows))):
+            for c in range(c1, min(c2 + 1, len(rows[r]))):
+                rows[r][c] = top
+    return Sheet(
+        name=info.name,
+        rows=rows,
+        hidden=info.state != "visible",
+        cut=found.max_row > MAX_ROWS or found.max_column > MAX_COLUMNS,
+        merged=merged,
+    )
 
 
 def _xls(data: bytes) -> list[Sheet]:

@@ -9,8 +9,9 @@ database: checking the rows against a campaign is the import service's job
 Rows are streamed, not held: a CSV file is parsed twice from its decoded text, once to count the
 rows and apply the limits (so every reading error comes before any row is checked, and the
 progress bar knows the total), then again row by row as the importer checks them. Holding every
-row as a dict cost ~2 KB a row (200 MB for 100,000). XLSX rows are kept as plain tuples while
-the file is open (openpyxl cannot restart a read-only sheet cheaply).
+row as a dict cost ~2 KB a row (200 MB for 100,000). XLSX sheets are read twice the same way,
+as streams (requests_app/xlsx_stream.py): what a reading holds is the file, its shared strings
+and one row.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import PurePath
 from django.conf import settings
 
 from requests_app.tabular import restore
+from requests_app.xlsx_stream import Workbook, XlsxError
 
 REQUIRED = ("force", "period", "metric", "value")
 OPTIONAL = ("status", "note", "as_given", "review", "source", "taken_from", "taken_from_url")
@@ -176,8 +178,8 @@ def _read_csv(data: bytes) -> tuple[list[str], Rows, list[str]]:
 def _check_package(data: bytes) -> None:
     """Refuse a workbook that would unpack to more than the limits, from the sizes its zip
     directory declares (Python's zipfile never inflates a member past its declared size), before
-    openpyxl reads anything. Shared strings have a limit of their own: openpyxl holds them all
-    in memory, while sheets are streamed."""
+    anything is read. Shared strings have a limit of their own: they are held in memory (as
+    UTF-8, at most about twice the part's size), while sheets are streamed."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
@@ -205,66 +207,78 @@ def _check_package(data: bytes) -> None:
 
 def _read_xlsx(data: bytes) -> tuple[list[str], Rows, list[str]]:
     _check_package(data)
+    mb = 1024 * 1024
     try:
-        return _read_checked_xlsx(data)
+        return _read_checked_xlsx(
+            Workbook(
+                data,
+                max_unpacked=settings.IMPORT_XLSX_MAX_UNPACKED_MB * mb,
+                max_strings=settings.IMPORT_XLSX_MAX_STRINGS_MB * mb,
+            )
+        )
     except ImportFileError:
         raise
-    except Exception as exc:  # openpyxl raises many types for a damaged part
+    except XlsxError as exc:
+        raise ImportFileError([str(exc)]) from None
+    except Exception as exc:  # a damaged part can fail in ways no check above names
         raise ImportFileError(
             [f"The workbook is damaged and cannot be read ({type(exc).__name__})."]
         ) from None
 
 
-def _read_checked_xlsx(data: bytes) -> tuple[list[str], Rows, list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a bad file
-        raise ImportFileError(["The file is not a readable .xlsx workbook."]) from None
+def _read_checked_xlsx(book: Workbook) -> tuple[list[str], Rows, list[str]]:
     warnings = []
-    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-    hidden = [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"]
+    sheets = [sheet for sheet in book.sheets if not sheet.is_chart]
+    visible = [sheet for sheet in sheets if sheet.state == "visible"]
+    hidden = [sheet.name for sheet in sheets if sheet.state != "visible"]
     if hidden:
         # Returned spreadsheets sometimes hide sheets with personal data (DOMAIN.md section 4).
         warnings.append(
             f"Hidden sheets ignored: {', '.join(hidden)}. Check them for personal data."
         )
-    ws = (
-        wb[wb.active.title]
-        if wb.active is not None and wb.active.sheet_state == "visible"
-        else (visible[0] if visible else None)
-    )
-    if ws is None:
+    active = book.sheets[book.active] if 0 <= book.active < len(book.sheets) else None
+    if active is None or active.is_chart or active.state != "visible":
+        active = visible[0] if visible else None
+    if active is None:
         raise ImportFileError(["Line 1: the workbook has no visible sheet."])
     if len(visible) > 1:
-        warnings.append(f"Only the sheet '{ws.title}' was read.")
-    # The declared dimensions can claim 16,384 columns: read each row as long as it really is.
-    ws.reset_dimensions()
+        warnings.append(f"Only the sheet '{active.name}' was read.")
     limits = _Limits()
-    it = ws.iter_rows(values_only=True)
-    try:
-        header = next(it)
-    except StopIteration:
-        raise ImportFileError(["Line 1: the sheet is empty."]) from None
+    # One column past the limit is enough to refuse a header or report a cell past the last
+    # column; a row never holds more.
+    width_read = limits.max_columns + 1
+    # Read twice, as CSV is: once to apply the limits and meet every damaged cell before any
+    # row is checked, then row by row as the importer checks them, so no row is kept.
+    first = next(book.rows(active, columns=width_read), None)
+    if first is None:
+        raise ImportFileError(["Line 1: the sheet is empty."])
+    header = first[1] if first[0] == 1 else []
     columns = [_norm_header(h) for h in header]
     while columns and columns[-1] == "":
         columns.pop()
-    limits.check_header(columns)
-    read: list[tuple[int, tuple]] = []
-    for line, values in enumerate(it, start=2):
-        if not any(v is not None and str(v).strip() for v in values):
-            continue
-        limits.check_row(len(read) + 1, line)
-        read.append((line, values[: limits.max_columns + 1]))
-    wb.close()
+    if len(columns) > limits.max_columns:
+        raise ImportFileError(
+            [f"Line 1: more than {limits.max_columns} columns; a figures file has at most that."]
+        )
     width = len(columns)
 
+    def body() -> Iterator[tuple[int, list]]:
+        for line, values in book.rows(active, columns=width_read):
+            if line == 1:
+                continue
+            if any(v is not None and str(v).strip() for v in values):
+                yield line, values
+
+    count = 0
+    for line, _values in body():
+        count += 1
+        limits.check_row(count, line)
+
     def rows() -> Iterator[Row]:
-        for line, values in read:
+        for line, values in body():
             cells = ["" if v is None else _restore(v) if isinstance(v, str) else v for v in values]
             row = dict(zip(columns, cells, strict=False))
             row["__extra__"] = [c for c in cells[width:] if c != ""]
             yield Row(line, row)
 
-    return columns, Rows(len(read), rows), warnings
+    return columns, Rows(count, rows), warnings

@@ -2,7 +2,9 @@
 
 Why not openpyxl: in read-only mode (the only mode that streams a big sheet) it does not load
 row and column dimensions, so hidden rows and columns are invisible to it, and it ignores pivot
-caches, connections and embeddings altogether. The parts are plain XML, read here as streams.
+caches, connections and embeddings altogether. The parts are plain XML, read here as streams;
+sheets and the parts that can be big (comments, pivot cache records) through expat with nothing
+kept (requests_app/xlsx_stream.py), so a run of blanks between two tags cannot pile up.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass, field
 from requests_app.screening import findings as k
 from requests_app.screening.cells import Box, column_letters, spans, split_ref
 from requests_app.screening.findings import Finding, finding
-from requests_app.screening.limits import Limits
-from requests_app.screening.packages import Package, core_authors, local
+from requests_app.screening.limits import Limits, ScreeningLimit
+from requests_app.screening.packages import Package, UnreadablePart, core_authors, local
+from requests_app.xlsx_stream import StreamHandler, XlsxError, XlsxLimit, drain
 
 WHITE = {"FFFFFF", "FFFFFFFF"}
 TINY_POINTS = 4.0  # Excel's smallest font is 1 pt; under 4 pt nobody reads it on screen
@@ -144,60 +147,96 @@ def _int(value, default: int = 0) -> int:
         return default
 
 
-def _sheet(package: Package, sheet: Sheet, suspicious: set[int]) -> list[Finding]:
-    hidden_columns: list[tuple[int, int]] = []
-    zero_height = False
-    row_number = 0
-    row_hidden = False
-    column_number = 0
-    cells = 0
-    box = Box()
-    hidden_rows_with_data: set[int] = set()
-    hidden_columns_with_data: set[int] = set()
-    tiny_cells = 0
-    has_value = False
-    sheet_data = None
-    for event, element in package.iterparse(sheet.part):
-        tag = local(element.tag)
-        if event == "start":
-            if tag == "sheetData":
-                sheet_data = element
-            elif tag == "row":
-                row_number = _int(element.get("r"), row_number + 1)
-                column_number = 0
-                explicit = element.get("hidden") in ("1", "true")
-                # zeroHeight: rows are hidden unless given a height of their own.
-                row_hidden = explicit or (zero_height and element.get("ht") is None)
-            elif tag == "c":
-                has_value = False
-            continue
-        if tag == "sheetFormatPr":
-            zero_height = element.get("zeroHeight") in ("1", "true")
-        elif tag == "col":
-            if element.get("hidden") in ("1", "true"):
-                hidden_columns.append((_int(element.get("min"), 1), _int(element.get("max"), 1)))
+class _SheetScan(StreamHandler):
+    """What a sheet hides, read as a stream (requests_app/xlsx_stream.py): rows, columns and
+    cells are counted, never kept, and no text is held (a value is only seen to be there)."""
+
+    def __init__(self, suspicious: set[int]) -> None:
+        super().__init__()
+        self.suspicious = suspicious
+        self.hidden_columns: list[tuple[int, int]] = []
+        self.zero_height = False
+        self.row_number = 0
+        self.row_hidden = False
+        self.column_number = 0
+        self.cells = 0
+        self.box = Box()
+        self.hidden_rows_with_data: set[int] = set()
+        self.hidden_columns_with_data: set[int] = set()
+        self.tiny_cells = 0
+        self.in_value = False
+        self.has_value = False
+        self.ref = ""
+        self.style = None
+
+    def start(self, name: str, attrs: dict) -> None:
+        self.run = 0
+        tag = self.tags.get(name) or self._tag(name)
+        if tag == "c":
+            self.has_value = False
+            self.ref = attrs.get("r", "")
+            self.style = attrs.get("s")
         elif tag in ("v", "t", "f"):
-            if (element.text or "").strip():
-                has_value = True
+            self.in_value = True
+        elif tag == "row":
+            self.row_number = _int(attrs.get("r"), self.row_number + 1)
+            self.column_number = 0
+            explicit = attrs.get("hidden") in ("1", "true")
+            # zeroHeight: rows are hidden unless given a height of their own.
+            self.row_hidden = explicit or (self.zero_height and attrs.get("ht") is None)
+        elif tag == "sheetFormatPr":
+            self.zero_height = attrs.get("zeroHeight") in ("1", "true")
+        elif tag == "col" and attrs.get("hidden") in ("1", "true"):
+            self.hidden_columns.append((_int(attrs.get("min"), 1), _int(attrs.get("max"), 1)))
+
+    def text(self, data: str) -> None:
+        super().text(data)
+        if self.in_value and not self.has_value and not data.isspace():
+            self.has_value = True
+
+    def end(self, name: str) -> None:
+        self.run = 0
+        tag = self.tags.get(name) or self._tag(name)
+        if tag in ("v", "t", "f"):
+            self.in_value = False
         elif tag == "c":
-            position = split_ref(element.get("r", ""))
+            position = split_ref(self.ref)
             if position:
-                row_number, column_number = position
+                self.row_number, self.column_number = position
             else:
-                column_number += 1
-            if has_value:
-                cells += 1
-                box.add(row_number, column_number)
-                if row_hidden:
-                    hidden_rows_with_data.add(row_number)
-                if any(low <= column_number <= high for low, high in hidden_columns):
-                    hidden_columns_with_data.add(column_number)
-                if _int(element.get("s")) in suspicious:
-                    tiny_cells += 1
-            element.clear()
-        elif tag == "row" and sheet_data is not None:
-            # Rows already read: drop them from the tree so memory stays at one row.
-            sheet_data.clear()
+                self.column_number += 1
+            if self.has_value:
+                self._count_cell(self.row_number, self.column_number)
+
+    def _count_cell(self, row: int, column: int) -> None:
+        self.cells += 1
+        self.box.add(row, column)
+        if self.row_hidden:
+            self.hidden_rows_with_data.add(row)
+        if any(low <= column <= high for low, high in self.hidden_columns):
+            self.hidden_columns_with_data.add(column)
+        if _int(self.style) in self.suspicious:
+            self.tiny_cells += 1
+
+
+def _stream(package: Package, part: str, handler: StreamHandler) -> None:
+    """The part through `handler`, counted against the limits, with the clock checked."""
+    handler.where = part
+    try:
+        with package.stream(part) as handle:
+            drain(handle, handler, part, on_chunk=package.limits.check_time)
+    except XlsxLimit as exc:
+        raise ScreeningLimit(str(exc)) from exc
+    except XlsxError as exc:
+        raise UnreadablePart(str(exc)) from exc
+
+
+def _sheet(package: Package, sheet: Sheet, suspicious: set[int]) -> list[Finding]:
+    scan = _SheetScan(suspicious)
+    _stream(package, sheet.part, scan)
+    cells, box, tiny_cells = scan.cells, scan.box, scan.tiny_cells
+    hidden_rows_with_data = scan.hidden_rows_with_data
+    hidden_columns_with_data = scan.hidden_columns_with_data
     found = []
     label = f"sheet '{sheet.name}'"
     if sheet.state in ("hidden", "veryHidden"):
@@ -240,18 +279,26 @@ def _comments(package: Package, sheet: Sheet, label: str) -> list[Finding]:
     return [finding(k.COMMENTS, label, total)] if total else []
 
 
+class _Tags(StreamHandler):
+    def __init__(self, tag: str) -> None:
+        super().__init__()
+        self.tag, self.count = tag, 0
+
+    def start(self, name: str, attrs: dict) -> None:
+        self.run = 0
+        if (self.tags.get(name) or self._tag(name)) == self.tag:
+            self.count += 1
+
+    def end(self, name: str) -> None:
+        self.run = 0
+
+
 def _count(package: Package, part: str, tag: str) -> int:
-    """How many `tag` elements the part holds, in the memory of one (a cache of a million
-    records is read as a stream, each dropped from its parent once counted)."""
-    count = 0
-    root = None
-    for event, element in package.iterparse(part):
-        if root is None:
-            root = element
-        if event == "end" and local(element.tag) == tag:
-            count += 1
-            root.clear()
-    return count
+    """How many `tag` elements the part holds, read as a stream that keeps nothing (a cache of
+    a million records costs nothing more than one)."""
+    counter = _Tags(tag)
+    _stream(package, part, counter)
+    return counter.count
 
 
 _CACHE = re.compile(r"^xl/pivotCache/pivotCacheDefinition\d*\.xml$")

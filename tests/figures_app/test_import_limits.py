@@ -179,7 +179,10 @@ def test_a_damaged_workbook_is_an_error_not_a_crash(campaign, metric, staff):
     damaged = _repack(data, damage)
     assert b"<v>999</v>" in zipfile.ZipFile(io.BytesIO(damaged)).read("xl/worksheets/sheet1.xml")
     errors = _errors(campaign, staff, damaged, "damaged.xlsx")
-    assert errors[0].startswith("The workbook is damaged and cannot be read")
+    assert errors == [
+        "Sheet!A2 points at shared string 999, which does not exist: the workbook is damaged "
+        "and was not read."
+    ]
 
 
 def test_a_bad_file_on_the_web_is_a_page_not_a_500(
