@@ -1,22 +1,34 @@
 """Reading one raw RFC 822 message into what the tracker needs, whatever state it arrives in.
 
-Pure: bytes in, a ParsedMessage out, no database. Never raises on bad input: a part that
-cannot be read (malformed MIME, an unknown charset, an attachment over the limit) becomes a
-line in `notes` and the rest is kept. The raw bytes are always stored beside what is read here,
-so anything dropped from the parsed view is still in the .eml.
+Pure: bytes (or a file of them) in, a ParsedMessage out, no database. Never raises on bad
+input: a part that cannot be read (malformed MIME, an unknown charset, an attachment over the
+limit) becomes a line in `notes` and the rest is kept. The raw bytes are always stored beside
+what is read here, so anything dropped from the parsed view is still in the .eml.
+
+Memory: the message is fed to the parser in small chunks, and each attachment over SPOOL_OVER
+is decoded into a temporary file as the parser finishes reading it, its encoded text dropped.
+So reading holds one part's encoded text (and the parser's lines of it) at a time, never the
+whole message, nor every attachment at once: the peak is a small multiple of the largest part.
 """
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.header
 import email.policy
+import hashlib
 import html as html_module
 import re
+import tempfile
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import IO, BinaryIO
 
 import nh3
 from flufl.bounce import all_failures
@@ -32,11 +44,36 @@ HTML_TAGS = {
 }  # fmt: skip
 
 
-@dataclass
+# How much of the raw message is fed to the parser at once.
+FEED_BYTES = 64 * 1024
+# An attachment whose encoded text is longer is decoded to a temporary file while the message is
+# parsed; smaller ones are decoded in memory after. Also the size a temporary file is kept in
+# memory up to. Small, so bounce detectors still see a small text attachment as the stdlib does.
+SPOOL_OVER = 64 * 1024
+# Decoding goes this many characters of encoded text at a time.
+DECODE_CHARS = 1024 * 1024
+
+
+@dataclass(eq=False)
 class Attachment:
+    """One extracted attachment. Its decoded bytes are in `file`, a temporary file (on disk
+    unless small) closed when the Attachment is dropped, so a message's attachments are never
+    all in memory together."""
+
     name: str
     content_type: str
-    content: bytes
+    file: IO[bytes]
+    size: int
+    sha256: str
+
+    def __post_init__(self) -> None:
+        weakref.finalize(self, self.file.close)
+
+    @property
+    def content(self) -> bytes:
+        """All its bytes at once: only for callers that need them whole."""
+        self.file.seek(0)
+        return self.file.read()
 
 
 @dataclass
@@ -74,6 +111,11 @@ class ParsedMessage:
     bounce_delayed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Delete the attachments' temporary files now (else when the attachments are dropped)."""
+        for attachment in self.attachments:
+            attachment.file.close()
+
 
 def message_ids(value: str) -> list[str]:
     """The ids in a Message-ID, In-Reply-To or References header, without angle brackets."""
@@ -83,13 +125,47 @@ def message_ids(value: str) -> list[str]:
     return found
 
 
-def parse_message(raw: bytes, *, max_attachment_bytes: int, max_attachments: int) -> ParsedMessage:
+def parse_message(
+    raw: bytes | BinaryIO, *, max_attachment_bytes: int, max_attachments: int
+) -> ParsedMessage:
+    """Read `raw`: the message's bytes, or a binary file read from where it stands to its end."""
     parsed = ParsedMessage()
+    parts = _PartFactory()
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = _parse(raw, parts)
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
+        parts.close_unclaimed(parsed)
         parsed.notes.append(f"The message could not be parsed at all ({exc!r}).")
         return parsed
+    try:
+        _read(msg, parsed, max_attachment_bytes, max_attachments)
+    finally:
+        parts.close_unclaimed(parsed)
+    return parsed
+
+
+def _parse(raw: bytes | BinaryIO, parts: _PartFactory) -> Message:
+    # email.message_from_bytes would hold the bytes, their decoding to str and the parser's
+    # lines of it all at once: several copies of the whole message.
+    parser = BytesFeedParser(parts, policy=email.policy.default)
+    for chunk in _chunks(raw):
+        parser.feed(chunk)
+    return parser.close()
+
+
+def _chunks(raw: bytes | BinaryIO) -> Iterator[bytes]:
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        view = memoryview(raw)
+        for start in range(0, len(view), FEED_BYTES):
+            yield bytes(view[start : start + FEED_BYTES])
+        return
+    while chunk := raw.read(FEED_BYTES):
+        yield chunk
+
+
+def _read(
+    msg: Message, parsed: ParsedMessage, max_attachment_bytes: int, max_attachments: int
+) -> None:
     if msg.defects:
         parsed.notes.append(
             "The message is malformed: " + "; ".join(sorted({_defect(d) for d in msg.defects}))
@@ -108,7 +184,6 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int, max_attachments: int
                 f"{type(exc).__name__}: {str(exc)[:200]}); the rest was kept, and all of it "
                 "is in the .eml."
             )
-    return parsed
 
 
 def _defect(defect) -> str:
@@ -238,33 +313,49 @@ class _PartReader:
 
     def leaf(self, part: Message, ctype: str) -> None:
         parsed = self.parsed
-        disposition = part.get_content_disposition()
         filename = _filename(part, parsed)
-        if disposition != "attachment" and not filename and ctype in ("text/plain", "text/html"):
+        if _is_body_text(part, ctype, filename):
             body = _text(part, parsed)
             (self.texts if ctype == "text/plain" else self.htmls).append(body)
             return
         if len(parsed.attachments) >= self.max_count:
             self.skipped_count += 1
             return
-        content = _payload(part, parsed)
-        if content is None:
+        decoded = getattr(part, "decoded", None) or _decode_small(part, parsed)
+        if decoded is None:
             return
         name = filename or f"part-{len(parsed.attachments) + 1}{_extension(ctype)}"
-        if len(content) > self.max_bytes:
+        if decoded.size > self.max_bytes:
             parsed.notes.append(
-                f"Attachment {name!r} ({len(content):,} bytes) is over the "
+                f"Attachment {name!r} ({decoded.size:,} bytes) is over the "
                 f"{self.max_bytes // (1024 * 1024)} MB limit: not extracted (it is in the .eml)."
             )
             return
-        parsed.attachments.append(Attachment(name=name, content_type=ctype, content=content))
+        parsed.attachments.append(
+            Attachment(
+                name=name,
+                content_type=ctype,
+                file=decoded.file,
+                size=decoded.size,
+                sha256=decoded.sha256.hexdigest(),
+            )
+        )
 
 
-def _filename(part: Message, parsed: ParsedMessage) -> str:
+def _is_body_text(part: Message, ctype: str, filename: str) -> bool:
+    return (
+        part.get_content_disposition() != "attachment"
+        and not filename
+        and ctype in ("text/plain", "text/html")
+    )
+
+
+def _filename(part: Message, parsed: ParsedMessage | None) -> str:
     try:
         name = part.get_filename() or ""
     except Exception:
-        parsed.notes.append("An attachment's name could not be read.")
+        if parsed is not None:
+            parsed.notes.append("An attachment's name could not be read.")
         name = ""
     # Only the last path component, never a path a sender chose.
     return re.split(r"[\\/]", str(name).replace("\x00", ""))[-1].strip()[:200]
@@ -284,6 +375,15 @@ def _text(part: Message, parsed: ParsedMessage) -> str:
     return payload.decode("utf-8", errors="replace")
 
 
+def _decode_small(part: Message, parsed: ParsedMessage) -> _Decoded | None:
+    content = _payload(part, parsed)
+    if content is None:
+        return None
+    decoded = _Decoded(part)
+    decoded.write(content)
+    return decoded
+
+
 def _payload(part: Message, parsed: ParsedMessage) -> bytes | None:
     try:
         payload = part.get_payload(decode=True)
@@ -297,6 +397,169 @@ def _payload(part: Message, parsed: ParsedMessage) -> bytes | None:
             return inner[0].as_bytes()
         return None
     return payload
+
+
+class _Decoded:
+    """A part's decoded bytes in a temporary file, with their size and SHA-256."""
+
+    def __init__(self, part: Message) -> None:
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_OVER)
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+        registry = getattr(part, "registry", None)
+        if registry is not None:
+            registry.append(self.file)
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.size += len(data)
+        self.sha256.update(data)
+
+    def restart(self) -> None:
+        self.file.seek(0)
+        self.file.truncate()
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+
+
+class _Part(EmailMessage):
+    """A MIME part that, when the parser hands it its body, decodes a large attachment into a
+    temporary file (`decoded`) and keeps none of the encoded text: the stdlib would keep every
+    part's encoded text in the tree until the end, and decoding then makes a second copy."""
+
+    decoded: _Decoded | None = None
+    # Inside a message/* part: kept as it came, as the enclosed message is kept as an .eml
+    # built from its parts (and a returned message is only read for its headers).
+    enclosed = False
+    # A multipart's child: the parser trims the line break before the next boundary from the
+    # body (RFC 2046 gives it to the boundary) after handing it over, so decoding must too.
+    in_multipart = False
+    registry: list[IO[bytes]] | None = None
+
+    def attach(self, payload) -> None:
+        super().attach(payload)
+        if isinstance(payload, _Part):  # the parser attaches a part before reading it
+            payload.enclosed = self.enclosed or self.get_content_maintype() == "message"
+            payload.in_multipart = self.get_content_maintype() == "multipart"
+
+    def set_payload(self, payload, charset=None) -> None:
+        if charset is None and isinstance(payload, str) and len(payload) > SPOOL_OVER:
+            try:
+                if self._spools():
+                    self.decoded = _decode_large(self, payload)
+                    payload = ""
+            except Exception:  # never break the parsing: read as the stdlib would, below
+                self.decoded = None
+        super().set_payload(payload, charset)
+
+    def _spools(self) -> bool:
+        ctype = self.get_content_type()
+        return not (
+            self.enclosed
+            or self.get_content_maintype() in ("multipart", "message")
+            or ctype == "text/rfc822-headers"  # read for the returned headers
+            or _is_body_text(self, ctype, _filename(self, None))
+        )
+
+    def payload_decoded(self, payload: str) -> bytes:
+        """What get_payload(decode=True) gives for `payload`, read whole."""
+        self._payload = payload
+        try:
+            return super().get_payload(decode=True) or b""
+        finally:
+            self._payload = ""
+
+
+class _PartFactory:
+    """Makes the parser's parts, and remembers their temporary files to close any not kept."""
+
+    def __init__(self) -> None:
+        self.files: list[IO[bytes]] = []
+
+    def __call__(self, policy) -> _Part:
+        part = _Part(policy=policy)
+        part.registry = self.files
+        return part
+
+    def close_unclaimed(self, parsed: ParsedMessage) -> None:
+        kept = {id(a.file) for a in parsed.attachments}
+        for file in self.files:
+            if id(file) not in kept:
+                file.close()
+
+
+BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+LINE_END = re.compile(r"(\r\n|\r|\n)\Z")  # as email.feedparser.NLCRE_eol
+UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
+
+
+def _decode_large(part: _Part, payload: str) -> _Decoded:
+    """Decode `payload` a slice at a time, to exactly the bytes get_payload(decode=True) gives:
+    clean base64, quoted-printable and unencoded text in slices; anything else (base64 with
+    stray characters or odd padding, uuencode) whole, as the stdlib reads it."""
+    decoded = _Decoded(part)
+    end = len(payload)
+    if part.in_multipart:
+        trailing = LINE_END.search(payload, max(0, end - 2))
+        end -= len(trailing.group(0)) if trailing else 0
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    if cte == "base64" and _base64_in_slices(payload, end, decoded):
+        return decoded
+    if cte == "quoted-printable":
+        # a2b_qp (quopri.decodestring) reads line by line, so slices ending a line decode alike.
+        for piece in _slices(payload, end, whole_lines=True):
+            decoded.write(binascii.a2b_qp(piece.encode("ascii", "surrogateescape")))
+        return decoded
+    if cte != "base64" and cte not in UUENCODE:
+        for piece in _slices(payload, end, whole_lines=False):
+            decoded.write(piece.encode("ascii", "surrogateescape"))
+        return decoded
+    decoded.restart()
+    decoded.write(part.payload_decoded(payload[:end]))
+    return decoded
+
+
+def _base64_in_slices(payload: str, end: int, decoded: _Decoded) -> bool:
+    """Decode base64 that is only the alphabet, line breaks and final padding (what mailers
+    write); False when it is anything else, for the stdlib's lenient reading. The stdlib drops
+    line breaks, pads the end, and decodes strictly when that works: so do whole quads here."""
+    carry = b""
+    padded = False
+    for piece in _slices(payload, end, whole_lines=False):
+        data = piece.encode("ascii", "surrogateescape").translate(None, b"\r\n")
+        if not data:
+            continue
+        if padded or not BASE64_TEXT.fullmatch(data):
+            return False
+        padded = data.endswith(b"=")
+        data = carry + data
+        whole = len(data) - len(data) % 4
+        try:
+            decoded.write(binascii.a2b_base64(data[:whole], strict_mode=True))
+        except binascii.Error:
+            return False
+        carry = data[whole:]
+    if not carry:
+        return True
+    if len(carry) % 4 == 1:
+        return False
+    try:
+        decoded.write(binascii.a2b_base64(carry + b"=" * (4 - len(carry)), strict_mode=True))
+    except binascii.Error:
+        return False
+    return True
+
+
+def _slices(text: str, end: int, *, whole_lines: bool) -> Iterator[str]:
+    """text[:end] in pieces of about DECODE_CHARS (each ending a line, if `whole_lines`)."""
+    start = 0
+    while start < end:
+        stop = min(start + DECODE_CHARS, end)
+        if whole_lines and stop < end:
+            newline = text.find("\n", stop, end)
+            stop = end if newline == -1 else newline + 1
+        yield text[start:stop]
+        start = stop
 
 
 def _extension(ctype: str) -> str:

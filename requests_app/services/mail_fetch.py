@@ -83,11 +83,12 @@ def _fetch_folder(folder: Path, limit: int) -> FetchReport:
     report.more_waiting = len(files) > limit
     for path in files[:limit]:
         try:
-            raw = path.read_bytes()
+            handle = path.open("rb")
         except FileNotFoundError:
             continue  # another fetch took it
         try:
-            received = message_receive(raw=raw, source=MessageSource.FOLDER)
+            with handle:  # read in chunks, never whole into memory
+                received = message_receive(raw=handle, source=MessageSource.FOLDER)
         except Exception as exc:
             report.failed(path.name, exc)
             continue

@@ -14,19 +14,24 @@ the request's timeline with its attachments and acts on its kind (mail/recognise
 Nothing automatic sets "new reply", so a force whose out-of-office answered is still chased.
 A message is committed before any mailbox forgets it (services/mail_fetch.py), so a crash at any
 point means it is read again and found to be a duplicate, never lost.
+
+Memory: the raw message may come as a file and is then never read whole into memory (hashed,
+parsed and stored a chunk at a time); the parser decodes each large attachment into a temporary
+file (mail/parse.py), and filing streams them to storage one at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.base import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -86,18 +91,58 @@ class Received:
         return f"refused: {message.notes}"
 
 
-def message_receive(*, raw: bytes, source: str) -> Received:
-    """Store and file one raw message; safe to call twice with the same bytes, or at once."""
-    sha = hashlib.sha256(raw).hexdigest()
-    existing = InboundMessage.objects.filter(raw_sha256=sha).first()
+@dataclass(frozen=True)
+class RawMessage:
+    """The message's bytes as received, in a binary file, with their size and SHA-256."""
+
+    file: BinaryIO
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, raw: bytes | BinaryIO) -> RawMessage:
+        if isinstance(raw, (bytes, bytearray)):
+            return cls(io.BytesIO(raw), len(raw), hashlib.sha256(raw).hexdigest())
+        raw.seek(0)
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := raw.read(64 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+        return cls(raw, size, digest.hexdigest())
+
+    def head(self, size: int) -> bytes:
+        self.file.seek(0)
+        return self.file.read(size)
+
+    def rewound(self) -> BinaryIO:
+        self.file.seek(0)
+        return self.file
+
+
+def message_receive(*, raw: bytes | BinaryIO, source: str) -> Received:
+    """Store and file one raw message; safe to call twice with the same bytes, or at once.
+
+    `raw` is the message's bytes, or a seekable binary file of them (read from its start, never
+    whole into memory: receive_email spools standard input to one)."""
+    raw_message = RawMessage.of(raw)
+    existing = InboundMessage.objects.filter(raw_sha256=raw_message.sha256).first()
     if existing is not None:
         return Received(existing, Outcome.DUPLICATE)
-    too_big = len(raw) > settings.FOI_MAIL_MAX_MESSAGE_BYTES
+    too_big = raw_message.size > settings.FOI_MAIL_MAX_MESSAGE_BYTES
     parsed = parse_message(
-        raw[:65536] if too_big else raw,
+        raw_message.head(65536) if too_big else raw_message.rewound(),
         max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES,
         max_attachments=0 if too_big else settings.FOI_MAIL_MAX_ATTACHMENTS,
     )
+    try:
+        return _receive(raw_message, parsed, source, too_big=too_big)
+    finally:
+        parsed.close()  # the attachments' temporary files
+
+
+def _receive(raw: RawMessage, parsed: ParsedMessage, source: str, *, too_big: bool) -> Received:
+    sha = raw.sha256
     if parsed.message_id:
         existing = InboundMessage.objects.filter(message_id=parsed.message_id).first()
         if existing is not None:
@@ -126,7 +171,7 @@ def message_receive(*, raw: bytes, source: str) -> Received:
         return Received(existing, Outcome.DUPLICATE)
 
 
-def _new_message(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
+def _new_message(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
     message = _message_row(raw, sha, parsed, source)
     # PostgreSQL text cannot hold NUL; a message may carry one anywhere (the .eml keeps it).
     for field in InboundMessage._meta.fields:
@@ -136,12 +181,12 @@ def _new_message(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> In
     return message
 
 
-def _message_row(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
+def _message_row(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
     recognised = _recognised(parsed)
     return InboundMessage(
         message_id=parsed.message_id,
         raw_sha256=sha,
-        size_bytes=len(raw),
+        size_bytes=raw.size,
         source=source,
         from_email=parsed.from_email,
         from_name=parsed.from_name,
@@ -174,12 +219,12 @@ def _force_reference(parsed: ParsedMessage) -> str:
         return ""
 
 
-def _refuse(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Received:
+def _refuse(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> Received:
     limit_mb = settings.FOI_MAIL_MAX_MESSAGE_BYTES // (1024 * 1024)
     message = _new_message(raw, sha, parsed, source)
     message.status = MessageStatus.REFUSED
     message.notes = (
-        f"The message is {len(raw):,} bytes, over the {limit_mb} MB limit "
+        f"The message is {raw.size:,} bytes, over the {limit_mb} MB limit "
         "(FOI_MAIL_MAX_MESSAGE_MB): not stored; it stays in the mailbox."
     )
     message.body_text = message.body_html = ""
@@ -188,7 +233,7 @@ def _refuse(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Receive
     return Received(message, Outcome.REFUSED)
 
 
-def _store(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Received:
+def _store(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> Received:
     match = match_request(parsed)
     message = _new_message(raw, sha, parsed, source)
     message.status = MessageStatus.INBOX
@@ -214,19 +259,19 @@ def _store(raw: bytes, sha: str, parsed: ParsedMessage, source: str) -> Received
     return Received(message, Outcome.FILED)
 
 
-def _save_raw(message: InboundMessage, raw: bytes, sha: str) -> None:
-    message.raw.save(f"{sha}.eml", ContentFile(raw), save=False)
+def _save_raw(message: InboundMessage, raw: RawMessage, sha: str) -> None:
+    message.raw.save(f"{sha}.eml", File(raw.rewound(), name=f"{sha}.eml"), save=False)
     delete_unless_committed(message.raw.storage, message.raw.name)
 
 
 def _store_unfiled(
-    raw: bytes, sha: str, parsed: ParsedMessage, source: str, exc: Exception
+    raw: RawMessage, sha: str, parsed: ParsedMessage, source: str, exc: Exception
 ) -> Received:
     """Keep a message whose reading broke: raw, in the Inbox, with what went wrong."""
     message = InboundMessage(
         message_id=parsed.message_id[:255],
         raw_sha256=sha,
-        size_bytes=len(raw),
+        size_bytes=raw.size,
         source=source,
         from_email=parsed.from_email.replace("\x00", "")[:320],
         subject=parsed.subject.replace("\x00", "")[:998],
@@ -275,8 +320,11 @@ def _file(
     notes = [message.notes] if message.notes else []
     if parsed is None:
         parsed = _reparse(message)
+    # Each from its temporary file, streamed to storage: never all in memory together.
     for attachment in parsed.attachments:
-        upload = SimpleUploadedFile(attachment.name, attachment.content, attachment.content_type)
+        upload = UploadedFile(
+            attachment.file, attachment.name, attachment.content_type, attachment.size
+        )
         try:
             check_upload(upload)
         except ServiceError as exc:
@@ -393,12 +441,11 @@ def _reparse(message: InboundMessage) -> ParsedMessage:
     if not message.raw:
         return ParsedMessage()
     with message.raw.open("rb") as handle:
-        raw = handle.read()
-    return parse_message(
-        raw,
-        max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES,
-        max_attachments=settings.FOI_MAIL_MAX_ATTACHMENTS,
-    )
+        return parse_message(
+            handle,
+            max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES,
+            max_attachments=settings.FOI_MAIL_MAX_ATTACHMENTS,
+        )
 
 
 @transaction.atomic
