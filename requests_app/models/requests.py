@@ -261,6 +261,8 @@ class RequestEvent(models.Model):
         EMAIL_RECEIVED = "email_received", "Email received"
         REPLY_SEEN = "reply_seen", "Reply read: nothing to record"
         MESSAGE_KIND_CORRECTED = "message_kind_corrected", "Email's kind corrected"
+        NEW_REPLY = "new_reply", "New reply: to be read and recorded"
+        FORCE_REFERENCE = "force_reference", "Force's reference recorded"
 
     KIND_CHOICES = Kind.choices + [(a.value, a.label) for a in Action]
 

@@ -49,6 +49,8 @@ __all__ = [
     "request_complain",
     "request_fee_paid",
     "request_fees_notice",
+    "request_flag_new_reply",
+    "request_record_force_reference",
     "request_mark_sent",
     "request_pit_extension",
     "request_record_decision",
@@ -315,6 +317,50 @@ def request_add_note(*, request_id: int, actor: AbstractBaseUser, note: str) -> 
         actor=actor,
         note=note.strip(),
         happened_on=timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def request_flag_new_reply(
+    *, request_id: int, actor: AbstractBaseUser | None, received_at, note: str = ""
+) -> RequestEvent | None:
+    """A reply a person must read arrived: "new reply" is set, and the request is not chased
+    until someone records what the force said or says there is nothing to record. The flag keeps
+    the time the reply was filed, so a later correction can tell which replies came since.
+    Already flagged: nothing changes (the first unread reply's time stands)."""
+    foi = lock_request(request_id)
+    if foi.new_reply_at is not None:
+        return None
+    foi.new_reply_at = received_at
+    foi.save(update_fields=["new_reply_at", "updated_at"])
+    return RequestEvent.objects.create(
+        request=foi,
+        kind=RequestEvent.Kind.NEW_REPLY,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=note,
+    )
+
+
+@transaction.atomic
+def request_record_force_reference(
+    *, request_id: int, actor: AbstractBaseUser | None, force_reference: str, note: str = ""
+) -> RequestEvent | None:
+    """The force's own reference, from its email, on a request that has none yet (a reference
+    given by hand, or by an earlier email, is never overwritten by mail)."""
+    foi = lock_request(request_id)
+    reference = force_reference.strip()[:100]
+    if not reference or foi.force_reference:
+        return None
+    foi.force_reference = reference
+    foi.save(update_fields=["force_reference", "updated_at"])
+    return RequestEvent.objects.create(
+        request=foi,
+        kind=RequestEvent.Kind.FORCE_REFERENCE,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=f"{reference}. {note}".strip(),
+        data={"force_reference": reference},
     )
 
 

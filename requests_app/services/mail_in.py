@@ -39,11 +39,17 @@ from django.utils import timezone
 from requests_app.mail.matching import Match, match_request
 from requests_app.mail.parse import ParsedMessage, parse_message
 from requests_app.mail.recognise import Recognised, bounce_reason, force_reference, recognise
-from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent
+from requests_app.models import FoiRequest, InboundMessage, RequestEvent
+from requests_app.models.forces import AddressChangeVia
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
 from requests_app.services.attachments import attachment_add, check_upload, delete_unless_committed
 from requests_app.services.errors import ServiceError
-from requests_app.services.lifecycle import request_acknowledge
+from requests_app.services.forces import force_clear_address_failing, force_mark_address_failing
+from requests_app.services.lifecycle import (
+    request_acknowledge,
+    request_flag_new_reply,
+    request_record_force_reference,
+)
 from requests_app.services.transitions import lock_request
 from requests_app.workflow import Action
 
@@ -378,15 +384,27 @@ def _act_on(
                 force_reference=message.force_reference,
                 note="Acknowledgement received by email.",
             )
-        elif message.force_reference and not foi.force_reference:
-            FoiRequest.objects.filter(pk=foi.pk).update(force_reference=message.force_reference)
+        else:
+            _record_reference(message, foi, actor)
         return
-    # A reply a person must read. Placed by a person, it is still to be recorded. The flag
-    # takes the time the reply was filed, so a correction can tell which replies came since.
-    if foi.new_reply_at is None:
-        FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=message.event.created_at)
-    if message.force_reference and not foi.force_reference:
-        FoiRequest.objects.filter(pk=foi.pk).update(force_reference=message.force_reference)
+    # A reply a person must read. Placed by a person, it is still to be recorded.
+    request_flag_new_reply(
+        request_id=foi.pk,
+        actor=actor,
+        received_at=message.event.created_at,
+        note=f"From {message.from_email or 'an unknown sender'}: {message.subject or '(no subject)'}",
+    )
+    _record_reference(message, foi, actor)
+
+
+def _record_reference(message: InboundMessage, foi: FoiRequest, actor) -> None:
+    if message.force_reference:
+        request_record_force_reference(
+            request_id=foi.pk,
+            actor=actor,
+            force_reference=message.force_reference,
+            note=f"Given in the email from {message.from_email or 'an unknown sender'}.",
+        )
 
 
 def _bounce(
@@ -416,9 +434,12 @@ def _bounce(
             )
         )
         return
-    Force.objects.filter(pk=foi.force_id).update(
-        email_failing_since=timezone.now(),
-        email_failure=bounce_reason(parsed)[:500] or "Mail bounced.",
+    force_mark_address_failing(
+        force_id=foi.force_id,
+        reason=bounce_reason(parsed)[:500] or "Mail bounced.",
+        actor=actor,
+        via=AddressChangeVia.MAIL if actor is None else AddressChangeVia.MESSAGE_PAGE,
+        note=f"Bounce filed on {foi.reference} (message {message.pk}).",
     )
 
 
@@ -569,8 +590,12 @@ def _follow_correction(
 ) -> str:
     """Make the request what it would be had the message been this kind; say what changed."""
     done = []
-    if old == MessageKind.BOUNCE and foi.force.email_failing_since is not None:
-        Force.objects.filter(pk=foi.force_id).update(email_failing_since=None, email_failure="")
+    if old == MessageKind.BOUNCE and force_clear_address_failing(
+        force_id=foi.force_id,
+        actor=actor,
+        via=AddressChangeVia.MESSAGE_PAGE,
+        note=f"Message {message.pk} on {foi.reference} was not a bounce.",
+    ):
         done.append(f"{foi.force.foi_email} is no longer marked failing.")
     if old == MessageKind.REPLY and foi.new_reply_at is not None:
         other_replies = (
@@ -581,7 +606,12 @@ def _follow_correction(
             .filter(event__created_at__gte=foi.new_reply_at)
         )
         if not other_replies.exists():
-            FoiRequest.objects.filter(pk=foi.pk).update(new_reply_at=None)
+            request_reply_seen(
+                request_id=foi.pk,
+                actor=actor,
+                note=f"The email from {message.from_email or 'an unknown sender'} was "
+                f"{message.get_kind_display().lower()}, not a reply.",
+            )
             done.append('"New reply" cleared: the request is chased again when late.')
     parsed = _reparse(message) if message.kind == MessageKind.BOUNCE else ParsedMessage()
     was_new_reply = FoiRequest.objects.filter(pk=foi.pk, new_reply_at__isnull=False).exists()

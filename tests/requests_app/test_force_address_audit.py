@@ -128,3 +128,39 @@ def test_clearing_a_failing_address_is_on_the_trail(kent, staff):
 def test_only_the_service_writes_the_trail_the_admin_reads_it(admin_user, client, kent):
     client.force_login(admin_user)
     assert client.get(reverse("admin:requests_app_forceaddresschange_add")).status_code == 403
+
+
+# Mail in changes a request or a force only through the services, each change on a trail -----
+
+
+def test_mail_in_changes_requests_and_forces_through_the_services_with_events(sent_kent):
+    from requests_app.models import RequestEvent
+    from requests_app.services.mail_in import message_receive
+    from tests.requests_app import mail_corpus as corpus
+    from tests.requests_app import real_mail
+
+    message_receive(
+        raw=corpus.token_reply(sent_kent, subject="RE: answer - our ref 004567/26"),
+        source="stdin",
+    )
+    kinds = list(
+        RequestEvent.objects.filter(request=sent_kent)
+        .order_by("created_at", "pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[-3:] == ["email_received", "new_reply", "force_reference"]
+    (bounce,) = [f for f in real_mail.forms() if f.name == "bounce_postfix_dsn"]
+    message_receive(raw=real_mail.fill(bounce, sent_kent), source="stdin")
+    (row,) = ForceAddressChange.objects.filter(force=sent_kent.force)
+    assert (row.kind, row.via, row.changed_by) == ("failing", "mail", None)
+    assert "User unknown" in row.note
+
+
+def test_mail_in_has_no_bare_update_of_a_request_or_a_force():
+    """The rule, read off the module: changes go through services/lifecycle.py and forces.py."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).parents[2] / "requests_app/services/mail_in.py").read_text()
+    bare = re.findall(r"(?:FoiRequest|Force)\.objects\.filter\([^)]*\)\s*\.update\(", source)
+    assert bare == []
