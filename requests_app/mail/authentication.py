@@ -1,18 +1,19 @@
 """Whether the receiving mail server vouches for the sender's domain (RFC 8601). Pure.
 
 Only the Authentication-Results header written by our own server counts: the operator names
-it (FOI_TRUSTED_AUTHSERV_ID), and only the topmost header with that authserv-id is read, since a
-sender can write any Authentication-Results it likes further down (RFC 8601 section 5: a
-receiving server removes or ignores look-alikes of its own, and adds its own on top).
+it (FOI_TRUSTED_AUTHSERV_ID), and only the topmost Authentication-Results header is read, and
+only if it is that server's: a receiving server adds its own on top and removes look-alikes of
+its own below (RFC 8601 section 5), so anything further down may be the sender's. The header is
+parsed by `authres` (a full RFC 8601 parser), never searched for text: its SPF clause and
+comments repeat what the sender chose (a HELO name, an envelope address), and a search for
+"dkim=pass header.d=..." there would find the sender's words.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-RESULT = re.compile(r"(?i)\b(dmarc|dkim)\s*=\s*(\w+)([^;]*)")
-PROPERTY = re.compile(r"(?i)\bheader\.(from|d|i)\s*=\s*\"?([^\s;\"]+)")
+import authres
 
 
 @dataclass(frozen=True)
@@ -25,28 +26,41 @@ class Vouched:
 def vouched_domain(auth_results: list[str], *, authserv_id: str, from_email: str) -> Vouched | None:
     """The From address's domain, if our server's verdict is DMARC pass for it, or a DKIM pass
     whose signing domain is aligned with it (the same domain, or one a parent of the other)."""
-    if not authserv_id or "@" not in from_email:
+    if not authserv_id or "@" not in from_email or not auth_results:
         return None
     from_domain = from_email.rpartition("@")[2].lower().rstrip(".")
-    ours = [h for h in auth_results if _authserv_id(h) == authserv_id.lower()]
-    if not ours:
+    try:
+        header = authres.AuthenticationResultsHeader.parse_value(auth_results[0])
+    except Exception:  # unparseable: no verdict, so nothing is vouched for
         return None
-    header = ours[0]
-    for method, result, rest in RESULT.findall(header):
-        if result.lower() != "pass":
+    if (header.authserv_id or "").lower() != authserv_id.lower():
+        return None
+    for result in header.results:
+        if (result.result or "").lower() != "pass":
             continue
-        props = {k.lower(): v.lower().rstrip(".") for k, v in PROPERTY.findall(rest)}
-        if method.lower() == "dmarc" and props.get("from") == from_domain:
+        props = _properties(result)
+        if props is None:
+            continue
+        method = (result.method or "").lower()
+        if method == "dmarc" and props.get("header.from") == from_domain:
             return Vouched(from_domain, "DMARC pass", authserv_id)
-        if method.lower() == "dkim":
-            signer = props.get("d") or props.get("i", "").rpartition("@")[2]
+        if method == "dkim":
+            signer = props.get("header.d") or props.get("header.i", "").rpartition("@")[2]
             if signer and _aligned(signer, from_domain):
                 return Vouched(from_domain, f"DKIM pass, aligned (d={signer})", authserv_id)
     return None
 
 
-def _authserv_id(header: str) -> str:
-    return header.split(";", 1)[0].strip().split()[0].lower() if header.strip() else ""
+def _properties(result) -> dict[str, str] | None:
+    """The clause's own ptype.property=value pairs, lower-cased; None when one is given twice
+    (a clause that says two things about the same property says nothing)."""
+    props: dict[str, str] = {}
+    for prop in result.properties:
+        key = f"{prop.type}.{prop.name}".lower()
+        if key in props:
+            return None
+        props[key] = str(prop.value or "").strip('"').lower().rstrip(".")
+    return props
 
 
 def _aligned(signer: str, from_domain: str) -> bool:

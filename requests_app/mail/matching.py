@@ -97,8 +97,17 @@ def _by_token(parsed: ParsedMessage) -> Match | None:
                 MatchedBy.TOKEN,
                 trusted=True,
                 reason=f"The request's own reply address ({token[:4]}...) is {where}.",
+                sent_to=_addresses_we_emailed(foi),
             )
     return None
+
+
+def _addresses_we_emailed(foi: FoiRequest) -> list[str]:
+    """Where our emails about `foi` (the request, its chasers) went: the addresses a bounce
+    carrying its token can be about."""
+    sent = SentRequest.objects.filter(request=foi).values_list("to_email", flat=True)
+    chasers = SentReminder.objects.filter(request=foi).values_list("to_email", flat=True)
+    return sorted({a.lower() for a in [*sent, *chasers] if a})
 
 
 def _thread_ids(parsed: ParsedMessage) -> list[str]:

@@ -207,14 +207,24 @@ def _raw_values(msg: Message, name: str) -> list[str]:
     return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
 
 
+# Address headers read at most this far: parsing a list of addresses costs more than its
+# length (200 KB of To took 14 s), and no real list of recipients is longer.
+MAX_ADDRESS_HEADER = 10_000
+
+
 def _addresses(msg: Message, names, parsed: ParsedMessage) -> list[str]:
     values = []
     for name in names:
+        raw = _raw_values(msg, name)
+        if any(len(value) > MAX_ADDRESS_HEADER for value in raw):
+            parsed.notes.append(f"The {name} header is very long: only its start was read.")
+            values.extend(value[:MAX_ADDRESS_HEADER] for value in raw)
+            continue
         try:
             values.extend(str(v) for v in msg.get_all(name, failobj=[]))
         except Exception:
             parsed.notes.append(f"The {name} header could not be read; its raw value was used.")
-            values.extend(_raw_values(msg, name))
+            values.extend(raw)
     return [addr.strip().lower() for _, addr in getaddresses(values) if "@" in addr]
 
 
@@ -253,6 +263,16 @@ def _read_headers(msg: Message, parsed: ParsedMessage) -> None:
     parsed.auth_results = [" ".join(v.split()) for v in _raw_values(msg, "Authentication-Results")]
 
 
+def sanitise_html(html: str, *, max_chars: int | None = None) -> str:
+    """HTML fit to show on our pages: text structure and links, nothing that loads or runs.
+    Cut to `max_chars` *before* cleaning, so a cut never leaves a tag or attribute open."""
+    if max_chars is not None and len(html) > max_chars:
+        html = html[:max_chars]
+    return nh3.clean(
+        html, tags=HTML_TAGS, attributes={"a": {"href"}}, link_rel="noopener nofollow noreferrer"
+    )
+
+
 def _read_parts(msg: Message, parsed: ParsedMessage, max_bytes: int, max_count: int) -> None:
     reader = _PartReader(parsed, max_bytes, max_count)
     reader.read(msg, in_report=False)
@@ -263,12 +283,7 @@ def _read_parts(msg: Message, parsed: ParsedMessage, max_bytes: int, max_count: 
         )
     parsed.text = "\n\n".join(t.strip() for t in reader.texts if t.strip())
     if reader.htmls:
-        parsed.html = nh3.clean(
-            "\n".join(reader.htmls),
-            tags=HTML_TAGS,
-            attributes={"a": {"href"}},
-            link_rel="noopener nofollow noreferrer",
-        )
+        parsed.html = sanitise_html("\n".join(reader.htmls))
         if not parsed.text:
             parsed.text = _html_to_text(parsed.html)
 

@@ -75,7 +75,15 @@ AWAY = re.compile(
     r"|(returning|return|back) (to the office )?on\b|currently (away|absent|unavailable)"
     r"|allan o['’]r swyddfa|ar wyliau)"
 )
-ACK_SUBJECT = re.compile(r"(?i)(acknowledge|acknowledgement|acknowledgment|receipt|received)")
+# A person's (or a case system's) acknowledgement says so at the start of its own subject, not
+# in ours quoted after "RE:" (a campaign titled "Complaints received" must not make every
+# answer an acknowledgement).
+ACK_SUBJECT = re.compile(
+    r"(?i)^\s*(acknowledg|receipt|confirmation of receipt|received:|request received"
+    r"|we have received|your (foi |freedom of information |information )?(request|e-?mail)"
+    r" (has been |was )?received)"
+)
+REPLY_PREFIXES = re.compile(r"(?i)^\s*((re|fw|fwd|aw|sv|ateb|ymlaen)\s*(\[\d+\])?\s*:\s*)+")
 DOCUMENT_TYPES = (
     "application/pdf",
     "application/msword",
@@ -116,7 +124,8 @@ def recognise(parsed: ParsedMessage) -> Recognised:
                 f"({', '.join(acknowledges)})",
             )
         return Recognised(MessageKind.AUTO_REPLY, f"automatic: {'; '.join(marks)}")
-    if acknowledges and not documents and ACK_SUBJECT.search(parsed.subject or ""):
+    own_subject = REPLY_PREFIXES.sub("", parsed.subject or "")
+    if acknowledges and not documents and ACK_SUBJECT.match(own_subject):
         return Recognised(
             MessageKind.ACKNOWLEDGEMENT,
             f"the subject says it acknowledges, and the text does ({', '.join(acknowledges)})",

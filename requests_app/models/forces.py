@@ -118,6 +118,14 @@ class ForceAddressChange(models.Model):
     note = models.TextField(
         blank=True, help_text="Why: the bounce's reason, the file, the message."
     )
+    message = models.ForeignKey(
+        "requests_app.InboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The bounce that marked the address failing (or whose correction cleared it).",
+    )
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -55,7 +55,13 @@ def force_set_foi_email(
 
 @transaction.atomic
 def force_mark_address_failing(
-    *, force_id: int, reason: str, actor: AbstractBaseUser | None, via: str, note: str = ""
+    *,
+    force_id: int,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    via: str,
+    note: str = "",
+    message_id: int | None = None,
 ) -> None:
     """A bounce says mail to the force's address fails: shown on its requests, its page, the
     dashboard and the digest until the address changes or a person clears it."""
@@ -71,17 +77,33 @@ def force_mark_address_failing(
         from_email=force.foi_email,
         to_email=force.foi_email,
         note="\n".join(filter(None, [force.email_failure, note])),
+        message_id=message_id,
     )
 
 
 @transaction.atomic
 def force_clear_address_failing(
-    *, force_id: int, actor: AbstractBaseUser | None, via: str, note: str = ""
+    *,
+    force_id: int,
+    actor: AbstractBaseUser | None,
+    via: str,
+    note: str = "",
+    message_id: int | None = None,
 ) -> bool:
-    """A person says the bounce was not one: the address is no longer marked failing."""
+    """A person says the bounce was not one: the address is no longer marked failing. With
+    `message_id`, only if that message is what marked it (another, real bounce stands)."""
     force = Force.objects.select_for_update().get(pk=force_id)
     if force.email_failing_since is None:
         return False
+    if message_id is not None:
+        marked_by = (
+            ForceAddressChange.objects.filter(force=force, kind=ForceAddressChange.Kind.FAILING)
+            .order_by("-changed_at", "-pk")
+            .values_list("message_id", flat=True)
+            .first()
+        )
+        if marked_by != message_id:
+            return False
     force.email_failing_since = None
     force.email_failure = ""
     force.save(update_fields=["email_failing_since", "email_failure"])
@@ -93,5 +115,6 @@ def force_clear_address_failing(
         from_email=force.foi_email,
         to_email=force.foi_email,
         note=note,
+        message_id=message_id,
     )
     return True

@@ -37,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from requests_app.mail.matching import Match, match_request
-from requests_app.mail.parse import ParsedMessage, parse_message
+from requests_app.mail.parse import ParsedMessage, parse_message, sanitise_html
 from requests_app.mail.recognise import Recognised, bounce_reason, force_reference, recognise
 from requests_app.models import FoiRequest, InboundMessage, RequestEvent
 from requests_app.models.forces import AddressChangeVia
@@ -178,13 +178,26 @@ def _receive(raw: RawMessage, parsed: ParsedMessage, source: str, *, too_big: bo
 
 
 def _new_message(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
-    message = _message_row(raw, sha, parsed, source)
-    # PostgreSQL text cannot hold NUL; a message may carry one anywhere (the .eml keeps it).
+    return _storable(_message_row(raw, sha, parsed, source))
+
+
+def _storable(message: InboundMessage) -> InboundMessage:
+    """Every text field as a database can hold it (the .eml keeps the bytes as they came):
+    PostgreSQL text cannot hold NUL, and no database driver takes the lone surrogates that
+    8-bit bytes in a raw header become (an encoded CR/LF beside one made filing crash)."""
     for field in InboundMessage._meta.fields:
         value = getattr(message, field.attname)
-        if isinstance(value, str) and "\x00" in value:
-            setattr(message, field.attname, value.replace("\x00", ""))
+        if isinstance(value, str):
+            setattr(message, field.attname, _clean_text(value))
     return message
+
+
+def _clean_text(value: str) -> str:
+    try:  # the bytes a raw header's 8-bit characters stood for, read as UTF-8 where they are
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # some other lone surrogate
+        data = value.encode("utf-8", "replace")
+    return data.decode("utf-8", "replace").replace("\x00", "")
 
 
 def _message_row(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> InboundMessage:
@@ -202,7 +215,9 @@ def _message_row(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) 
         in_reply_to=" ".join(parsed.in_reply_to)[:5000],
         references=" ".join(parsed.references)[:5000],
         body_text=parsed.text[: settings.FOI_MAIL_MAX_BODY_CHARS],
-        body_html=parsed.html[: settings.FOI_MAIL_MAX_BODY_CHARS],
+        body_html=sanitise_html(parsed.html, max_chars=settings.FOI_MAIL_MAX_BODY_CHARS)
+        if len(parsed.html) > settings.FOI_MAIL_MAX_BODY_CHARS
+        else parsed.html,
         kind=recognised.kind,
         kind_reason=recognised.reason[:2000],
         force_reference=_force_reference(parsed),
@@ -279,8 +294,8 @@ def _store_unfiled(
         raw_sha256=sha,
         size_bytes=raw.size,
         source=source,
-        from_email=parsed.from_email.replace("\x00", "")[:320],
-        subject=parsed.subject.replace("\x00", "")[:998],
+        from_email=parsed.from_email[:320],
+        subject=parsed.subject[:998],
         status=MessageStatus.INBOX,
         kind=MessageKind.REPLY,
         kind_reason="it could not be read: a person must look",
@@ -291,8 +306,9 @@ def _store_unfiled(
                 f"The tracker could not read this message ({type(exc).__name__}: "
                 f"{str(exc)[:300]}). It is stored whole: open the .eml.",
             ]
-        ).replace("\x00", ""),
+        ),
     )
+    message = _storable(message)
     _save_raw(message, raw, sha)
     message.save()
     return Received(message, Outcome.INBOX)
@@ -416,8 +432,8 @@ def _bounce(
     actor: AbstractBaseUser | None,
 ) -> None:
     """Mark the force's address failing only for a report about an email we sent to it: the
-    thread match names the address our email went to, and the report's failed recipients (when
-    it names any) include it. A person placing a bounce vouches for it."""
+    address is one the report names as failing, or one our matched email (by its Message-ID or
+    the request's reply token) went to. A person placing or correcting a bounce vouches for it."""
     address = (foi.force.foi_email or "").lower()
     failed = {a.lower() for a in parsed.bounce_failed} | _final_recipients(parsed)
     why_not = ""
@@ -427,6 +443,8 @@ def _bounce(
         why_not = f"our email went to {', '.join(match.sent_to)}, not {address}"
     elif actor is None and failed and address not in failed:
         why_not = f"it reports {', '.join(sorted(failed)[:3])} failing, not {address}"
+    elif actor is None and not failed and not match.sent_to:
+        why_not = "it names no failing address, and we know of no email it is about"
     if why_not:
         InboundMessage.objects.filter(pk=message.pk).update(
             notes="\n".join(
@@ -440,6 +458,7 @@ def _bounce(
         actor=actor,
         via=AddressChangeVia.MAIL if actor is None else AddressChangeVia.MESSAGE_PAGE,
         note=f"Bounce filed on {foi.reference} (message {message.pk}).",
+        message_id=message.pk,
     )
 
 
@@ -595,6 +614,7 @@ def _follow_correction(
         actor=actor,
         via=AddressChangeVia.MESSAGE_PAGE,
         note=f"Message {message.pk} on {foi.reference} was not a bounce.",
+        message_id=message.pk,
     ):
         done.append(f"{foi.force.foi_email} is no longer marked failing.")
     if old == MessageKind.REPLY and foi.new_reply_at is not None:

@@ -399,3 +399,123 @@ def test_a_message_the_filing_cannot_handle_still_lands_in_the_inbox(sent_kent, 
     assert result.outcome == Outcome.INBOX and result.stored
     assert "could not read this message" in result.message.notes
     assert result.message.raw
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # The sender's HELO name, repeated in the SPF clause.
+        f"{AUTHSERV}; dkim=none; spf=none smtp.helo=dkim=pass.header.d=kent.police.uk; "
+        "dmarc=fail header.from=kent.police.uk",
+        # A quoted envelope address, repeated.
+        f'{AUTHSERV}; spf=pass smtp.mailfrom="dkim=pass header.d=kent.police.uk"@evil.example; '
+        "dkim=none; dmarc=fail header.from=kent.police.uk",
+        # A pass inside a comment.
+        f"{AUTHSERV}; spf=pass (dmarc=pass header.from=kent.police.uk) smtp.mailfrom=evil.example; "
+        "dmarc=fail header.from=kent.police.uk",
+        # A real pass for the sender's own domain, with a second header.d hidden in a selector.
+        f"{AUTHSERV}; dkim=pass header.d=evil.example header.s=x.header.d=kent.police.uk; "
+        "dmarc=fail header.from=kent.police.uk",
+        # The same property twice in one clause.
+        f"{AUTHSERV}; dkim=pass header.d=evil.example header.d=kent.police.uk",
+    ],
+    ids=["helo", "mailfrom", "comment", "selector", "twice"],
+)
+def test_the_senders_own_words_in_our_servers_verdict_vouch_for_nothing(header):
+    from requests_app.mail.authentication import vouched_domain
+
+    assert (
+        vouched_domain([header], authserv_id=AUTHSERV, from_email="disclosure@kent.police.uk")
+        is None
+    )
+
+
+def test_only_the_topmost_verdict_is_read_and_only_if_it_is_ours():
+    from requests_app.mail.authentication import vouched_domain
+
+    ours_pass = f"{AUTHSERV}; dmarc=pass header.from=kent.police.uk"
+    other = "mx.elsewhere.example; dmarc=fail header.from=kent.police.uk"
+    sender = "disclosure@kent.police.uk"
+    assert vouched_domain([ours_pass], authserv_id=AUTHSERV, from_email=sender)
+    assert vouched_domain([other, ours_pass], authserv_id=AUTHSERV, from_email=sender) is None
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        b"From: =?utf-8?q?a=0D=0Ab?= <jos\xe9@evil.example>\r\n",
+        b"From: Jos\xe9 <jose@evil.example>\r\n",
+        b"From: =?utf-8?q?a=0D=0Ab?= <m@evil.example>\r\nCc: \xff\xfe <x\xe9@y.example>\r\n",
+    ],
+    ids=["crlf-and-8bit-address", "8bit-name", "8bit-cc"],
+)
+def test_eight_bit_bytes_beside_a_broken_header_are_stored_not_crashed_on(db, from_header):
+    raw = from_header + b"To: foi@charity.example.org\r\nSubject: hi\r\n\r\nbody\r\n"
+    result = _receive(raw)
+    assert result.stored and result.outcome == Outcome.INBOX
+    assert result.message.raw.read() == raw
+
+
+@pytest.mark.parametrize("form", ["bounce_gateway_returned_mail_no_sender", "bounce_exim"])
+def test_a_bounce_carrying_the_token_never_fails_an_address_we_did_not_email(sent_kent, form):
+    """The token ties the report to the request, not to the force's address of today."""
+    Force.objects.filter(pk=sent_kent.force_id).update(foi_email="freedom@kent.police.uk")
+    result = _receive(real_mail.fill(FORMS[form], sent_kent))
+    assert result.outcome == Outcome.FILED and result.message.kind == MessageKind.BOUNCE
+    assert Force.objects.get(pk=sent_kent.force_id).email_failing_since is None
+    assert "not marked failing" in InboundMessage.objects.get().notes
+
+
+def test_a_long_reply_is_split_without_losing_a_word():
+    from requests_app.mail.reply_text import split_reply
+
+    paragraph = "word " * 800  # one line of 4,000 characters
+    quoted = "> the request we sent\n" * 2000
+    text = f"Dear requester,\n{paragraph}\n\nOn Mon, 7 Dec 2026 at 10:00, FOI <f@c.org> wrote:\n{quoted}"
+    split = split_reply(text)
+    assert split.new.startswith("Dear requester") and paragraph.strip() in split.new
+    assert split.quoted.startswith("On Mon, 7 Dec 2026") and split.quoted.endswith("we sent")
+    assert split_reply("line\n" * 10_000).quoted == ""  # longer than the parser reads: all new
+
+
+def test_an_answer_to_a_campaign_titled_received_is_a_reply_not_an_acknowledgement(sent_kent):
+    """Our subject comes back after "RE:"; only the sender's own words say acknowledgement."""
+    raw = corpus.token_reply(
+        sent_kent,
+        subject="RE: Freedom of Information request - Complaints received [FOI-1]",
+        body="Thank you for your request. Our reference: FOI 001234/26. Kent Police received "
+        "412 complaints in 2025/26.",
+    )
+    message = _receive(raw).message
+    assert message.kind == MessageKind.REPLY, message.kind_reason
+    assert _fresh(sent_kent).new_reply_at is not None
+
+
+def test_html_cut_to_the_limit_leaves_no_tag_open(sent_kent, settings):
+    settings.FOI_MAIL_MAX_BODY_CHARS = 300
+    html = "<p>" + "figures " * 30 + '</p><a href="https://evil.example/login">log in</a>' * 5
+    message = _receive(corpus.token_reply(sent_kent, html=html)).message
+    assert len(message.body_html) <= 400
+    assert message.body_html.count("<a ") == message.body_html.count("</a>")
+    assert not message.body_html.rstrip().endswith(('"', "no", "<a"))
+
+
+def test_correcting_a_bounce_that_did_not_mark_the_address_leaves_the_real_one(sent_kent, staff):
+    real = _receive(real_mail.fill(FORMS["bounce_postfix_dsn"], sent_kent)).message
+    assert _fresh(sent_kent).force.email_failing_since is not None
+    other = _receive(real_mail.fill(FORMS["bounce_exim"], sent_kent)).message
+    assert other.kind == MessageKind.BOUNCE
+    message_correct_kind(message_id=other.pk, kind=MessageKind.REPLY, actor=staff)
+    # The Exim report marked it again (the latest); correcting it clears; the Postfix one is
+    # older, so correcting that one now changes nothing.
+    assert _fresh(sent_kent).force.email_failing_since is None
+    _receive(real_mail.fill(FORMS["bounce_gmail_dsn"], sent_kent))
+    message_correct_kind(message_id=real.pk, kind=MessageKind.REPLY, actor=staff)
+    assert _fresh(sent_kent).force.email_failing_since is not None
+
+
+def test_a_huge_recipient_header_is_read_in_part_with_a_note(db):
+    to = ", ".join(f"person{n}@example.org" for n in range(20_000))
+    raw = f"From: a@b.example\r\nTo: {to}\r\nSubject: many\r\n\r\nbody\r\n".encode()
+    message = _receive(raw).message
+    assert "very long" in message.notes and message.status == MessageStatus.INBOX
