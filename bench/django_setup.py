@@ -30,6 +30,9 @@ def start_django(args: argparse.Namespace) -> None:
     # The site as deployed plus the bench's own views (the bare view, the totals floor).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loadsite.settings")
     os.environ.setdefault("DEBUG", "true")
+    # The in-process measurements use Django's test client, whose host is "testserver" (no
+    # longer in the site's default ALLOWED_HOSTS).
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
     import django
 
