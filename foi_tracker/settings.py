@@ -1,8 +1,9 @@
 """Settings for the FOI tracker, read from the environment.
 
-With nothing set, the site runs locally with zero configuration: SQLite and a Celery broker on
-the filesystem, both under var/. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
-DEBUG=false and ALLOWED_HOSTS. Every variable is listed in .env.example and the README.
+Locally, ./run.sh sets all the site needs (FOI_DEMO and a key of the machine's own): SQLite and
+a Celery broker on the filesystem, both under var/. With nothing set at all it refuses to start
+(DEBUG is off and the development key is refused). Production sets DATABASE_URL,
+CELERY_BROKER_URL, SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in .env.example and the README.
 """
 
 import os
