@@ -20,36 +20,13 @@ import os
 import subprocess
 import sys
 import tempfile
-from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.requests_app.mail_child import SETUP, child_env, reply_with_pdfs  # noqa: E402
+
 MB = 1024 * 1024
-
-# A database made from the models (not the migrations: quicker), with one request to reply to.
-SETUP = """
-import django
-from django.conf import settings
-
-class NoMigrations:
-    def __contains__(self, app):
-        return True
-    def __getitem__(self, app):
-        return None
-
-settings.MIGRATION_MODULES = NoMigrations()
-django.setup()
-from django.core.management import call_command
-from requests_app.models import Force
-from tests.factories import FoiRequestFactory
-
-call_command("migrate", run_syncdb=True, verbosity=0)
-kent = Force.objects.create(
-    name="Kent Police", short_name="Kent", slug="kent", region="South East",
-    country="england", foi_email="foi@kent.police.uk",
-)
-print(FoiRequestFactory(force=kent).reply_to)
-"""
 
 # manage.py receive_email, then its peak resident memory (kB) on standard error: VmHWM, not
 # ru_maxrss, which Linux carries over from the parent across fork and exec.
@@ -68,17 +45,7 @@ finally:
 def message(path: Path, *, to: str, size_mb: float, name: str) -> int:
     """Write a message of about `size_mb` MB (three equal attachments); returns the part size."""
     part = int(size_mb * MB / 3 / 1.37)  # base64 and its line breaks
-    msg = EmailMessage()
-    msg["From"] = "foi@kent.police.uk"
-    msg["To"] = to
-    msg["Subject"] = f"Our response ({name})"
-    msg["Message-ID"] = f"<{name}@kent.police.uk>"
-    msg.set_content("Please find our response attached.")
-    for number in range(3):
-        msg.add_attachment(
-            os.urandom(part), maintype="application", subtype="pdf", filename=f"r{number}.pdf"
-        )
-    path.write_bytes(msg.as_bytes())
+    path.write_bytes(reply_with_pdfs(to, [os.urandom(part) for _ in range(3)], name))
     return part
 
 
@@ -88,15 +55,7 @@ class Project:
     def __init__(self, root: Path, work: Path) -> None:
         self.root = root
         work.mkdir()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "foi_tracker.test_settings",
-            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-            "FOI_DATA_DIR": str(work / "data"),
-            "TMPDIR": str(work),
-            "PYTHONPATH": str(root),
-        }
-        self.env.pop("MEDIA_ROOT", None)
+        self.env = child_env(root, work, work)
         self.reply_to = self.python(SETUP).stdout.strip().splitlines()[-1]
 
     def python(self, code: str, stdin: Path | None = None) -> subprocess.CompletedProcess:

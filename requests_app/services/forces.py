@@ -69,13 +69,11 @@ def force_mark_address_failing(
     force.email_failing_since = timezone.now()
     force.email_failure = (reason or "Mail bounced.")[:500]
     force.save(update_fields=["email_failing_since", "email_failure"])
-    ForceAddressChange.objects.create(
-        force=force,
-        kind=ForceAddressChange.Kind.FAILING,
+    _same_address_row(
+        force,
+        ForceAddressChange.Kind.FAILING,
         via=via,
-        changed_by=actor,
-        from_email=force.foi_email,
-        to_email=force.foi_email,
+        actor=actor,
         note="\n".join(filter(None, [force.email_failure, note])),
         message_id=message_id,
     )
@@ -107,9 +105,24 @@ def force_clear_address_failing(
     force.email_failing_since = None
     force.email_failure = ""
     force.save(update_fields=["email_failing_since", "email_failure"])
-    ForceAddressChange.objects.create(
+    _same_address_row(
+        force,
+        ForceAddressChange.Kind.CLEARED,
+        via=via,
+        actor=actor,
+        note=note,
+        message_id=message_id,
+    )
+    return True
+
+
+def _same_address_row(
+    force: Force, kind: str, *, via: str, actor, note: str, message_id: int | None
+) -> ForceAddressChange:
+    """The trail's row for a change of the address's state, not of the address itself."""
+    return ForceAddressChange.objects.create(
         force=force,
-        kind=ForceAddressChange.Kind.CLEARED,
+        kind=kind,
         via=via,
         changed_by=actor,
         from_email=force.foi_email,
@@ -117,4 +130,3 @@ def force_clear_address_failing(
         note=note,
         message_id=message_id,
     )
-    return True

@@ -55,6 +55,7 @@ __all__ = [
     "request_pit_extension",
     "request_record_decision",
     "request_record_response",
+    "request_reply_seen",
     "request_review_answered",
     "request_review_requested",
     "request_withdraw",
@@ -339,6 +340,25 @@ def request_flag_new_reply(
         actor=actor,
         happened_on=timezone.localdate(),
         note=note,
+    )
+
+
+@transaction.atomic
+def request_reply_seen(
+    *, request_id: int, actor: AbstractBaseUser | None, note: str = ""
+) -> RequestEvent:
+    """A person read the new reply and there is nothing to record (e.g. "we are working on it")."""
+    foi = lock_request(request_id)
+    if foi.new_reply_at is None:
+        raise ServiceError("There is no new reply on this request.")
+    foi.new_reply_at = None
+    foi.save(update_fields=["new_reply_at", "updated_at"])
+    return RequestEvent.objects.create(
+        request=foi,
+        kind=RequestEvent.Kind.REPLY_SEEN,
+        actor=actor,
+        happened_on=timezone.localdate(),
+        note=note.strip(),
     )
 
 

@@ -49,6 +49,7 @@ from requests_app.services.lifecycle import (
     request_acknowledge,
     request_flag_new_reply,
     request_record_force_reference,
+    request_reply_seen,
 )
 from requests_app.services.transitions import lock_request
 from requests_app.workflow import Action
@@ -535,23 +536,6 @@ def message_mark_not_foi(*, message_id: int, actor: AbstractBaseUser) -> Inbound
     message.placed_at = timezone.now()
     message.save(update_fields=["status", "placed_by", "placed_at"])
     return message
-
-
-@transaction.atomic
-def request_reply_seen(*, request_id: int, actor: AbstractBaseUser, note: str = "") -> RequestEvent:
-    """A person read the new reply and there is nothing to record (e.g. "we are working on it")."""
-    foi = lock_request(request_id)
-    if foi.new_reply_at is None:
-        raise ServiceError("There is no new reply on this request.")
-    foi.new_reply_at = None
-    foi.save(update_fields=["new_reply_at", "updated_at"])
-    return RequestEvent.objects.create(
-        request=foi,
-        kind=RequestEvent.Kind.REPLY_SEEN,
-        actor=actor,
-        happened_on=timezone.localdate(),
-        note=note.strip(),
-    )
 
 
 # The kinds a person may give a message, and what the request does when they do.

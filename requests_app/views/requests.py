@@ -20,7 +20,7 @@ from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
 from requests_app.selectors import request_row, screenings_of, with_files
-from requests_app.services import mail_in
+from requests_app.services import lifecycle
 from requests_app.services.attachments import check_upload
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import ACTION_SERVICES, request_add_note
@@ -135,7 +135,7 @@ def request_note(request, pk):
 def request_reply_seen(request, pk):
     foi = get_request_for_user(request, pk, write=True)
     try:
-        mail_in.request_reply_seen(request_id=foi.pk, actor=request.user)
+        lifecycle.request_reply_seen(request_id=foi.pk, actor=request.user)
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:

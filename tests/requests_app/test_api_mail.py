@@ -534,7 +534,7 @@ def test_the_dashboard_uses_as_many_queries_for_ten_new_replies_as_for_one(staff
 
 
 def test_recording_the_response_takes_the_request_off_the_dashboard(staff_client, campaign, staff):
-    from requests_app.services.mail_in import request_reply_seen
+    from requests_app.services.lifecycle import request_reply_seen
 
     (kent,) = _flag(campaign, "Kent Police")
     request_reply_seen(request_id=kent.pk, actor=staff)

@@ -15,10 +15,11 @@ import hashlib
 import os
 import subprocess
 import sys
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
+from tests.requests_app.mail_child import SETUP, child_env, reply_with_pdfs
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux", reason="RLIMIT_AS and /proc/self/status as Linux has them"
@@ -30,31 +31,6 @@ PART_BYTES = 5 * 1024 * 1024
 # Room above the one-line message's peak, in largest parts: the parser's lines of one part, the
 # part joined, and its decoding come to about five.
 ALLOWED_PARTS = 8
-
-# Run in the child's project: a database with one request to reply to; prints its reply address.
-SETUP = """
-import django
-from django.conf import settings
-
-class NoMigrations:
-    def __contains__(self, app):
-        return True
-    def __getitem__(self, app):
-        return None
-
-settings.MIGRATION_MODULES = NoMigrations()
-django.setup()
-from django.core.management import call_command
-from requests_app.models import Force
-from tests.factories import FoiRequestFactory
-
-call_command("migrate", run_syncdb=True, verbosity=0)
-kent = Force.objects.create(
-    name="Kent Police", short_name="Kent", slug="kent", region="South East",
-    country="england", foi_email="foi@kent.police.uk",
-)
-print(FoiRequestFactory(force=kent).reply_to)
-"""
 
 # `python -c RECEIVE LIMIT < message.eml`: manage.py receive_email with its address space capped
 # at LIMIT bytes (0: no cap); prints the peak it reached (VmPeak, kB) on standard error.
@@ -80,16 +56,7 @@ class Child:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path / "tmp"
         self.tmp.mkdir()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "foi_tracker.test_settings",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "FOI_DATA_DIR": str(tmp_path / "data"),
-            # test_settings makes MEDIA_ROOT with mkdtemp: here, so the stored files can be read.
-            "TMPDIR": str(self.tmp),
-            "PYTHONPATH": str(ROOT),
-        }
-        self.env.pop("MEDIA_ROOT", None)
+        self.env = child_env(ROOT, tmp_path, self.tmp)
 
     def python(self, *args: str, stdin: Path | None = None) -> subprocess.CompletedProcess:
         with open(stdin or os.devnull, "rb") as message:
@@ -118,20 +85,6 @@ class Child:
         }
 
 
-def message(to: str, attachments: list[bytes], name: str) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "foi@kent.police.uk"
-    msg["To"] = to
-    msg["Subject"] = f"Our response ({name})"
-    msg["Message-ID"] = f"<{name}@kent.police.uk>"
-    msg.set_content("Please find our response attached.")
-    for number, content in enumerate(attachments):
-        msg.add_attachment(
-            content, maintype="application", subtype="pdf", filename=f"response-{number}.pdf"
-        )
-    return msg.as_bytes()
-
-
 def test_it_files_a_large_message_within_a_small_multiple_of_its_largest_part(tmp_path):
     child = Child(tmp_path)
     setup = child.python("-c", SETUP)
@@ -139,12 +92,12 @@ def test_it_files_a_large_message_within_a_small_multiple_of_its_largest_part(tm
     reply_to = setup.stdout.strip().splitlines()[-1]
 
     small = tmp_path / "small.eml"
-    small.write_bytes(message(reply_to, [b"%PDF-1.4 one page"], "small"))
+    small.write_bytes(reply_with_pdfs(reply_to, [b"%PDF-1.4 one page"], "small"))
     result, baseline = child.receive(small)
     assert result.returncode == 0 and "filed on" in result.stdout, result.stderr[-3000:]
 
     parts = [os.urandom(PART_BYTES) for _ in range(PARTS)]
-    raw = message(reply_to, parts, "large")
+    raw = reply_with_pdfs(reply_to, parts, "large")
     large = tmp_path / "large.eml"
     large.write_bytes(raw)
     limit = baseline + ALLOWED_PARTS * PART_BYTES
