@@ -13,14 +13,11 @@ whole message, nor every attachment at once: the peak is a small multiple of the
 
 from __future__ import annotations
 
-import binascii
 import email
 import email.header
 import email.policy
-import hashlib
 import html as html_module
 import re
-import tempfile
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +29,13 @@ from typing import IO, BinaryIO
 
 import nh3
 from flufl.bounce import all_failures
+
+from requests_app.mail.part_files import (
+    Decoded,
+    PartFactory,
+    is_body_text,
+    part_filename,
+)
 
 # Headers that can carry our per-request reply address (an MTA may rewrite To).
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
@@ -46,12 +50,6 @@ HTML_TAGS = {
 
 # How much of the raw message is fed to the parser at once.
 FEED_BYTES = 64 * 1024
-# An attachment whose encoded text is longer is decoded to a temporary file while the message is
-# parsed; smaller ones are decoded in memory after. Also the size a temporary file is kept in
-# memory up to. Small, so bounce detectors still see a small text attachment as the stdlib does.
-SPOOL_OVER = 64 * 1024
-# Decoding goes this many characters of encoded text at a time.
-DECODE_CHARS = 1024 * 1024
 
 
 @dataclass(eq=False)
@@ -130,21 +128,21 @@ def parse_message(
 ) -> ParsedMessage:
     """Read `raw`: the message's bytes, or a binary file read from where it stands to its end."""
     parsed = ParsedMessage()
-    parts = _PartFactory()
+    parts = PartFactory()
     try:
         msg = _parse(raw, parts)
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
-        parts.close_unclaimed(parsed)
+        parts.close_unclaimed([a.file for a in parsed.attachments])
         parsed.notes.append(f"The message could not be parsed at all ({exc!r}).")
         return parsed
     try:
         _read(msg, parsed, max_attachment_bytes, max_attachments)
     finally:
-        parts.close_unclaimed(parsed)
+        parts.close_unclaimed([a.file for a in parsed.attachments])
     return parsed
 
 
-def _parse(raw: bytes | BinaryIO, parts: _PartFactory) -> Message:
+def _parse(raw: bytes | BinaryIO, parts: PartFactory) -> Message:
     # email.message_from_bytes would hold the bytes, their decoding to str and the parser's
     # lines of it all at once: several copies of the whole message.
     parser = BytesFeedParser(parts, policy=email.policy.default)
@@ -328,8 +326,8 @@ class _PartReader:
 
     def leaf(self, part: Message, ctype: str) -> None:
         parsed = self.parsed
-        filename = _filename(part, parsed)
-        if _is_body_text(part, ctype, filename):
+        filename = part_filename(part, parsed.notes)
+        if is_body_text(part, ctype, filename):
             body = _text(part, parsed)
             (self.texts if ctype == "text/plain" else self.htmls).append(body)
             return
@@ -357,25 +355,6 @@ class _PartReader:
         )
 
 
-def _is_body_text(part: Message, ctype: str, filename: str) -> bool:
-    return (
-        part.get_content_disposition() != "attachment"
-        and not filename
-        and ctype in ("text/plain", "text/html")
-    )
-
-
-def _filename(part: Message, parsed: ParsedMessage | None) -> str:
-    try:
-        name = part.get_filename() or ""
-    except Exception:
-        if parsed is not None:
-            parsed.notes.append("An attachment's name could not be read.")
-        name = ""
-    # Only the last path component, never a path a sender chose.
-    return re.split(r"[\\/]", str(name).replace("\x00", ""))[-1].strip()[:200]
-
-
 def _text(part: Message, parsed: ParsedMessage) -> str:
     try:
         return part.get_content()
@@ -390,11 +369,11 @@ def _text(part: Message, parsed: ParsedMessage) -> str:
     return payload.decode("utf-8", errors="replace")
 
 
-def _decode_small(part: Message, parsed: ParsedMessage) -> _Decoded | None:
+def _decode_small(part: Message, parsed: ParsedMessage) -> Decoded | None:
     content = _payload(part, parsed)
     if content is None:
         return None
-    decoded = _Decoded(part)
+    decoded = Decoded(part)
     decoded.write(content)
     return decoded
 
@@ -412,169 +391,6 @@ def _payload(part: Message, parsed: ParsedMessage) -> bytes | None:
             return inner[0].as_bytes()
         return None
     return payload
-
-
-class _Decoded:
-    """A part's decoded bytes in a temporary file, with their size and SHA-256."""
-
-    def __init__(self, part: Message) -> None:
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_OVER)
-        self.size = 0
-        self.sha256 = hashlib.sha256()
-        registry = getattr(part, "registry", None)
-        if registry is not None:
-            registry.append(self.file)
-
-    def write(self, data: bytes) -> None:
-        self.file.write(data)
-        self.size += len(data)
-        self.sha256.update(data)
-
-    def restart(self) -> None:
-        self.file.seek(0)
-        self.file.truncate()
-        self.size = 0
-        self.sha256 = hashlib.sha256()
-
-
-class _Part(EmailMessage):
-    """A MIME part that, when the parser hands it its body, decodes a large attachment into a
-    temporary file (`decoded`) and keeps none of the encoded text: the stdlib would keep every
-    part's encoded text in the tree until the end, and decoding then makes a second copy."""
-
-    decoded: _Decoded | None = None
-    # Inside a message/* part: kept as it came, as the enclosed message is kept as an .eml
-    # built from its parts (and a returned message is only read for its headers).
-    enclosed = False
-    # A multipart's child: the parser trims the line break before the next boundary from the
-    # body (RFC 2046 gives it to the boundary) after handing it over, so decoding must too.
-    in_multipart = False
-    registry: list[IO[bytes]] | None = None
-
-    def attach(self, payload) -> None:
-        super().attach(payload)
-        if isinstance(payload, _Part):  # the parser attaches a part before reading it
-            payload.enclosed = self.enclosed or self.get_content_maintype() == "message"
-            payload.in_multipart = self.get_content_maintype() == "multipart"
-
-    def set_payload(self, payload, charset=None) -> None:
-        if charset is None and isinstance(payload, str) and len(payload) > SPOOL_OVER:
-            try:
-                if self._spools():
-                    self.decoded = _decode_large(self, payload)
-                    payload = ""
-            except Exception:  # never break the parsing: read as the stdlib would, below
-                self.decoded = None
-        super().set_payload(payload, charset)
-
-    def _spools(self) -> bool:
-        ctype = self.get_content_type()
-        return not (
-            self.enclosed
-            or self.get_content_maintype() in ("multipart", "message")
-            or ctype == "text/rfc822-headers"  # read for the returned headers
-            or _is_body_text(self, ctype, _filename(self, None))
-        )
-
-    def payload_decoded(self, payload: str) -> bytes:
-        """What get_payload(decode=True) gives for `payload`, read whole."""
-        self._payload = payload
-        try:
-            return super().get_payload(decode=True) or b""
-        finally:
-            self._payload = ""
-
-
-class _PartFactory:
-    """Makes the parser's parts, and remembers their temporary files to close any not kept."""
-
-    def __init__(self) -> None:
-        self.files: list[IO[bytes]] = []
-
-    def __call__(self, policy) -> _Part:
-        part = _Part(policy=policy)
-        part.registry = self.files
-        return part
-
-    def close_unclaimed(self, parsed: ParsedMessage) -> None:
-        kept = {id(a.file) for a in parsed.attachments}
-        for file in self.files:
-            if id(file) not in kept:
-                file.close()
-
-
-BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
-LINE_END = re.compile(r"(\r\n|\r|\n)\Z")  # as email.feedparser.NLCRE_eol
-UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
-
-
-def _decode_large(part: _Part, payload: str) -> _Decoded:
-    """Decode `payload` a slice at a time, to exactly the bytes get_payload(decode=True) gives:
-    clean base64, quoted-printable and unencoded text in slices; anything else (base64 with
-    stray characters or odd padding, uuencode) whole, as the stdlib reads it."""
-    decoded = _Decoded(part)
-    end = len(payload)
-    if part.in_multipart:
-        trailing = LINE_END.search(payload, max(0, end - 2))
-        end -= len(trailing.group(0)) if trailing else 0
-    cte = str(part.get("content-transfer-encoding", "")).lower()
-    if cte == "base64" and _base64_in_slices(payload, end, decoded):
-        return decoded
-    if cte == "quoted-printable":
-        # a2b_qp (quopri.decodestring) reads line by line, so slices ending a line decode alike.
-        for piece in _slices(payload, end, whole_lines=True):
-            decoded.write(binascii.a2b_qp(piece.encode("ascii", "surrogateescape")))
-        return decoded
-    if cte != "base64" and cte not in UUENCODE:
-        for piece in _slices(payload, end, whole_lines=False):
-            decoded.write(piece.encode("ascii", "surrogateescape"))
-        return decoded
-    decoded.restart()
-    decoded.write(part.payload_decoded(payload[:end]))
-    return decoded
-
-
-def _base64_in_slices(payload: str, end: int, decoded: _Decoded) -> bool:
-    """Decode base64 that is only the alphabet, line breaks and final padding (what mailers
-    write); False when it is anything else, for the stdlib's lenient reading. The stdlib drops
-    line breaks, pads the end, and decodes strictly when that works: so do whole quads here."""
-    carry = b""
-    padded = False
-    for piece in _slices(payload, end, whole_lines=False):
-        data = piece.encode("ascii", "surrogateescape").translate(None, b"\r\n")
-        if not data:
-            continue
-        if padded or not BASE64_TEXT.fullmatch(data):
-            return False
-        padded = data.endswith(b"=")
-        data = carry + data
-        whole = len(data) - len(data) % 4
-        try:
-            decoded.write(binascii.a2b_base64(data[:whole], strict_mode=True))
-        except binascii.Error:
-            return False
-        carry = data[whole:]
-    if not carry:
-        return True
-    if len(carry) % 4 == 1:
-        return False
-    try:
-        decoded.write(binascii.a2b_base64(carry + b"=" * (4 - len(carry)), strict_mode=True))
-    except binascii.Error:
-        return False
-    return True
-
-
-def _slices(text: str, end: int, *, whole_lines: bool) -> Iterator[str]:
-    """text[:end] in pieces of about DECODE_CHARS (each ending a line, if `whole_lines`)."""
-    start = 0
-    while start < end:
-        stop = min(start + DECODE_CHARS, end)
-        if whole_lines and stop < end:
-            newline = text.find("\n", stop, end)
-            stop = end if newline == -1 else newline + 1
-        yield text[start:stop]
-        start = stop
 
 
 def _extension(ctype: str) -> str:

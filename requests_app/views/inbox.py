@@ -16,7 +16,7 @@ from requests_app.models import InboundMessage
 from requests_app.models.mail import MessageKind, MessageStatus
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_fetch import mail_fetch_soon
-from requests_app.services.mail_in import (
+from requests_app.services.mail_filing import (
     CORRECTABLE_KINDS,
     message_assign,
     message_correct_kind,

@@ -15,7 +15,8 @@ from django.urls import reverse
 from requests_app.models import FoiRequest, Force, InboundMessage, SentReminder, SentRequest
 from requests_app.models.mail import MessageStatus
 from requests_app.models.reminders import ReminderKind, ReminderStatus
-from requests_app.services.mail_in import message_mark_not_foi, message_receive
+from requests_app.services.mail_filing import message_mark_not_foi
+from requests_app.services.mail_in import message_receive
 from requests_app.services.sending import requests_send
 from requests_app.views import api
 from tests.requests_app import mail_corpus as corpus
@@ -244,7 +245,7 @@ def test_it_lists_a_requests_correspondence_oldest_first(staff_client, kent_corr
 def test_a_review_chaser_is_told_apart_and_a_placed_message_says_so(
     staff_client, sent_campaign, staff
 ):
-    from requests_app.services.mail_in import message_assign
+    from requests_app.services.mail_filing import message_assign
 
     essex = _foi(sent_campaign, "Essex Police")
     SentRequest.objects.filter(request=essex).update(sent_at=at(1, 9))

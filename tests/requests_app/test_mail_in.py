@@ -14,12 +14,8 @@ from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_acknowledge, request_reply_seen
-from requests_app.services.mail_in import (
-    Outcome,
-    message_assign,
-    message_mark_not_foi,
-    message_receive,
-)
+from requests_app.services.mail_filing import message_assign, message_mark_not_foi
+from requests_app.services.mail_in import Outcome, message_receive
 from requests_app.services.responses import request_record_response
 from requests_app.services.sending import requests_send
 from requests_app.workflow import Status
