@@ -4,6 +4,7 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from requests_app.roles import REVIEWER, STAFF
 from tests.factories import UserFactory
@@ -33,12 +34,13 @@ def test_a_reviewer_enrols_then_uses_a_recovery_code(page, live_server):
     assert page.inner_text("#two-factor-uri").startswith("otpauth://totp/")
     page.fill("#id_code", "000000")
     page.click("#two-factor-enrol button[type=submit]")
-    assert "not right" in page.inner_text("main")
+    # expect() waits for the answer page; a bare read can see the page the click left
+    expect(page.locator("main")).to_contain_text("not right")
     page.wait_for_timeout(1500)  # django-otp slows retries after a wrong code
     page.fill("#id_code", app_code(page.inner_text("#two-factor-secret")))
     page.click("#two-factor-enrol button[type=submit]")
+    expect(page.locator("#recovery-codes code")).to_have_count(10)
     codes = page.locator("#recovery-codes code").all_inner_texts()
-    assert len(codes) == 10
     page.click("text=I have saved them: continue")
     page.wait_for_url(f"{live_server.url}/campaigns/")
 
@@ -56,4 +58,4 @@ def test_a_reviewer_enrols_then_uses_a_recovery_code(page, live_server):
     password_step(page, live_server, "rita")
     page.fill("#id_code", codes[0])  # used up
     page.click("#two-factor-verify button[type=submit]")
-    assert "not right" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("not right")
