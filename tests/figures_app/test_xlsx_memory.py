@@ -22,8 +22,8 @@ from requests_app.screening import screen_bytes
 from tests.figures_app import hostile_xlsx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# Address space a reading may add to the process (the README's bound: with Python and Django's
-# ~80 MB, under 300 MB).
+# Address space a reading may add to the process (the bound in docs/operations.md: with Python
+# and Django's ~80 MB, under 300 MB).
 READING_BUDGET = 200 * 1024 * 1024
 
 CHILD = textwrap.dedent(
