@@ -263,7 +263,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15, help="Per page.")
     parser.add_argument("--warmup", type=float, default=2, help="Seconds per page, not counted.")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (README: 3).")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn workers (docs/benchmarks.md: 3)."
+    )
     parser.add_argument("--seed", type=int, default=0, help="Add N seed_demo campaigns.")
     parser.add_argument(
         "--campaign",
