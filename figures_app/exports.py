@@ -37,10 +37,6 @@ from requests_app.tabular import (
 )
 
 
-def export_columns(campaign: Campaign) -> list[str]:
-    return _columns(_dimensions(campaign))
-
-
 def _dimensions(campaign: Campaign) -> list[tuple[int, int, str]]:
     """(dimension id, metric id, slug) of every breakdown, in the export's column order."""
     return list(

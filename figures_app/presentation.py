@@ -19,14 +19,6 @@ def round_by_rule(value: float, rule: str, places: int = 0) -> Decimal:
     return Decimal(repr(value)).quantize(quantum, rounding=mode)
 
 
-def fmt_number(value: float | int | Decimal | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,}"
-
-
 def fmt_pct(value: float | None, rule: str) -> str:
     """'+44%' (with the rule's rounding); '-' when there is no base."""
     if value is None:

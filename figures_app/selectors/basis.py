@@ -4,10 +4,10 @@ force's headline number, and the sums every total uses. Shared by the totals and
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from figures_app.models import REPORTING_KINDS, Dimension, Figure, Kind, Metric, ReviewState
+from figures_app.models import REPORTING_KINDS, Kind, ReviewState
 
 APPROVED = "approved"
 ALL = "all"
@@ -24,23 +24,6 @@ def basis_filter(basis: str) -> Q:
     if basis == APPROVED:
         return Q(request__figure_review__state=ReviewState.APPROVED)
     return Q()
-
-
-def headline_figures(
-    metric: Metric, basis: str, first_dimension: Dimension | None
-) -> QuerySet[Figure]:
-    """The figures that make each force's headline number for a period: its total figure, or,
-    where it gave no total, its breakdown by the metric's first dimension, added up. A total is
-    never split, and a missing cell is never worked out by subtraction."""
-    qs = Figure.objects.filter(metric=metric).filter(basis_filter(basis))
-    if first_dimension is None:
-        return qs.filter(category_key="")
-    has_total = Figure.objects.filter(
-        request=OuterRef("request"), metric=metric, period=OuterRef("period"), category_key=""
-    )
-    return qs.filter(
-        Q(category_key="") | (Q(category__dimension=first_dimension) & ~Exists(has_total))
-    )
 
 
 REPORTED = Q(kind=Kind.REPORTED)

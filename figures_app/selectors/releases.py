@@ -104,11 +104,6 @@ def public_version(slug: str, number: int | None = None, *, now=None) -> Release
     return versions.order_by("-number").first()
 
 
-def latest_public_number(release: Release, *, now=None) -> int | None:
-    now = now or timezone.now()
-    return release.versions.filter(publish_at__lte=now).aggregate(n=Max("number"))["n"]
-
-
 def staff_version(slug: str, number: int | None = None) -> ReleaseVersion | None:
     """Any version, embargoed or not (staff preview)."""
     versions = ReleaseVersion.objects.select_related("release").filter(release__slug=slug)

@@ -153,10 +153,6 @@ class Totals:
         return next(t for t in self.period_totals if t.period.pk == period.pk)
 
 
-def campaign_metrics(campaign: Campaign) -> list[Metric]:
-    return list(campaign.metrics.prefetch_related("dimensions"))
-
-
 def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Totals:
     """Everything the totals page, the JSON API, the exports and the headlines say about one
     metric.
