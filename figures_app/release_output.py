@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from figures_app import charts
 from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.selectors.headline import change_pct
 from figures_app.selectors.totals import Totals
 from figures_app.totals_output import totals_json
 from requests_app.text import plural
@@ -150,9 +151,9 @@ def _force_change(cells: dict, labels: list[str]) -> float | None:
     before, after = cells.get(labels[-2]), cells.get(labels[-1])
     if not before or not after or before.value is None or after.value is None:
         return None
-    if before.suppressed_cells or after.suppressed_cells or before.value == 0:
+    if before.suppressed_cells or after.suppressed_cells:
         return None
-    return (after.value - before.value) / before.value * 100
+    return change_pct(before.value, after.value)
 
 
 def _rank(forces: list[dict], latest: str | None) -> None:

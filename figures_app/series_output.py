@@ -10,14 +10,8 @@ from collections.abc import Iterator
 from figures_app import charts
 from figures_app.presentation import fmt_pct, round_by_rule, rule_words
 from figures_app.selectors.basis import APPROVED
-from figures_app.selectors.series import (
-    LATEST,
-    LikeForLike,
-    Revision,
-    SeriesPeriod,
-    SeriesTotals,
-    State,
-)
+from figures_app.selectors.headline import Change
+from figures_app.selectors.series import LATEST, Revision, SeriesPeriod, SeriesTotals, State
 from requests_app.text import plural
 
 
@@ -265,9 +259,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         )
     lines.append(line + ".")
     if len(reported) >= 2:
-        before = reported[-2]
-        lfl = totals.like_for_like(before, last)
-        lines.append(change_sentence(before, last, lfl, rule))
+        lines.append(change_sentence(totals.change(reported[-2], last), rule))
     if totals.revisions:
         amount = totals.revised_total
         exact = [r for r in totals.revisions if r.amount is not None]
@@ -308,8 +300,10 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     return lines
 
 
-def change_sentence(before: SeriesPeriod, after: SeriesPeriod, lfl: LikeForLike, rule: str) -> str:
-    raw = fmt_pct((after.total - before.total) / before.total * 100 if before.total else None, rule)
+def change_sentence(change: Change[SeriesPeriod], rule: str) -> str:
+    """Between two periods forces reported in."""
+    before, after, lfl = change.from_period, change.to_period, change.like_for_like
+    raw = fmt_pct(change.change_pct, rule)
     text = f"From {before.label} to {after.label}: {before.total:,} to {after.total:,} ({raw})"
     if lfl.forces:
         text += (
@@ -325,7 +319,7 @@ def series_page_context(
     totals: SeriesTotals, before: SeriesPeriod | None, after: SeriesPeriod | None
 ) -> dict:
     rule = totals.rounding_rule
-    lfl = totals.like_for_like(before, after) if before and after else None
+    change = totals.change(before, after) if before and after else None
     return {
         "totals": totals,
         "headlines": series_headlines(totals),
@@ -337,8 +331,8 @@ def series_page_context(
             }
             for p in totals.periods
         ],
-        "lfl": lfl,
-        "lfl_pct": fmt_pct(lfl.change_pct, rule) if lfl else "",
+        "change": change,
+        "lfl_pct": fmt_pct(change.like_for_like.change_pct, rule) if change else "",
         "force_rows": [
             {
                 "row": row,

@@ -1,5 +1,5 @@
-"""What a total counts: the basis (approved figures only, or all), the figures that make a
-force's headline number, and the sums every total uses. Shared by the totals and the breakdown.
+"""What a total counts: the basis (approved figures only, or all), and the sums the breakdown
+uses (the headline-figure rule is selectors/headline.py's).
 """
 
 from __future__ import annotations
@@ -7,17 +7,11 @@ from __future__ import annotations
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from figures_app.models import REPORTING_KINDS, Kind, ReviewState
+from figures_app.models import Kind, ReviewState
 
 APPROVED = "approved"
 ALL = "all"
 BASES = (APPROVED, ALL)
-
-
-def change_pct(old, new) -> float | None:
-    if old is None or new is None or old == 0:
-        return None
-    return (new - old) / old * 100
 
 
 def basis_filter(basis: str) -> Q:
@@ -28,7 +22,6 @@ def basis_filter(basis: str) -> Q:
 
 REPORTED = Q(kind=Kind.REPORTED)
 SUPPRESSED = Q(kind=Kind.SUPPRESSED)
-REPORTING = Q(kind__in=REPORTING_KINDS)
 
 
 def sums() -> dict:

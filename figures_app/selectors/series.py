@@ -12,10 +12,9 @@ The campaigns of a series ask the same question year after year; each asks about
 - the figure used for a force and period is the latest approved one (the latest campaign that
   has one), or with as_reported="first" the earliest: a figure given again differently is a
   revision, kept both ways and listed;
-- totals follow the totals page (figures_app/selectors/totals.py): a force's headline figure is
-  its total, or where it gave none its breakdown by the first dimension added up; exact values
-  give the lower bound, each suppressed cell's upper bound is added for the upper bound, never
-  derived by subtraction; like for like over the forces reporting both periods.
+- totals count by the rule the totals page does (figures_app/selectors/headline.py): a force's
+  headline figure, bounds for suppressed cells, like for like over the forces reporting both
+  periods.
 
 A fixed number of queries however many campaigns the series holds: the figures are read once
 (every cell of every campaign, for the revisions) and the choices made in memory.
@@ -29,16 +28,17 @@ from datetime import date
 
 from django.db.models import Q
 
-from figures_app.models import (
-    REPORTING_KINDS,
-    Category,
-    Figure,
-    FigureSource,
-    Kind,
-    Metric,
-    ReviewState,
+from figures_app.models import Category, Figure, Metric, ReviewState
+from figures_app.selectors.basis import APPROVED
+from figures_app.selectors.headline import (
+    Bounds,
+    Change,
+    LikeForLike,
+    PeriodSum,
+    add_up,
+    change_pct,
+    headline_cells,
 )
-from figures_app.selectors.basis import APPROVED, change_pct
 from figures_app.selectors.reasons import figure_review_of, missing_reason
 from requests_app.force_successors import successors
 from requests_app.models import Campaign, FoiRequest, Force, Series
@@ -52,13 +52,9 @@ CellKey = tuple[tuple[str, str], ...]  # ((dimension slug, category value), ...)
 
 
 @dataclass
-class SeriesPeriod:
+class SeriesPeriod(PeriodSum):
     key: PeriodKey
     label: str
-    total: int = 0
-    total_upper: int = 0
-    suppressed_cells: int = 0
-    forces_reporting: int = 0
     forces_asked: int = 0
     published: int = 0  # forces whose figure used here was loaded from what was published
 
@@ -74,35 +70,15 @@ class SeriesPeriod:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    @property
-    def per_day(self) -> float:
-        return self.total / self.days
-
 
 @dataclass(frozen=True)
-class State:
-    """What one campaign says of one cell (or headline figure) of a force as it is now. As in
-    the totals: `lower` is the sum of exact values, `upper` adds each suppressed cell's upper
-    bound; `floor` adds their lower bounds (what the cells can be at least, for comparing)."""
+class State(Bounds):
+    """What one campaign says of one cell (or headline figure) of a force as it is now: its
+    bounds (the floor for comparing), and where they come from."""
 
-    lower: int
-    upper: int
-    floor: int
-    suppressed_cells: int
-    reported_cells: int
     campaign: Campaign
     reported_on: date | None
-    published: bool
     partial: bool  # a merged force's figure with some of its former forces missing
-
-    @property
-    def exact(self) -> bool:
-        return not self.suppressed_cells
-
-    @property
-    def value(self) -> int | None:
-        """The exact part; None when only suppressed cells (as on the totals page)."""
-        return self.lower if self.reported_cells else None
 
     def consistent_with(self, other: State) -> bool:
         """Both can be true at once: equal exact values, or ranges that overlap (a "<5" later
@@ -160,21 +136,6 @@ class SeriesForceRow:
 
 
 @dataclass
-class LikeForLike:
-    from_period: SeriesPeriod
-    to_period: SeriesPeriod
-    forces: int
-    from_total: int
-    to_total: int
-    from_upper: int
-    to_upper: int
-
-    @property
-    def change_pct(self) -> float | None:
-        return change_pct(self.from_total, self.to_total) if self.forces else None
-
-
-@dataclass
 class SeriesTotals:
     series: Series
     metric_slug: str
@@ -195,9 +156,12 @@ class SeriesTotals:
     def period(self, label: str) -> SeriesPeriod | None:
         return next((p for p in self.periods if p.label == label), None)
 
+    def change(self, before: SeriesPeriod, after: SeriesPeriod) -> Change[SeriesPeriod]:
+        return Change(before, after, self.like_for_like(before, after))
+
     def like_for_like(self, before: SeriesPeriod, after: SeriesPeriod) -> LikeForLike:
         """Over the forces (as they are now) with a whole figure in both periods."""
-        result = LikeForLike(before, after, 0, 0, 0, 0, 0)
+        result = LikeForLike()
         for row in self.forces:
             a, b = row.cell(before).state, row.cell(after).state
             if a is None or b is None or a.partial or b.partial:
@@ -357,16 +321,15 @@ def series_totals(
         if len(parts) == 1 and parts[0][2] == first_dimension.get(metric_id):
             first_dim_cells[(request_id, pkey)].append(row)
 
-    def headline(foi: FoiRequest, pkey: PeriodKey) -> tuple | None:
-        """The force's headline figure (its total row, else its first dimension's rows added
-        up) as _add_up gives it, or None when it gave no number."""
+    def headline(foi: FoiRequest, pkey: PeriodKey) -> Bounds | None:
+        """The bounds of the force's headline figure, or None when it gave no number."""
         own = cells.get((foi.pk, pkey), {})
-        rows = [own[()]] if () in own else first_dim_cells.get((foi.pk, pkey), [])
-        return _add_up(rows)
+        total = [own[()]] if () in own else None
+        return add_up(headline_cells(total, first_dim_cells.get((foi.pk, pkey))) or [])
 
-    def cell_state(foi: FoiRequest, pkey: PeriodKey, key: CellKey) -> tuple | None:
+    def cell_state(foi: FoiRequest, pkey: PeriodKey, key: CellKey) -> Bounds | None:
         row = cells.get((foi.pk, pkey), {}).get(key)
-        return _add_up([row]) if row else None
+        return add_up([row]) if row else None
 
     def unit_state(unit_pk: int, campaign: Campaign, pkey: PeriodKey, read) -> State | None:
         """What `campaign` says for the unit's forces together, or None if none gave a number."""
@@ -377,14 +340,14 @@ def series_totals(
             return None
         answered = [foi.answered_on for foi in fois if foi.answered_on]
         return State(
-            lower=sum(p[0] for p in given),
-            upper=sum(p[1] for p in given),
-            floor=sum(p[2] for p in given),
-            suppressed_cells=sum(p[3] for p in given),
-            reported_cells=sum(p[4] for p in given),
+            lower=sum(p.lower for p in given),
+            upper=sum(p.upper for p in given),
+            floor=sum(p.floor for p in given),
+            suppressed_cells=sum(p.suppressed_cells for p in given),
+            reported_cells=sum(p.reported_cells for p in given),
+            published=any(p.published for p in given),
             campaign=campaign,
             reported_on=max(answered) if answered else None,
-            published=any(p[5] for p in given),
             partial=len(given) < len(fois),
         )
 
@@ -491,29 +454,6 @@ def series_totals(
         disclosed=disclosed,
         rounding_rule=campaigns[-1].rounding_rule if campaigns else "half_up",
     )
-
-
-def _add_up(rows: list[tuple]) -> tuple[int, int, int, int, int, bool] | None:
-    """(lower, upper, floor, suppressed cells, reported cells, published) of figure rows
-    (kind, value, lower, upper, source): exact values make the lower bound, suppressed cells
-    add their upper bound to the upper one (and their lower bound to the floor). None when none
-    of them is a number (not held, refused, not provided)."""
-    numbers = [r for r in rows if r[0] in REPORTING_KINDS]
-    if not numbers:
-        return None
-    lower = upper = floor = suppressed = reported = 0
-    for kind, value, low, high, _source in numbers:
-        if kind == Kind.REPORTED:
-            lower += value
-            upper += value
-            floor += value
-            reported += 1
-        else:
-            suppressed += 1
-            upper += high
-            floor += low
-    published = any(r[4] == FigureSource.PUBLISHED for r in numbers)
-    return lower, upper, floor, suppressed, reported, published
 
 
 @dataclass

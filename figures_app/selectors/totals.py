@@ -1,9 +1,9 @@
 """Reads: national totals (computed in the database), a request's figures, the review queue.
 
-Totals follow DOMAIN.md section 5: a total carries its coverage; suppressed cells give bounds
-(exact values = lower bound, plus each suppressed cell's upper bound = upper bound) and are never
-derived by subtraction; year-on-year change is given raw and like-for-like; per-day figures use
-the real number of days; nothing is rounded here (rounding is presentation).
+Totals follow DOMAIN.md section 5, by the rule in figures_app/selectors/headline.py (a force's
+headline figure, bounds for suppressed cells, raw and like-for-like change, per-day figures over
+the real number of days); a total carries its coverage; nothing is rounded here (rounding is
+presentation).
 """
 
 from __future__ import annotations
@@ -23,8 +23,15 @@ from figures_app.models import (
     Metric,
     ReviewState,
 )
-from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter, change_pct
+from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
+from figures_app.selectors.headline import (
+    Change,
+    LikeForLike,
+    PeriodSum,
+    change_pct,
+    headline_cells,
+)
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
 from requests_app.models import Campaign, FoiRequest, Period
 
@@ -32,42 +39,12 @@ __all__ = ["ALL", "APPROVED", "BASES", "Entered", "Totals", "basis_filter", "met
 
 
 @dataclass
-class PeriodTotal:
+class PeriodTotal(PeriodSum):
     period: Period
-    total: int
-    total_upper: int
-    suppressed_cells: int
-    forces_reporting: int
 
     @property
-    def per_day(self) -> float:
-        return self.total / self.period.days
-
-
-@dataclass
-class LikeForLike:
-    forces: int
-    from_total: int
-    to_total: int
-
-    @property
-    def change_pct(self) -> float | None:
-        return change_pct(self.from_total, self.to_total)
-
-
-@dataclass
-class Change:
-    from_period: PeriodTotal
-    to_period: PeriodTotal
-    like_for_like: LikeForLike
-
-    @property
-    def change_pct(self) -> float | None:
-        # A period no force reported in has no total: 0 there is "nothing counted yet", not a
-        # fall to (or a rise from) zero.
-        if not (self.from_period.forces_reporting and self.to_period.forces_reporting):
-            return None
-        return change_pct(self.from_period.total, self.to_period.total)
+    def days(self) -> int:
+        return self.period.days
 
 
 @dataclass
@@ -75,7 +52,6 @@ class ForceCell:
     value: int | None  # sum of reported values; None when nothing was reported
     suppressed_cells: int = 0
     upper: int | None = None
-    kind: str = ""  # the kind of the total figure when the force reported nothing
     # Where the figure was read (issue 13): the file all its figures came from, and the cell
     # when it is one figure. The totals page links them to the file's view.
     attachment_id: int | None = None
@@ -127,7 +103,7 @@ class Totals:
     periods: list[Period]
     forces_asked: int
     period_totals: list[PeriodTotal]
-    changes: list[Change]
+    changes: list[Change[PeriodTotal]]
     forces: list[ForceRow]
     breakdown: list[BreakdownRow]
     summaries: list[DimensionSummary]
@@ -390,12 +366,8 @@ class _RequestPeriod:
         return [code for _, code in sorted(pairs, key=lambda pair: int(pair[0]))]
 
     def headline(self, first_dim: Dimension | None) -> _Sums | None:
-        """The sums of the figures that make the force's headline number (see
-        basis.headline_figures): its total figure, or, where it gave none, its breakdown by the
-        first dimension added up. None when it gave neither."""
-        if self.total is not None or first_dim is None:
-            return self.total
-        return self.dims.get(first_dim.pk)
+        """The sums of the figures that make the force's headline number (headline_cells)."""
+        return headline_cells(self.total, self.dims.get(first_dim.pk) if first_dim else None)
 
 
 def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:
