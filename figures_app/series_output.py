@@ -1,14 +1,13 @@
-"""A series' totals into output (issue 14): the page, the API's JSON, the tidy CSV/XLSX rows and
-the headlines, all from one SeriesTotals (figures_app/selectors/series.py), so they cannot
-disagree. Numbers stay numbers (unrounded) in the JSON and the files; rounding is the page's
+"""A series' totals into output (issue 14): the API's JSON, the tidy CSV/XLSX rows and the
+headlines (the page is views/series_presentation.py's), all from one SeriesTotals
+(figures_app/selectors/series.py), so they cannot disagree. Numbers stay numbers (unrounded) in the JSON and the files; rounding is the page's
 and the headlines', by the latest campaign's rule."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from figures_app import charts
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
 from figures_app.selectors.series import LATEST, Revision, SeriesPeriod, SeriesTotals, State
@@ -313,51 +312,3 @@ def change_sentence(change: Change[SeriesPeriod], rule: str) -> str:
     else:
         text += "; no force reported both periods"
     return text + "."
-
-
-def series_page_context(
-    totals: SeriesTotals, before: SeriesPeriod | None, after: SeriesPeriod | None
-) -> dict:
-    rule = totals.rounding_rule
-    change = totals.change(before, after) if before and after else None
-    return {
-        "totals": totals,
-        "headlines": series_headlines(totals),
-        "rule_words": rule_words(rule),
-        "period_rows": [
-            {
-                "p": p,
-                "per_day": round_by_rule(p.per_day, rule, 1) if p.forces_reporting else None,
-            }
-            for p in totals.periods
-        ],
-        "change": change,
-        "lfl_pct": fmt_pct(change.like_for_like.change_pct, rule) if change else "",
-        "force_rows": [
-            {
-                "row": row,
-                "cells": [(row.cell(p), state_text(row.cell(p).state)) for p in totals.periods],
-                "change": fmt_pct(row.change_pct, rule),
-            }
-            for row in totals.forces
-        ],
-        "revision_rows": [
-            {
-                "r": r,
-                "first": state_text(r.first),
-                "latest": state_text(r.latest),
-                "amount": f"{r.amount:+,}" if r.amount is not None else "",
-            }
-            for r in totals.revisions
-        ],
-        "chart": charts.grouped_columns(
-            f"{totals.metric.label if totals.metric else totals.metric_slug} by period",
-            [p.label for p in totals.periods],
-            [
-                ("Total (reported)", [p.total for p in totals.periods]),
-                ("Upper bound", [p.total_upper for p in totals.periods]),
-            ],
-        )
-        if totals.reported
-        else "",
-    }
