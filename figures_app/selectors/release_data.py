@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from figures_app.presentation import round_by_rule
 from figures_app.selectors.headline import change_pct
-from figures_app.selectors.totals import Totals
+from figures_app.selectors.totals import ForceRow, Totals
 from figures_app.totals_output import totals_json
+from requests_app.models import Period
 from requests_app.text import plural
 
 ONS_REGIONS = "ONS police regions"
@@ -70,35 +71,7 @@ def metric_payload(
     labels = [p.label for p in periods]
     dropped = [p.label for p in totals.periods if p.label not in chosen]
     noun = totals.metric.label[:1].lower() + totals.metric.label[1:]
-    forces = []
-    for row in totals.forces:
-        force = row.foi.force
-        cells = {p.label: row.cells.get(p.pk) for p in periods}
-        forces.append(
-            {
-                "force": force.name,
-                "short_name": force.short_name,
-                "force_code": force_code(force),
-                "ons_code": force.ons_code or None,
-                "region": force.region,
-                "areas": {name: areas.get(force.pk, NO_AREA) for name, areas in groupings.items()},
-                "values": {label: cell.value if cell else None for label, cell in cells.items()},
-                "upper": {
-                    label: cell.upper if cell and cell.suppressed_cells else None
-                    for label, cell in cells.items()
-                },
-                "suppressed_cells": {
-                    label: cell.suppressed_cells if cell else 0 for label, cell in cells.items()
-                },
-                "reasons": {
-                    p.label: public_reason(row.reasons[p.pk])
-                    for p in periods
-                    if p.pk in row.reasons
-                },
-                "change_pct": _force_change(cells, labels),
-                "caveats": list(caveats.get(force_code(force), [])),
-            }
-        )
+    forces = [_force_entry(row, periods, caveats, groupings) for row in totals.forces]
     _rank(forces, labels[-1] if labels else None)
     payload = {
         "metric": api["metric"],
@@ -135,6 +108,39 @@ def metric_payload(
         force["press_line"] = press_line(force, payload, rule)
     payload["regions"] = regions(payload, list(groupings))
     return payload
+
+
+def _force_entry(
+    row: ForceRow,
+    periods: list[Period],
+    caveats: dict[str, list[str]],
+    groupings: dict[str, dict[int, str]],
+) -> dict:
+    """One force in a metric of the release: its values for the periods chosen, with bounds
+    where cells were suppressed, why any is missing (in public words), change and caveats."""
+    force = row.foi.force
+    cells = {p.label: row.cells.get(p.pk) for p in periods}
+    return {
+        "force": force.name,
+        "short_name": force.short_name,
+        "force_code": force_code(force),
+        "ons_code": force.ons_code or None,
+        "region": force.region,
+        "areas": {name: areas.get(force.pk, NO_AREA) for name, areas in groupings.items()},
+        "values": {label: cell.value if cell else None for label, cell in cells.items()},
+        "upper": {
+            label: cell.upper if cell and cell.suppressed_cells else None
+            for label, cell in cells.items()
+        },
+        "suppressed_cells": {
+            label: cell.suppressed_cells if cell else 0 for label, cell in cells.items()
+        },
+        "reasons": {
+            p.label: public_reason(row.reasons[p.pk]) for p in periods if p.pk in row.reasons
+        },
+        "change_pct": _force_change(cells, [p.label for p in periods]),
+        "caveats": list(caveats.get(force_code(force), [])),
+    }
 
 
 def _force_change(cells: dict, labels: list[str]) -> float | None:
