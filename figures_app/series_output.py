@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from figures_app.columns import named_row
 from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
@@ -92,7 +93,7 @@ def series_json(totals: SeriesTotals) -> dict:
     }
 
 
-TIDY_HEADER = [
+SERIES_COLUMNS = (
     "force",
     "force_code",
     "period",
@@ -107,7 +108,7 @@ TIDY_HEADER = [
     "source",
     "revised",
     "note",
-]
+)
 
 
 def series_rows(totals: SeriesTotals) -> Iterator[list]:
@@ -115,104 +116,117 @@ def series_rows(totals: SeriesTotals) -> Iterator[list]:
     value, status...). `value` is the exact count as a number (empty when the force gave no
     exact figure); `lower`/`upper` bound it when cells were suppressed; `revised` says the
     figure was given differently in another campaign of the series."""
-    yield TIDY_HEADER
+    yield list(SERIES_COLUMNS)
     for row in totals.forces:
         for period in totals.periods:
             cell = row.cell(period)
             state = cell.state
+            where = {
+                "force": row.force.name,
+                "force_code": row.force.ons_code,
+                "period": period.label,
+                "metric": totals.metric_slug,
+            }
             if state is None:
-                yield [
-                    row.force.name,
-                    row.force.ons_code,
-                    period.label,
-                    totals.metric_slug,
-                    None,
-                    "",
-                    None,
-                    None,
-                    None,
-                    "",
-                    None,
-                    "",
-                    "",
-                    cell.reason,
-                ]
+                yield named_row(
+                    SERIES_COLUMNS,
+                    where
+                    | {
+                        "status": "",
+                        "campaign": "",
+                        "source": "",
+                        "revised": "",
+                        "note": cell.reason,
+                    },
+                )
                 continue
             notes = []
             if state.partial:
                 notes.append("only some of the forces it now includes gave a figure")
             if row.former:
                 notes.append("includes " + ", ".join(f.name for f in row.former))
-            yield [
-                row.force.name,
-                row.force.ons_code,
-                period.label,
-                totals.metric_slug,
-                state.value,
-                "reported" if state.exact else "suppressed",
-                state.floor,
-                state.upper,
-                state.suppressed_cells,
-                state.campaign.slug,
-                state.reported_on,
-                "published" if state.published else "force",
-                "yes" if cell.revised else "",
-                "; ".join(notes),
-            ]
+            yield named_row(
+                SERIES_COLUMNS,
+                where
+                | {
+                    "value": state.value,
+                    "status": "reported" if state.exact else "suppressed",
+                    "lower": state.floor,
+                    "upper": state.upper,
+                    "suppressed_cells": state.suppressed_cells,
+                    "campaign": state.campaign.slug,
+                    "reported_on": state.reported_on,
+                    "source": "published" if state.published else "force",
+                    "revised": "yes" if cell.revised else "",
+                    "note": "; ".join(notes),
+                },
+            )
+
+
+PERIOD_COLUMNS = (
+    "period",
+    "start",
+    "end",
+    "total",
+    "total_upper",
+    "suppressed_cells",
+    "forces_reporting",
+    "forces_asked",
+    "per_day",
+)
 
 
 def period_rows(totals: SeriesTotals) -> Iterator[list]:
-    yield [
-        "period",
-        "start",
-        "end",
-        "total",
-        "total_upper",
-        "suppressed_cells",
-        "forces_reporting",
-        "forces_asked",
-        "per_day",
-    ]
+    yield list(PERIOD_COLUMNS)
     for p in totals.periods:
         some = bool(p.forces_reporting)
-        yield [
-            p.label,
-            p.start,
-            p.end,
-            p.total if some else None,
-            p.total_upper if some else None,
-            p.suppressed_cells,
-            p.forces_reporting,
-            p.forces_asked,
-            p.per_day if some else None,
-        ]
+        yield named_row(
+            PERIOD_COLUMNS,
+            {
+                "period": p.label,
+                "start": p.start,
+                "end": p.end,
+                "total": p.total if some else None,
+                "total_upper": p.total_upper if some else None,
+                "suppressed_cells": p.suppressed_cells,
+                "forces_reporting": p.forces_reporting,
+                "forces_asked": p.forces_asked,
+                "per_day": p.per_day if some else None,
+            },
+        )
+
+
+REVISION_COLUMNS = (
+    "force",
+    "period",
+    "category",
+    "campaign",
+    "value",
+    "lower",
+    "upper",
+    "reported_on",
+    "source",
+)
 
 
 def revision_rows(totals: SeriesTotals) -> Iterator[list]:
-    yield [
-        "force",
-        "period",
-        "category",
-        "campaign",
-        "value",
-        "lower",
-        "upper",
-        "reported_on",
-        "source",
-    ]
+    yield list(REVISION_COLUMNS)
     for r in totals.revisions:
         for s in r.states:
-            yield [
-                r.force.name,
-                r.period.label,
-                r.category,
-                s.campaign.slug,
-                s.value,
-                s.floor,
-                s.upper,
-                s.reported_on,
-                "published" if s.published else "force",
-            ]
+            yield named_row(
+                REVISION_COLUMNS,
+                {
+                    "force": r.force.name,
+                    "period": r.period.label,
+                    "category": r.category,
+                    "campaign": s.campaign.slug,
+                    "value": s.value,
+                    "lower": s.floor,
+                    "upper": s.upper,
+                    "reported_on": s.reported_on,
+                    "source": "published" if s.published else "force",
+                },
+            )
 
 
 def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from figures_app.columns import named_row
 from figures_app.presentation import REPORTED, total_status
 from figures_app.presentation import headlines as headline_sentences
 from figures_app.selectors.totals import Totals
@@ -78,127 +79,90 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
     }
 
 
-# --- a request's figures -------------------------------------------------------------------
+TOTALS_COLUMNS = (
+    "section",
+    "period",
+    "force",
+    "force_code",
+    "dimension",
+    "category",
+    "total",
+    "total_upper",
+    "suppressed_cells",
+    "forces_reporting",
+    "forces_asked",
+    "per_day",
+    "change_pct",
+    "like_for_like_forces",
+    "like_for_like_from",
+    "like_for_like_to",
+    "like_for_like_change_pct",
+    "basis",
+    "message",
+)
+
+
+def _totals_row(**cells) -> list:
+    return named_row(TOTALS_COLUMNS, cells, default="")
 
 
 def totals_rows(totals: Totals) -> Iterator[list]:
     """The totals as a flat table (for CSV / the XLSX 'totals' sheet). Unrounded, numbers as
     numbers. A period no force reported in has its total, upper bound and per day left empty
     (not 0, which a spreadsheet would show and add up as a count) and says why in `message`."""
-    yield [
-        "section",
-        "period",
-        "force",
-        "force_code",
-        "dimension",
-        "category",
-        "total",
-        "total_upper",
-        "suppressed_cells",
-        "forces_reporting",
-        "forces_asked",
-        "per_day",
-        "change_pct",
-        "like_for_like_forces",
-        "like_for_like_from",
-        "like_for_like_to",
-        "like_for_like_change_pct",
-        "basis",
-        "message",
-    ]
+    yield list(TOTALS_COLUMNS)
     basis = "approved only" if totals.basis == "approved" else "all, including not yet approved"
     for t in totals.period_totals:
         status, message = total_status(totals, t.period)
         some = status == REPORTED
-        yield [
-            "period",
-            t.period.label,
-            "",
-            "",
-            "",
-            "",
-            t.total if some else None,
-            t.total_upper if some else None,
-            t.suppressed_cells,
-            t.forces_reporting,
-            totals.forces_asked,
-            t.per_day if some else None,
-            "",
-            "",
-            "",
-            "",
-            "",
-            basis,
-            message,
-        ]
+        yield _totals_row(
+            section="period",
+            period=t.period.label,
+            total=t.total if some else None,
+            total_upper=t.total_upper if some else None,
+            suppressed_cells=t.suppressed_cells,
+            forces_reporting=t.forces_reporting,
+            forces_asked=totals.forces_asked,
+            per_day=t.per_day if some else None,
+            basis=basis,
+            message=message,
+        )
     for c in totals.changes:
         lfl = c.like_for_like
-        yield [
-            "change",
-            f"{c.from_period.period.label} to {c.to_period.period.label}",
-            "",
-            "",
-            "",
-            "",
-            c.to_period.total if c.to_period.forces_reporting else None,
-            "",
-            "",
-            "",
-            "",
-            "",
-            c.change_pct,
-            lfl.forces,
-            lfl.from_total if lfl.forces else None,
-            lfl.to_total if lfl.forces else None,
-            lfl.change_pct,
-            basis,
-            "",
-        ]
+        yield _totals_row(
+            section="change",
+            period=f"{c.from_period.period.label} to {c.to_period.period.label}",
+            total=c.to_period.total if c.to_period.forces_reporting else None,
+            change_pct=c.change_pct,
+            like_for_like_forces=lfl.forces,
+            like_for_like_from=lfl.from_total if lfl.forces else None,
+            like_for_like_to=lfl.to_total if lfl.forces else None,
+            like_for_like_change_pct=lfl.change_pct,
+            basis=basis,
+        )
     for row in totals.forces:
         for p in totals.periods:
-            yield [
-                "force",
-                p.label,
-                row.foi.force.name,
-                row.foi.force.ons_code,
-                "",
-                "",
-                row.value(p),
-                "",
-                "",
-                "",
-                "",
-                "",
-                row.change_pct if p == totals.periods[-1] else "",
-                "",
-                "",
-                "",
-                "",
-                basis,
-                row.reasons.get(p.pk, ""),
-            ]
+            yield _totals_row(
+                section="force",
+                period=p.label,
+                force=row.foi.force.name,
+                force_code=row.foi.force.ons_code,
+                total=row.value(p),
+                change_pct=row.change_pct if p == totals.periods[-1] else "",
+                basis=basis,
+                message=row.reasons.get(p.pk, ""),
+            )
     for b in totals.breakdown:
-        yield [
-            "breakdown",
-            b.period.label,
-            "",
-            "",
-            b.dimension.slug,
-            b.category.value,
-            b.total,
-            b.total_upper,
-            b.suppressed_cells,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            basis,
-            "",
-        ]
+        yield _totals_row(
+            section="breakdown",
+            period=b.period.label,
+            dimension=b.dimension.slug,
+            category=b.category.value,
+            total=b.total,
+            total_upper=b.total_upper,
+            suppressed_cells=b.suppressed_cells,
+            basis=basis,
+        )
 
 
 def totals_sheet_rows(totals: Totals) -> list[list]:

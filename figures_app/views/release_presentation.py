@@ -12,6 +12,7 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 from figures_app import charts
+from figures_app.columns import named_row
 from figures_app.presentation import fmt_pct, round_by_rule, rule_words
 from figures_app.selectors.release_data import amount_words, pct_words
 from requests_app.text import plural
@@ -220,7 +221,7 @@ DOWNLOAD_COLUMNS = [
 
 
 def _row(**cells) -> list:
-    return [cells.get(column) for column in DOWNLOAD_COLUMNS]
+    return named_row(DOWNLOAD_COLUMNS, cells)
 
 
 def download_rows(payload: dict) -> Iterator[list]:
