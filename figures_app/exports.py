@@ -37,10 +37,6 @@ from requests_app.tabular import (
 )
 
 
-def export_columns(campaign: Campaign) -> list[str]:
-    return _columns(_dimensions(campaign))
-
-
 def _dimensions(campaign: Campaign) -> list[tuple[int, int, str]]:
     """(dimension id, metric id, slug) of every breakdown, in the export's column order."""
     return list(
@@ -50,22 +46,24 @@ def _dimensions(campaign: Campaign) -> list[tuple[int, int, str]]:
     )
 
 
+# The export's columns: these, a column per breakdown dimension, then the figure's own. Rows
+# (export_rows, and figures_copy_sql's cells) are filled in this order.
+WHERE_COLUMNS = ("force", "period", "metric")
+FIGURE_COLUMNS = (
+    "value",
+    "status",
+    "as_given",
+    "review",
+    "source",
+    "taken_from",
+    "taken_from_url",
+    "note",
+)
+
+
 def _columns(dimensions: list[tuple[int, int, str]]) -> list[str]:
     dims = list(dict.fromkeys(slug for _, _, slug in dimensions))
-    return [
-        "force",
-        "period",
-        "metric",
-        *dims,
-        "value",
-        "status",
-        "as_given",
-        "review",
-        "source",
-        "taken_from",
-        "taken_from_url",
-        "note",
-    ]
+    return [*WHERE_COLUMNS, *dims, *FIGURE_COLUMNS]
 
 
 REVIEW_WORDS = {
@@ -206,7 +204,7 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
             value = raw_text if raw_text and not _NUMBER_LIKE.fullmatch(raw_text) else ""
         # No review yet: waiting, as the totals count it.
         review = REVIEW_WORDS.get(ReviewState.PENDING if state is None else state, state)
-        row[-8:] = (
+        row[-len(FIGURE_COLUMNS) :] = (
             value,
             kind,
             as_given,

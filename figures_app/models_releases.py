@@ -16,13 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 
-class ReleaseQuerySet(models.QuerySet):
-    def public(self, now=None) -> ReleaseQuerySet:
-        """Releases with at least one version public at `now` (past its embargo)."""
-        now = now or timezone.now()
-        return self.filter(versions__publish_at__lte=now).distinct()
-
-
 class Release(models.Model):
     campaign = models.ForeignKey(
         "requests_app.Campaign",
@@ -38,8 +31,6 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -113,9 +104,6 @@ class ReleaseVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("release_version", args=[self.release.slug, self.number])
-
-    def is_public(self, now=None) -> bool:
-        return self.publish_at <= (now or timezone.now())
 
 
 class ForceGroup(models.Model):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from figures_app.selectors.breakdown import DimensionSummary
-from figures_app.selectors.totals import Change, Entered, Totals
+from figures_app.selectors.headline import Change
+from figures_app.selectors.totals import Entered, PeriodTotal, Totals
 from requests_app.models import Period
 from requests_app.models.campaigns import RoundingRule
 from requests_app.text import plural
@@ -17,14 +18,6 @@ def round_by_rule(value: float, rule: str, places: int = 0) -> Decimal:
     mode = ROUND_DOWN if rule == RoundingRule.DOWN else ROUND_HALF_UP
     quantum = Decimal(1).scaleb(-places)
     return Decimal(repr(value)).quantize(quantum, rounding=mode)
-
-
-def fmt_number(value: float | int | Decimal | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,}"
 
 
 def fmt_pct(value: float | None, rule: str) -> str:
@@ -169,7 +162,7 @@ def headlines(totals: Totals) -> list[str]:
     return out
 
 
-def _change_sentences(change: Change, totals: Totals, rule: str) -> list[str]:
+def _change_sentences(change: Change[PeriodTotal], totals: Totals, rule: str) -> list[str]:
     a, b = change.from_period, change.to_period
     lfl = change.like_for_like
     sentences = [

@@ -1,6 +1,7 @@
-"""Release charts as PNG, drawn with Pillow from the same spec as the SVG (release_output.
-chart_specs). Pillow's wheels carry their own image and font libraries and its default font is
-built in, so this works offline with no system packages (cairo and friends are not needed)."""
+"""Release charts as PNG, drawn with Pillow from the same spec as the SVG
+(views/release_presentation.chart_specs). Pillow's wheels carry their own image and font
+libraries and its default font is built in, so this works offline with no system packages (cairo
+and friends are not needed)."""
 
 from __future__ import annotations
 

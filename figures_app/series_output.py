@@ -1,23 +1,17 @@
-"""A series' totals into output (issue 14): the page, the API's JSON, the tidy CSV/XLSX rows and
-the headlines, all from one SeriesTotals (figures_app/selectors/series.py), so they cannot
-disagree. Numbers stay numbers (unrounded) in the JSON and the files; rounding is the page's
+"""A series' totals into output (issue 14): the API's JSON, the tidy CSV/XLSX rows and the
+headlines (the page is views/series_presentation.py's), all from one SeriesTotals
+(figures_app/selectors/series.py), so they cannot disagree. Numbers stay numbers (unrounded) in the JSON and the files; rounding is the page's
 and the headlines', by the latest campaign's rule."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from figures_app import charts
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.columns import named_row
+from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
-from figures_app.selectors.series import (
-    LATEST,
-    LikeForLike,
-    Revision,
-    SeriesPeriod,
-    SeriesTotals,
-    State,
-)
+from figures_app.selectors.headline import Change
+from figures_app.selectors.series import LATEST, Revision, SeriesPeriod, SeriesTotals, State
 from requests_app.text import plural
 
 
@@ -99,7 +93,7 @@ def series_json(totals: SeriesTotals) -> dict:
     }
 
 
-TIDY_HEADER = [
+SERIES_COLUMNS = (
     "force",
     "force_code",
     "period",
@@ -114,7 +108,7 @@ TIDY_HEADER = [
     "source",
     "revised",
     "note",
-]
+)
 
 
 def series_rows(totals: SeriesTotals) -> Iterator[list]:
@@ -122,104 +116,117 @@ def series_rows(totals: SeriesTotals) -> Iterator[list]:
     value, status...). `value` is the exact count as a number (empty when the force gave no
     exact figure); `lower`/`upper` bound it when cells were suppressed; `revised` says the
     figure was given differently in another campaign of the series."""
-    yield TIDY_HEADER
+    yield list(SERIES_COLUMNS)
     for row in totals.forces:
         for period in totals.periods:
             cell = row.cell(period)
             state = cell.state
+            where = {
+                "force": row.force.name,
+                "force_code": row.force.ons_code,
+                "period": period.label,
+                "metric": totals.metric_slug,
+            }
             if state is None:
-                yield [
-                    row.force.name,
-                    row.force.ons_code,
-                    period.label,
-                    totals.metric_slug,
-                    None,
-                    "",
-                    None,
-                    None,
-                    None,
-                    "",
-                    None,
-                    "",
-                    "",
-                    cell.reason,
-                ]
+                yield named_row(
+                    SERIES_COLUMNS,
+                    where
+                    | {
+                        "status": "",
+                        "campaign": "",
+                        "source": "",
+                        "revised": "",
+                        "note": cell.reason,
+                    },
+                )
                 continue
             notes = []
             if state.partial:
                 notes.append("only some of the forces it now includes gave a figure")
             if row.former:
                 notes.append("includes " + ", ".join(f.name for f in row.former))
-            yield [
-                row.force.name,
-                row.force.ons_code,
-                period.label,
-                totals.metric_slug,
-                state.value,
-                "reported" if state.exact else "suppressed",
-                state.floor,
-                state.upper,
-                state.suppressed_cells,
-                state.campaign.slug,
-                state.reported_on,
-                "published" if state.published else "force",
-                "yes" if cell.revised else "",
-                "; ".join(notes),
-            ]
+            yield named_row(
+                SERIES_COLUMNS,
+                where
+                | {
+                    "value": state.value,
+                    "status": "reported" if state.exact else "suppressed",
+                    "lower": state.floor,
+                    "upper": state.upper,
+                    "suppressed_cells": state.suppressed_cells,
+                    "campaign": state.campaign.slug,
+                    "reported_on": state.reported_on,
+                    "source": "published" if state.published else "force",
+                    "revised": "yes" if cell.revised else "",
+                    "note": "; ".join(notes),
+                },
+            )
+
+
+PERIOD_COLUMNS = (
+    "period",
+    "start",
+    "end",
+    "total",
+    "total_upper",
+    "suppressed_cells",
+    "forces_reporting",
+    "forces_asked",
+    "per_day",
+)
 
 
 def period_rows(totals: SeriesTotals) -> Iterator[list]:
-    yield [
-        "period",
-        "start",
-        "end",
-        "total",
-        "total_upper",
-        "suppressed_cells",
-        "forces_reporting",
-        "forces_asked",
-        "per_day",
-    ]
+    yield list(PERIOD_COLUMNS)
     for p in totals.periods:
         some = bool(p.forces_reporting)
-        yield [
-            p.label,
-            p.start,
-            p.end,
-            p.total if some else None,
-            p.total_upper if some else None,
-            p.suppressed_cells,
-            p.forces_reporting,
-            p.forces_asked,
-            p.per_day if some else None,
-        ]
+        yield named_row(
+            PERIOD_COLUMNS,
+            {
+                "period": p.label,
+                "start": p.start,
+                "end": p.end,
+                "total": p.total if some else None,
+                "total_upper": p.total_upper if some else None,
+                "suppressed_cells": p.suppressed_cells,
+                "forces_reporting": p.forces_reporting,
+                "forces_asked": p.forces_asked,
+                "per_day": p.per_day if some else None,
+            },
+        )
+
+
+REVISION_COLUMNS = (
+    "force",
+    "period",
+    "category",
+    "campaign",
+    "value",
+    "lower",
+    "upper",
+    "reported_on",
+    "source",
+)
 
 
 def revision_rows(totals: SeriesTotals) -> Iterator[list]:
-    yield [
-        "force",
-        "period",
-        "category",
-        "campaign",
-        "value",
-        "lower",
-        "upper",
-        "reported_on",
-        "source",
-    ]
+    yield list(REVISION_COLUMNS)
     for r in totals.revisions:
         for s in r.states:
-            yield [
-                r.force.name,
-                r.period.label,
-                r.category,
-                s.campaign.slug,
-                s.value,
-                s.floor,
-                s.upper,
-                s.reported_on,
-                "published" if s.published else "force",
-            ]
+            yield named_row(
+                REVISION_COLUMNS,
+                {
+                    "force": r.force.name,
+                    "period": r.period.label,
+                    "category": r.category,
+                    "campaign": s.campaign.slug,
+                    "value": s.value,
+                    "lower": s.floor,
+                    "upper": s.upper,
+                    "reported_on": s.reported_on,
+                    "source": "published" if s.published else "force",
+                },
+            )
 
 
 def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:
@@ -265,9 +272,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         )
     lines.append(line + ".")
     if len(reported) >= 2:
-        before = reported[-2]
-        lfl = totals.like_for_like(before, last)
-        lines.append(change_sentence(before, last, lfl, rule))
+        lines.append(change_sentence(totals.change(reported[-2], last), rule))
     if totals.revisions:
         amount = totals.revised_total
         exact = [r for r in totals.revisions if r.amount is not None]
@@ -308,8 +313,10 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     return lines
 
 
-def change_sentence(before: SeriesPeriod, after: SeriesPeriod, lfl: LikeForLike, rule: str) -> str:
-    raw = fmt_pct((after.total - before.total) / before.total * 100 if before.total else None, rule)
+def change_sentence(change: Change[SeriesPeriod], rule: str) -> str:
+    """Between two periods forces reported in."""
+    before, after, lfl = change.from_period, change.to_period, change.like_for_like
+    raw = fmt_pct(change.change_pct, rule)
     text = f"From {before.label} to {after.label}: {before.total:,} to {after.total:,} ({raw})"
     if lfl.forces:
         text += (
@@ -319,51 +326,3 @@ def change_sentence(before: SeriesPeriod, after: SeriesPeriod, lfl: LikeForLike,
     else:
         text += "; no force reported both periods"
     return text + "."
-
-
-def series_page_context(
-    totals: SeriesTotals, before: SeriesPeriod | None, after: SeriesPeriod | None
-) -> dict:
-    rule = totals.rounding_rule
-    lfl = totals.like_for_like(before, after) if before and after else None
-    return {
-        "totals": totals,
-        "headlines": series_headlines(totals),
-        "rule_words": rule_words(rule),
-        "period_rows": [
-            {
-                "p": p,
-                "per_day": round_by_rule(p.per_day, rule, 1) if p.forces_reporting else None,
-            }
-            for p in totals.periods
-        ],
-        "lfl": lfl,
-        "lfl_pct": fmt_pct(lfl.change_pct, rule) if lfl else "",
-        "force_rows": [
-            {
-                "row": row,
-                "cells": [(row.cell(p), state_text(row.cell(p).state)) for p in totals.periods],
-                "change": fmt_pct(row.change_pct, rule),
-            }
-            for row in totals.forces
-        ],
-        "revision_rows": [
-            {
-                "r": r,
-                "first": state_text(r.first),
-                "latest": state_text(r.latest),
-                "amount": f"{r.amount:+,}" if r.amount is not None else "",
-            }
-            for r in totals.revisions
-        ],
-        "chart": charts.grouped_columns(
-            f"{totals.metric.label if totals.metric else totals.metric_slug} by period",
-            [p.label for p in totals.periods],
-            [
-                ("Total (reported)", [p.total for p in totals.periods]),
-                ("Upper bound", [p.total_upper for p in totals.periods]),
-            ],
-        )
-        if totals.reported
-        else "",
-    }

@@ -3,6 +3,7 @@ said of it: the most common category, the lowest with any, how many were not rec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -94,23 +95,9 @@ def metric_breakdown(
     without them it works them out (two more queries)."""
     if not dimensions:
         return [], []
-    dims = {d.pk: d for d in dimensions}
-    period_by_id = {p.pk: p for p in periods}
-    figures = Figure.objects.filter(metric=metric, category__isnull=False)
-    if request_ids is not None:
-        figures = figures.filter(request_id__in=request_ids)
-    else:
-        figures = figures.filter(basis_filter(basis))
-    if forces is None:
-        forces = {
-            (r["period_id"], r["category__dimension_id"]): r["n"]
-            # Forces that gave the breakdown: a not-held or refused cell is not a figure.
-            for r in figures.filter(kind__in=REPORTING_KINDS)
-            .values("period_id", "category__dimension_id")
-            .annotate(n=Count("request", distinct=True))
-            .order_by()
-        }
     if request_ids is None:
+        figures = Figure.objects.filter(metric=metric, category__isnull=False)
+        figures = figures.filter(basis_filter(basis))
         rows = (
             figures.values("period_id", "category_id", *_CATEGORY_FIELDS)
             .annotate(**sums())
@@ -118,6 +105,37 @@ def metric_breakdown(
         )
     else:
         rows = _breakdown_sums(metric, request_ids)
+    if forces is None:
+        forces = _forces_giving(metric, basis, request_ids)
+    breakdown = _breakdown_rows(rows, periods, dimensions)
+    return breakdown, _summaries(breakdown, periods, dimensions, forces)
+
+
+def _forces_giving(
+    metric: Metric, basis: str, request_ids: list[int] | None
+) -> dict[tuple[int, int], int]:
+    """(period id, dimension id) -> the number of forces that gave the breakdown: a not-held or
+    refused cell is not a figure."""
+    figures = Figure.objects.filter(metric=metric, category__isnull=False)
+    if request_ids is not None:
+        figures = figures.filter(request_id__in=request_ids)
+    else:
+        figures = figures.filter(basis_filter(basis))
+    return {
+        (r["period_id"], r["category__dimension_id"]): r["n"]
+        for r in figures.filter(kind__in=REPORTING_KINDS)
+        .values("period_id", "category__dimension_id")
+        .annotate(n=Count("request", distinct=True))
+        .order_by()
+    }
+
+
+def _breakdown_rows(
+    rows: Iterable[dict], periods: list[Period], dimensions: list[Dimension]
+) -> list[BreakdownRow]:
+    """The sums as rows, in the tables' order, each category built once from its fields."""
+    dims = {d.pk: d for d in dimensions}
+    period_by_id = {p.pk: p for p in periods}
     categories: dict[int, Category] = {}
     breakdown = []
     for r in rows:
@@ -149,34 +167,46 @@ def metric_breakdown(
             b.category.value,
         )
     )
+    return breakdown
+
+
+def _summaries(
+    breakdown: list[BreakdownRow],
+    periods: list[Period],
+    dimensions: list[Dimension],
+    forces: dict[tuple[int, int], int],
+) -> list[DimensionSummary]:
     summaries = []
     for dim in dimensions:
         for period in periods:
             rows_here = [
                 b for b in breakdown if b.dimension.pk == dim.pk and b.period.pk == period.pk
             ]
-            if not rows_here:
-                continue
-            known = [b for b in rows_here if not b.category.is_unknown]
-            numeric = bool(known) and all(b.category.numeric_value is not None for b in known)
-            top = max((b.total for b in known), default=0)
-            modal = [b for b in known if b.total == top and top > 0]
-            nonzero = [b for b in known if b.total > 0 or b.suppressed_cells]
-            lowest = (
-                min(nonzero, key=lambda b: b.category.numeric_value)
-                if numeric and nonzero
-                else None
-            )
-            summaries.append(
-                DimensionSummary(
-                    dimension=dim,
-                    period=period,
-                    numeric=numeric,
-                    modal=modal,
-                    lowest=lowest,
-                    recorded_total=sum(b.total for b in known),
-                    unknown_total=sum(b.total for b in rows_here if b.category.is_unknown),
-                    forces=forces.get((period.pk, dim.pk), 0),
+            if rows_here:
+                summaries.append(
+                    _summary(dim, period, rows_here, forces.get((period.pk, dim.pk), 0))
                 )
-            )
-    return breakdown, summaries
+    return summaries
+
+
+def _summary(
+    dim: Dimension, period: Period, rows_here: list[BreakdownRow], forces: int
+) -> DimensionSummary:
+    """What can be said of one dimension's breakdown in one period: the most common category,
+    the lowest with any (numeric categories only), and how many were not recorded."""
+    known = [b for b in rows_here if not b.category.is_unknown]
+    numeric = bool(known) and all(b.category.numeric_value is not None for b in known)
+    top = max((b.total for b in known), default=0)
+    modal = [b for b in known if b.total == top and top > 0]
+    nonzero = [b for b in known if b.total > 0 or b.suppressed_cells]
+    lowest = min(nonzero, key=lambda b: b.category.numeric_value) if numeric and nonzero else None
+    return DimensionSummary(
+        dimension=dim,
+        period=period,
+        numeric=numeric,
+        modal=modal,
+        lowest=lowest,
+        recorded_total=sum(b.total for b in known),
+        unknown_total=sum(b.total for b in rows_here if b.category.is_unknown),
+        forces=forces,
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from figures_app.models import FigureChange, Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
-from figures_app.release_output import ONS_REGIONS, force_code, metric_payload
+from figures_app.selectors.release_data import ONS_REGIONS, force_code, metric_payload
 from figures_app.selectors.totals import APPROVED, metric_totals
 from requests_app.answering import campaign_answering
 from requests_app.models import Campaign
@@ -102,11 +102,6 @@ def public_version(slug: str, number: int | None = None, *, now=None) -> Release
     if number is not None:
         return versions.filter(number=number).first()
     return versions.order_by("-number").first()
-
-
-def latest_public_number(release: Release, *, now=None) -> int | None:
-    now = now or timezone.now()
-    return release.versions.filter(publish_at__lte=now).aggregate(n=Max("number"))["n"]
 
 
 def staff_version(slug: str, number: int | None = None) -> ReleaseVersion | None:

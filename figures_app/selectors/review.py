@@ -142,7 +142,7 @@ def request_history_and_reviews(
 @dataclass
 class RequestFigures:
     """One request's figures, the warnings a reviewer must check before approving them, and
-    the version the reviewer saw (see figures_version)."""
+    the version the reviewer saw (see ReviewStanding.version)."""
 
     figures: list[Figure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -152,7 +152,10 @@ class RequestFigures:
 @dataclass
 class ReviewStanding:
     """A request's review (None before any), whether `user` made some of its figures (per
-    made_by_among), and the version of its figures (figures_version)."""
+    made_by_among), and the version of its figures: which state of them a page shows, the id
+    of their latest change (every change, removals included, writes a FigureChange), 0 before
+    any. An approval posts the version the reviewer saw, and the service refuses if the figures
+    have changed since."""
 
     review: FigureReview | None
     made_by_user: bool
@@ -161,7 +164,7 @@ class ReviewStanding:
 
 def review_standing(user: AbstractBaseUser, request_id: int) -> ReviewStanding:
     """What the request's figures section says of its review, in one query (instead of three):
-    the review with who submitted and reviewed it, made_by_among and figures_version."""
+    the review with who submitted and reviewed it, made_by_among and the figures' version."""
     latest = FigureChange.objects.filter(request=OuterRef("pk")).order_by("-pk").values("pk")[:1]
     made = (
         Value(False)
@@ -179,14 +182,6 @@ def review_standing(user: AbstractBaseUser, request_id: int) -> ReviewStanding:
     except FigureReview.DoesNotExist:
         review = None
     return ReviewStanding(review=review, made_by_user=bool(foi.made_by_user), version=foi.version)
-
-
-def figures_version(request_id: int) -> int:
-    """Which state of a request's figures a page shows: the id of their latest change (every
-    change, removals included, writes a FigureChange), 0 before any. An approval posts the
-    version the reviewer saw, and the service refuses if the figures have changed since."""
-    found = FigureChange.objects.filter(request_id=request_id).aggregate(last=Max("pk"))
-    return found["last"] or 0
 
 
 def _share_related(figures: list[Figure]) -> list[Period]:
@@ -294,7 +289,7 @@ def review_queue() -> QuerySet[FigureReview]:
 
 
 def review_queue_page(user: AbstractBaseUser) -> QuerySet[FigureReview]:
-    """review_queue with, per review, the version of its figures (figures_version) and whether
+    """review_queue with, per review, the version of its figures (as ReviewStanding's) and whether
     `user` made some of them (made_by_among): read with the page instead of one query each."""
     latest = (
         FigureChange.objects.filter(request=OuterRef("request")).order_by("-pk").values("pk")[:1]

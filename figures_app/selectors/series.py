@@ -12,10 +12,9 @@ The campaigns of a series ask the same question year after year; each asks about
 - the figure used for a force and period is the latest approved one (the latest campaign that
   has one), or with as_reported="first" the earliest: a figure given again differently is a
   revision, kept both ways and listed;
-- totals follow the totals page (figures_app/selectors/totals.py): a force's headline figure is
-  its total, or where it gave none its breakdown by the first dimension added up; exact values
-  give the lower bound, each suppressed cell's upper bound is added for the upper bound, never
-  derived by subtraction; like for like over the forces reporting both periods.
+- totals count by the rule the totals page does (figures_app/selectors/headline.py): a force's
+  headline figure, bounds for suppressed cells, like for like over the forces reporting both
+  periods.
 
 A fixed number of queries however many campaigns the series holds: the figures are read once
 (every cell of every campaign, for the revisions) and the choices made in memory.
@@ -29,16 +28,18 @@ from datetime import date
 
 from django.db.models import Q
 
-from figures_app.models import (
-    REPORTING_KINDS,
-    Category,
-    Figure,
-    FigureSource,
-    Kind,
-    Metric,
-    ReviewState,
+from figures_app.models import Category, Figure, Metric, ReviewState
+from figures_app.selectors.basis import APPROVED
+from figures_app.selectors.headline import (
+    Bounds,
+    Change,
+    FigureRow,
+    LikeForLike,
+    PeriodSum,
+    add_up,
+    change_pct,
+    headline_cells,
 )
-from figures_app.selectors.basis import APPROVED, change_pct
 from figures_app.selectors.reasons import figure_review_of, missing_reason
 from requests_app.force_successors import successors
 from requests_app.models import Campaign, FoiRequest, Force, Series
@@ -52,13 +53,9 @@ CellKey = tuple[tuple[str, str], ...]  # ((dimension slug, category value), ...)
 
 
 @dataclass
-class SeriesPeriod:
+class SeriesPeriod(PeriodSum):
     key: PeriodKey
     label: str
-    total: int = 0
-    total_upper: int = 0
-    suppressed_cells: int = 0
-    forces_reporting: int = 0
     forces_asked: int = 0
     published: int = 0  # forces whose figure used here was loaded from what was published
 
@@ -74,35 +71,15 @@ class SeriesPeriod:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    @property
-    def per_day(self) -> float:
-        return self.total / self.days
-
 
 @dataclass(frozen=True)
-class State:
-    """What one campaign says of one cell (or headline figure) of a force as it is now. As in
-    the totals: `lower` is the sum of exact values, `upper` adds each suppressed cell's upper
-    bound; `floor` adds their lower bounds (what the cells can be at least, for comparing)."""
+class State(Bounds):
+    """What one campaign says of one cell (or headline figure) of a force as it is now: its
+    bounds (the floor for comparing), and where they come from."""
 
-    lower: int
-    upper: int
-    floor: int
-    suppressed_cells: int
-    reported_cells: int
     campaign: Campaign
     reported_on: date | None
-    published: bool
     partial: bool  # a merged force's figure with some of its former forces missing
-
-    @property
-    def exact(self) -> bool:
-        return not self.suppressed_cells
-
-    @property
-    def value(self) -> int | None:
-        """The exact part; None when only suppressed cells (as on the totals page)."""
-        return self.lower if self.reported_cells else None
 
     def consistent_with(self, other: State) -> bool:
         """Both can be true at once: equal exact values, or ranges that overlap (a "<5" later
@@ -160,21 +137,6 @@ class SeriesForceRow:
 
 
 @dataclass
-class LikeForLike:
-    from_period: SeriesPeriod
-    to_period: SeriesPeriod
-    forces: int
-    from_total: int
-    to_total: int
-    from_upper: int
-    to_upper: int
-
-    @property
-    def change_pct(self) -> float | None:
-        return change_pct(self.from_total, self.to_total) if self.forces else None
-
-
-@dataclass
 class SeriesTotals:
     series: Series
     metric_slug: str
@@ -195,9 +157,12 @@ class SeriesTotals:
     def period(self, label: str) -> SeriesPeriod | None:
         return next((p for p in self.periods if p.label == label), None)
 
+    def change(self, before: SeriesPeriod, after: SeriesPeriod) -> Change[SeriesPeriod]:
+        return Change(before, after, self.like_for_like(before, after))
+
     def like_for_like(self, before: SeriesPeriod, after: SeriesPeriod) -> LikeForLike:
         """Over the forces (as they are now) with a whole figure in both periods."""
-        result = LikeForLike(before, after, 0, 0, 0, 0, 0)
+        result = LikeForLike()
         for row in self.forces:
             a, b = row.cell(before).state, row.cell(after).state
             if a is None or b is None or a.partial or b.partial:
@@ -251,6 +216,196 @@ def series_totals(
     """One metric over the series. `only_force` keeps one force's row (the force page)."""
     if as_reported not in AS_REPORTED:
         raise ValueError(f"as must be one of {', '.join(AS_REPORTED)}")
+    read = _read_series(series, metric_slug, basis, only_force)
+    rows = [read.force_row(unit, as_reported, today) for unit in read.sorted_units()]
+    campaigns = read.campaigns
+    latest_metric = next(
+        (read.metric_of[c.pk] for c in reversed(campaigns) if c.pk in read.metric_of), None
+    )
+    return SeriesTotals(
+        series=series,
+        metric_slug=metric_slug,
+        metric=latest_metric,
+        as_reported=as_reported,
+        basis=basis,
+        campaigns=campaigns,
+        periods=read.periods,
+        forces=rows,
+        revisions=[r for row in rows for r in row.revisions],
+        disclosed=read.disclosed,
+        rounding_rule=campaigns[-1].rounding_rule if campaigns else "half_up",
+    )
+
+
+@dataclass
+class _SeriesRead:
+    """Everything series_totals reads (a fixed number of queries), and the choices it makes
+    from it in memory, force by force."""
+
+    basis: str
+    campaigns: list[Campaign]  # oldest first
+    metric_of: dict[int, Metric]  # campaign id -> its metric of the slug
+    dim_order: dict[str, int]  # dimension slug -> position, for the categories' labels
+    periods: list[SeriesPeriod]
+    asked_periods: dict[int, list[PeriodKey]]  # campaign id -> the periods it asked about
+    # (unit, campaign) -> that campaign's requests to the unit's forces
+    asked: dict[tuple[int, int], list[FoiRequest]]
+    units: dict[int, Force]  # the forces as they are now
+    former: dict[int, list[Force]]  # unit id -> forces asked before that are part of it now
+    # (request, period key) -> cell key -> figure row; the first dimension's rows; kinds seen
+    cells: dict[tuple[int, PeriodKey], dict[CellKey, FigureRow]]
+    first_dim_cells: dict[tuple[int, PeriodKey], list[FigureRow]]
+    kinds_seen: dict[tuple[int, PeriodKey], list[tuple[str, str]]]
+    disclosed: int = 0  # suppressed cells later given exactly
+
+    def sorted_units(self) -> list[Force]:
+        return sorted(self.units.values(), key=lambda f: f.name)
+
+    def headline(self, foi: FoiRequest, pkey: PeriodKey) -> Bounds | None:
+        """The bounds of the force's headline figure, or None when it gave no number."""
+        own = self.cells.get((foi.pk, pkey), {})
+        total = [own[()]] if () in own else None
+        return add_up(headline_cells(total, self.first_dim_cells.get((foi.pk, pkey))) or [])
+
+    def cell_state(self, foi: FoiRequest, pkey: PeriodKey, key: CellKey) -> Bounds | None:
+        row = self.cells.get((foi.pk, pkey), {}).get(key)
+        return add_up([row]) if row else None
+
+    def unit_state(self, unit_pk: int, campaign: Campaign, read) -> State | None:
+        """What `campaign` says for the unit's forces together (`read` gives one request's
+        bounds), or None if none gave a number."""
+        fois = self.asked.get((unit_pk, campaign.pk), [])
+        parts = [read(foi) for foi in fois]
+        given = [p for p in parts if p is not None]
+        if not given:
+            return None
+        answered = [foi.answered_on for foi in fois if foi.answered_on]
+        return State(
+            lower=sum(p.lower for p in given),
+            upper=sum(p.upper for p in given),
+            floor=sum(p.floor for p in given),
+            suppressed_cells=sum(p.suppressed_cells for p in given),
+            reported_cells=sum(p.reported_cells for p in given),
+            published=any(p.published for p in given),
+            campaign=campaign,
+            reported_on=max(answered) if answered else None,
+            partial=len(given) < len(fois),
+        )
+
+    def force_row(self, unit: Force, as_reported: str, today: date) -> SeriesForceRow:
+        """The unit's row; adds its figures to the periods' totals as it goes."""
+        row = SeriesForceRow(force=unit, former=self.former[unit.pk], cells={})
+        for period in self.periods:
+            asking = [
+                c
+                for c in self.metric_campaigns()
+                if period.key in self.asked_periods[c.pk] and self.asked.get((unit.pk, c.pk))
+            ]
+            if asking:
+                row.cells[period.key] = self._period_cell(
+                    unit, period, asking, as_reported, today, row
+                )
+        periods = self.periods
+        if len(periods) >= 2:
+            a, b = row.cell(periods[-2]).state, row.cell(periods[-1]).state
+            if a and b and a.exact and b.exact:
+                row.change_pct = change_pct(a.lower, b.lower)
+        return row
+
+    def metric_campaigns(self) -> list[Campaign]:
+        # A campaign that did not ask this metric asked no force about it.
+        return [c for c in self.campaigns if c.pk in self.metric_of]
+
+    def _period_cell(
+        self,
+        unit: Force,
+        period: SeriesPeriod,
+        asking: list[Campaign],
+        as_reported: str,
+        today: date,
+        row: SeriesForceRow,
+    ) -> SeriesCell:
+        pkey = period.key
+        period.forces_asked += 1
+        states = [
+            s
+            for c in asking
+            if (s := self.unit_state(unit.pk, c, lambda foi, k=pkey: self.headline(foi, k)))
+        ]
+        whole = [s for s in states if not s.partial] or states
+        chosen = (whole[-1] if as_reported == LATEST else whole[0]) if whole else None
+        cell = SeriesCell(chosen)
+        if chosen is None:
+            cell.reason = self._reason(unit, pkey, asking[-1], today)
+        self._revisions(unit, period, asking, cell, row)
+        if chosen is not None:
+            period.forces_reporting += 1
+            period.total += chosen.lower
+            period.total_upper += chosen.upper
+            period.suppressed_cells += chosen.suppressed_cells
+            period.published += chosen.published
+        return cell
+
+    def _reason(self, unit: Force, pkey: PeriodKey, latest: Campaign, today: date) -> str:
+        """Why the latest campaign asking has no figure for the unit."""
+        return "; ".join(
+            sorted(
+                {
+                    missing_reason(
+                        foi,
+                        self.kinds_seen.get((foi.pk, pkey), []),
+                        bool(self.kinds_seen.get((foi.pk, pkey))),
+                        self.basis,
+                        today,
+                    )
+                    for foi in self.asked[(unit.pk, latest.pk)]
+                }
+            )
+        )
+
+    def _revisions(
+        self,
+        unit: Force,
+        period: SeriesPeriod,
+        asking: list[Campaign],
+        cell: SeriesCell,
+        row: SeriesForceRow,
+    ) -> None:
+        """Every cell (total and breakdowns) the unit gave in two campaigns: a revision when
+        they disagree, disclosed when a suppressed cell was later given exactly."""
+        pkey = period.key
+        keys = {
+            key
+            for c in asking
+            for foi in self.asked[(unit.pk, c.pk)]
+            for key in self.cells.get((foi.pk, pkey), {})
+        }
+        for key in sorted(keys):
+            given = [
+                s
+                for c in asking
+                if (
+                    s := self.unit_state(
+                        unit.pk, c, lambda foi, k=key, p=pkey: self.cell_state(foi, p, k)
+                    )
+                )
+                and not s.partial
+            ]
+            if len(given) < 2:
+                continue
+            pairs = list(zip(given, given[1:], strict=False))
+            if any(not a.consistent_with(b) for a, b in pairs):
+                label = _category_label(key, self.dim_order)
+                row.revisions.append(Revision(unit, period, label, given))
+                cell.revised = True
+            elif any(not a.exact and b.exact for a, b in pairs):
+                self.disclosed += 1
+                cell.disclosed = True
+
+
+def _read_series(
+    series: Series, metric_slug: str, basis: str, only_force: Force | None
+) -> _SeriesRead:
     campaigns = sorted(
         Campaign.objects.filter(series=series).prefetch_related("periods"), key=_campaign_order
     )
@@ -259,36 +414,11 @@ def series_totals(
             "dimensions"
         )
     )
-    metric_of = {m.campaign_id: m for m in metrics}
-    # A campaign that did not ask this metric asked no force about it.
-    asking_metric = [c for c in campaigns if c.pk in metric_of]
-    first_dimension = {
-        m.pk: (dims[0].pk if (dims := list(m.dimensions.all())) else None) for m in metrics
-    }
     dim_order: dict[str, int] = {}
     for m in metrics:
         for d in m.dimensions.all():
             dim_order.setdefault(d.slug, d.position)
-    categories = {
-        pk: (dim_slug, value, dim_id)
-        for pk, dim_slug, value, dim_id in Category.objects.filter(
-            dimension__metric__in=metrics
-        ).values_list("pk", "dimension__slug", "value", "dimension_id")
-    }
-
-    # Periods: the same dates are the same period; the label is the latest campaign's.
-    periods: dict[PeriodKey, SeriesPeriod] = {}
-    period_key: dict[int, PeriodKey] = {}
-    asked_periods: dict[int, list[PeriodKey]] = {}
-    for campaign in campaigns:
-        keys = []
-        for p in campaign.periods.all():
-            key = (p.start, p.end)
-            period_key[p.pk] = key
-            keys.append(key)
-            periods.setdefault(key, SeriesPeriod(key=key, label=p.label)).label = p.label
-        asked_periods[campaign.pk] = keys
-    ordered_periods = sorted(periods.values(), key=lambda p: p.key)
+    periods, period_key, asked_periods = _series_periods(campaigns)
 
     # Forces as they are now.
     requests = list(
@@ -301,13 +431,72 @@ def series_totals(
     unit_of = {pk: now.get(pk, force) for pk, force in forces.items()}
     if only_force is not None:
         requests = [foi for foi in requests if unit_of[foi.force_id].pk == only_force.pk]
-    request_by_pk = {foi.pk: foi for foi in requests}
-    # (unit, campaign) -> that campaign's requests to the unit's forces
     asked: dict[tuple[int, int], list[FoiRequest]] = defaultdict(list)
+    units: dict[int, Force] = {}
+    former: dict[int, list[Force]] = defaultdict(list)
     for foi in requests:
-        asked[(unit_of[foi.force_id].pk, foi.campaign_id)].append(foi)
+        unit = unit_of[foi.force_id]
+        asked[(unit.pk, foi.campaign_id)].append(foi)
+        units[unit.pk] = unit
+        if foi.force_id != unit.pk and foi.force not in former[unit.pk]:
+            former[unit.pk].append(foi.force)
+    cells, first_dim_cells, kinds_seen = _read_figures(
+        metrics, basis, {foi.pk: foi for foi in requests}, period_key, only_force is not None
+    )
+    return _SeriesRead(
+        basis=basis,
+        campaigns=campaigns,
+        metric_of={m.campaign_id: m for m in metrics},
+        dim_order=dim_order,
+        periods=periods,
+        asked_periods=asked_periods,
+        asked=asked,
+        units=units,
+        former=former,
+        cells=cells,
+        first_dim_cells=first_dim_cells,
+        kinds_seen=kinds_seen,
+    )
 
-    # Every figure of the metric in every campaign: one query.
+
+def _series_periods(
+    campaigns: list[Campaign],
+) -> tuple[list[SeriesPeriod], dict[int, PeriodKey], dict[int, list[PeriodKey]]]:
+    """The series' periods in order (the same dates are the same period; the label is the
+    latest campaign's), each campaign period's key, and the keys each campaign asked about."""
+    periods: dict[PeriodKey, SeriesPeriod] = {}
+    period_key: dict[int, PeriodKey] = {}
+    asked_periods: dict[int, list[PeriodKey]] = {}
+    for campaign in campaigns:
+        keys = []
+        for p in campaign.periods.all():
+            key = (p.start, p.end)
+            period_key[p.pk] = key
+            keys.append(key)
+            periods.setdefault(key, SeriesPeriod(key=key, label=p.label)).label = p.label
+        asked_periods[campaign.pk] = keys
+    return sorted(periods.values(), key=lambda p: p.key), period_key, asked_periods
+
+
+def _read_figures(
+    metrics: list[Metric],
+    basis: str,
+    request_by_pk: dict[int, FoiRequest],
+    period_key: dict[int, PeriodKey],
+    one_force: bool,
+) -> tuple[dict, dict, dict]:
+    """Every figure of the metric in every campaign (one query, and one for the categories):
+    (request, period key) -> cell key -> figure row, the rows of the metric's first dimension,
+    and the kinds (with exemptions) seen on any basis."""
+    first_dimension = {
+        m.pk: (dims[0].pk if (dims := list(m.dimensions.all())) else None) for m in metrics
+    }
+    categories = {
+        pk: (dim_slug, value, dim_id)
+        for pk, dim_slug, value, dim_id in Category.objects.filter(
+            dimension__metric__in=metrics
+        ).values_list("pk", "dimension__slug", "value", "dimension_id")
+    }
     figures = Figure.objects.filter(metric__in=metrics).values_list(
         "request_id",
         "metric_id",
@@ -320,11 +509,10 @@ def series_totals(
         "exemption",
         "source",
     )
-    if only_force is not None:
+    if one_force:
         figures = figures.filter(request__in=list(request_by_pk))
-    # (request, period key) -> cell key -> (kind, value, lower, upper, source); plus kinds seen
-    cells: dict[tuple[int, PeriodKey], dict[CellKey, tuple]] = defaultdict(dict)
-    first_dim_cells: dict[tuple[int, PeriodKey], list[tuple]] = defaultdict(list)
+    cells: dict[tuple[int, PeriodKey], dict[CellKey, FigureRow]] = defaultdict(dict)
+    first_dim_cells: dict[tuple[int, PeriodKey], list[FigureRow]] = defaultdict(list)
     kinds_seen: dict[tuple[int, PeriodKey], list[tuple[str, str]]] = defaultdict(list)
     for (
         request_id,
@@ -332,9 +520,7 @@ def series_totals(
         period_id,
         ckey,
         kind,
-        value,
-        lower,
-        upper,
+        *numbers,
         exemption,
         source,
     ) in figures.order_by():
@@ -352,168 +538,11 @@ def series_totals(
         if any(part is None for part in parts):
             continue
         key: CellKey = tuple(sorted((dim_slug, val) for dim_slug, val, _ in parts))
-        row = (kind, value, lower, upper, source)
+        row = (kind, *numbers, source)
         cells[(request_id, pkey)][key] = row
         if len(parts) == 1 and parts[0][2] == first_dimension.get(metric_id):
             first_dim_cells[(request_id, pkey)].append(row)
-
-    def headline(foi: FoiRequest, pkey: PeriodKey) -> tuple | None:
-        """The force's headline figure (its total row, else its first dimension's rows added
-        up) as _add_up gives it, or None when it gave no number."""
-        own = cells.get((foi.pk, pkey), {})
-        rows = [own[()]] if () in own else first_dim_cells.get((foi.pk, pkey), [])
-        return _add_up(rows)
-
-    def cell_state(foi: FoiRequest, pkey: PeriodKey, key: CellKey) -> tuple | None:
-        row = cells.get((foi.pk, pkey), {}).get(key)
-        return _add_up([row]) if row else None
-
-    def unit_state(unit_pk: int, campaign: Campaign, pkey: PeriodKey, read) -> State | None:
-        """What `campaign` says for the unit's forces together, or None if none gave a number."""
-        fois = asked.get((unit_pk, campaign.pk), [])
-        parts = [read(foi) for foi in fois]
-        given = [p for p in parts if p is not None]
-        if not given:
-            return None
-        answered = [foi.answered_on for foi in fois if foi.answered_on]
-        return State(
-            lower=sum(p[0] for p in given),
-            upper=sum(p[1] for p in given),
-            floor=sum(p[2] for p in given),
-            suppressed_cells=sum(p[3] for p in given),
-            reported_cells=sum(p[4] for p in given),
-            campaign=campaign,
-            reported_on=max(answered) if answered else None,
-            published=any(p[5] for p in given),
-            partial=len(given) < len(fois),
-        )
-
-    units: dict[int, Force] = {}
-    former: dict[int, list[Force]] = defaultdict(list)
-    for foi in requests:
-        unit = unit_of[foi.force_id]
-        units[unit.pk] = unit
-        if foi.force_id != unit.pk and foi.force not in former[unit.pk]:
-            former[unit.pk].append(foi.force)
-
-    rows: list[SeriesForceRow] = []
-    revisions: list[Revision] = []
-    disclosed = 0
-    for unit in sorted(units.values(), key=lambda f: f.name):
-        row = SeriesForceRow(force=unit, former=former[unit.pk], cells={})
-        for period in ordered_periods:
-            pkey = period.key
-            asking = [
-                c
-                for c in asking_metric
-                if pkey in asked_periods[c.pk] and asked.get((unit.pk, c.pk))
-            ]
-            if not asking:
-                continue
-            period.forces_asked += 1
-            states = [
-                s
-                for c in asking
-                if (s := unit_state(unit.pk, c, pkey, lambda foi, k=pkey: headline(foi, k)))
-            ]
-            whole = [s for s in states if not s.partial] or states
-            chosen = (whole[-1] if as_reported == LATEST else whole[0]) if whole else None
-            cell = SeriesCell(chosen)
-            if chosen is None:
-                latest = asking[-1]
-                cell.reason = "; ".join(
-                    sorted(
-                        {
-                            missing_reason(
-                                foi,
-                                kinds_seen.get((foi.pk, pkey), []),
-                                bool(kinds_seen.get((foi.pk, pkey))),
-                                basis,
-                                today,
-                            )
-                            for foi in asked[(unit.pk, latest.pk)]
-                        }
-                    )
-                )
-            # Revisions: every cell (total and breakdowns) the unit gave in two campaigns.
-            keys = {
-                key
-                for c in asking
-                for foi in asked[(unit.pk, c.pk)]
-                for key in cells.get((foi.pk, pkey), {})
-            }
-            for key in sorted(keys):
-                given = [
-                    s
-                    for c in asking
-                    if (
-                        s := unit_state(
-                            unit.pk, c, pkey, lambda foi, k=key, p=pkey: cell_state(foi, p, k)
-                        )
-                    )
-                    and not s.partial
-                ]
-                if len(given) < 2:
-                    continue
-                if any(not a.consistent_with(b) for a, b in zip(given, given[1:], strict=False)):
-                    revision = Revision(unit, period, _category_label(key, dim_order), given)
-                    revisions.append(revision)
-                    row.revisions.append(revision)
-                    cell.revised = True
-                elif any(not a.exact and b.exact for a, b in zip(given, given[1:], strict=False)):
-                    disclosed += 1
-                    cell.disclosed = True
-            row.cells[pkey] = cell
-            if chosen is not None:
-                period.forces_reporting += 1
-                period.total += chosen.lower
-                period.total_upper += chosen.upper
-                period.suppressed_cells += chosen.suppressed_cells
-                period.published += chosen.published
-        if len(ordered_periods) >= 2:
-            a = row.cell(ordered_periods[-2]).state
-            b = row.cell(ordered_periods[-1]).state
-            if a and b and a.exact and b.exact:
-                row.change_pct = change_pct(a.lower, b.lower)
-        rows.append(row)
-
-    latest_metric = next((metric_of[c.pk] for c in reversed(campaigns) if c.pk in metric_of), None)
-    return SeriesTotals(
-        series=series,
-        metric_slug=metric_slug,
-        metric=latest_metric,
-        as_reported=as_reported,
-        basis=basis,
-        campaigns=campaigns,
-        periods=ordered_periods,
-        forces=rows,
-        revisions=revisions,
-        disclosed=disclosed,
-        rounding_rule=campaigns[-1].rounding_rule if campaigns else "half_up",
-    )
-
-
-def _add_up(rows: list[tuple]) -> tuple[int, int, int, int, int, bool] | None:
-    """(lower, upper, floor, suppressed cells, reported cells, published) of figure rows
-    (kind, value, lower, upper, source): exact values make the lower bound, suppressed cells
-    add their upper bound to the upper one (and their lower bound to the floor). None when none
-    of them is a number (not held, refused, not provided)."""
-    numbers = [r for r in rows if r[0] in REPORTING_KINDS]
-    if not numbers:
-        return None
-    lower = upper = floor = suppressed = reported = 0
-    for kind, value, low, high, _source in numbers:
-        if kind == Kind.REPORTED:
-            lower += value
-            upper += value
-            floor += value
-            reported += 1
-        else:
-            suppressed += 1
-            upper += high
-            floor += low
-    published = any(r[4] == FigureSource.PUBLISHED for r in numbers)
-    return lower, upper, floor, suppressed, reported, published
+    return cells, first_dim_cells, kinds_seen
 
 
 @dataclass

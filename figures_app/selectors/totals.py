@@ -1,9 +1,9 @@
 """Reads: national totals (computed in the database), a request's figures, the review queue.
 
-Totals follow DOMAIN.md section 5: a total carries its coverage; suppressed cells give bounds
-(exact values = lower bound, plus each suppressed cell's upper bound = upper bound) and are never
-derived by subtraction; year-on-year change is given raw and like-for-like; per-day figures use
-the real number of days; nothing is rounded here (rounding is presentation).
+Totals follow DOMAIN.md section 5, by the rule in figures_app/selectors/headline.py (a force's
+headline figure, bounds for suppressed cells, raw and like-for-like change, per-day figures over
+the real number of days); a total carries its coverage; nothing is rounded here (rounding is
+presentation).
 """
 
 from __future__ import annotations
@@ -23,8 +23,15 @@ from figures_app.models import (
     Metric,
     ReviewState,
 )
-from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter, change_pct
+from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
+from figures_app.selectors.headline import (
+    Change,
+    LikeForLike,
+    PeriodSum,
+    change_pct,
+    headline_cells,
+)
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
 from requests_app.models import Campaign, FoiRequest, Period
 
@@ -32,42 +39,12 @@ __all__ = ["ALL", "APPROVED", "BASES", "Entered", "Totals", "basis_filter", "met
 
 
 @dataclass
-class PeriodTotal:
+class PeriodTotal(PeriodSum):
     period: Period
-    total: int
-    total_upper: int
-    suppressed_cells: int
-    forces_reporting: int
 
     @property
-    def per_day(self) -> float:
-        return self.total / self.period.days
-
-
-@dataclass
-class LikeForLike:
-    forces: int
-    from_total: int
-    to_total: int
-
-    @property
-    def change_pct(self) -> float | None:
-        return change_pct(self.from_total, self.to_total)
-
-
-@dataclass
-class Change:
-    from_period: PeriodTotal
-    to_period: PeriodTotal
-    like_for_like: LikeForLike
-
-    @property
-    def change_pct(self) -> float | None:
-        # A period no force reported in has no total: 0 there is "nothing counted yet", not a
-        # fall to (or a rise from) zero.
-        if not (self.from_period.forces_reporting and self.to_period.forces_reporting):
-            return None
-        return change_pct(self.from_period.total, self.to_period.total)
+    def days(self) -> int:
+        return self.period.days
 
 
 @dataclass
@@ -75,7 +52,6 @@ class ForceCell:
     value: int | None  # sum of reported values; None when nothing was reported
     suppressed_cells: int = 0
     upper: int | None = None
-    kind: str = ""  # the kind of the total figure when the force reported nothing
     # Where the figure was read (issue 13): the file all its figures came from, and the cell
     # when it is one figure. The totals page links them to the file's view.
     attachment_id: int | None = None
@@ -127,7 +103,7 @@ class Totals:
     periods: list[Period]
     forces_asked: int
     period_totals: list[PeriodTotal]
-    changes: list[Change]
+    changes: list[Change[PeriodTotal]]
     forces: list[ForceRow]
     breakdown: list[BreakdownRow]
     summaries: list[DimensionSummary]
@@ -153,10 +129,6 @@ class Totals:
         return next(t for t in self.period_totals if t.period.pk == period.pk)
 
 
-def campaign_metrics(campaign: Campaign) -> list[Metric]:
-    return list(campaign.metrics.prefetch_related("dimensions"))
-
-
 def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Totals:
     """Everything the totals page, the JSON API, the exports and the headlines say about one
     metric.
@@ -171,102 +143,25 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
     campaign = metric.campaign
     periods = list(campaign.periods.all())
     dimensions = list(metric.dimensions.all())
-    first_dim = dimensions[0] if dimensions else None
     requests = list(
         campaign.requests.select_related("force", "figure_review").order_by("force__name")
     )
     figure_sums = read_figure_sums(metric)
+    reading = _ForcesReading(periods=periods, dimensions=dimensions, basis=basis, today=today)
     with_figures = {request_id for (request_id, _), here in figure_sums.items() if here.figures}
-    published = {
-        request_id
-        for (request_id, _), here in figure_sums.items()
-        if any(part.published for part in here.parts())
-    }
-
-    force_rows: list[ForceRow] = []
-    entered: dict[int, Entered] = defaultdict(Entered)
-    entered_any = Entered()
-    reporting: dict[int, set[int]] = {p.pk: set() for p in periods}  # period id -> request ids
-    breakdown_forces: dict[tuple[int, int], int] = defaultdict(int)
-    counted_ids: list[int] = []  # requests whose figures count on this basis
-    pending = 0
     nothing = _RequestPeriod()
     for foi in requests:
-        state = getattr(figure_review_of(foi), "state", ReviewState.PENDING)
-        counts = basis != APPROVED or state == ReviewState.APPROVED
         by_period = {p.pk: figure_sums.get((foi.pk, p.pk), nothing) for p in periods}
-        has_figures = foi.pk in with_figures
-        if counts:
-            counted_ids.append(foi.pk)
-        if has_figures and state != ReviewState.APPROVED:
-            pending += 1
-        row = ForceRow(foi=foi, cells={})
-        in_any = 0
-        for period in periods:
-            here = by_period[period.pk]
-            headline = here.headline(first_dim)
-            if counts and headline is not None:
-                row.cells[period.pk] = ForceCell(
-                    value=headline.total if headline.reported_cells else None,
-                    suppressed_cells=headline.suppressed_cells,
-                    upper=headline.total + headline.upper_extra,
-                    attachment_id=headline.attachment_id,
-                    location=headline.location if headline.figures == 1 else "",
-                )
-                if headline.reporting:
-                    reporting[period.pk].add(foi.pk)
-            if counts:
-                for dim in dimensions:
-                    if dim.pk in here.dims and here.dims[dim.pk].reporting:
-                        breakdown_forces[(period.pk, dim.pk)] += 1
-            n = here.figures
-            if n:
-                entered[period.pk].add(state, n)
-                in_any += n
-        if in_any:
-            entered_any.add(state, in_any)
-        if len(periods) >= 2:
-            row.change_pct = change_pct(row.value(periods[-2]), row.value(periods[-1]))
-        for period in periods:
-            if foi.pk not in reporting[period.pk]:
-                here = by_period[period.pk]
-                row.reasons[period.pk] = missing_reason_of(
-                    foi, here.kind_set(), here.refused_codes(), has_figures, basis, today
-                )
-        force_rows.append(row)
+        reading.add(foi, by_period, has_figures=foi.pk in with_figures)
 
-    period_totals = []
-    for period in periods:
-        cells = [r.cells[period.pk] for r in force_rows if period.pk in r.cells]
-        total = sum(c.value or 0 for c in cells)
-        period_totals.append(
-            PeriodTotal(
-                period=period,
-                total=total,
-                total_upper=sum(c.upper for c in cells),
-                suppressed_cells=sum(c.suppressed_cells for c in cells),
-                forces_reporting=len(reporting[period.pk]),
-            )
-        )
-
-    # Consecutive pairs: raw change, and like-for-like over the forces reporting in both.
-    changes = []
-    for before, after in zip(period_totals, period_totals[1:], strict=False):
-        both = reporting[before.period.pk] & reporting[after.period.pk]
-        lfl = LikeForLike(
-            forces=len(both),
-            from_total=sum(r.value(before.period) or 0 for r in force_rows if r.foi.pk in both),
-            to_total=sum(r.value(after.period) or 0 for r in force_rows if r.foi.pk in both),
-        )
-        changes.append(Change(before, after, lfl))
-
+    period_totals = _period_totals(periods, reading)
     breakdown, summaries = metric_breakdown(
         metric,
         basis,
         periods,
         dimensions,
-        request_ids=counted_ids,
-        forces=dict(breakdown_forces),
+        request_ids=reading.counted_ids,
+        forces=dict(reading.breakdown_forces),
     )
     return Totals(
         campaign=campaign,
@@ -275,17 +170,118 @@ def metric_totals(*, metric: Metric, basis: str = APPROVED, today: date) -> Tota
         periods=periods,
         forces_asked=len(requests),
         period_totals=period_totals,
-        changes=changes,
-        forces=force_rows,
+        changes=_changes(period_totals, reading),
+        forces=reading.rows,
         breakdown=breakdown,
         summaries=summaries,
-        pending_requests=pending,
+        pending_requests=reading.pending,
         today=today,
-        entered=dict(entered),
-        entered_any=entered_any,
+        entered=dict(reading.entered),
+        entered_any=reading.entered_any,
         dimensions=dimensions,
-        published_requests=published,
+        published_requests={
+            request_id
+            for (request_id, _), here in figure_sums.items()
+            if any(part.published for part in here.parts())
+        },
     )
+
+
+@dataclass
+class _ForcesReading:
+    """The forces' rows of metric_totals, read one request at a time, and what the totals are
+    added up from: which forces report in each period, who gave each breakdown, what was
+    entered by review state."""
+
+    periods: list[Period]
+    dimensions: list[Dimension]
+    basis: str
+    today: date
+    rows: list[ForceRow] = field(default_factory=list)
+    entered: dict[int, Entered] = field(default_factory=lambda: defaultdict(Entered))
+    entered_any: Entered = field(default_factory=Entered)
+    reporting: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    breakdown_forces: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+    counted_ids: list[int] = field(default_factory=list)  # requests that count on this basis
+    pending: int = 0
+
+    def add(self, foi: FoiRequest, by_period: dict[int, _RequestPeriod], *, has_figures: bool):
+        state = getattr(figure_review_of(foi), "state", ReviewState.PENDING)
+        counts = self.basis != APPROVED or state == ReviewState.APPROVED
+        if counts:
+            self.counted_ids.append(foi.pk)
+        if has_figures and state != ReviewState.APPROVED:
+            self.pending += 1
+        row = ForceRow(foi=foi, cells={})
+        in_any = 0
+        for period in self.periods:
+            here = by_period[period.pk]
+            if counts:
+                self._count(row, period, here)
+            if here.figures:
+                self.entered[period.pk].add(state, here.figures)
+                in_any += here.figures
+        if in_any:
+            self.entered_any.add(state, in_any)
+        if len(self.periods) >= 2:
+            row.change_pct = change_pct(row.value(self.periods[-2]), row.value(self.periods[-1]))
+        for period in self.periods:
+            if foi.pk not in self.reporting[period.pk]:
+                here = by_period[period.pk]
+                row.reasons[period.pk] = missing_reason_of(
+                    foi, here.kind_set(), here.refused_codes(), has_figures, self.basis, self.today
+                )
+        self.rows.append(row)
+
+    def _count(self, row: ForceRow, period: Period, here: _RequestPeriod) -> None:
+        """A counted force's headline cell for the period, and the breakdowns it gave."""
+        first_dim = self.dimensions[0] if self.dimensions else None
+        headline = here.headline(first_dim)
+        if headline is not None:
+            row.cells[period.pk] = ForceCell(
+                value=headline.total if headline.reported_cells else None,
+                suppressed_cells=headline.suppressed_cells,
+                upper=headline.total + headline.upper_extra,
+                attachment_id=headline.attachment_id,
+                location=headline.location if headline.figures == 1 else "",
+            )
+            if headline.reporting:
+                self.reporting[period.pk].add(row.foi.pk)
+        for dim in self.dimensions:
+            if dim.pk in here.dims and here.dims[dim.pk].reporting:
+                self.breakdown_forces[(period.pk, dim.pk)] += 1
+
+
+def _period_totals(periods: list[Period], reading: _ForcesReading) -> list[PeriodTotal]:
+    period_totals = []
+    for period in periods:
+        cells = [r.cells[period.pk] for r in reading.rows if period.pk in r.cells]
+        period_totals.append(
+            PeriodTotal(
+                period=period,
+                total=sum(c.value or 0 for c in cells),
+                total_upper=sum(c.upper for c in cells),
+                suppressed_cells=sum(c.suppressed_cells for c in cells),
+                forces_reporting=len(reading.reporting[period.pk]),
+            )
+        )
+    return period_totals
+
+
+def _changes(
+    period_totals: list[PeriodTotal], reading: _ForcesReading
+) -> list[Change[PeriodTotal]]:
+    """Consecutive pairs: raw change, and like-for-like over the forces reporting in both."""
+    changes = []
+    for before, after in zip(period_totals, period_totals[1:], strict=False):
+        both = reading.reporting[before.period.pk] & reading.reporting[after.period.pk]
+        lfl = LikeForLike(
+            forces=len(both),
+            from_total=sum(r.value(before.period) or 0 for r in reading.rows if r.foi.pk in both),
+            to_total=sum(r.value(after.period) or 0 for r in reading.rows if r.foi.pk in both),
+        )
+        changes.append(Change(before, after, lfl))
+    return changes
 
 
 # --- reading the figures: one GROUP BY over the metric's figures ---------------------------
@@ -394,12 +390,8 @@ class _RequestPeriod:
         return [code for _, code in sorted(pairs, key=lambda pair: int(pair[0]))]
 
     def headline(self, first_dim: Dimension | None) -> _Sums | None:
-        """The sums of the figures that make the force's headline number (see
-        basis.headline_figures): its total figure, or, where it gave none, its breakdown by the
-        first dimension added up. None when it gave neither."""
-        if self.total is not None or first_dim is None:
-            return self.total
-        return self.dims.get(first_dim.pk)
+        """The sums of the figures that make the force's headline number (headline_cells)."""
+        return headline_cells(self.total, self.dims.get(first_dim.pk) if first_dim else None)
 
 
 def read_figure_sums(metric: Metric) -> dict[tuple[int, int], _RequestPeriod]:

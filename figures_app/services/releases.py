@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
-from figures_app.release_output import NO_AREA, force_code
+from figures_app.selectors.release_data import NO_AREA, force_code
 from figures_app.selectors.releases import (
     build_payload,
     campaign_force_codes,

@@ -115,8 +115,8 @@ def figures_approve(
     the figures have warnings (a breakdown that does not add up, a jump between periods), only
     once the reviewer says they checked them (`warnings_checked`). The warnings are read again
     here, under the review's lock, not taken from the page the reviewer saw; and with
-    `seen_version` (selectors.review.figures_version of the page they saw) figures changed
-    since are refused, so nobody approves what they did not look at."""
+    `seen_version` (the version selectors.review.review_standing gave the page they saw)
+    figures changed since are refused, so nobody approves what they did not look at."""
     if not can_review(actor):
         raise ServiceError("You need the reviewer role to approve figures.")
     review = _lock_review(request_id)

@@ -19,15 +19,6 @@ from django.views.decorators.http import require_http_methods
 
 from figures_app.forms_releases import GroupingForm, ReleaseForm
 from figures_app.models_releases import ReleaseVersion
-from figures_app.release_output import (
-    answering_words,
-    find_chart,
-    force_in,
-    methodology_html,
-    national_context,
-    page_metric,
-    rule_sentence,
-)
 from figures_app.release_png import render_png
 from figures_app.selectors.releases import (
     campaign_releases,
@@ -40,6 +31,18 @@ from figures_app.services.releases import (
     caveats_text,
     force_grouping_set,
     release_publish,
+)
+from figures_app.views.release_presentation import (
+    answering_words,
+    chart_svg,
+    download_rows,
+    download_sheets,
+    find_chart,
+    force_in,
+    methodology_html,
+    national_context,
+    page_metric,
+    rule_sentence,
 )
 from requests_app import roles
 from requests_app.access import get_campaign_for_user, view_required
@@ -176,8 +179,6 @@ def release_version_force(request: HttpRequest, slug: str, number: int, code: st
 
 
 def release_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
-    from figures_app.release_output import download_rows, download_sheets
-
     if fmt not in DOWNLOAD_TYPES:
         raise Http404("No such download.")
     version, preview = _version(request, slug, number)
@@ -206,8 +207,6 @@ def release_chart(
     if fmt == "png":
         response = HttpResponse(render_png(spec), content_type="image/png")
     else:
-        from figures_app.release_output import chart_svg
-
         svg = str(chart_svg(spec)).replace('width="100%"', 'width="760"', 1)
         response = HttpResponse(
             '<?xml version="1.0" encoding="utf-8"?>\n' + svg, content_type="image/svg+xml"

@@ -1,5 +1,6 @@
 """A series over the years (issue 14): the list of series, a series' page, its tidy CSV/XLSX and
-the JSON API, all from one SeriesTotals turned into output by figures_app/series_output.py."""
+the JSON API, all from one SeriesTotals turned into output by figures_app/series_output.py (API,
+files) and views/series_presentation.py (the page)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from figures_app.selectors.series import (
     series_metric_slugs,
     series_totals,
 )
-from figures_app.series_output import series_json, series_page_context, series_sheets
+from figures_app.series_output import series_json, series_sheets
+from figures_app.views.series_presentation import series_page_context
 from requests_app.access import view_required
 from requests_app.models import Series
 from requests_app.tabular import write_csv, write_xlsx

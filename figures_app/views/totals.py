@@ -1,5 +1,6 @@
 """Totals of a campaign's metric: the page, the JSON API and the CSV, all from one Totals turned
-into output by figures_app/totals_output.py."""
+into output by figures_app/totals_output.py (API, files) and views/totals_presentation.py (the
+page)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from figures_app.models import Metric
 from figures_app.selectors.totals import APPROVED, BASES, metric_totals
-from figures_app.totals_output import totals_json, totals_page_context, totals_rows
+from figures_app.totals_output import totals_json, totals_rows
+from figures_app.views.totals_presentation import totals_page_context
 from requests_app import roles
 from requests_app.access import get_campaign_for_user, view_required
 from requests_app.models import Campaign

@@ -8,7 +8,7 @@ publishes a release of the campaign.
 
 from django.db import transaction
 
-from figures_app.release_output import force_code
+from figures_app.selectors.release_data import force_code
 from figures_app.services.releases import ReleaseSpec, release_publish
 from figures_app.services.review import _approve
 from requests_app.roles import REVIEWER, STAFF

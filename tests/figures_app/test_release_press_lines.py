@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from figures_app.release_output import national_context, ordinal, press_line
+from figures_app.selectors.release_data import press_line
 from figures_app.services.releases import ReleaseSpec, release_publish
+from figures_app.views.release_presentation import national_context, ordinal
 from requests_app.models.campaigns import RoundingRule
 
 from .conftest import enter

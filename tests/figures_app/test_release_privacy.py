@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from figures_app.release_output import chart_specs
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.services.releases import ReleaseSpec, release_publish
 from figures_app.services.review import _approve
+from figures_app.views.release_presentation import chart_specs
 from requests_app.models import Campaign
 from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.attachments import attachment_add

@@ -337,7 +337,10 @@ def test_sent_back_to_you_is_for_staff(client):
 def test_it_refuses_figures_changed_since_the_reviewer_opened_them(
     kent, essex, campaign, staff, reviewer
 ):
-    from figures_app.selectors.review import figures_version
+    from figures_app.selectors.review import review_standing
+
+    def figures_version(request_id: int) -> int:
+        return review_standing(reviewer, request_id).version
 
     seen = figures_version(kent.pk)
     assert seen > 0
