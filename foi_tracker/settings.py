@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.roles",
+                "foi_tracker.context_processors.nav",
             ],
         },
     },

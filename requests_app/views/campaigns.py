@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -215,7 +217,9 @@ def _sorted_rows(rows: list, sort: str) -> list:
 
 
 @view_required
-def campaign_detail(request, slug):
+def campaign_detail(request, slug, *, links: Callable[..., list[tuple[str, str]]]):
+    """`links(campaign)` -> (label, url) of other apps' pages about it (the figures' totals,
+    import, export), wired by foi_tracker/pages/campaign_page.py."""
     campaign = get_campaign_for_user(request, slug)
     today = timezone.localdate()
     states = RequestStateFilter(request.GET, queryset=campaign_requests(campaign), today=today)
@@ -223,7 +227,6 @@ def campaign_detail(request, slug):
     sort = _sort_param(request, REQUEST_SORTS, "force")
     rows = _sorted_rows(request_rows(_sorted_requests(states.qs, sort), today), sort)
     periods = list(campaign.periods.all())
-    links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
     # Unfiltered, the rows are all the campaign's requests: the progress line adds them up.
     progress = campaign_progress(campaign, today) if state else progress_of_rows(rows)
     return render(
@@ -240,7 +243,7 @@ def campaign_detail(request, slug):
             "state": state,
             "sort": sort,
             "today": today,
-            "links": links,
+            "links": links(campaign),
             "statuses": Status.choices,
         },
     )
