@@ -38,7 +38,6 @@ class FiguresAppConfig(AppConfig):
         )
         for registry, fn in (
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
-            (hooks.CAMPAIGN_FORM_SECTIONS, hooks_impl.campaign_form_section),
             (hooks.CAMPAIGN_COPIED, hooks_impl.campaign_copied),
         ):
             if fn not in registry:

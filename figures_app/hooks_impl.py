@@ -11,12 +11,6 @@ from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa
 from requests_app.text import plural
 
 
-def campaign_form_section(campaign, data=None):
-    from figures_app.metrics_form import metrics_section
-
-    return metrics_section(campaign, data)
-
-
 def campaign_copied(source, campaign, actor) -> None:
     """A campaign run again (requests_app/services/series.py): the same metrics, with their
     dimensions and listed categories; categories inferred from the data are not copied (the new

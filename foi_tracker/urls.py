@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from foi_tracker.pages import campaign_page, dashboard, force_page, request_page
+from foi_tracker.pages import campaign_form, campaign_page, dashboard, force_page, request_page
 
 admin.site.site_header = "FOI tracker administration"
 admin.site.site_title = "FOI tracker admin"
@@ -20,7 +20,9 @@ urlpatterns = [
     # The pages that show tracking and figures together (foi_tracker/pages). After the apps'
     # own: requests_app.urls registers the <action:...> converter.
     path("", dashboard.dashboard, name="dashboard"),
+    path("campaigns/new/", campaign_form.campaign_new, name="campaign_new"),
     path("campaigns/<slug:slug>/", campaign_page.campaign_detail, name="campaign_detail"),
+    path("campaigns/<slug:slug>/edit/", campaign_form.campaign_edit, name="campaign_edit"),
     path("requests/<int:pk>/", request_page.request_detail, name="request_detail"),
     path("requests/<int:pk>/note/", request_page.request_note, name="request_note"),
     path(

@@ -3,7 +3,6 @@
 requests_app never imports figures_app; instead figures_app registers here what it adds:
 - extra keys of the campaign JSON (e.g. "metrics"), validated before anything is written and
   applied inside the same transaction as the campaign;
-- extra sections of the campaign form (the metrics);
 - extra sections of the staff digest (e.g. "figures awaiting your review");
 Which requests have figures is not a hook but a column, FoiRequest.has_figures, that figures_app
 keeps with database triggers (figures_app/has_figures.py).
@@ -38,15 +37,6 @@ def register_campaign_json_extension(extension: CampaignJsonExtension) -> None:
 def register_digest_section(title: str, section: Callable[..., list[dict]]) -> None:
     DIGEST_SECTIONS[title] = section
 
-
-# Extra sections of the campaign form (figures_app adds the metrics, so that a campaign is set up
-# in one form). make(campaign_or_None, post_data_or_None) -> an object with
-#   template_name: rendered inside the form with {"section": the object};
-#   is_valid() -> bool (errors are shown by its template);
-#   save(campaign, actor): called in the campaign's transaction after it is created or updated;
-#     raises ServiceError to roll the whole form back, with the message shown on the form;
-#   add_error(message): show a ServiceError raised by save.
-CAMPAIGN_FORM_SECTIONS: list[Callable[..., Any]] = []
 
 # fn(source_campaign, new_campaign, actor) when a campaign is run again for the next period
 # (requests_app/services/series.py), inside its transaction: figures_app copies the metrics and

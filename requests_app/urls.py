@@ -32,8 +32,6 @@ register_converter(ActionConverter, "action")
 
 urlpatterns = [
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
-    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
-    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<slug:slug>/preview/", campaigns.campaign_preview, name="campaign_preview"),
     path(
         "campaigns/<slug:slug>/mark-sent/",

@@ -37,6 +37,19 @@ class MetricSpec:
     dimensions: tuple[DimensionSpec, ...] = ()
 
 
+@dataclass(frozen=True)
+class MetricEdit:
+    """One row of the campaign form's metrics, in its order: `metric` is the campaign's metric the
+    row shows (loaded by the form, with its dimensions and categories), None for a new row."""
+
+    metric: Metric | None
+    label: str
+    unit: str = "offences"
+    notes: str = ""
+    dimensions: tuple[DimensionSpec, ...] = ()
+    remove: bool = False
+
+
 def _label_from_slug(slug: str) -> str:
     return slug.replace("_", " ").replace("-", " ").capitalize()
 
@@ -159,6 +172,55 @@ def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
     """Campaign JSON hook: runs inside load_campaign's transaction. Metrics not listed are kept."""
     for position, spec in enumerate(specs):
         metric_save(campaign=campaign, spec=spec, position=position)
+
+
+def _same_breakdowns(metric: Metric, specs: tuple[DimensionSpec, ...]) -> bool:
+    """Same names and listed categories (case aside): a relabelled breakdown is not a change."""
+
+    def key(slug, categories):
+        return (slug, tuple(c.casefold() for c in categories) if categories else None)
+
+    current = [
+        key(d.slug, None if d.inferred else [c.label or c.value for c in d.categories.all()])
+        for d in metric.dimensions.all()
+    ]
+    return current == [key(s.slug, s.categories) for s in specs]
+
+
+def campaign_metrics_sync(*, campaign: Campaign, actor, specs: list[MetricEdit]) -> None:
+    """Make the campaign's metrics what the campaign form says, row by row, in its order: new
+    rows added (their slugs made from their labels), rows ticked Remove removed, the others'
+    words, order and breakdowns changed. A metric that figures use keeps its breakdowns and
+    cannot be removed: ServiceError (field "metrics"), which rolls back the caller's
+    transaction (foi_tracker/campaign_setup.py saves the campaign in the same one).
+
+    `actor` is who saved the form; metric definitions keep no audit rows yet, so it is not
+    recorded."""
+    new_slugs: set[str] = set()
+    for position, edit in enumerate(specs):
+        metric = edit.metric
+        if metric is not None and edit.remove:
+            metric_remove(metric=metric)
+            continue
+        if not edit.label or edit.remove:
+            continue
+        if metric is None:
+            slug = metric_slug_for(campaign, edit.label, taken=new_slugs)
+            new_slugs.add(slug)
+            metric_save(
+                campaign=campaign,
+                spec=MetricSpec(slug, edit.label, edit.unit, edit.notes, edit.dimensions),
+                position=position,
+            )
+            continue
+        if not _same_breakdowns(metric, edit.dimensions):
+            metric_replace_dimensions(metric=metric, dimensions=edit.dimensions)
+        # No dimensions given: metric_save then changes only the words and the order.
+        metric_save(
+            campaign=campaign,
+            spec=MetricSpec(metric.slug, edit.label, edit.unit, edit.notes),
+            position=position,
+        )
 
 
 def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
