@@ -31,11 +31,6 @@ class FiguresAppConfig(AppConfig):
         from figures_app import hooks_impl
         from requests_app import hooks
 
-        hooks.register_campaign_json_extension(
-            hooks.CampaignJsonExtension(
-                key="metrics", validate=hooks_impl.metrics_validate, apply=hooks_impl.metrics_apply
-            )
-        )
         for registry, fn in (
             (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
             (hooks.CAMPAIGN_COPIED, hooks_impl.campaign_copied),

@@ -7,7 +7,7 @@ from datetime import date
 from django.urls import reverse
 
 from figures_app.demo import demo_extension  # noqa: F401 - registered in apps.py
-from figures_app.services.metrics import metrics_apply, metrics_validate  # noqa: F401 - registered in apps.py
+from figures_app.services.metrics import metrics_apply
 from requests_app.text import plural
 
 

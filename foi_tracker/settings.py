@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "accounts",
     "requests_app",
     "figures_app",
+    # The pages, commands and tasks that compose both apps (foi_tracker/pages, management/).
+    "foi_tracker",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,6 @@
 """Small, explicit extension points that figures_app (and others) fill in AppConfig.ready().
 
 requests_app never imports figures_app; instead figures_app registers here what it adds:
-- extra keys of the campaign JSON (e.g. "metrics"), validated before anything is written and
-  applied inside the same transaction as the campaign;
 - extra sections of the staff digest (e.g. "figures awaiting your review");
 Which requests have figures is not a hook but a column, FoiRequest.has_figures, that figures_app
 keeps with database triggers (figures_app/has_figures.py).
@@ -11,27 +9,9 @@ keeps with database triggers (figures_app/has_figures.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-
-@dataclass(frozen=True)
-class CampaignJsonExtension:
-    key: str
-    # validate(value) -> cleaned value; raises ValueError with a message naming what is wrong.
-    validate: Callable[[Any], Any]
-    # apply(campaign, cleaned) inside the campaign's transaction (after create or update).
-    apply: Callable[[Any, Any], None]
-
-
-CAMPAIGN_JSON_EXTENSIONS: dict[str, CampaignJsonExtension] = {}
 
 # section(user, today) -> list of dicts {"label", "url", "detail"}; empty when nothing to say.
 DIGEST_SECTIONS: dict[str, Callable[..., list[dict]]] = {}
-
-
-def register_campaign_json_extension(extension: CampaignJsonExtension) -> None:
-    CAMPAIGN_JSON_EXTENSIONS[extension.key] = extension
 
 
 def register_digest_section(title: str, section: Callable[..., list[dict]]) -> None:

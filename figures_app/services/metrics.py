@@ -169,7 +169,8 @@ def metric_save(*, campaign: Campaign, spec: MetricSpec, position: int | None = 
 
 
 def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
-    """Campaign JSON hook: runs inside load_campaign's transaction. Metrics not listed are kept."""
+    """The campaign JSON's metrics, inside load_campaign's transaction
+    (foi_tracker/campaign_json.py). Metrics not listed are kept."""
     for position, spec in enumerate(specs):
         metric_save(campaign=campaign, spec=spec, position=position)
 

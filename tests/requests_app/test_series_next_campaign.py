@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from figures_app.models import Metric
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
-from requests_app.campaign_json import CampaignJsonError, load_campaign
+from foi_tracker.campaign_json import load_campaign
+from requests_app.campaign_json import CampaignJsonError
 from requests_app.models import Campaign, Force, ForceAlias, ForceList, Series
 from requests_app.services.campaigns import PeriodSpec, campaign_create
 from requests_app.services.errors import ServiceError
