@@ -37,10 +37,6 @@ class FiguresAppConfig(AppConfig):
         ):
             if fn not in registry:
                 registry.append(fn)
-        hooks.register_digest_section("Sent back to you", hooks_impl.digest_sent_back)
-        hooks.register_digest_section(
-            "Figures waiting for your review", hooks_impl.digest_waiting_for_review
-        )
         # Register the import tasks in every process (web too: services queue them by name,
         # and Celery's autodiscovery only imports task modules when a worker starts).
         from figures_app import tasks  # noqa: F401

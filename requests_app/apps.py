@@ -10,9 +10,3 @@ class RequestsAppConfig(AppConfig):
         # Register the tasks in every process (web too: services queue the send task by name,
         # and Celery's autodiscovery only imports task modules when a worker starts).
         from requests_app import tasks  # noqa: F401
-        from requests_app.hooks import register_digest_section
-        from requests_app.quarantine import DIGEST_SECTION, digest_quarantined
-
-        # "Files quarantined" (issue 13) in the morning digest, through the same hook as
-        # figures_app's sections, so neither's own code needs a change.
-        register_digest_section(DIGEST_SECTION, digest_quarantined)

@@ -1,7 +1,7 @@
 """Small, explicit extension points that figures_app (and others) fill in AppConfig.ready().
 
 requests_app never imports figures_app; instead figures_app registers here what it adds:
-- extra sections of the staff digest (e.g. "figures awaiting your review");
+- a campaign run again copies its metrics; the demo adds figures.
 Which requests have figures is not a hook but a column, FoiRequest.has_figures, that figures_app
 keeps with database triggers (figures_app/has_figures.py).
 """
@@ -9,14 +9,6 @@ keeps with database triggers (figures_app/has_figures.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-
-# section(user, today) -> list of dicts {"label", "url", "detail"}; empty when nothing to say.
-DIGEST_SECTIONS: dict[str, Callable[..., list[dict]]] = {}
-
-
-def register_digest_section(title: str, section: Callable[..., list[dict]]) -> None:
-    DIGEST_SECTIONS[title] = section
-
 
 # fn(source_campaign, new_campaign, actor) when a campaign is run again for the next period
 # (requests_app/services/series.py), inside its transaction: figures_app copies the metrics and
