@@ -27,16 +27,6 @@ class FiguresAppConfig(AppConfig):
         # rebuilds would drop or break them): off for a migrate, on again after it.
         pre_migrate.connect(_drop_has_figures_triggers, sender=self)
         post_migrate.connect(_create_has_figures_triggers, sender=self)
-        # requests_app never imports figures_app: everything it shows of figures is registered here.
-        from figures_app import hooks_impl
-        from requests_app import hooks
-
-        for registry, fn in (
-            (hooks.DEMO_EXTENSIONS, hooks_impl.demo_extension),
-            (hooks.CAMPAIGN_COPIED, hooks_impl.campaign_copied),
-        ):
-            if fn not in registry:
-                registry.append(fn)
         # Register the import tasks in every process (web too: services queue them by name,
         # and Celery's autodiscovery only imports task modules when a worker starts).
         from figures_app import tasks  # noqa: F401

@@ -10,7 +10,6 @@ from requests_app.views import (
     requests,
     search,
     sending,
-    series,
     tools,
 )
 from requests_app.workflow import Action
@@ -39,11 +38,6 @@ urlpatterns = [
         name="campaign_bulk_mark_sent",
     ),
     path("campaigns/<slug:slug>/send/", sending.campaign_send, name="campaign_send"),
-    path(
-        "campaigns/<slug:slug>/run-again/",
-        series.campaign_run_again_page,
-        name="campaign_run_again",
-    ),
     path(
         "campaigns/<slug:slug>/requests.csv",
         campaigns.campaign_requests_csv,

@@ -224,6 +224,33 @@ def campaign_metrics_sync(*, campaign: Campaign, actor, specs: list[MetricEdit])
         )
 
 
+def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> None:
+    """A campaign run again (requests_app/services/series.py, composed in foi_tracker/series.py):
+    the same metrics, with their dimensions and listed categories; categories inferred from the
+    data are not copied (the new answers bring their own). `actor` is not recorded: metric
+    definitions keep no audit rows."""
+    specs = [
+        MetricSpec(
+            slug=metric.slug,
+            label=metric.label,
+            unit=metric.unit,
+            notes=metric.notes,
+            dimensions=tuple(
+                DimensionSpec(
+                    dim.slug,
+                    dim.label,
+                    None
+                    if dim.inferred
+                    else tuple(c.label or c.value for c in dim.categories.all()),
+                )
+                for dim in metric.dimensions.all()
+            ),
+        )
+        for metric in source.metrics.prefetch_related("dimensions__categories")
+    ]
+    metrics_apply(campaign, specs)
+
+
 def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
     """'Victim age' or 'Offence: rape, sexual assault, other' per line (the web form). The name
     becomes the label as typed; its slug (the column in files) is made from it."""

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from figures_app.selectors.review import reviews_awaiting, sent_back_to
 from figures_app.selectors.to_enter import figures_to_enter
-from foi_tracker.pages.items import request_item
+from foi_tracker.items import request_item
 from requests_app.needs_you import DashboardSection
 from requests_app.roles import can_edit, can_review
 from requests_app.text import plural
