@@ -54,6 +54,73 @@ def _label_from_slug(slug: str) -> str:
     return slug.replace("_", " ").replace("-", " ").capitalize()
 
 
+def _categories(cats: Any, dwhere: str) -> tuple[str, ...]:
+    if not isinstance(cats, list) or not cats:
+        raise ValueError(f"{dwhere}: 'categories' must be a non-empty list.")
+    clean: list[str] = []
+    for k, cat in enumerate(cats, start=1):
+        if isinstance(cat, bool) or not isinstance(cat, (str, int)):
+            raise ValueError(f"{dwhere} category {k}: expected text or a whole number.")
+        text = str(cat).strip()
+        if not text or len(text) > 60:
+            raise ValueError(f"{dwhere} category {k}: empty or too long.")
+        if text.lower() in {c.lower() for c in clean}:
+            raise ValueError(f"{dwhere}: category '{text}' is listed twice.")
+        clean.append(text)
+    return tuple(clean)
+
+
+def _dimension(dim: Any, dwhere: str, taken: list[DimensionSpec]) -> DimensionSpec:
+    if isinstance(dim, str):
+        dim = {"slug": dim}
+    if not isinstance(dim, dict):
+        raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
+    extra = sorted(set(dim) - {"slug", "label", "categories"})
+    if extra:
+        raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
+    dslug = dim.get("slug")
+    if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
+        raise ValueError(f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'.")
+    if dslug in {d.slug for d in taken} or dslug in RESERVED_COLUMNS:
+        raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
+    dlabel = dim.get("label", _label_from_slug(dslug))
+    if not isinstance(dlabel, str) or not dlabel.strip():
+        raise ValueError(f"{dwhere}: 'label' must be text.")
+    cats = dim.get("categories")
+    return DimensionSpec(dslug, dlabel.strip(), None if cats is None else _categories(cats, dwhere))
+
+
+def _metric_slug(item: Any, where: str) -> str:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: expected an object with slug and label.")
+    extra = sorted(set(item) - {"slug", "label", "unit", "notes", "dimensions"})
+    if extra:
+        raise ValueError(f"{where}: unknown key '{extra[0]}'.")
+    slug = item.get("slug")
+    if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > 80:
+        raise ValueError(f"{where}: 'slug' must be lower-case letters, digits, '-' or '_'.")
+    return slug
+
+
+def _metric(item: dict, slug: str, where: str) -> MetricSpec:
+    label = item.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"{where}: 'label' must be non-empty text.")
+    unit = item.get("unit", "offences")
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValueError(f"{where}: 'unit' must be non-empty text.")
+    notes = item.get("notes", "")
+    if not isinstance(notes, str):
+        raise ValueError(f"{where}: 'notes' must be text.")
+    dims_raw = item.get("dimensions", [])
+    if not isinstance(dims_raw, list):
+        raise ValueError(f"{where}: 'dimensions' must be a list.")
+    dims: list[DimensionSpec] = []
+    for j, dim in enumerate(dims_raw, start=1):
+        dims.append(_dimension(dim, f"{where} dimension {j}", dims))
+    return MetricSpec(slug, label.strip(), unit.strip(), notes, tuple(dims))
+
+
 def metrics_validate(value: Any) -> list[MetricSpec]:
     """The campaign JSON `metrics` list, checked. ValueError names the item that is wrong."""
     if not isinstance(value, list):
@@ -61,68 +128,12 @@ def metrics_validate(value: Any) -> list[MetricSpec]:
     specs: list[MetricSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(value, start=1):
-        where = f"item {i}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected an object with slug and label.")
-        extra = sorted(set(item) - {"slug", "label", "unit", "notes", "dimensions"})
-        if extra:
-            raise ValueError(f"{where}: unknown key '{extra[0]}'.")
-        slug = item.get("slug")
-        if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > 80:
-            raise ValueError(f"{where}: 'slug' must be lower-case letters, digits, '-' or '_'.")
+        slug = _metric_slug(item, f"item {i}")
         where = f"item {i} ('{slug}')"
         if slug in seen:
             raise ValueError(f"{where}: the slug is used twice.")
         seen.add(slug)
-        label = item.get("label")
-        if not isinstance(label, str) or not label.strip():
-            raise ValueError(f"{where}: 'label' must be non-empty text.")
-        unit = item.get("unit", "offences")
-        if not isinstance(unit, str) or not unit.strip():
-            raise ValueError(f"{where}: 'unit' must be non-empty text.")
-        notes = item.get("notes", "")
-        if not isinstance(notes, str):
-            raise ValueError(f"{where}: 'notes' must be text.")
-        dims_raw = item.get("dimensions", [])
-        if not isinstance(dims_raw, list):
-            raise ValueError(f"{where}: 'dimensions' must be a list.")
-        dims: list[DimensionSpec] = []
-        for j, dim in enumerate(dims_raw, start=1):
-            dwhere = f"{where} dimension {j}"
-            if isinstance(dim, str):
-                dim = {"slug": dim}
-            if not isinstance(dim, dict):
-                raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
-            extra = sorted(set(dim) - {"slug", "label", "categories"})
-            if extra:
-                raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
-            dslug = dim.get("slug")
-            if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
-                raise ValueError(
-                    f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'."
-                )
-            if dslug in {d.slug for d in dims} or dslug in RESERVED_COLUMNS:
-                raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
-            dlabel = dim.get("label", _label_from_slug(dslug))
-            if not isinstance(dlabel, str) or not dlabel.strip():
-                raise ValueError(f"{dwhere}: 'label' must be text.")
-            cats = dim.get("categories")
-            if cats is not None:
-                if not isinstance(cats, list) or not cats:
-                    raise ValueError(f"{dwhere}: 'categories' must be a non-empty list.")
-                clean = []
-                for k, cat in enumerate(cats, start=1):
-                    if isinstance(cat, bool) or not isinstance(cat, (str, int)):
-                        raise ValueError(f"{dwhere} category {k}: expected text or a whole number.")
-                    text = str(cat).strip()
-                    if not text or len(text) > 60:
-                        raise ValueError(f"{dwhere} category {k}: empty or too long.")
-                    if text.lower() in {c.lower() for c in clean}:
-                        raise ValueError(f"{dwhere}: category '{text}' is listed twice.")
-                    clean.append(text)
-                cats = tuple(clean)
-            dims.append(DimensionSpec(dslug, dlabel.strip(), cats))
-        specs.append(MetricSpec(slug, label.strip(), unit.strip(), notes, tuple(dims)))
+        specs.append(_metric(item, slug, where))
     return specs
 
 
