@@ -139,6 +139,18 @@ def test_the_digest_tells_the_enterer_what_was_sent_back_and_why(kent, reviewer,
     assert section(reviewer, timezone.localdate()) == []
 
 
+def test_the_daily_job_sends_the_reviewer_a_digest_with_the_figures_to_review(kent, reviewer):
+    """The task composes the digest with the figures' sections (foi_tracker/digest.py)."""
+    from django.core import mail
+
+    from foi_tracker.tasks import send_daily_reminders
+
+    send_daily_reminders.delay("2026-04-15").get()  # a Wednesday
+    (digest,) = [m for m in mail.outbox if m.to == [reviewer.email]]
+    assert "Figures waiting for your review" in digest.body
+    assert "Kent Police" in digest.body
+
+
 def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_it(
     client, campaign, metric, reviewer, settings, django_capture_on_commit_callbacks
 ):
