@@ -1,5 +1,5 @@
-"""Demo figures (hooks.DEMO_EXTENSIONS). ILLUSTRATIVE: the per-force numbers are invented; only
-the national totals and the age facts reproduce the NSPCC release of 1 June 2017:
+"""Demo figures (foi_tracker/demo.py adds them to the demo campaigns). ILLUSTRATIVE: the
+per-force numbers are invented; only the national totals and the age facts reproduce the NSPCC release of 1 June 2017:
 5,653 offences from 38 forces in 2016/17, 3,903 from 39 in 2015/16, Kent 63 -> 361, and where
 age was recorded 13 the most common victim age (257), 97 aged ten and under, youngest three.
 """

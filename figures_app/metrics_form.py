@@ -1,4 +1,4 @@
-"""The "Figures asked for" section of the campaign form (requests_app.hooks.CAMPAIGN_FORM_SECTIONS):
+"""The "Figures asked for" section of the campaign form (foi_tracker/pages/campaign_form.py):
 a row per metric, named in words. Slugs are made from the labels and never shown; a metric can be
 removed, or its breakdowns changed, only while no figure uses it (the service refuses otherwise).
 """
@@ -9,14 +9,7 @@ from django import forms
 from django.db.models import Count
 
 from figures_app.models import Metric
-from figures_app.services.metrics import (
-    MetricSpec,
-    dimension_spec_from_text,
-    metric_remove,
-    metric_replace_dimensions,
-    metric_save,
-    metric_slug_for,
-)
+from figures_app.services.metrics import MetricEdit, dimension_spec_from_text
 from requests_app.models import Campaign
 
 
@@ -30,19 +23,6 @@ def breakdown_text(metric: Metric) -> str:
             names = [c.label or c.value for c in dim.categories.all()]
             lines.append(f"{dim.label}: {', '.join(names)}")
     return "\n".join(lines)
-
-
-def _same_breakdowns(metric: Metric, specs) -> bool:
-    """Same names and listed categories (case aside): a relabelled breakdown is not a change."""
-
-    def key(slug, categories):
-        return (slug, tuple(c.casefold() for c in categories) if categories else None)
-
-    current = [
-        key(d.slug, None if d.inferred else [c.label or c.value for c in d.categories.all()])
-        for d in metric.dimensions.all()
-    ]
-    return current == [key(s.slug, s.categories) for s in specs]
 
 
 class MetricRowForm(forms.Form):
@@ -167,37 +147,19 @@ class MetricsSection:
     def add_error(self, message: str) -> None:
         self.service_errors.append(message)
 
-    def save(self, campaign: Campaign, actor) -> None:
-        """Inside the campaign form's transaction; a ServiceError rolls the whole form back."""
-        new_slugs: set[str] = set()
-        for position, form in enumerate(self.formset.forms):
+    def edits(self) -> list[MetricEdit]:
+        """The rows, checked by is_valid(), for campaign_metrics_sync."""
+        edits = []
+        for form in self.formset.forms:
             data = form.cleaned_data
-            metric = self.metrics.get(data.get("metric_id") or 0)
-            label = (data.get("label") or "").strip()
-            if metric is not None and data.get("DELETE"):
-                metric_remove(metric=metric)
-                continue
-            if not label or data.get("DELETE"):
-                continue
-            specs = tuple(data["dimension_specs"])
-            if metric is None:
-                slug = metric_slug_for(campaign, label, taken=new_slugs)
-                new_slugs.add(slug)
-                metric_save(
-                    campaign=campaign,
-                    spec=MetricSpec(slug, label, data["unit"], data["notes"], specs),
-                    position=position,
+            edits.append(
+                MetricEdit(
+                    metric=self.metrics.get(data.get("metric_id") or 0),
+                    label=(data.get("label") or "").strip(),
+                    unit=data.get("unit", ""),
+                    notes=data.get("notes", ""),
+                    dimensions=tuple(data.get("dimension_specs", ())),
+                    remove=bool(data.get("DELETE")),
                 )
-                continue
-            if not _same_breakdowns(metric, specs):
-                metric_replace_dimensions(metric=metric, dimensions=specs)
-            # No dimensions given: metric_save then changes only the words and the order.
-            metric_save(
-                campaign=campaign,
-                spec=MetricSpec(metric.slug, label, data["unit"], data["notes"]),
-                position=position,
             )
-
-
-def metrics_section(campaign: Campaign | None, data=None) -> MetricsSection:
-    return MetricsSection(campaign, data)
+        return edits

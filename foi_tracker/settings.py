@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "accounts",
     "requests_app",
     "figures_app",
+    # The pages, commands and tasks that compose both apps (foi_tracker/pages, management/).
+    "foi_tracker",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.roles",
+                "foi_tracker.context_processors.nav",
             ],
         },
     },

@@ -1,4 +1,5 @@
-"""Reading a campaign definition from JSON (the `load_campaign` command).
+"""Reading a campaign definition from JSON (the `load_campaign` command; foi_tracker/campaign_json.py
+adds the figures' "metrics" key and holds the transaction).
 
 Everything is checked before anything is written; every error names the key (and the line of the
 file where it can be found) so the person fixing the file knows where to look.
@@ -13,9 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
-from requests_app import hooks
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, Force, ForceList
 from requests_app.services.campaigns import (
@@ -61,7 +60,8 @@ class CampaignDefinition:
     force_list: ForceList | None
     periods: list[PeriodSpec] | None
     sent_on: date | None
-    extensions: dict[str, Any] = field(default_factory=dict)
+    # The keys other apps read (the caller's extra_keys), as the file gives them, unchecked.
+    extra: dict[str, Any] = field(default_factory=dict)
     series: str | None = None  # a series slug, created on first use
 
 
@@ -82,7 +82,12 @@ def _date(value: Any, where: str) -> date:
         raise CampaignJsonError(f"{where}: '{value}' is not a valid date (YYYY-MM-DD).") from None
 
 
-def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
+def key_error(text: str, key: str, message: str) -> CampaignJsonError:
+    """An error about `key`, pointing at its line in the file."""
+    return CampaignJsonError(f"'{key}'{_line_of(text, key)}: {message}")
+
+
+def _json_object(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -91,7 +96,10 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         ) from None
     if not isinstance(data, dict):
         raise CampaignJsonError("The file must hold one JSON object.")
-    allowed = CORE_KEYS | set(hooks.CAMPAIGN_JSON_EXTENSIONS)
+    return data
+
+
+def _check_keys(text: str, data: dict, *, allowed: set[str], update: bool) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         where = _line_of(text, unknown[0])
@@ -103,123 +111,160 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
     if missing:
         raise CampaignJsonError(f"Missing key '{missing[0]}'.")
 
-    def err(key: str, message: str) -> CampaignJsonError:
-        return CampaignJsonError(f"'{key}'{_line_of(text, key)}: {message}")
 
-    slug = data["slug"]
-    # Whether the slug is taken decides create or update (load_campaign), so not checked here.
-    problem = campaign_slug_problem(slug, new=False)
-    if problem:
-        raise err("slug", problem)
+def _texts(text: str, data: dict) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key in ("title", "request_text", "notes"):
         if key in data:
             if not isinstance(data[key], str) or (key != "notes" and not data[key].strip()):
-                raise err(key, "expected non-empty text.")
+                raise key_error(text, key, "expected non-empty text.")
             fields[key] = data[key]
     if "owner" in data:
         owner = get_user_model().objects.filter(username=data["owner"]).first()
         if owner is None:
-            raise err("owner", f"no user called '{data['owner']}'.")
+            raise key_error(text, "owner", f"no user called '{data['owner']}'.")
         fields["owner"] = owner
+    return fields
+
+
+def _chasing(text: str, data: dict) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     if "chase_forces" in data:
         if not isinstance(data["chase_forces"], bool):
-            raise err("chase_forces", "expected true or false.")
+            raise key_error(text, "chase_forces", "expected true or false.")
         fields["chase_forces"] = data["chase_forces"]
     if "chase_again_after" in data:
         value = data["chase_again_after"]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise err("chase_again_after", "expected a whole number of working days, 1 or more.")
+            raise key_error(
+                text, "chase_again_after", "expected a whole number of working days, 1 or more."
+            )
         fields["chase_again_after"] = value
+    return fields
+
+
+def _whole_bounds(bounds: Any) -> bool:
+    return (
+        isinstance(bounds, list)
+        and len(bounds) == 2
+        and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+        and 0 <= bounds[0] <= bounds[1]
+    )
+
+
+def _rounding(text: str, data: dict) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     if "rounding" in data:
         if data["rounding"] not in ("half_up", "down"):
-            raise err("rounding", "expected 'half_up' or 'down'.")
+            raise key_error(text, "rounding", "expected 'half_up' or 'down'.")
         fields["rounding_rule"] = data["rounding"]
     if "suppressed_bounds" in data:
         bounds = data["suppressed_bounds"]
-        if (
-            not isinstance(bounds, list)
-            or len(bounds) != 2
-            or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
-            or not 0 <= bounds[0] <= bounds[1]
-        ):
-            raise err("suppressed_bounds", "expected [lower, upper] whole numbers, lower <= upper.")
+        if not _whole_bounds(bounds):
+            raise key_error(
+                text, "suppressed_bounds", "expected [lower, upper] whole numbers, lower <= upper."
+            )
         fields["suppressed_lower"], fields["suppressed_upper"] = bounds
+    return fields
 
-    forces = force_list = None
-    if "forces" in data:
-        value = data["forces"]
-        if isinstance(value, str):
-            if value not in BUILTIN_LISTS:
-                raise err(
-                    "forces",
-                    f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.",
-                )
-            force_list = ForceList.objects.get(slug=value)
-            forces = list(force_list.forces.all())
-        elif isinstance(value, list) and value:
-            resolver = ForceResolver()
-            forces = []
-            for i, name in enumerate(value, start=1):
-                if not isinstance(name, str):
-                    raise err("forces", f"item {i}: expected a force name, got {name!r}.")
-                try:
-                    force = resolver.resolve(name)
-                except ForceNameError as exc:
-                    raise err("forces", f"item {i}: {exc}") from None
-                if force in forces:
-                    raise err("forces", f"item {i}: '{name}' names {force.name} a second time.")
-                forces.append(force)
-        else:
-            raise err("forces", "expected a list name or a non-empty list of force names.")
 
-    periods = None
-    if "periods" in data:
-        value = data["periods"]
-        if not isinstance(value, list) or not value:
-            raise err("periods", 'expected a non-empty list of {"label", "start", "end"}.')
-        periods = []
-        for i, item in enumerate(value, start=1):
-            where = f"'periods'{_line_of(text, 'periods')} item {i}"
-            if not isinstance(item, dict):
-                raise CampaignJsonError(f"{where}: expected an object with label, start, end.")
-            extra = sorted(set(item) - {"label", "start", "end"})
-            if extra:
-                raise CampaignJsonError(f"{where}: unknown key '{extra[0]}'.")
-            for key in ("label", "start", "end"):
-                if key not in item:
-                    raise CampaignJsonError(f"{where}: missing '{key}'.")
-            if not isinstance(item["label"], str) or not item["label"].strip():
-                raise CampaignJsonError(f"{where}: the label must be text.")
-            start, end = _date(item["start"], f"{where} start"), _date(item["end"], f"{where} end")
-            if end < start:
-                raise CampaignJsonError(f"{where}: end {end} is before start {start}.")
-            periods.append(PeriodSpec(item["label"].strip(), start, end))
-        labels = [p.label for p in periods]
-        duplicate = next((label for label in labels if labels.count(label) > 1), None)
-        if duplicate:
-            raise err("periods", f"the label '{duplicate}' is used twice.")
+def _named_forces(text: str, value: list) -> list[Force]:
+    resolver = ForceResolver()
+    forces: list[Force] = []
+    for i, name in enumerate(value, start=1):
+        if not isinstance(name, str):
+            raise key_error(text, "forces", f"item {i}: expected a force name, got {name!r}.")
+        try:
+            force = resolver.resolve(name)
+        except ForceNameError as exc:
+            raise key_error(text, "forces", f"item {i}: {exc}") from None
+        if force in forces:
+            raise key_error(text, "forces", f"item {i}: '{name}' names {force.name} a second time.")
+        forces.append(force)
+    return forces
 
+
+def _forces(text: str, data: dict) -> tuple[list[Force] | None, ForceList | None]:
+    if "forces" not in data:
+        return None, None
+    value = data["forces"]
+    if isinstance(value, str):
+        if value not in BUILTIN_LISTS:
+            raise key_error(
+                text,
+                "forces",
+                f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.",
+            )
+        force_list = ForceList.objects.get(slug=value)
+        return list(force_list.forces.all()), force_list
+    if isinstance(value, list) and value:
+        return _named_forces(text, value), None
+    raise key_error(text, "forces", "expected a list name or a non-empty list of force names.")
+
+
+def _period(item: Any, where: str) -> PeriodSpec:
+    if not isinstance(item, dict):
+        raise CampaignJsonError(f"{where}: expected an object with label, start, end.")
+    extra = sorted(set(item) - {"label", "start", "end"})
+    if extra:
+        raise CampaignJsonError(f"{where}: unknown key '{extra[0]}'.")
+    for key in ("label", "start", "end"):
+        if key not in item:
+            raise CampaignJsonError(f"{where}: missing '{key}'.")
+    if not isinstance(item["label"], str) or not item["label"].strip():
+        raise CampaignJsonError(f"{where}: the label must be text.")
+    start, end = _date(item["start"], f"{where} start"), _date(item["end"], f"{where} end")
+    if end < start:
+        raise CampaignJsonError(f"{where}: end {end} is before start {start}.")
+    return PeriodSpec(item["label"].strip(), start, end)
+
+
+def _periods(text: str, data: dict) -> list[PeriodSpec] | None:
+    if "periods" not in data:
+        return None
+    value = data["periods"]
+    if not isinstance(value, list) or not value:
+        raise key_error(text, "periods", 'expected a non-empty list of {"label", "start", "end"}.')
+    periods = [
+        _period(item, f"'periods'{_line_of(text, 'periods')} item {i}")
+        for i, item in enumerate(value, start=1)
+    ]
+    labels = [p.label for p in periods]
+    duplicate = next((label for label in labels if labels.count(label) > 1), None)
+    if duplicate:
+        raise key_error(text, "periods", f"the label '{duplicate}' is used twice.")
+    return periods
+
+
+def _series(text: str, data: dict) -> str | None:
+    if "series" not in data:
+        return None
+    problem = series_slug_problem(data["series"])
+    if problem:
+        raise key_error(text, "series", f"expected a series slug. {problem}")
+    return data["series"]
+
+
+def parse_campaign(
+    text: str, *, update: bool = False, extra_keys: frozenset[str] = frozenset()
+) -> CampaignDefinition:
+    """The campaign in `text`, checked. `extra_keys` are allowed beside the campaign's own and
+    returned unchecked in `extra`, for the caller to check (foi_tracker: "metrics")."""
+    data = _json_object(text)
+    _check_keys(text, data, allowed=CORE_KEYS | set(extra_keys), update=update)
+    slug = data["slug"]
+    # Whether the slug is taken decides create or update (load_campaign), so not checked here.
+    problem = campaign_slug_problem(slug, new=False)
+    if problem:
+        raise key_error(text, "slug", problem)
+    fields = _texts(text, data) | _chasing(text, data) | _rounding(text, data)
+    forces, force_list = _forces(text, data)
+    periods = _periods(text, data)
     sent_on = (
         _date(data["sent_on"], f"'sent_on'{_line_of(text, 'sent_on')}")
         if "sent_on" in data
         else None
     )
-
-    series = None
-    if "series" in data:
-        problem = series_slug_problem(data["series"])
-        if problem:
-            raise err("series", f"expected a series slug. {problem}")
-        series = data["series"]
-
-    extensions = {}
-    for key, extension in hooks.CAMPAIGN_JSON_EXTENSIONS.items():
-        if key in data:
-            try:
-                extensions[key] = extension.validate(data[key])
-            except ValueError as exc:
-                raise err(key, str(exc)) from None
     return CampaignDefinition(
         slug=slug,
         fields=fields,
@@ -227,20 +272,59 @@ def parse_campaign(text: str, *, update: bool = False) -> CampaignDefinition:
         force_list=force_list,
         periods=periods,
         sent_on=sent_on,
-        extensions=extensions,
-        series=series,
+        extra={key: data[key] for key in extra_keys if key in data},
+        series=_series(text, data),
     )
 
 
-@transaction.atomic
-def load_campaign(
-    text: str, *, actor: AbstractBaseUser | None = None, update: bool = False
-) -> tuple[Campaign, bool]:
-    """Create (or with update=True, update) a campaign from JSON. Returns (campaign, created).
+def _create(definition: CampaignDefinition, *, actor, update: bool) -> Campaign:
+    missing = [k for k in ("title", "request_text") if k not in definition.fields]
+    missing += [
+        key
+        for key, value in (("forces", definition.forces), ("periods", definition.periods))
+        if value is None
+    ]
+    if missing and update:
+        raise CampaignJsonError(
+            f"No campaign with slug '{definition.slug}' to update; to create it, give "
+            + ", ".join(sorted(REQUIRED_KEYS))
+            + "."
+        )
+    if missing:
+        raise CampaignJsonError(f"Missing key '{missing[0]}'.")
+    return campaign_create(
+        actor=actor,
+        slug=definition.slug,
+        forces=definition.forces,
+        force_list=definition.force_list,
+        periods=definition.periods,
+        sent_on=definition.sent_on,
+        **definition.fields,
+    )
 
-    `actor` is recorded on the events; None (no --user given) records none.
-    """
-    definition = parse_campaign(text, update=update)
+
+def _update(existing: Campaign, definition: CampaignDefinition, *, actor) -> Campaign:
+    kwargs = dict(definition.fields)
+    if definition.forces is not None:
+        kwargs["forces"] = definition.forces
+        kwargs["force_list"] = definition.force_list
+    return campaign_update(
+        campaign_id=existing.pk,
+        actor=actor,
+        periods=definition.periods,
+        sent_on=definition.sent_on,
+        **kwargs,
+    )
+
+
+def campaign_save_definition(
+    definition: CampaignDefinition, *, actor: AbstractBaseUser | None = None, update: bool = False
+) -> tuple[Campaign, bool]:
+    """Create (or with update=True, update) the campaign. Returns (campaign, created). Call it
+    inside a transaction (foi_tracker/campaign_json.py), so that an error writes nothing.
+
+    `actor` is recorded on the events; None (no --user given) records none. A service's refusal
+    is raised as CampaignJsonError, naming its field."""
     existing = Campaign.objects.filter(slug=definition.slug).first()
     if existing and not update:
         raise CampaignJsonError(
@@ -248,49 +332,19 @@ def load_campaign(
         )
     try:
         if existing:
-            kwargs = dict(definition.fields)
-            if definition.forces is not None:
-                kwargs["forces"] = definition.forces
-                kwargs["force_list"] = definition.force_list
-            campaign = campaign_update(
-                campaign_id=existing.pk,
-                actor=actor,
-                periods=definition.periods,
-                sent_on=definition.sent_on,
-                **kwargs,
-            )
+            campaign = _update(existing, definition, actor=actor)
         else:
-            missing = [k for k in ("title", "request_text") if k not in definition.fields]
-            missing += [
-                key
-                for key, value in (("forces", definition.forces), ("periods", definition.periods))
-                if value is None
-            ]
-            if missing and update:
-                raise CampaignJsonError(
-                    f"No campaign with slug '{definition.slug}' to update; to create it, give "
-                    + ", ".join(sorted(REQUIRED_KEYS))
-                    + "."
-                )
-            if missing:
-                raise CampaignJsonError(f"Missing key '{missing[0]}'.")
-            campaign = campaign_create(
-                actor=actor,
-                slug=definition.slug,
-                forces=definition.forces,
-                force_list=definition.force_list,
-                periods=definition.periods,
-                sent_on=definition.sent_on,
-                **definition.fields,
-            )
+            campaign = _create(definition, actor=actor, update=update)
         if definition.series is not None:
             series = series_get_or_create(
                 slug=definition.series, title=definition.fields.get("title", "")
             )
             Campaign.objects.filter(pk=campaign.pk).update(series=series)
             campaign.series = series
-        for key, cleaned in definition.extensions.items():
-            hooks.CAMPAIGN_JSON_EXTENSIONS[key].apply(campaign, cleaned)
     except ServiceError as exc:
-        raise CampaignJsonError(f"'{exc.field}': {exc}" if exc.field else str(exc)) from None
+        raise service_error(exc) from None
     return campaign, existing is None
+
+
+def service_error(exc: ServiceError) -> CampaignJsonError:
+    return CampaignJsonError(f"'{exc.field}': {exc}" if exc.field else str(exc))

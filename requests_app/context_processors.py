@@ -1,25 +1,17 @@
 from django.contrib.auth.models import AnonymousUser
-from django.urls import reverse
 
-from requests_app import hooks
 from requests_app import roles as role_rules
 
 
 def roles(request) -> dict:
-    """Role flags for templates, and navigation links other apps contribute.
+    """Role flags for templates.
 
     An error page can be rendered before AuthenticationMiddleware has run (a bad Host header is
     refused by CommonMiddleware), so there may be no request.user yet: then nobody has a role.
     """
     user = getattr(request, "user", None) or AnonymousUser()
-    extra_nav = [
-        (label, reverse(url_name))
-        for label, url_name, allowed in hooks.NAV_LINKS
-        if user.is_authenticated and allowed(user)
-    ]
     return {
         "can_edit": role_rules.can_edit(user),
         "can_review": role_rules.can_review(user),
         "can_view": role_rules.can_view(user),
-        "extra_nav": extra_nav,
     }

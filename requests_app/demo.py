@@ -2,7 +2,7 @@
 draft campaign that has not been sent, so a newcomer can send it and drop replies in.
 
 The NSPCC campaign replays the 1 June 2017 release (requests sent 1 March 2017); figures for it
-are added by figures_app through hooks.DEMO_EXTENSIONS and are illustrative, not the real
+are added by figures_app (foi_tracker/demo.py passes them in as `extend`) and are illustrative, not the real
 per-force returns. It was run again a year later (2016/17 asked again, 2017/18 added; sent
 1 March 2018), so the two form a series in which forces revised some 2016/17 figures. The 2026 campaign is placed relative to today so that some requests are
 overdue, some due soon and some answered whenever the demo is loaded.
@@ -10,14 +10,15 @@ overdue, some due soon and some answered whenever the demo is loaded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from requests_app import hooks
 from requests_app.calendars import calendar_for
 from requests_app.models import Campaign, FoiRequest, ForceList
 from requests_app.roles import REVIEWER, STAFF, grant
@@ -164,7 +165,7 @@ def _nspcc(users: dict, today: date) -> Campaign:
     return campaign
 
 
-def _nspcc_next(users: dict, today: date) -> Campaign | None:
+def _nspcc_next(users: dict, today: date, *, copy_more=None) -> Campaign | None:
     """The NSPCC campaign run again a year on (as "Run again for the next period" does): the
     same forces and letter, 2016/17 asked again and 2017/18 added, sent 1 March 2018. Everyone
     answered except Cumbria (not held) and Lancashire (refused again)."""
@@ -177,6 +178,7 @@ def _nspcc_next(users: dict, today: date) -> Campaign | None:
         actor=sam,
         slug=NSPCC_NEXT_SLUG,
         title="Online child sex offences 2016/17 and 2017/18 (NSPCC 2018, illustrative)",
+        copy_more=copy_more,
     ).campaign
     outcomes = {
         "Cumbria Constabulary": ("not_held", []),
@@ -310,13 +312,21 @@ def _draft(users: dict, today: date) -> Campaign:
 
 
 @transaction.atomic
-def demo_load(*, today: date) -> tuple[dict, list[Campaign]]:
-    """Create the demo users and campaigns; campaigns already present are left alone."""
+def demo_load(
+    *,
+    today: date,
+    copy_more: Callable[..., None] | None = None,
+    extend: Callable[..., None] | None = None,
+) -> tuple[dict, list[Campaign]]:
+    """Create the demo users and campaigns; campaigns already present are left alone.
+
+    Other apps' parts (foi_tracker/demo.py): `copy_more` as campaign_run_again takes it, for the
+    campaign run again; extend(campaign, actor=, today=) after each campaign is made."""
     users = _users()
     made = []
     builders = (
         (NSPCC_SLUG, _nspcc),
-        (NSPCC_NEXT_SLUG, _nspcc_next),  # after the campaign it runs again
+        (NSPCC_NEXT_SLUG, partial(_nspcc_next, copy_more=copy_more)),  # after the one it runs again
         (LIVE_SLUG, _live),
         (DRAFT_SLUG, _draft),
     )
@@ -326,7 +336,7 @@ def demo_load(*, today: date) -> tuple[dict, list[Campaign]]:
         campaign = build(users, today)
         if campaign is None:
             continue
-        for extend in hooks.DEMO_EXTENSIONS:
+        if extend is not None:
             extend(campaign, actor=users["sam"], today=today)
         made.append(campaign)
     return users, made

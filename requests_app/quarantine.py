@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import roles
-from requests_app.hooks import DashboardSection
 from requests_app.models import AttachmentScreening, RequestAttachment
+from requests_app.needs_you import DashboardSection
 from requests_app.screening import LABELS, UNITS, Finding
 from requests_app.text import plural
 
@@ -111,12 +111,12 @@ def _item(screening: AttachmentScreening) -> dict:
 
 
 def digest_quarantined(user, today: date) -> list[dict]:
-    """The digest section "Files quarantined": hooks.DIGEST_SECTIONS' shape."""
+    """The digest section "Files quarantined"."""
     return [_item(screening) for screening in quarantined_waiting(user)[:50]]
 
 
 def dashboard_sections(user, today: date) -> list[DashboardSection]:
-    """The same list in the dashboard's "Needs you" (hooks.DASHBOARD_SECTIONS)."""
+    """The same list in the dashboard's "Needs you"."""
     return [
         DashboardSection(
             key="quarantined", title=DIGEST_SECTION, items=quarantined_waiting(user), item=_item

@@ -5,13 +5,11 @@ from requests_app.views import (
     api,
     attachments,
     campaigns,
-    dashboard,
     forces,
     inbox,
     requests,
     search,
     sending,
-    series,
     tools,
 )
 from requests_app.workflow import Action
@@ -32,11 +30,7 @@ class ActionConverter:
 register_converter(ActionConverter, "action")
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
-    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
-    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign_detail"),
-    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<slug:slug>/preview/", campaigns.campaign_preview, name="campaign_preview"),
     path(
         "campaigns/<slug:slug>/mark-sent/",
@@ -44,11 +38,6 @@ urlpatterns = [
         name="campaign_bulk_mark_sent",
     ),
     path("campaigns/<slug:slug>/send/", sending.campaign_send, name="campaign_send"),
-    path(
-        "campaigns/<slug:slug>/run-again/",
-        series.campaign_run_again_page,
-        name="campaign_run_again",
-    ),
     path(
         "campaigns/<slug:slug>/requests.csv",
         campaigns.campaign_requests_csv,
@@ -69,11 +58,8 @@ urlpatterns = [
         answering.campaign_answering_csv,
         name="campaign_answering_csv",
     ),
-    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/send/", sending.request_send_page, name="request_send"),
-    path("requests/<int:pk>/note/", requests.request_note, name="request_note"),
     path("requests/<int:pk>/reply-seen/", requests.request_reply_seen, name="request_reply_seen"),
-    path("requests/<int:pk>/<action:action>/", requests.request_action, name="request_action"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/check/", inbox.inbox_check, name="inbox_check"),
     path("inbox/<int:pk>/", inbox.message_detail, name="message_detail"),
@@ -95,7 +81,6 @@ urlpatterns = [
         name="attachment_email_force",
     ),
     path("forces/", forces.force_list, name="force_list"),
-    path("forces/<int:pk>/", forces.force_detail, name="force_detail"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),
     path("forces/lists/new/", forces.force_list_new, name="force_list_new"),
     path("forces/lists/<int:pk>/edit/", forces.force_list_edit, name="force_list_edit"),

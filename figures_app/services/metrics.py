@@ -37,8 +37,88 @@ class MetricSpec:
     dimensions: tuple[DimensionSpec, ...] = ()
 
 
+@dataclass(frozen=True)
+class MetricEdit:
+    """One row of the campaign form's metrics, in its order: `metric` is the campaign's metric the
+    row shows (loaded by the form, with its dimensions and categories), None for a new row."""
+
+    metric: Metric | None
+    label: str
+    unit: str = "offences"
+    notes: str = ""
+    dimensions: tuple[DimensionSpec, ...] = ()
+    remove: bool = False
+
+
 def _label_from_slug(slug: str) -> str:
     return slug.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _categories(cats: Any, dwhere: str) -> tuple[str, ...]:
+    if not isinstance(cats, list) or not cats:
+        raise ValueError(f"{dwhere}: 'categories' must be a non-empty list.")
+    clean: list[str] = []
+    for k, cat in enumerate(cats, start=1):
+        if isinstance(cat, bool) or not isinstance(cat, (str, int)):
+            raise ValueError(f"{dwhere} category {k}: expected text or a whole number.")
+        text = str(cat).strip()
+        if not text or len(text) > 60:
+            raise ValueError(f"{dwhere} category {k}: empty or too long.")
+        if text.lower() in {c.lower() for c in clean}:
+            raise ValueError(f"{dwhere}: category '{text}' is listed twice.")
+        clean.append(text)
+    return tuple(clean)
+
+
+def _dimension(dim: Any, dwhere: str, taken: list[DimensionSpec]) -> DimensionSpec:
+    if isinstance(dim, str):
+        dim = {"slug": dim}
+    if not isinstance(dim, dict):
+        raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
+    extra = sorted(set(dim) - {"slug", "label", "categories"})
+    if extra:
+        raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
+    dslug = dim.get("slug")
+    if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
+        raise ValueError(f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'.")
+    if dslug in {d.slug for d in taken} or dslug in RESERVED_COLUMNS:
+        raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
+    dlabel = dim.get("label", _label_from_slug(dslug))
+    if not isinstance(dlabel, str) or not dlabel.strip():
+        raise ValueError(f"{dwhere}: 'label' must be text.")
+    cats = dim.get("categories")
+    return DimensionSpec(dslug, dlabel.strip(), None if cats is None else _categories(cats, dwhere))
+
+
+def _metric_slug(item: Any, where: str) -> str:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: expected an object with slug and label.")
+    extra = sorted(set(item) - {"slug", "label", "unit", "notes", "dimensions"})
+    if extra:
+        raise ValueError(f"{where}: unknown key '{extra[0]}'.")
+    slug = item.get("slug")
+    if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > 80:
+        raise ValueError(f"{where}: 'slug' must be lower-case letters, digits, '-' or '_'.")
+    return slug
+
+
+def _metric(item: dict, slug: str, where: str) -> MetricSpec:
+    label = item.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"{where}: 'label' must be non-empty text.")
+    unit = item.get("unit", "offences")
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValueError(f"{where}: 'unit' must be non-empty text.")
+    notes = item.get("notes", "")
+    if not isinstance(notes, str):
+        raise ValueError(f"{where}: 'notes' must be text.")
+    dims_raw = item.get("dimensions", [])
+    if not isinstance(dims_raw, list):
+        raise ValueError(f"{where}: 'dimensions' must be a list.")
+    dims: list[DimensionSpec] = []
+    for j, dim in enumerate(dims_raw, start=1):
+        dims.append(_dimension(dim, f"{where} dimension {j}", dims))
+    return MetricSpec(slug, label.strip(), unit.strip(), notes, tuple(dims))
 
 
 def metrics_validate(value: Any) -> list[MetricSpec]:
@@ -48,68 +128,12 @@ def metrics_validate(value: Any) -> list[MetricSpec]:
     specs: list[MetricSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(value, start=1):
-        where = f"item {i}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected an object with slug and label.")
-        extra = sorted(set(item) - {"slug", "label", "unit", "notes", "dimensions"})
-        if extra:
-            raise ValueError(f"{where}: unknown key '{extra[0]}'.")
-        slug = item.get("slug")
-        if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > 80:
-            raise ValueError(f"{where}: 'slug' must be lower-case letters, digits, '-' or '_'.")
+        slug = _metric_slug(item, f"item {i}")
         where = f"item {i} ('{slug}')"
         if slug in seen:
             raise ValueError(f"{where}: the slug is used twice.")
         seen.add(slug)
-        label = item.get("label")
-        if not isinstance(label, str) or not label.strip():
-            raise ValueError(f"{where}: 'label' must be non-empty text.")
-        unit = item.get("unit", "offences")
-        if not isinstance(unit, str) or not unit.strip():
-            raise ValueError(f"{where}: 'unit' must be non-empty text.")
-        notes = item.get("notes", "")
-        if not isinstance(notes, str):
-            raise ValueError(f"{where}: 'notes' must be text.")
-        dims_raw = item.get("dimensions", [])
-        if not isinstance(dims_raw, list):
-            raise ValueError(f"{where}: 'dimensions' must be a list.")
-        dims: list[DimensionSpec] = []
-        for j, dim in enumerate(dims_raw, start=1):
-            dwhere = f"{where} dimension {j}"
-            if isinstance(dim, str):
-                dim = {"slug": dim}
-            if not isinstance(dim, dict):
-                raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
-            extra = sorted(set(dim) - {"slug", "label", "categories"})
-            if extra:
-                raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
-            dslug = dim.get("slug")
-            if not isinstance(dslug, str) or not _SLUG.match(dslug) or len(dslug) > 60:
-                raise ValueError(
-                    f"{dwhere}: the name must be lower-case letters, digits, '-' or '_'."
-                )
-            if dslug in {d.slug for d in dims} or dslug in RESERVED_COLUMNS:
-                raise ValueError(f"{dwhere}: '{dslug}' is used twice or is a reserved column name.")
-            dlabel = dim.get("label", _label_from_slug(dslug))
-            if not isinstance(dlabel, str) or not dlabel.strip():
-                raise ValueError(f"{dwhere}: 'label' must be text.")
-            cats = dim.get("categories")
-            if cats is not None:
-                if not isinstance(cats, list) or not cats:
-                    raise ValueError(f"{dwhere}: 'categories' must be a non-empty list.")
-                clean = []
-                for k, cat in enumerate(cats, start=1):
-                    if isinstance(cat, bool) or not isinstance(cat, (str, int)):
-                        raise ValueError(f"{dwhere} category {k}: expected text or a whole number.")
-                    text = str(cat).strip()
-                    if not text or len(text) > 60:
-                        raise ValueError(f"{dwhere} category {k}: empty or too long.")
-                    if text.lower() in {c.lower() for c in clean}:
-                        raise ValueError(f"{dwhere}: category '{text}' is listed twice.")
-                    clean.append(text)
-                cats = tuple(clean)
-            dims.append(DimensionSpec(dslug, dlabel.strip(), cats))
-        specs.append(MetricSpec(slug, label.strip(), unit.strip(), notes, tuple(dims)))
+        specs.append(_metric(item, slug, where))
     return specs
 
 
@@ -156,9 +180,86 @@ def metric_save(*, campaign: Campaign, spec: MetricSpec, position: int | None = 
 
 
 def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
-    """Campaign JSON hook: runs inside load_campaign's transaction. Metrics not listed are kept."""
+    """The campaign JSON's metrics, inside load_campaign's transaction
+    (foi_tracker/campaign_json.py). Metrics not listed are kept."""
     for position, spec in enumerate(specs):
         metric_save(campaign=campaign, spec=spec, position=position)
+
+
+def _same_breakdowns(metric: Metric, specs: tuple[DimensionSpec, ...]) -> bool:
+    """Same names and listed categories (case aside): a relabelled breakdown is not a change."""
+
+    def key(slug, categories):
+        return (slug, tuple(c.casefold() for c in categories) if categories else None)
+
+    current = [
+        key(d.slug, None if d.inferred else [c.label or c.value for c in d.categories.all()])
+        for d in metric.dimensions.all()
+    ]
+    return current == [key(s.slug, s.categories) for s in specs]
+
+
+def campaign_metrics_sync(*, campaign: Campaign, actor, specs: list[MetricEdit]) -> None:
+    """Make the campaign's metrics what the campaign form says, row by row, in its order: new
+    rows added (their slugs made from their labels), rows ticked Remove removed, the others'
+    words, order and breakdowns changed. A metric that figures use keeps its breakdowns and
+    cannot be removed: ServiceError (field "metrics"), which rolls back the caller's
+    transaction (foi_tracker/campaign_setup.py saves the campaign in the same one).
+
+    `actor` is who saved the form; metric definitions keep no audit rows yet, so it is not
+    recorded."""
+    new_slugs: set[str] = set()
+    for position, edit in enumerate(specs):
+        metric = edit.metric
+        if metric is not None and edit.remove:
+            metric_remove(metric=metric)
+            continue
+        if not edit.label or edit.remove:
+            continue
+        if metric is None:
+            slug = metric_slug_for(campaign, edit.label, taken=new_slugs)
+            new_slugs.add(slug)
+            metric_save(
+                campaign=campaign,
+                spec=MetricSpec(slug, edit.label, edit.unit, edit.notes, edit.dimensions),
+                position=position,
+            )
+            continue
+        if not _same_breakdowns(metric, edit.dimensions):
+            metric_replace_dimensions(metric=metric, dimensions=edit.dimensions)
+        # No dimensions given: metric_save then changes only the words and the order.
+        metric_save(
+            campaign=campaign,
+            spec=MetricSpec(metric.slug, edit.label, edit.unit, edit.notes),
+            position=position,
+        )
+
+
+def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> None:
+    """A campaign run again (requests_app/services/series.py, composed in foi_tracker/series.py):
+    the same metrics, with their dimensions and listed categories; categories inferred from the
+    data are not copied (the new answers bring their own). `actor` is not recorded: metric
+    definitions keep no audit rows."""
+    specs = [
+        MetricSpec(
+            slug=metric.slug,
+            label=metric.label,
+            unit=metric.unit,
+            notes=metric.notes,
+            dimensions=tuple(
+                DimensionSpec(
+                    dim.slug,
+                    dim.label,
+                    None
+                    if dim.inferred
+                    else tuple(c.label or c.value for c in dim.categories.all()),
+                )
+                for dim in metric.dimensions.all()
+            ),
+        )
+        for metric in source.metrics.prefetch_related("dimensions__categories")
+    ]
+    metrics_apply(campaign, specs)
 
 
 def dimension_spec_from_text(text: str) -> list[DimensionSpec]:

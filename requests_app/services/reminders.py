@@ -1,6 +1,6 @@
 """The daily reminders job: a digest for each person, and polite chasers to late forces.
 
-One run, for a given `today`, in two steps that the Celery tasks (requests_app/tasks.py) spread
+One run, for a given `today`, in two steps that the Celery tasks (foi_tracker/tasks.py) spread
 over workers and `reminders_send_daily` runs one after the other in one process:
 
 1. `reminders_claim_owed` works out every email owed as of `today` and not yet settled
@@ -22,6 +22,9 @@ over workers and `reminders_send_daily` runs one after the other in one process:
    not report success while any claim is open, so a killed worker's emails go out within
    minutes, not on the next day's run.
 
+Other apps' sections of the digest (the figures') come in as `extra_sections`, from
+foi_tracker/digest.py, which every caller that sends the real digest goes through.
+
 This service is deliberately not one transaction: a claim must be committed (visible to other
 workers) before its email leaves, and a sent email must be recorded even if a later one fails.
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -49,6 +53,7 @@ from requests_app.models import RequestEvent, SentReminder
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.services.reminders_owed import (  # noqa: F401 - chaser_dates: tests and callers
     ChaserRenderer,
+    DigestSection,
     Outgoing,
     Owed,
     chaser_dates,
@@ -95,21 +100,31 @@ class Batch:
         return {"claim_ids": self.claim_ids, "reservation": self.token}
 
 
-def reminders_owed_pending(*, today: date, cals: dict[str, WorkingCalendar] | None = None):
+def reminders_owed_pending(
+    *,
+    today: date,
+    cals: dict[str, WorkingCalendar] | None = None,
+    extra_sections: Sequence[DigestSection] = (),
+):
     """Every email owed as of `today` and not yet sent, skipped or held by a live run, in the
-    order a run sends them. Reads only."""
+    order a run sends them. Reads only. `extra_sections`: other apps' sections of the digest
+    (foi_tracker/digest.py), which decide, with requests_app's own, who is owed one."""
     cals = cals or calendars()
     stale_before = _stale_before()
     return [
         *chasers_pending(today=today, cals=cals, stale_before=stale_before),
-        *digests_pending(today=today, cals=cals, stale_before=stale_before),
+        *digests_pending(
+            today=today, cals=cals, stale_before=stale_before, extra_sections=extra_sections
+        ),
     ]
 
 
-def reminders_pending(*, today: date) -> list[Outgoing]:
+def reminders_pending(
+    *, today: date, extra_sections: Sequence[DigestSection] = ()
+) -> list[Outgoing]:
     """What a run would send now, with subjects (the dry run's list; bodies are not rendered)."""
     cals = calendars()
-    owed = reminders_owed_pending(today=today, cals=cals)
+    owed = reminders_owed_pending(today=today, cals=cals, extra_sections=extra_sections)
     renderer = ChaserRenderer(cals, subject_only=True)
     pending = []
     for chunk in _chunks([o for o in owed if o.request_id is not None], size=2000):
@@ -129,11 +144,14 @@ def reminders_pending(*, today: date) -> list[Outgoing]:
         today=today,
         cals=cals,
         subject_only=True,
+        extra_sections=extra_sections,
     )
     return [*pending, *digests.values()]
 
 
-def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int]:
+def reminders_send_daily(
+    *, today: date, dry_run: bool = False, extra_sections: Sequence[DigestSection] = ()
+) -> dict[str, int]:
     """Send what is owed as of `today`, batch after batch in this process. Returns emails sent
     per kind, plus "failed". The Celery task does the same with the batches on workers.
 
@@ -143,11 +161,11 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
     """
     counts = empty_counts()
     if dry_run:
-        for owed in reminders_owed_pending(today=today):
+        for owed in reminders_owed_pending(today=today, extra_sections=extra_sections):
             counts[owed.kind] += 1
         return counts
     cals = calendars()
-    owed = reminders_owed_pending(today=today, cals=cals)
+    owed = reminders_owed_pending(today=today, cals=cals, extra_sections=extra_sections)
     run_token = new_token()
     # Claimed a batch at a time, just before sending it: a process killed mid-run leaves at
     # most one batch of claims to go stale, and a run started meanwhile sends the rest.
@@ -156,7 +174,12 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
         won = _claim(chunk, today=today, run_token=run_token, token=token)
         claim_ids = [won[o.key] for o in chunk if o.key in won]
         if claim_ids:
-            sent = reminders_send_batch(today=today, claim_ids=claim_ids, reservation=token)
+            sent = reminders_send_batch(
+                today=today,
+                claim_ids=claim_ids,
+                reservation=token,
+                extra_sections=extra_sections,
+            )
             for kind, n in sent.items():
                 counts[kind] += n
     _close_not_owed(today=today, cals=cals, stale_before=_stale_before())
@@ -166,7 +189,9 @@ def reminders_send_daily(*, today: date, dry_run: bool = False) -> dict[str, int
 # Claims -------------------------------------------------------------------------------------
 
 
-def reminders_claim_owed(*, today: date, run_token: str) -> list[Batch]:
+def reminders_claim_owed(
+    *, today: date, run_token: str, extra_sections: Sequence[DigestSection] = ()
+) -> list[Batch]:
     """Claim every email owed as of `today` and not yet settled, in bulk; return the claims this
     run won, in batches. Also closes failed and abandoned claims nobody owes any more.
 
@@ -175,7 +200,7 @@ def reminders_claim_owed(*, today: date, run_token: str) -> list[Batch]:
     """
     cals = calendars()
     stale_before = _stale_before()
-    owed = reminders_owed_pending(today=today, cals=cals)
+    owed = reminders_owed_pending(today=today, cals=cals, extra_sections=extra_sections)
     token = new_token()
     won = _claim(owed, today=today, run_token=run_token, token=token)
     batches = []
@@ -407,7 +432,13 @@ class _Sender:
         return False
 
 
-def reminders_send_batch(*, today: date, claim_ids: list[int], reservation: str) -> dict[str, int]:
+def reminders_send_batch(
+    *,
+    today: date,
+    claim_ids: list[int],
+    reservation: str,
+    extra_sections: Sequence[DigestSection] = (),
+) -> dict[str, int]:
     """Send the claims `claim_ids` still held under `reservation`. Returns emails sent per kind,
     plus "failed". About six queries for the batch, then one per email sent (two for a chaser
     off PostgreSQL)."""
@@ -427,7 +458,7 @@ def reminders_send_batch(*, today: date, claim_ids: list[int], reservation: str)
     if not claims:
         return sender.counts
     cals = calendars()
-    outgoing, sent_before = _render(claims, today=today, cals=cals)
+    outgoing, sent_before = _render(claims, today=today, cals=cals, extra_sections=extra_sections)
     try:
         for claim in claims:
             out = outgoing.get(claim.pk)
@@ -444,7 +475,7 @@ def reminders_send_batch(*, today: date, claim_ids: list[int], reservation: str)
 
 
 def _render(
-    claims: list[SentReminder], *, today: date, cals
+    claims: list[SentReminder], *, today: date, cals, extra_sections: Sequence[DigestSection]
 ) -> tuple[dict[int, Outgoing], dict[int, list[SentReminder]]]:
     """(claim pk -> Outgoing for the claims still owed, request id -> the chasers already sent
     in its thread, oldest first)."""
@@ -464,7 +495,12 @@ def _render(
             rendered[claim.pk] = out
     digests = [c for c in claims if c.recipient_id is not None]
     if digests:
-        by_recipient = render_digests([c.recipient_id for c in digests], today=today, cals=cals)
+        by_recipient = render_digests(
+            [c.recipient_id for c in digests],
+            today=today,
+            cals=cals,
+            extra_sections=extra_sections,
+        )
         for claim in digests:
             if claim.recipient_id in by_recipient and claim.about_date == today:
                 rendered[claim.pk] = by_recipient[claim.recipient_id]

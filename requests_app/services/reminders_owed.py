@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -31,7 +31,6 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
-from requests_app import hooks
 from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.letters import from_address
@@ -39,6 +38,8 @@ from requests_app.models import Campaign, FoiRequest, SentReminder, StaffProfile
 from requests_app.models.campaigns import ACT_NAMES, Period
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.models.requests import figures_unrecorded_q
+from requests_app.quarantine import DIGEST_SECTION as QUARANTINED
+from requests_app.quarantine import digest_quarantined
 from requests_app.roles import ROLES
 from requests_app.selectors import (
     CHASED_STATUSES,
@@ -676,14 +677,26 @@ SECTION_ORDER = [
 ]
 
 
-def digest_sections(user, *, today: date, request_sections: dict[str, list]) -> list[dict]:
-    """[{"title", "items"}] in a fixed order, then the sections other apps registered."""
+# Sections of the digest that other apps add (foi_tracker/digest.py: the figures'), after
+# requests_app's own: (title, section(user, today) -> [{"label", "url", "detail", "campaign",
+# "campaign_url"}], empty when there is nothing to say).
+DigestSection = tuple[str, Callable[..., list[dict]]]
+
+
+def digest_sections(
+    user,
+    *,
+    today: date,
+    request_sections: dict[str, list],
+    extra_sections: Sequence[DigestSection] = (),
+) -> list[dict]:
+    """[{"title", "items"}] in a fixed order, then files quarantined, then `extra_sections`."""
     sections = [
         {"title": title, "items": request_sections[title]}
         for title in SECTION_ORDER
         if request_sections.get(title)
     ]
-    for title, section in hooks.DIGEST_SECTIONS.items():
+    for title, section in [(QUARANTINED, digest_quarantined), *extra_sections]:
         try:
             items = list(section(user, today) or [])
         except Exception:  # one broken section must not stop everyone's digest or the chasers
@@ -731,16 +744,27 @@ def _digest_users(recipient_ids: Iterable[int]) -> list:
     return list(get_user_model().objects.filter(pk__in=list(recipient_ids)).order_by("pk"))
 
 
-def _digests_for(users: list, *, today: date, cals):
+def _digests_for(users: list, *, today: date, cals, extra_sections: Sequence[DigestSection]):
     """(user, sections) for each of `users` with something in the digest."""
     by_owner = _request_sections([u.pk for u in users], today=today, cals=cals)
     for user in users:
-        sections = digest_sections(user, today=today, request_sections=by_owner.get(user.pk, {}))
+        sections = digest_sections(
+            user,
+            today=today,
+            request_sections=by_owner.get(user.pk, {}),
+            extra_sections=extra_sections,
+        )
         if sections:
             yield user, sections
 
 
-def digests_pending(*, today: date, cals, stale_before: datetime) -> list[Owed]:
+def digests_pending(
+    *,
+    today: date,
+    cals,
+    stale_before: datetime,
+    extra_sections: Sequence[DigestSection] = (),
+) -> list[Owed]:
     """Digests owed today and not yet settled. Digests are a working-morning email: none on a
     day that is a holiday anywhere in the UK (the next working day's digest covers it). Two
     queries when every digest of the day has gone; the sections are worked out only for the
@@ -766,7 +790,10 @@ def digests_pending(*, today: date, cals, stale_before: datetime) -> list[Owed]:
     others = [pk for pk in recipients if pk not in owed]
     if others:
         owed.update(
-            user.pk for user, _ in _digests_for(_digest_users(others), today=today, cals=cals)
+            user.pk
+            for user, _ in _digests_for(
+                _digest_users(others), today=today, cals=cals, extra_sections=extra_sections
+            )
         )
     return [
         Owed(
@@ -782,12 +809,20 @@ def digests_pending(*, today: date, cals, stale_before: datetime) -> list[Owed]:
 
 
 def render_digests(
-    recipient_ids: Iterable[int], *, today: date, cals, subject_only: bool = False
+    recipient_ids: Iterable[int],
+    *,
+    today: date,
+    cals,
+    subject_only: bool = False,
+    extra_sections: Sequence[DigestSection] = (),
 ) -> dict[int, Outgoing]:
     """recipient id -> today's digest, for those of them with something in it."""
     templates = EmailTemplates("digest")
     rendered = {}
-    for user, sections in _digests_for(_digest_users(recipient_ids), today=today, cals=cals):
+    digests = _digests_for(
+        _digest_users(recipient_ids), today=today, cals=cals, extra_sections=extra_sections
+    )
+    for user, sections in digests:
         total = sum(len(s["items"]) for s in sections)
         context = {
             "user": user,

@@ -3,14 +3,15 @@
 The next campaign asks the same forces (the list as it is now, with forces that merged or were
 renamed followed to the force they are now), with the same letter and settings, about the same
 number of periods slid on by one (2015/16 and 2016/17 -> 2016/17 and 2017/18: the earlier year
-is asked again because forces revise it), nothing sent. figures_app copies the metrics through
-hooks.CAMPAIGN_COPIED, in the same transaction.
+is asked again because forces revise it), nothing sent. What other apps copy (the figures'
+metrics) comes in as `copy_more`, run in the same transaction (foi_tracker/series.py).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from requests_app import hooks
 from requests_app.force_successors import FollowedForces, follow_forces
 from requests_app.models import Campaign, Force, Period, Series
 from requests_app.services.campaigns import (
@@ -258,10 +258,12 @@ def campaign_run_again(
     actor: AbstractBaseUser | None,
     slug: str | None = None,
     title: str | None = None,
+    copy_more: Callable[..., None] | None = None,
 ) -> RunAgain:
     """Create the next campaign of `campaign`'s series (creating the series on first use): same
-    forces as they are now, letter, settings and (through hooks.CAMPAIGN_COPIED) metrics, the
-    next period(s), every request a draft. One transaction: nothing is created on any error."""
+    forces as they are now, letter, settings, the next period(s), every request a draft; then
+    copy_more(source=, campaign=, actor=) copies what other apps keep about it (the metrics).
+    One transaction: nothing is created on any error."""
     source = (
         Campaign.objects.select_for_update(of=("self",))
         .select_related("series", "force_list", "owner")
@@ -293,8 +295,8 @@ def campaign_run_again(
     )
     Campaign.objects.filter(pk=campaign.pk).update(series=series)
     campaign.series = series
-    for copy in hooks.CAMPAIGN_COPIED:
-        copy(source, campaign, actor)
+    if copy_more is not None:
+        copy_more(source=source, campaign=campaign, actor=actor)
     return RunAgain(
         campaign=campaign,
         source=source,

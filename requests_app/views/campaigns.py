@@ -1,10 +1,11 @@
-"""Campaign pages: list, create/edit, the campaign table with filters and bulk actions, exports."""
+"""Campaign pages: list, the campaign table with filters and bulk actions, exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import HttpResponse, StreamingHttpResponse
@@ -12,13 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from requests_app import hooks
 from requests_app import roles as role_rules
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.campaign_rows import campaign_rows_html
 from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
-from requests_app.forms import BulkMarkSentForm, CampaignForm, PeriodFormSet
+from requests_app.forms import BulkMarkSentForm
 from requests_app.models import Campaign, Force
 from requests_app.selectors import (
     campaign_progress,
@@ -27,7 +27,6 @@ from requests_app.selectors import (
     progress_of_rows,
     request_rows,
 )
-from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import requests_bulk_mark_sent
 from requests_app.text import plural
@@ -52,127 +51,6 @@ def campaign_list(request):
         "requests_app/campaign_list.html",
         {"page": page, "sort": filters.sort_value, "q": filters.query},
     )
-
-
-def _period_initial(campaign: Campaign | None) -> list[dict]:
-    if not campaign:
-        return []
-    return [{"label": p.label, "start": p.start, "end": p.end} for p in campaign.periods.all()]
-
-
-def _periods_from(formset) -> list[PeriodSpec]:
-    return [
-        PeriodSpec(f.cleaned_data["label"].strip(), f.cleaned_data["start"], f.cleaned_data["end"])
-        for f in formset.forms
-        if f.cleaned_data and not f.cleaned_data.get("DELETE")
-    ]
-
-
-def _settings_from(data: dict) -> dict:
-    return {
-        k: data[k]
-        for k in (
-            "chase_forces",
-            "chase_again_after",
-            "rounding_rule",
-            "suppressed_lower",
-            "suppressed_upper",
-        )
-    }
-
-
-def _campaign_form_page(request, *, campaign: Campaign | None):
-    data = request.POST if request.method == "POST" else None
-    # Other apps' parts of the form (figures_app: the metrics), saved in the same transaction.
-    sections = [make(campaign, data) for make in hooks.CAMPAIGN_FORM_SECTIONS]
-    if request.method == "POST":
-        form = CampaignForm(request.POST, instance=campaign)
-        periods = PeriodFormSet(request.POST, prefix="periods")
-        sections_valid = all([section.is_valid() for section in sections])
-        if form.is_valid() and periods.is_valid() and sections_valid:
-            data = form.cleaned_data
-            fields = {
-                "actor": request.user,
-                "title": data["title"],
-                "request_text": data["request_text"],
-                "notes": data["notes"],
-                "forces": data["all_forces"],
-                "force_list": data["force_list"],
-                "periods": _periods_from(periods),
-                **_settings_from(data),
-            }
-            try:
-                with transaction.atomic():
-                    if campaign:
-                        saved = campaign_update(campaign_id=campaign.pk, **fields)
-                    else:
-                        saved = campaign_create(owner=request.user, slug=data["slug"], **fields)
-                    for section in sections:
-                        section.save(saved, request.user)
-                if campaign:
-                    messages.success(request, "Campaign saved.")
-                else:
-                    messages.success(
-                        request,
-                        f"Campaign created with {plural(saved.requests.count(), 'draft request')}.",
-                    )
-                return redirect(saved)
-            except ServiceError as exc:
-                target = exc.field if exc.field in form.fields else None
-                if exc.field == "periods":
-                    periods._non_form_errors = periods.error_class([str(exc)])
-                elif exc.field == "metrics":
-                    for section in sections:
-                        section.add_error(str(exc))
-                else:
-                    form.add_error(target, str(exc))
-        status = 400
-    else:
-        initial = {}
-        if campaign:
-            initial = {
-                "title": campaign.title,
-                "slug": campaign.slug,
-                "request_text": campaign.request_text,
-                "notes": campaign.notes,
-                "force_list": campaign.force_list,
-                "forces": list(Force.objects.filter(requests__campaign=campaign)),
-                "chase_forces": campaign.chase_forces,
-                "chase_again_after": campaign.chase_again_after,
-                "rounding_rule": campaign.rounding_rule,
-                "suppressed_lower": campaign.suppressed_lower,
-                "suppressed_upper": campaign.suppressed_upper,
-            }
-        form = CampaignForm(initial=initial, instance=campaign)
-        periods = PeriodFormSet(initial=_period_initial(campaign), prefix="periods")
-        status = 200
-    list_members = {
-        fl.pk: [f.pk for f in fl.forces.all()]
-        for fl in form.fields["force_list"].queryset.prefetch_related("forces")
-    }
-    return render(
-        request,
-        "requests_app/campaign_form.html",
-        {
-            "form": form,
-            "periods": periods,
-            "sections": sections,
-            "campaign": campaign,
-            "list_members": list_members,
-        },
-        status=status,
-    )
-
-
-@edit_required
-def campaign_new(request):
-    return _campaign_form_page(request, campaign=None)
-
-
-@edit_required
-def campaign_edit(request, slug):
-    campaign = get_campaign_for_user(request, slug, write=True)
-    return _campaign_form_page(request, campaign=campaign)
 
 
 # The campaign table's columns. Those the database holds are sorted there, nulls last whichever
@@ -215,7 +93,9 @@ def _sorted_rows(rows: list, sort: str) -> list:
 
 
 @view_required
-def campaign_detail(request, slug):
+def campaign_detail(request, slug, *, links: Callable[..., list[tuple[str, str]]]):
+    """`links(campaign)` -> (label, url) of other apps' pages about it (the figures' totals,
+    import, export), wired by foi_tracker/pages/campaign_page.py."""
     campaign = get_campaign_for_user(request, slug)
     today = timezone.localdate()
     states = RequestStateFilter(request.GET, queryset=campaign_requests(campaign), today=today)
@@ -223,7 +103,6 @@ def campaign_detail(request, slug):
     sort = _sort_param(request, REQUEST_SORTS, "force")
     rows = _sorted_rows(request_rows(_sorted_requests(states.qs, sort), today), sort)
     periods = list(campaign.periods.all())
-    links = [link for fn in hooks.CAMPAIGN_PAGE_LINKS for link in fn(campaign)]
     # Unfiltered, the rows are all the campaign's requests: the progress line adds them up.
     progress = campaign_progress(campaign, today) if state else progress_of_rows(rows)
     return render(
@@ -240,7 +119,7 @@ def campaign_detail(request, slug):
             "state": state,
             "sort": sort,
             "today": today,
-            "links": links,
+            "links": links(campaign),
             "statuses": Status.choices,
         },
     )

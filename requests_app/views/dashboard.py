@@ -1,20 +1,24 @@
-"""The dashboard: what needs this person today, then what is overdue or due soon, by campaign."""
+"""The dashboard: what needs this person today, then what is overdue or due soon, by campaign.
+
+foi_tracker/pages/dashboard.py wires it, adding the figures' lists (requests_app knows no
+figures)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 
-from requests_app import hooks
 from requests_app.access import view_required
 from requests_app.calendars import calendars
 from requests_app.campaign_rows import deadline_rows_html
 from requests_app.counting import counts_of
-from requests_app.hooks import DashboardSection
 from requests_app.models import Campaign, FoiRequest
+from requests_app.needs_you import DashboardSection
+from requests_app.quarantine import dashboard_sections as quarantine_sections
 from requests_app.selectors import (
     DUE_SOON_WORKING_DAYS,
     bouncing_requests,
@@ -125,13 +129,19 @@ def _paginated(request, section: DashboardSection, count: int | None) -> dict:
     }
 
 
-def needs_you(request, today: date, cals, *, scope: str) -> list[dict]:
-    """Figures first (waiting for your review, sent back to you: figures_app's hook), then the
-    requests of the campaigns in `scope`; only the lists with something in them."""
+# figure_sections(user, today) -> the figures' lists for this person (foi_tracker builds them).
+SectionsFor = Callable[..., list[DashboardSection]]
+
+
+def needs_you(
+    request, today: date, cals, *, scope: str, figure_sections: SectionsFor
+) -> list[dict]:
+    """Files quarantined, then the figures' lists (waiting for your review, sent back to you),
+    then the requests of the campaigns in `scope`; only the lists with something in them."""
     requests = FoiRequest.objects.all()
     if scope == "mine":
         requests = requests.filter(campaign__owner=request.user)
-    sections = [s for fn in hooks.DASHBOARD_SECTIONS for s in fn(request.user, today)]
+    sections = quarantine_sections(request.user, today) + figure_sections(request.user, today)
     sections += request_sections(requests, today, cals, yours=scope == "mine")
     # Every list's length in one query; a list with nothing in it costs nothing more.
     counted = [s for s in sections if isinstance(s.items, QuerySet)]
@@ -148,7 +158,7 @@ def needs_you(request, today: date, cals, *, scope: str) -> list[dict]:
 
 
 @view_required
-def dashboard(request):
+def dashboard(request, *, figure_sections: SectionsFor):
     today = timezone.localdate()
     cals = calendars()
     # Your campaigns (the digest's choice) by default; all of them for someone who owns none.
@@ -189,7 +199,9 @@ def dashboard(request):
         request,
         "requests_app/dashboard.html",
         {
-            "needs_you": needs_you(request, today, cals, scope=scope),
+            "needs_you": needs_you(
+                request, today, cals, scope=scope, figure_sections=figure_sections
+            ),
             "deadline_campaigns": campaigns,
             "deadline_page": page,
             "deadline_previous_url": deadlines.previous_url,

@@ -1,9 +1,10 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from requests_app import hooks
 from requests_app.access import edit_required, view_required
 from requests_app.forms import ForceListForm
 from requests_app.models import Force, ForceList
@@ -28,11 +29,13 @@ ADDRESS_CHANGES_SHOWN = 10
 
 
 @view_required
-def force_detail(request, pk):
+def force_detail(request, pk, *, sections: Callable[..., list[str]]):
+    """A force's page; `sections(http_request, force)` -> the HTML of what other apps show below
+    its requests (the figures), wired by foi_tracker/pages/force_page.py."""
     force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
     record = force_record(force, timezone.localdate())
     page = Paginator(record.rows, FORCE_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    sections = [section(request, force) for section in hooks.FORCE_PAGE_SECTIONS]
+    shown = sections(request, force)
     address_changes = force.address_changes.select_related("changed_by")[:ADDRESS_CHANGES_SHOWN]
     return render(
         request,
@@ -41,7 +44,7 @@ def force_detail(request, pk):
             "force": force,
             "record": record,
             "page": page,
-            "sections": sections,
+            "sections": shown,
             "address_changes": address_changes,
         },
     )

@@ -1,8 +1,13 @@
-"""The request page and one URL per lifecycle action."""
+"""The request page and one URL per lifecycle action.
+
+foi_tracker/pages/request_page.py wires them with `sections`: fn(http_request, foi) -> the HTML
+of the parts below the timeline that other apps show (the figures), each escaped by its own
+template. The action and note views take it too, as they show the page again on an error."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import prefetch_related_objects
@@ -13,7 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from requests_app import hooks, roles
+from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.calendars import calendar_for
 from requests_app.clock import request_deadlines
@@ -38,7 +43,10 @@ def _action_forms(foi, bound=None):
     return forms
 
 
-def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
+Sections = Callable[..., list[str]]
+
+
+def _render_detail(request, foi, *, sections: Sections, bound=None, note_form=None, status=200):
     today = timezone.localdate()
     cal = calendar_for(foi.force.law)
     # Read once for the whole page, the apps' sections included: the campaign's periods (the
@@ -52,7 +60,7 @@ def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
     events = list(foi.events.select_related("actor"))
     for event in events:
         event.files = by_event.get(event.pk, [])
-    sections = [mark_safe(fn(request, foi)) for fn in hooks.REQUEST_PAGE_SECTIONS]  # noqa: S308 - apps render their own escaped HTML
+    shown = [mark_safe(html) for html in sections(request, foi)]  # noqa: S308 - rendered by their own templates, escaped there
     return render(
         request,
         "requests_app/request_detail.html",
@@ -68,7 +76,7 @@ def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
             "exemptions": [exemption_label(code) for code in foi.exemptions],
             "action_forms": _action_forms(foi, bound) if roles.can_edit(request.user) else [],
             "note_form": note_form or NoteForm(),
-            "sections": sections,
+            "sections": shown,
             "today": today,
         },
         status=status,
@@ -76,14 +84,14 @@ def _render_detail(request, foi, *, bound=None, note_form=None, status=200):
 
 
 @view_required
-def request_detail(request, pk):
+def request_detail(request, pk, *, sections: Sections):
     foi = get_request_for_user(request, pk)
-    return _render_detail(request, foi)
+    return _render_detail(request, foi, sections=sections)
 
 
 @require_POST
 @view_required
-def request_action(request, pk, action):
+def request_action(request, pk, action, *, sections: Sections):
     foi = get_request_for_user(request, pk, write=True)
     if action not in ACTION_SERVICES:
         raise Http404("No such action.")
@@ -111,12 +119,12 @@ def request_action(request, pk, action):
             messages.success(request, f"{Action(action).label}: saved.")
             return redirect(foi)
     foi.refresh_from_db()
-    return _render_detail(request, foi, bound=form, status=400)
+    return _render_detail(request, foi, sections=sections, bound=form, status=400)
 
 
 @require_POST
 @view_required
-def request_note(request, pk):
+def request_note(request, pk, *, sections: Sections):
     foi = get_request_for_user(request, pk, write=True)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -127,7 +135,7 @@ def request_note(request, pk):
         else:
             messages.success(request, "Note added.")
             return redirect(foi)
-    return _render_detail(request, foi, note_form=form, status=400)
+    return _render_detail(request, foi, sections=sections, note_form=form, status=400)
 
 
 @require_POST

@@ -1,7 +1,10 @@
 """Run a campaign again for the next period (issue 14): a page saying what will be created,
-and the POST that creates it through requests_app/services/series.py."""
+and the POST that creates it through requests_app/services/series.py. foi_tracker/pages/run_again.py
+wires it with `copy_more`, what the figures copy (the metrics)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -31,7 +34,7 @@ class RunAgainForm(forms.Form):
 
 
 @edit_required
-def campaign_run_again_page(request, slug):
+def campaign_run_again_page(request, slug, *, copy_more: Callable[..., None]):
     campaign = get_campaign_for_user(request, slug, write=True)
     try:
         followed, periods, default_slug, default_title = run_again_plan(campaign)
@@ -50,6 +53,7 @@ def campaign_run_again_page(request, slug):
                     actor=request.user,
                     slug=form.cleaned_data["slug"],
                     title=form.cleaned_data["title"],
+                    copy_more=copy_more,
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))

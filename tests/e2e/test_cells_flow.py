@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from figures_app.models import Figure
-from requests_app.campaign_json import load_campaign
+from foi_tracker.campaign_json import load_campaign
 from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.attachments import attachment_add
 from requests_app.services.lifecycle import request_record_response

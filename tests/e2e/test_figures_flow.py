@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from requests_app.campaign_json import load_campaign
+from foi_tracker.campaign_json import load_campaign
 from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.lifecycle import request_record_response
 from tests.factories import UserFactory

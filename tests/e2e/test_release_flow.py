@@ -5,7 +5,8 @@ phone and in print."""
 import pytest
 from django.utils import timezone
 
-from requests_app.demo import NSPCC_SLUG, demo_load
+from foi_tracker.demo import demo_load_with_figures
+from requests_app.demo import NSPCC_SLUG
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +18,7 @@ KENT_LINE = (
 
 @pytest.fixture
 def demo():
-    demo_load(today=timezone.localdate())
+    demo_load_with_figures(today=timezone.localdate())
 
 
 def test_a_reviewer_publishes_the_demo_and_the_public_reads_it(

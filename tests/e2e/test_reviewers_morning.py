@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from figures_app.models import FigureReview, ReviewState
-from requests_app.campaign_json import load_campaign
+from foi_tracker.campaign_json import load_campaign
 from requests_app.roles import REVIEWER, STAFF
 from requests_app.services.lifecycle import request_record_response
 from tests.e2e.conftest import log_in_on, page_in

@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.demo import LIVE_SLUG, NSPCC_SLUG, demo_load
+from foi_tracker.demo import demo_load_with_figures
+from requests_app.demo import LIVE_SLUG, NSPCC_SLUG
 from tests.e2e.conftest import log_in_on, page_in
 from tests.test_permissions import named_urls
 
@@ -71,7 +72,7 @@ def demo():
     from figures_app.models import Figure, FigureImport
     from requests_app.models import Campaign, ForceList
 
-    users, _ = demo_load(today=timezone.localdate())
+    users, _ = demo_load_with_figures(today=timezone.localdate())
     nspcc = Campaign.objects.get(slug=NSPCC_SLUG)
     figure = Figure.objects.filter(request__campaign=nspcc).select_related("request").first()
     foi = figure.request
@@ -119,9 +120,9 @@ def demo():
     flagged = nspcc.requests.order_by("force__name").values_list("pk", flat=True)[:2]
     nspcc.requests.filter(pk__in=list(flagged)).update(new_reply_at=timezone.now())
     # A series: the NSPCC campaign run again for the next period (issue 14).
-    from requests_app.services.series import campaign_run_again
+    from foi_tracker.series import campaign_run_again_with_metrics
 
-    series = campaign_run_again(campaign_id=nspcc.pk, actor=users["sam"]).series
+    series = campaign_run_again_with_metrics(campaign_id=nspcc.pk, actor=users["sam"]).series
     by_name = {"slug": NSPCC_SLUG, "action": "record_response", "uidb64": "MQ", "token": "x-y"}
     by_view = {
         "request_detail": {"pk": foi.pk},

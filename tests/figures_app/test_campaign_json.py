@@ -5,7 +5,8 @@ import json
 import pytest
 
 from figures_app.models import Category, Metric
-from requests_app.campaign_json import CampaignJsonError, load_campaign
+from foi_tracker.campaign_json import load_campaign
+from requests_app.campaign_json import CampaignJsonError
 from requests_app.models import Campaign
 
 pytestmark = pytest.mark.django_db

@@ -117,9 +117,9 @@ def test_the_review_queue_lists_pending_requests(kent, client, reviewer):
 def test_the_digest_section_names_figures_to_review(kent, reviewer, staff):
     from django.utils import timezone
 
-    from requests_app import hooks
+    from foi_tracker.digest import FIGURE_SECTIONS
 
-    section = hooks.DIGEST_SECTIONS["Figures waiting for your review"]
+    section = dict(FIGURE_SECTIONS)["Figures waiting for your review"]
     items = section(reviewer, timezone.localdate())
     assert [(i["campaign"], i["label"]) for i in items] == [(kent.campaign.title, "Kent Police")]
     assert section(staff, timezone.localdate()) == []
@@ -129,14 +129,26 @@ def test_the_digest_tells_the_enterer_what_was_sent_back_and_why(kent, reviewer,
     from django.utils import timezone
 
     from figures_app.services.review import figures_send_back
-    from requests_app import hooks
+    from foi_tracker.digest import FIGURE_SECTIONS
 
     figures_send_back(request_id=kent.pk, actor=reviewer, comment="Page 2 says 316, not 361.")
-    section = hooks.DIGEST_SECTIONS["Sent back to you"]
+    section = dict(FIGURE_SECTIONS)["Sent back to you"]
     (item,) = section(staff, timezone.localdate())
     assert item["label"] == "Kent Police"
     assert item["detail"] == f"{reviewer.get_username()}: Page 2 says 316, not 361."
     assert section(reviewer, timezone.localdate()) == []
+
+
+def test_the_daily_job_sends_the_reviewer_a_digest_with_the_figures_to_review(kent, reviewer):
+    """The task composes the digest with the figures' sections (foi_tracker/digest.py)."""
+    from django.core import mail
+
+    from foi_tracker.tasks import send_daily_reminders
+
+    send_daily_reminders.delay("2026-04-15").get()  # a Wednesday
+    (digest,) = [m for m in mail.outbox if m.to == [reviewer.email]]
+    assert "Figures waiting for your review" in digest.body
+    assert "Kent Police" in digest.body
 
 
 def test_a_reviewer_cannot_approve_their_own_web_import_unless_the_team_allows_it(

@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from requests_app.demo import DRAFT_SLUG, demo_load
+from foi_tracker.demo import demo_load_with_figures
+from requests_app.demo import DRAFT_SLUG
 from requests_app.models import Campaign, InboundMessage
 from requests_app.models.mail import MessageKind, MessageStatus
 from requests_app.services.sending import requests_send
@@ -26,7 +27,7 @@ def sent_draft(settings, tmp_path, django_capture_on_commit_callbacks, time_mach
     settings.DEBUG = True
     settings.FOI_IMAP_URL = ""
     settings.FOI_MAIL_DROP_DIR = tmp_path / "inbox"
-    users, _ = demo_load(today=date(2026, 11, 2))
+    users, _ = demo_load_with_figures(today=date(2026, 11, 2))
     draft = Campaign.objects.get(slug=DRAFT_SLUG)
     sendable = list(draft.requests.exclude(force__foi_email="").values_list("pk", flat=True))
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from foi_tracker.celery import app as celery_app
-from requests_app import hooks
+from foi_tracker.tasks import RemindersFailed, RemindersUnsettled, send_daily_reminders
 from requests_app.models import FoiRequest, Force, RequestEvent, SentReminder, StaffProfile
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.roles import REVIEWER
@@ -23,12 +23,7 @@ from requests_app.services.lifecycle import (
     request_withdraw,
 )
 from requests_app.services.reminders import reminders_open_claims, reminders_send_daily
-from requests_app.tasks import (
-    RemindersFailed,
-    RemindersUnsettled,
-    send_daily_reminders,
-    settle_countdown,
-)
+from requests_app.tasks import settle_countdown
 from tests.conftest import NSPCC_PERIODS
 from tests.factories import UserFactory
 
@@ -309,14 +304,16 @@ def test_people_can_opt_out_of_the_digest(easter_campaign, staff, time_machine):
     assert digests() == []
 
 
-def test_the_digest_includes_registered_sections(reviewer, monkeypatch, time_machine):
+def test_the_digest_includes_the_sections_it_is_given(reviewer, time_machine):
     def awaiting_review(user, today):
         if not user.groups.filter(name=REVIEWER).exists():
             return []
         return [{"label": "Kent Police: 2016/17", "url": "/figures/7/", "detail": "Entered by sam"}]
 
-    monkeypatch.setitem(hooks.DIGEST_SECTIONS, "Figures awaiting your review", awaiting_review)
-    run(date(2026, 4, 15), time_machine)
+    reminders_send_daily(
+        today=at(date(2026, 4, 15), time_machine),
+        extra_sections=[("Figures awaiting your review", awaiting_review)],
+    )
     (digest,) = digests()
     assert digest.to == [reviewer.email]
     assert "Figures awaiting your review" in digest.body

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from requests_app import tasks
+from foi_tracker import tasks
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.models import Force, RequestEvent, SentReminder, StaffProfile
 from requests_app.models.reminders import ReminderKind, ReminderStatus

@@ -9,11 +9,13 @@ from django.core.management import CommandError, call_command
 
 from figures_app.models import Metric
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
-from requests_app.campaign_json import CampaignJsonError, load_campaign
+from foi_tracker.campaign_json import load_campaign
+from foi_tracker.series import campaign_run_again_with_metrics
+from requests_app.campaign_json import CampaignJsonError
 from requests_app.models import Campaign, Force, ForceAlias, ForceList, Series
 from requests_app.services.campaigns import PeriodSpec, campaign_create
 from requests_app.services.errors import ServiceError
-from requests_app.services.series import campaign_run_again, next_period, next_periods
+from requests_app.services.series import next_period, next_periods
 from requests_app.workflow import Status
 from tests.factories import UserFactory
 
@@ -176,7 +178,7 @@ def test_the_next_name_moves_every_period_it_names(text, slug, expected):
 
 def test_it_creates_the_next_campaign_in_a_new_series(source, staff, merged):
     old, durham = merged
-    result = campaign_run_again(campaign_id=source.pk, actor=staff)
+    result = campaign_run_again_with_metrics(campaign_id=source.pk, actor=staff)
     new = result.campaign
     assert new.slug == "nspcc-2018"
     assert new.title == "Online child sex offences 2018"
@@ -217,13 +219,13 @@ def test_it_creates_the_next_campaign_in_a_new_series(source, staff, merged):
 
 
 def test_running_again_twice_keeps_one_series_and_finds_a_free_slug(source, staff):
-    first = campaign_run_again(campaign_id=source.pk, actor=staff).campaign
-    second = campaign_run_again(campaign_id=first.pk, actor=staff).campaign
+    first = campaign_run_again_with_metrics(campaign_id=source.pk, actor=staff).campaign
+    second = campaign_run_again_with_metrics(campaign_id=first.pk, actor=staff).campaign
     assert second.slug == "nspcc-2019"
     assert [p.label for p in second.periods.all()] == ["2017/18", "2018/19"]
     assert Series.objects.count() == 1
     assert set(Campaign.objects.values_list("series__slug", flat=True)) == {"nspcc"}
-    again = campaign_run_again(campaign_id=first.pk, actor=staff).campaign
+    again = campaign_run_again_with_metrics(campaign_id=first.pk, actor=staff).campaign
     assert again.slug == "nspcc-2019-2"
 
 
@@ -243,7 +245,7 @@ def test_it_asks_the_force_list_as_it_is_now(db, staff):
         periods=[PeriodSpec("2024 Q4", date(2024, 10, 1), date(2024, 12, 31))],
     )
     force_list.forces.set([kent, surrey])
-    new = campaign_run_again(campaign_id=campaign.pk, actor=staff).campaign
+    new = campaign_run_again_with_metrics(campaign_id=campaign.pk, actor=staff).campaign
     assert new.slug == "quarterly-2025-q1"
     assert [p.label for p in new.periods.all()] == ["2025 Q1"]
     assert sorted(new.requests.values_list("force__name", flat=True)) == [
@@ -255,7 +257,7 @@ def test_it_asks_the_force_list_as_it_is_now(db, staff):
 def test_a_taken_slug_is_refused_and_nothing_is_written(source, staff):
     before = Campaign.objects.count()
     with pytest.raises(ServiceError, match="already exists"):
-        campaign_run_again(campaign_id=source.pk, actor=staff, slug="nspcc-2017")
+        campaign_run_again_with_metrics(campaign_id=source.pk, actor=staff, slug="nspcc-2017")
     assert Campaign.objects.count() == before
     assert not Series.objects.exists()
 

@@ -1,10 +1,10 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from foi_tracker.series import campaign_run_again_with_metrics
 from requests_app.models import Campaign
 from requests_app.roles import can_edit
 from requests_app.services.errors import ServiceError
-from requests_app.services.series import campaign_run_again
 from requests_app.text import plural
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             if not can_edit(actor):
                 raise CommandError(f"{actor.username} does not have the staff role.")
         try:
-            result = campaign_run_again(
+            result = campaign_run_again_with_metrics(
                 campaign_id=source.pk, actor=actor, slug=options["slug"], title=options["title"]
             )
         except ServiceError as exc:

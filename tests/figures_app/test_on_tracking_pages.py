@@ -1,4 +1,4 @@
-"""What figures_app adds to the tracking core's pages through requests_app.hooks."""
+"""What figures_app adds to the tracking core's pages, composed in foi_tracker/pages."""
 
 import pytest
 from django.urls import reverse

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from foi_tracker.digest import FIGURE_SECTIONS
 from requests_app.calendars import calendars
 from requests_app.deadlines import FOIA
 from requests_app.models.reminders import ReminderKind
@@ -44,11 +45,11 @@ class Command(BaseCommand):
             )
         if dry_run:
             counts = empty_counts()
-            for out in reminders_pending(today=today):
+            for out in reminders_pending(today=today, extra_sections=FIGURE_SECTIONS):
                 self.stdout.write(f"  would send {out.kind} to {out.to_email}: {out.subject}")
                 counts[out.kind] += 1
         else:
-            counts = reminders_send_daily(today=today)
+            counts = reminders_send_daily(today=today, extra_sections=FIGURE_SECTIONS)
         verb = "Would send" if dry_run else "Sent"
         self.stdout.write(f"{verb} on {today:%a %d %b %Y}:")
         for kind in ReminderKind:

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.campaign_json import CampaignJsonError, load_campaign
+from foi_tracker.campaign_json import load_campaign
+from requests_app.campaign_json import CampaignJsonError
 from requests_app.text import plural
 
 

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import two_factor
-from requests_app.demo import DEMO_USERS, demo_load, refuse_unless_demo_site
+from foi_tracker.demo import demo_load_with_figures
+from requests_app.demo import DEMO_USERS, refuse_unless_demo_site
 from requests_app.text import plural
 
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         # The demo's admin has a published password (demo / demo-password).
         refuse_unless_demo_site("load_demo creates an admin with a published password")
         today = timezone.localdate()
-        _, made = demo_load(today=today)
+        _, made = demo_load_with_figures(today=today)
         for campaign in made:
             self.stdout.write(
                 f"Loaded demo campaign '{campaign.title}' ({plural(campaign.requests.count(), 'request')})."
