@@ -40,8 +40,8 @@ from figures_app.models import (
 )
 from figures_app.selectors.basis import APPROVED, change_pct
 from figures_app.selectors.reasons import figure_review_of, missing_reason
-from requests_app.force_successors import successors
 from requests_app.models import Campaign, FoiRequest, Force, Series
+from requests_app.selectors.force_successors import successors
 
 LATEST = "latest"
 FIRST = "first"

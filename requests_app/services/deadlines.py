@@ -3,12 +3,12 @@
 from django.db import transaction
 
 from requests_app.calendars import calendars
-
-# clock_facts and request_deadlines are reads and live in requests_app.clock; they are re-exported
-# here because services/reminders.py imports request_deadlines from this module.
-from requests_app.clock import clock_facts, request_deadlines
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest
+
+# clock_facts and request_deadlines are reads and live in requests_app.selectors.clock; they are re-exported
+# here because services/reminders.py imports request_deadlines from this module.
+from requests_app.selectors.clock import clock_facts, request_deadlines
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
 __all__ = [

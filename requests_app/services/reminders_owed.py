@@ -32,7 +32,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
 from requests_app import hooks
-from requests_app.clock import request_deadlines
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.letters import from_address
 from requests_app.models import Campaign, FoiRequest, SentReminder, StaffProfile
@@ -40,9 +39,9 @@ from requests_app.models.campaigns import ACT_NAMES, Period
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.models.requests import figures_unrecorded_q
 from requests_app.roles import ROLES
-from requests_app.selectors import (
+from requests_app.selectors.clock import request_deadlines
+from requests_app.selectors.deadlines import (
     CHASED_STATUSES,
-    COMPLAINT_WINDOW_WARNING_WORKING_DAYS,  # noqa: F401 - part of this module's interface
     DUE_SOON_WORKING_DAYS,
     bouncing_requests,
     complaint_windows_closing,

@@ -43,7 +43,7 @@ from django.utils import timezone
 from requests_app.letters import Letter, new_message_id, request_letter
 from requests_app.models import FoiRequest, RequestEvent, SentRequest
 from requests_app.models.outbox import SendStatus
-from requests_app.selectors import SendPlan, send_plan
+from requests_app.selectors.sending import SendPlan, send_plan
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from requests_app import hooks
-from requests_app.force_successors import FollowedForces, follow_forces
 from requests_app.models import Campaign, Force, Period, Series
+from requests_app.selectors.force_successors import FollowedForces, follow_forces
 from requests_app.services.campaigns import (
     SLUG_MAX_LENGTH,
     PeriodSpec,

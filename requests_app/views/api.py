@@ -18,7 +18,8 @@ from requests_app.mail.correspondence import (
     with_message_counts,
 )
 from requests_app.models import Campaign, InboundMessage
-from requests_app.selectors import campaign_requests, campaigns_with_progress, request_rows
+from requests_app.selectors.campaigns import campaigns_with_progress
+from requests_app.selectors.requests import campaign_requests, request_rows
 
 INBOX_PAGE_SIZE = 100
 

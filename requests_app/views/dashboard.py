@@ -12,20 +12,19 @@ from requests_app import hooks
 from requests_app.access import view_required
 from requests_app.calendars import calendars
 from requests_app.campaign_rows import deadline_rows_html
-from requests_app.counting import counts_of
 from requests_app.hooks import DashboardSection
 from requests_app.models import Campaign, FoiRequest
-from requests_app.selectors import (
+from requests_app.selectors.campaigns import campaigns_with_progress
+from requests_app.selectors.counting import counts_of
+from requests_app.selectors.deadlines import (
     DUE_SOON_WORKING_DAYS,
     bouncing_requests,
     campaigns_with_deadlines,
-    campaigns_with_progress,
     complaint_windows_closing,
     deadline_rows_by_campaign,
-    figures_unrecorded_requests,
-    new_reply_requests,
     owed_by_forces,
 )
+from requests_app.selectors.requests import figures_unrecorded_requests, new_reply_requests
 from requests_app.text import plural
 from requests_app.views.paging import paged
 from requests_app.workflow import Status

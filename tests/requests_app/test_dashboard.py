@@ -15,7 +15,7 @@ from django.urls import reverse
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.services.review import figures_send_back
 from requests_app.models import FoiRequest, Force
-from requests_app.selectors import campaign_progress
+from requests_app.selectors.campaigns import campaign_progress
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_mark_sent
 from requests_app.services.responses import (
