@@ -10,13 +10,9 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.utils import timezone
 
+from requests_app.selectors.reminder_runs import reminders_run_progress
 from requests_app.services.mail_fetch import mail_fetch
-from requests_app.services.reminders import (
-    new_token,
-    reminders_claim_owed,
-    reminders_run_progress,
-    reminders_send_batch,
-)
+from requests_app.services.reminders import new_token, reminders_claim_owed, reminders_send_batch
 from requests_app.services.screening import attachments_screen_unscreened
 
 logger = logging.getLogger(__name__)

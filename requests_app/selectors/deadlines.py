@@ -29,7 +29,7 @@ from requests_app.selectors.clock import request_deadlines
 from requests_app.selectors.requests import RequestRow, request_rows
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
-# Windows shared by the morning digest (services/reminders_owed.py) and the dashboard, so that
+# Windows shared by the morning digest (selectors/reminder_digests.py) and the dashboard, so that
 # both say the same (issue 4): answers due within 3 working days, complaint windows closing
 # within 5 working days.
 DUE_SOON_WORKING_DAYS = 3

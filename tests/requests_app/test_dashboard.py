@@ -356,7 +356,7 @@ def test_the_dashboard_costs_the_same_queries_for_many_rows_as_for_few(
 
 def test_the_dashboard_and_the_morning_digest_list_the_same_requests(client, world, staff):
     from requests_app.calendars import calendars
-    from requests_app.services.reminders_owed import _request_sections
+    from requests_app.selectors.reminder_digests import _request_sections
 
     essex = foi_of(world["a"], "Essex Police")
     FoiRequest.objects.filter(pk=essex.pk).update(
