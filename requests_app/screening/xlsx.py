@@ -4,7 +4,7 @@ Why not openpyxl: in read-only mode (the only mode that streams a big sheet) it 
 row and column dimensions, so hidden rows and columns are invisible to it, and it ignores pivot
 caches, connections and embeddings altogether. The parts are plain XML, read here as streams;
 sheets and the parts that can be big (comments, pivot cache records) through expat with nothing
-kept (requests_app/xlsx_stream.py), so a run of blanks between two tags cannot pile up.
+kept (requests_app/xml_stream.py), so a run of blanks between two tags cannot pile up.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from requests_app.screening.cells import Box, column_letters, spans, split_ref
 from requests_app.screening.findings import Finding, finding
 from requests_app.screening.limits import Limits, ScreeningLimit
 from requests_app.screening.packages import Package, UnreadablePart, core_authors, local
-from requests_app.xlsx_stream import StreamHandler, XlsxError, XlsxLimit, drain
+from requests_app.xml_stream import StreamHandler, XlsxError, XlsxLimit, drain
 
 WHITE = {"FFFFFF", "FFFFFFFF"}
 TINY_POINTS = 4.0  # Excel's smallest font is 1 pt; under 4 pt nobody reads it on screen
@@ -179,7 +179,7 @@ def _int(value, default: int = 0) -> int:
 
 
 class _SheetScan(StreamHandler):
-    """What a sheet hides, read as a stream (requests_app/xlsx_stream.py): rows, columns and
+    """What a sheet hides, read as a stream (requests_app/xml_stream.py): rows, columns and
     cells are counted, never kept, and no text is held (a value is only seen to be there)."""
 
     def __init__(self, suspicious: set[int]) -> None:
