@@ -25,7 +25,7 @@ from figures_app.selectors.totals import APPROVED, basis_filter, metric_totals
 from figures_app.totals_output import totals_sheet_rows
 from figures_app.values import parse_figure
 from requests_app.models import Campaign
-from requests_app.quarantine import file_may_leave
+from requests_app.selectors.quarantine import file_may_leave
 from requests_app.tabular import (
     copy_csv,
     csv_text_sql,

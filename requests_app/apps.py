@@ -11,7 +11,11 @@ class RequestsAppConfig(AppConfig):
         # and Celery's autodiscovery only imports task modules when a worker starts).
         from requests_app import tasks  # noqa: F401
         from requests_app.hooks import DASHBOARD_SECTIONS, register_digest_section
-        from requests_app.quarantine import DIGEST_SECTION, dashboard_sections, digest_quarantined
+        from requests_app.selectors.quarantine import (
+            DIGEST_SECTION,
+            dashboard_sections,
+            digest_quarantined,
+        )
 
         # "Files quarantined" (issue 13) in the morning digest and the dashboard, through the
         # same hooks as figures_app's sections, so neither's own code needs a change.

@@ -12,7 +12,6 @@ READS = [
     "deadlines.py",
     "calendars.py",
     "exemptions.py",
-    "quarantine.py",
 ]
 
 
