@@ -93,7 +93,7 @@ def _create_requests(
     new = []
     for force in forces:
         foi = FoiRequest(campaign=campaign, force=force, status=Status.DRAFT)
-        apply_deadlines(foi, cals[force.law])
+        apply_deadlines(foi, cal=cals[force.law])
         new.append(foi)
     FoiRequest.objects.bulk_create(new)
     # bulk_create sets primary keys on PostgreSQL and SQLite 3.35+; fetch to be safe elsewhere.
