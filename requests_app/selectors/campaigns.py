@@ -6,20 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import (
-    Count,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from requests_app.models import (
-    Campaign,
-    FoiRequest,
-)
+from requests_app.models import Campaign, FoiRequest
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.selectors.requests import RequestRow
 from requests_app.workflow import ANSWERED_STATES, AWAITING_RESPONSE, CLOCK_STOPPED, Status

@@ -9,21 +9,12 @@ from datetime import date, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import (
-    Count,
-    F,
-    Q,
-    QuerySet,
-    Window,
-)
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from requests_app.deadlines import FOISA, WorkingCalendar
-from requests_app.models import (
-    Campaign,
-    FoiRequest,
-)
+from requests_app.models import Campaign, FoiRequest
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.selectors.clock import request_deadlines
 from requests_app.selectors.requests import RequestRow, request_rows

@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from requests_app.models import (
-    Force,
-)
-from requests_app.selectors.answering import (
-    TimingSummary,
-    timing_summary,
-)
+from requests_app.models import Force
+from requests_app.selectors.answering import TimingSummary, timing_summary
 from requests_app.selectors.requests import RequestRow, request_rows
 
 # A force's page ------------------------------------------------------------------------------

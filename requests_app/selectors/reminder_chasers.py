@@ -19,9 +19,7 @@ from requests_app.models.campaigns import ACT_NAMES, Period
 from requests_app.models.reminders import ReminderStatus
 from requests_app.models.requests import figures_unrecorded_q
 from requests_app.selectors.clock import request_deadlines
-from requests_app.selectors.deadlines import (
-    CHASED_STATUSES,
-)
+from requests_app.selectors.deadlines import CHASED_STATUSES
 from requests_app.selectors.reminders import (
     CHASER_KIND_STAGE,
     CHASER_STAGES,

@@ -5,26 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import (
-    Prefetch,
-    QuerySet,
-    prefetch_related_objects,
-)
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
 from requests_app.exemptions import short_label
-from requests_app.models import (
-    AttachmentScreening,
-    Campaign,
-    FoiRequest,
-    RequestAttachment,
-)
-from requests_app.selectors.answering import (
-    NOT_ANSWERED,
-    AnswerTiming,
-    answer_timing,
-)
+from requests_app.models import AttachmentScreening, Campaign, FoiRequest, RequestAttachment
+from requests_app.selectors.answering import NOT_ANSWERED, AnswerTiming, answer_timing
 from requests_app.selectors.clock import request_deadlines
 
 

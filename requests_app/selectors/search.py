@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import (
-    Case,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from requests_app.force_names import ForceNameError, ForceResolver
-from requests_app.models import (
-    Campaign,
-    FoiRequest,
-    Force,
-)
+from requests_app.models import Campaign, FoiRequest, Force
 
 # Search --------------------------------------------------------------------------------------
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import QuerySet
 
 from requests_app.letters import Letter, request_letter
-from requests_app.models import (
-    FoiRequest,
-    SentRequest,
-)
+from requests_app.models import FoiRequest, SentRequest
 from requests_app.models.outbox import SendStatus
 from requests_app.workflow import Status
 
