@@ -1,11 +1,15 @@
-"""Reads: what sending a campaign's requests would do (the send plan)."""
+"""Reads: what sending a campaign's requests would do (the send plan), and when an open send
+claim counts as a dead worker's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from requests_app.letters import Letter, request_letter
 from requests_app.models import FoiRequest, SentRequest
@@ -57,3 +61,25 @@ def _has_sent_log(foi: FoiRequest) -> bool:
     except SentRequest.DoesNotExist:
         return False
     return True
+
+
+def send_stale_before() -> datetime:
+    """Claims made before this are a dead worker's: a send may take them over."""
+    return timezone.now() - timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
+
+
+def request_claim_stale_in(request_id: int) -> float | None:
+    """Seconds until the request's open claim (claimed, not sent) counts as a dead worker's;
+    None when no claim is open. The send task waits this long before trying again."""
+    claim = SentRequest.objects.filter(request_id=request_id, status=SendStatus.CLAIMED).first()
+    if claim is None:
+        return None
+    stale_at = claim.claimed_at + timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
+    return max(0.0, (stale_at - timezone.now()).total_seconds())
+
+
+def requests_plan(*, request_ids: Iterable[int]) -> SendPlan:
+    """What sending these requests would do now (the preview and --dry-run)."""
+    return send_plan(
+        FoiRequest.objects.filter(pk__in=list(request_ids)), stale_before=send_stale_before()
+    )
