@@ -20,7 +20,8 @@ from pathlib import PurePath
 from xml.etree import ElementTree
 
 from requests_app.xlsx_stream import Sheet as XlsxSheet
-from requests_app.xlsx_stream import SheetInfo, Workbook, XlsxError
+from requests_app.xlsx_stream import SheetInfo, Workbook
+from requests_app.xml_stream import XlsxError
 
 # Enough for any table of figures a force sends; a bigger sheet is cut, and the page says so.
 MAX_ROWS = 300

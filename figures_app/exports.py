@@ -25,6 +25,7 @@ from figures_app.selectors.totals import APPROVED, basis_filter, metric_totals
 from figures_app.totals_output import totals_sheet_rows
 from figures_app.values import parse_figure
 from requests_app.models import Campaign
+from requests_app.selectors.quarantine import file_may_leave
 from requests_app.tabular import (
     copy_csv,
     csv_text_sql,
@@ -125,7 +126,7 @@ def taken_from(name: str | None, location: str, stored: str | None, quarantined:
     """Where a figure was read: 'kent-reply.xlsx, Summary!B7', the location alone, or ''."""
     if name is None:
         return location
-    if quarantined or not stored:
+    if not file_may_leave(quarantined=quarantined, stored=stored):
         name = WITHHELD_FILE
     return f"{name}, {location}" if location else name
 
@@ -143,7 +144,7 @@ def taken_from_url(
     parts: tuple[str, str], figure_id: int, name: str | None, stored: str | None, quarantined: bool
 ) -> str:
     """`parts` from source_url_parts() (worked out once per export, not per row)."""
-    if name is None or quarantined or not stored:
+    if name is None or not file_may_leave(quarantined=quarantined, stored=stored):
         return ""
     return f"{parts[0]}{figure_id}{parts[1]}"
 

@@ -28,7 +28,8 @@ from pathlib import PurePath
 from django.conf import settings
 
 from requests_app.tabular import restore
-from requests_app.xlsx_stream import Workbook, XlsxError
+from requests_app.xlsx_stream import Workbook
+from requests_app.xml_stream import XlsxError
 
 REQUIRED = ("force", "period", "metric", "value")
 OPTIONAL = ("status", "note", "as_given", "review", "source", "taken_from", "taken_from_url")

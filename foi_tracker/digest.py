@@ -9,7 +9,7 @@ from datetime import date
 from figures_app.selectors.review import reviews_awaiting, sent_back_to
 from foi_tracker.items import request_item
 from requests_app.roles import can_edit, can_review
-from requests_app.services.reminders_owed import DigestSection
+from requests_app.selectors.reminder_digests import DigestSection
 from requests_app.text import plural
 
 ITEMS_PER_SECTION = 50

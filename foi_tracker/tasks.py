@@ -10,12 +10,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 
 from foi_tracker.digest import FIGURE_SECTIONS
-from requests_app.services.reminders import (
-    new_token,
-    reminders_claim_owed,
-    reminders_run_progress,
-    reminders_send_batch,
-)
+from requests_app.selectors.reminder_runs import reminders_run_progress
+from requests_app.services.reminders import new_token, reminders_claim_owed, reminders_send_batch
 from requests_app.tasks import (
     MAX_RETRIES,
     RETRY_BACKOFF_MAX_SECONDS,

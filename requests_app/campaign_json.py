@@ -17,12 +17,8 @@ from django.contrib.auth import get_user_model
 
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, Force, ForceList
-from requests_app.services.campaigns import (
-    PeriodSpec,
-    campaign_create,
-    campaign_slug_problem,
-    campaign_update,
-)
+from requests_app.periods import PeriodSpec
+from requests_app.services.campaigns import campaign_create, campaign_slug_problem, campaign_update
 from requests_app.services.errors import ServiceError
 from requests_app.services.series import series_get_or_create, series_slug_problem
 

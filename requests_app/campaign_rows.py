@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from requests_app.selectors import RequestRow
+from requests_app.selectors.requests import RequestRow
 from requests_app.templatetags.foi import status_badge
 from requests_app.workflow import Status
 

@@ -21,9 +21,10 @@ from django.db import transaction
 
 from requests_app.calendars import calendar_for
 from requests_app.models import Campaign, FoiRequest, ForceList
+from requests_app.periods import PeriodSpec
 from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.services import lifecycle as life
-from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.services.campaigns import campaign_create
 from requests_app.services.people import profile_for
 from requests_app.services.series import campaign_run_again, series_get_or_create
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from requests_app.selectors import RequestRow
+from requests_app.selectors.requests import RequestRow
 from requests_app.tabular import iter_csv, write_csv, write_xlsx
 
 COLUMNS = [

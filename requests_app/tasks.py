@@ -56,12 +56,8 @@ def send_request(self, request_id: int, actor_id: int | None = None) -> str:
     """Send one request's email, once. Retries with backoff when SMTP fails."""
     from django.contrib.auth import get_user_model
 
-    from requests_app.services.sending import (
-        Outcome,
-        SendFailed,
-        request_claim_stale_in,
-        request_send,
-    )
+    from requests_app.selectors.sending import request_claim_stale_in
+    from requests_app.services.sending import Outcome, SendFailed, request_send
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     try:

@@ -6,10 +6,11 @@ Why not openpyxl: in read-only mode it keeps every shared string as a Python obj
 negative shared-string index as one counted from the end of the table, and ElementTree (its parser,
 and ours before) keeps any run of text between two tags whole, as the text or tail of an element:
 390 MB of blanks packed into 400 KB cost 900 MB. Here each part goes through expat 64 KB at a
-time, and what the file may make us hold is bounded:
+time (requests_app/xml_stream.py, which screening's own handlers use too), and what the file
+may make us hold is bounded:
 - the decompressed bytes of a reading are counted as they are read, against a budget;
-- at most MAX_TEXT characters of text may stand between two tags, and a tag, comment or
-  processing instruction expat is still reading may hold at most MAX_TOKEN bytes;
+- at most xml_stream.MAX_TEXT characters of text may stand between two tags, and a tag,
+  comment or processing instruction expat is still reading may hold at most MAX_TOKEN bytes;
 - only the text of the value being read is kept; a row holds at most the columns asked for;
 - shared strings are kept as one block of UTF-8 with an offset each (a bounded part in, at most
   about twice its size in memory);
@@ -24,33 +25,19 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
-from xml.parsers import expat
 
-CHUNK = 64 * 1024
-# Characters of text between two tags (a cell's value, or blanks between elements). Excel keeps
-# at most 32,767 in a cell; a run longer than this is damage or an attack.
-MAX_TEXT = 1024 * 1024
-# Bytes of one tag, comment or processing instruction that expat may hold while reading it.
-MAX_TOKEN = 1024 * 1024
+from requests_app.xml_stream import StreamHandler, XlsxError, XlsxLimit, drain, local_name, parse
+
 # Merged ranges kept for a sheet (only those that reach the cells asked for).
 MAX_MERGED = 20_000
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 _DIGITS = "0123456789"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-class XlsxError(ValueError):
-    """The workbook cannot be read; the message says why and where, fit to show."""
-
-
-class XlsxLimit(XlsxError):
-    """A budget was passed: the workbook may be valid, but is too big (or built to be)."""
 
 
 def split_ref(ref: str) -> tuple[int, int] | None:
@@ -77,18 +64,6 @@ def column_letters(column: int) -> str:
 _COLUMNS = {column_letters(n): n for n in range(1, 16385)}
 
 
-def _local(name: str) -> str:
-    return name.rpartition(" ")[2]
-
-
-class _Entities(Exception):
-    pass
-
-
-def _refuse_entities(*_args) -> None:
-    raise _Entities
-
-
 class _Counted:
     """A zip member read in pieces, refusing to produce more than `limit` bytes."""
 
@@ -104,93 +79,6 @@ class _Counted:
         return data
 
 
-def parse(
-    stream, handler, where: str, on_chunk: Callable[[], None] | None = None
-) -> Iterator[None]:
-    """Feed `stream` (anything with read(n)) to expat piece by piece, calling handler.start(tag,
-    attrs), handler.end(tag) and handler.text(chunk) with tags stripped of their namespace.
-    Yields after each piece, so a caller can hand on what the handler collected. The handler
-    bounds the text it keeps; this bounds the bytes expat holds. `where` names the part in
-    errors; `on_chunk` is called after each piece (a clock check)."""
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.buffer_text = True
-    parser.buffer_size = CHUNK
-    parser.StartElementHandler = handler.start
-    parser.EndElementHandler = handler.end
-    parser.CharacterDataHandler = handler.text
-    parser.EntityDeclHandler = _refuse_entities
-    parser.UnparsedEntityDeclHandler = _refuse_entities
-    parser.ExternalEntityRefHandler = _refuse_entities
-    fed = 0
-    try:
-        while True:
-            piece = stream.read(CHUNK)
-            if not piece:
-                break
-            parser.Parse(piece, False)
-            fed += len(piece)
-            if fed - parser.CurrentByteIndex > MAX_TOKEN:
-                raise XlsxLimit(
-                    f"{where} has a tag or comment longer than {MAX_TOKEN // 1024:,} KB: "
-                    "the file is damaged, or made to use up memory, and was not read."
-                )
-            if on_chunk is not None:
-                on_chunk()
-            yield
-        parser.Parse(b"", True)
-    except _Entities:
-        raise XlsxError(
-            f"{where} declares XML entities (EntitiesForbidden), which are refused."
-        ) from None
-    except expat.ExpatError as exc:
-        raise XlsxError(f"{where} is not well-formed XML ({exc}): the file is damaged.") from None
-    except XlsxError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        # A corrupt member fails its checksum (BadZipFile) or inflating it (zlib.error).
-        raise XlsxError(f"{where} cannot be unpacked ({exc}): the file is damaged.") from None
-    yield
-
-
-def drain(stream, handler, where: str, on_chunk: Callable[[], None] | None = None) -> None:
-    """`parse` run to the end."""
-    for _ in parse(stream, handler, where, on_chunk):
-        pass
-
-
-class StreamHandler:
-    """The base of every handler here: counts the text since the last tag, and keeps it only
-    while `keeping` (inside the value being read)."""
-
-    where = ""
-
-    def __init__(self) -> None:
-        self.run = 0
-        self.keeping = False
-        self.kept: list[str] = []
-        # Tag as expat gives it (with its namespace) -> without; filled as tags are met.
-        self.tags: dict[str, str] = {}
-
-    def _tag(self, name: str) -> str:
-        tag = self.tags[name] = _local(name)
-        return tag
-
-    def text(self, data: str) -> None:
-        self.run += len(data)
-        if self.run > MAX_TEXT:
-            raise XlsxLimit(
-                f"{self.where} holds more than {MAX_TEXT:,} characters of text in one place: "
-                "the file is damaged, or made to use up memory, and was not read."
-            )
-        if self.keeping:
-            self.kept.append(data)
-
-    def take(self) -> str:
-        value = "".join(self.kept)
-        self.kept.clear()
-        return value
-
-
 class _Rels(StreamHandler):
     def __init__(self, folder: str) -> None:
         super().__init__()
@@ -199,7 +87,7 @@ class _Rels(StreamHandler):
 
     def start(self, name: str, attrs: dict) -> None:
         self.run = 0
-        if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
+        if local_name(name) == "Relationship" and attrs.get("TargetMode") != "External":
             kind = attrs.get("Type", "").rsplit("/", 1)[-1]
             self.found[attrs.get("Id", "")] = (kind, resolve(self.folder, attrs.get("Target", "")))
 
@@ -239,7 +127,7 @@ class _WorkbookPart(StreamHandler):
 
     def start(self, name: str, attrs: dict) -> None:
         self.run = 0
-        tag = _local(name)
+        tag = local_name(name)
         if tag == "sheet":
             kind, part = self.rels.get(attrs.get(f"{_RELS} id", ""), ("", ""))
             self.sheets.append(
@@ -270,7 +158,7 @@ class _Styles(StreamHandler):
 
     def start(self, name: str, attrs: dict) -> None:
         self.run = 0
-        tag = _local(name)
+        tag = local_name(name)
         if tag == "numFmt":
             self.custom[_int(attrs.get("numFmtId"), -1)] = attrs.get("formatCode", "")
         elif tag == "cellXfs":
@@ -280,7 +168,7 @@ class _Styles(StreamHandler):
 
     def end(self, name: str) -> None:
         self.run = 0
-        if _local(name) == "cellXfs":
+        if local_name(name) == "cellXfs":
             self.in_cell_xfs = False
 
     def kinds(self) -> tuple[set[str], set[str]]:
@@ -326,7 +214,7 @@ class SharedStrings(StreamHandler):
 
     def start(self, name: str, attrs: dict) -> None:
         self.run = 0
-        tag = _local(name)
+        tag = local_name(name)
         if tag == "t":
             self.keeping = not self.phonetic
         elif tag == "rPh":
@@ -334,7 +222,7 @@ class SharedStrings(StreamHandler):
 
     def end(self, name: str) -> None:
         self.run = 0
-        tag = _local(name)
+        tag = local_name(name)
         if tag == "t":
             self.keeping = False
         elif tag == "rPh":

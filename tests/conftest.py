@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from requests_app.models import Force
+from requests_app.periods import PeriodSpec
 from requests_app.roles import REVIEWER, STAFF
-from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.services.campaigns import campaign_create
 from tests.factories import UserFactory
 
 

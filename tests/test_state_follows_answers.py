@@ -21,7 +21,8 @@ from figures_app.services.imports import import_figures
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.values import parse_figure
 from requests_app.models import FoiRequest, Force
-from requests_app.selectors import campaign_progress, figures_unrecorded_requests, status_counts
+from requests_app.selectors.campaigns import campaign_progress, status_counts
+from requests_app.selectors.requests import figures_unrecorded_requests
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import (
     request_clarification_requested,

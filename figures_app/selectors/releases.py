@@ -12,8 +12,8 @@ from figures_app.models import FigureChange, Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
 from figures_app.selectors.release_data import ONS_REGIONS, force_code, metric_payload
 from figures_app.selectors.totals import APPROVED, metric_totals
-from requests_app.answering import campaign_answering
 from requests_app.models import Campaign
+from requests_app.selectors.answering import campaign_answering
 
 
 def custom_groupings(campaign: Campaign) -> list[str]:

@@ -41,8 +41,8 @@ from figures_app.selectors.headline import (
     headline_cells,
 )
 from figures_app.selectors.reasons import figure_review_of, missing_reason
-from requests_app.force_successors import successors
 from requests_app.models import Campaign, FoiRequest, Force, Series
+from requests_app.selectors.force_successors import successors
 
 LATEST = "latest"
 FIRST = "first"

@@ -26,7 +26,7 @@ from figures_app.services.cell_mapping import figures_from_cells
 from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.models import RequestAttachment
-from requests_app.quarantine import is_quarantined
+from requests_app.selectors.quarantine import is_quarantined
 from requests_app.services.errors import ServiceError
 
 

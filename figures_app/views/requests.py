@@ -17,8 +17,8 @@ from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.models import FoiRequest
-from requests_app.quarantine import is_quarantined
-from requests_app.selectors import with_files
+from requests_app.selectors.quarantine import is_quarantined
+from requests_app.selectors.requests import with_files
 from requests_app.services.errors import ServiceError
 
 

@@ -13,10 +13,10 @@ from figures_app.models import Metric
 from figures_app.selectors.totals import APPROVED, BASES, metric_totals
 from figures_app.totals_output import totals_json, totals_rows
 from figures_app.views.totals_presentation import totals_page_context
-from requests_app import roles
 from requests_app.access import get_campaign_for_user, view_required
 from requests_app.models import Campaign
 from requests_app.tabular import iter_csv
+from requests_app.views.api import api_sign_in_required
 
 
 def _metrics_by_slug(slug: str) -> list[Metric]:
@@ -62,11 +62,8 @@ def _totals(metric: Metric, campaign: Campaign, basis: str):
     return metric_totals(metric=metric, basis=basis, today=timezone.localdate())
 
 
+@api_sign_in_required
 def totals_api(request: HttpRequest, slug: str) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "Log in to use the API."}, status=401)
-    if not roles.can_view(request.user):
-        return JsonResponse({"error": "You need the staff or reviewer role."}, status=403)
     metrics = _metrics_by_slug(slug)
     campaign = metrics[0].campaign if metrics else Campaign.objects.filter(slug=slug).first()
     if campaign is None:

@@ -11,7 +11,7 @@ from foi_tracker.campaign_setup import campaign_save_with_metrics
 from requests_app.access import edit_required, get_campaign_for_user
 from requests_app.forms import CampaignForm, PeriodFormSet
 from requests_app.models import Campaign, Force
-from requests_app.services.campaigns import PeriodSpec
+from requests_app.periods import PeriodSpec
 from requests_app.services.errors import ServiceError
 from requests_app.text import plural
 

@@ -4,7 +4,7 @@ Why not openpyxl: in read-only mode (the only mode that streams a big sheet) it 
 row and column dimensions, so hidden rows and columns are invisible to it, and it ignores pivot
 caches, connections and embeddings altogether. The parts are plain XML, read here as streams;
 sheets and the parts that can be big (comments, pivot cache records) through expat with nothing
-kept (requests_app/xlsx_stream.py), so a run of blanks between two tags cannot pile up.
+kept (requests_app/xml_stream.py), so a run of blanks between two tags cannot pile up.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from requests_app.screening.cells import Box, column_letters, spans, split_ref
 from requests_app.screening.findings import Finding, finding
 from requests_app.screening.limits import Limits, ScreeningLimit
 from requests_app.screening.packages import Package, UnreadablePart, core_authors, local
-from requests_app.xlsx_stream import StreamHandler, XlsxError, XlsxLimit, drain
+from requests_app.xml_stream import StreamHandler, XlsxError, XlsxLimit, drain
 
 WHITE = {"FFFFFF", "FFFFFFFF"}
 TINY_POINTS = 4.0  # Excel's smallest font is 1 pt; under 4 pt nobody reads it on screen
@@ -88,56 +88,87 @@ def _workbook(package: Package) -> Workbook:
     return book
 
 
+_STYLE_LISTS = ("fonts", "fills", "cellXfs", "cellStyleXfs", "dxfs")
+
+
+@dataclass
+class _Styles:
+    """xl/styles.xml read as a stream: each font (white, tiny), each fill (coloured or not), and
+    each cell format's font and fill."""
+
+    fonts: list[tuple[bool, bool]] = field(default_factory=list)  # (white, tiny)
+    fills: list[bool] = field(
+        default_factory=list
+    )  # True when the fill is a colour other than white
+    xfs: list[tuple[int, int]] = field(default_factory=list)
+    container: str = ""  # the list being read (fonts, fills, cellXfs...)
+    font_white: bool = False
+    font_tiny: bool = False
+    fill_coloured: bool = False
+
+    def start(self, tag: str) -> None:
+        if tag in _STYLE_LISTS:
+            self.container = tag
+        elif tag == "font":
+            self.font_white = self.font_tiny = False
+        elif tag == "fill":
+            self.fill_coloured = False
+
+    def end(self, tag: str, element) -> None:
+        if tag in _STYLE_LISTS:
+            self.container = ""
+        elif self.container == "fonts":
+            self._font_end(tag, element)
+        elif self.container == "fills":
+            self._fill_end(tag, element)
+        elif self.container == "cellXfs" and tag == "xf":
+            self.xfs.append((_int(element.get("fontId")), _int(element.get("fillId"))))
+
+    def _font_end(self, tag: str, element) -> None:
+        if tag == "color":
+            rgb = (element.get("rgb") or "").upper()
+            self.font_white = rgb in WHITE or element.get("theme") == "0"
+        elif tag == "sz":
+            try:
+                self.font_tiny = float(element.get("val", "11")) < TINY_POINTS
+            except ValueError:
+                self.font_tiny = False
+        elif tag == "font":
+            self.fonts.append((self.font_white, self.font_tiny))
+
+    def _fill_end(self, tag: str, element) -> None:
+        if tag == "fgColor":
+            rgb = (element.get("rgb") or "").upper()
+            self.fill_coloured = not (rgb in WHITE or element.get("theme") == "0")
+        elif tag == "patternFill":
+            if element.get("patternType") in (None, "none"):
+                self.fill_coloured = False
+        elif tag == "fill":
+            self.fills.append(self.fill_coloured)
+
+    def suspicious(self) -> set[int]:
+        result = set()
+        for index, (font_id, fill_id) in enumerate(self.xfs):
+            white, tiny = self.fonts[font_id] if 0 <= font_id < len(self.fonts) else (False, False)
+            coloured = self.fills[fill_id] if 0 <= fill_id < len(self.fills) else False
+            if tiny or (white and not coloured):
+                result.add(index)
+        return result
+
+
 def _suspicious_styles(package: Package) -> set[int]:
     """Indexes of cell formats whose text is white on no fill, or tiny."""
     if not package.has("xl/styles.xml"):
         return set()
-    fonts: list[tuple[bool, bool]] = []  # (white, tiny)
-    fills: list[bool] = []  # True when the fill is a colour other than white
-    xfs: list[tuple[int, int]] = []
-    container = ""
-    font_white = font_tiny = False
-    fill_coloured = False
+    styles = _Styles()
     for event, element in package.iterparse("xl/styles.xml"):
         tag = local(element.tag)
         if event == "start":
-            if tag in ("fonts", "fills", "cellXfs", "cellStyleXfs", "dxfs"):
-                container = tag
-            elif tag == "font":
-                font_white = font_tiny = False
-            elif tag == "fill":
-                fill_coloured = False
+            styles.start(tag)
             continue
-        if tag in ("fonts", "fills", "cellXfs", "cellStyleXfs", "dxfs"):
-            container = ""
-        elif container == "fonts" and tag == "color":
-            rgb = (element.get("rgb") or "").upper()
-            font_white = rgb in WHITE or element.get("theme") == "0"
-        elif container == "fonts" and tag == "sz":
-            try:
-                font_tiny = float(element.get("val", "11")) < TINY_POINTS
-            except ValueError:
-                font_tiny = False
-        elif container == "fonts" and tag == "font":
-            fonts.append((font_white, font_tiny))
-        elif container == "fills" and tag == "fgColor":
-            rgb = (element.get("rgb") or "").upper()
-            fill_coloured = not (rgb in WHITE or element.get("theme") == "0")
-        elif container == "fills" and tag == "patternFill":
-            if element.get("patternType") in (None, "none"):
-                fill_coloured = False
-        elif container == "fills" and tag == "fill":
-            fills.append(fill_coloured)
-        elif container == "cellXfs" and tag == "xf":
-            xfs.append((_int(element.get("fontId")), _int(element.get("fillId"))))
+        styles.end(tag, element)
         element.clear()
-    result = set()
-    for index, (font_id, fill_id) in enumerate(xfs):
-        white, tiny = fonts[font_id] if 0 <= font_id < len(fonts) else (False, False)
-        coloured = fills[fill_id] if 0 <= fill_id < len(fills) else False
-        if tiny or (white and not coloured):
-            result.add(index)
-    return result
+    return styles.suspicious()
 
 
 def _int(value, default: int = 0) -> int:
@@ -148,7 +179,7 @@ def _int(value, default: int = 0) -> int:
 
 
 class _SheetScan(StreamHandler):
-    """What a sheet hides, read as a stream (requests_app/xlsx_stream.py): rows, columns and
+    """What a sheet hides, read as a stream (requests_app/xml_stream.py): rows, columns and
     cells are counted, never kept, and no text is held (a value is only seen to be there)."""
 
     def __init__(self, suspicious: set[int]) -> None:

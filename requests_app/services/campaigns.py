@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from django.utils.text import slugify
 from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest, Force, ForceList, Period, RequestEvent
 from requests_app.models.campaigns import PLACEHOLDER_RE, PLACEHOLDERS, RoundingRule
+from requests_app.periods import PeriodSpec
 from requests_app.services.deadlines import apply_deadlines
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
@@ -45,13 +45,6 @@ def campaign_slug_problem(slug: object, *, new: bool = True) -> str | None:
     if new and Campaign.objects.filter(slug=slug).exists():
         return f"A campaign with the slug '{slug}' already exists."
     return None
-
-
-@dataclass(frozen=True)
-class PeriodSpec:
-    label: str
-    start: date
-    end: date
 
 
 def _check_periods(periods: Sequence[PeriodSpec]) -> None:
@@ -100,7 +93,7 @@ def _create_requests(
     new = []
     for force in forces:
         foi = FoiRequest(campaign=campaign, force=force, status=Status.DRAFT)
-        apply_deadlines(foi, cals[force.law])
+        apply_deadlines(foi, cal=cals[force.law])
         new.append(foi)
     FoiRequest.objects.bulk_create(new)
     # bulk_create sets primary keys on PostgreSQL and SQLite 3.35+; fetch to be safe elsewhere.

@@ -3,12 +3,12 @@
 from django.db import transaction
 
 from requests_app.calendars import calendars
-
-# clock_facts and request_deadlines are reads and live in requests_app.clock; they are re-exported
-# here because services/reminders.py imports request_deadlines from this module.
-from requests_app.clock import clock_facts, request_deadlines
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest
+
+# clock_facts and request_deadlines are reads and live in requests_app.selectors.clock; they are re-exported
+# here because services/reminders.py imports request_deadlines from this module.
+from requests_app.selectors.clock import clock_facts, request_deadlines
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
 DERIVED_FIELDS = ["due_on", "next_due_on", "next_long_overdue_on"]
 
 
-def apply_deadlines(foi: FoiRequest, cal: WorkingCalendar) -> bool:
+def apply_deadlines(foi: FoiRequest, *, cal: WorkingCalendar) -> bool:
     """Set the stored due dates on `foi` (not saved). True when any changed."""
     d = request_deadlines(foi, cal)
     next_due = next_long = None
@@ -44,7 +44,7 @@ def deadlines_refresh_all() -> int:
     cals = calendars()
     changed = []
     for foi in FoiRequest.objects.select_related("force").select_for_update(of=("self",)):
-        if apply_deadlines(foi, cals[foi.force.law]):
+        if apply_deadlines(foi, cal=cals[foi.force.law]):
             changed.append(foi)
     FoiRequest.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=500)
     return len(changed)

@@ -76,12 +76,12 @@ def request_mark_sent(
 ) -> RequestEvent:
     """`actor` is None when a campaign file loaded without a user marks its drafts sent."""
     foi = lock_request(request_id)
-    check_date(sent_on, "sent_on")
+    check_date(sent_on, field="sent_on")
     received_on = received_on or sent_on
-    check_date(received_on, "received_on", not_before=sent_on, before_label="the date sent")
+    check_date(received_on, field="received_on", not_before=sent_on, before_label="the date sent")
     return transition(
         foi,
-        Action.MARK_SENT,
+        action=Action.MARK_SENT,
         actor=actor,
         happened_on=sent_on,
         changes={"sent_on": sent_on, "received_on": received_on},
@@ -136,14 +136,17 @@ def request_acknowledge(
 ) -> RequestEvent:
     foi = lock_request(request_id)
     check_date(
-        acknowledged_on, "acknowledged_on", not_before=foi.sent_on, before_label="the date sent"
+        acknowledged_on,
+        field="acknowledged_on",
+        not_before=foi.sent_on,
+        before_label="the date sent",
     )
     changes: dict[str, object] = {"acknowledged_on": acknowledged_on}
     if force_reference:
         changes["force_reference"] = force_reference.strip()
     return transition(
         foi,
-        Action.ACKNOWLEDGE,
+        action=Action.ACKNOWLEDGE,
         actor=actor,
         happened_on=acknowledged_on,
         changes=changes,
@@ -164,13 +167,13 @@ def request_clarification_requested(
     foi = lock_request(request_id)
     check_date(
         requested_on,
-        "requested_on",
+        field="requested_on",
         not_before=start_of_clock(foi),
         before_label="the clock started",
     )
     return transition(
         foi,
-        Action.REQUEST_CLARIFICATION,
+        action=Action.REQUEST_CLARIFICATION,
         actor=actor,
         happened_on=requested_on,
         changes={"clarification_requested_on": requested_on},
@@ -192,13 +195,13 @@ def request_clarification_sent(
     foi = lock_request(request_id)
     check_date(
         sent_on,
-        "sent_on",
+        field="sent_on",
         not_before=foi.clarification_requested_on,
         before_label="the force asked",
     )
     return transition(
         foi,
-        Action.SEND_CLARIFICATION,
+        action=Action.SEND_CLARIFICATION,
         actor=actor,
         happened_on=sent_on,
         changes={"clarification_sent_on": sent_on},
@@ -219,13 +222,16 @@ def request_fees_notice(
 ) -> RequestEvent:
     foi = lock_request(request_id)
     check_date(
-        notice_on, "notice_on", not_before=start_of_clock(foi), before_label="the clock started"
+        notice_on,
+        field="notice_on",
+        not_before=start_of_clock(foi),
+        before_label="the clock started",
     )
     if amount is not None and amount < 0:
         raise ServiceError("The fee cannot be negative.", "amount")
     return transition(
         foi,
-        Action.FEES_NOTICE,
+        action=Action.FEES_NOTICE,
         actor=actor,
         happened_on=notice_on,
         changes={"fee_notice_on": notice_on, "fee_amount": amount, "fee_paid_on": None},
@@ -245,10 +251,12 @@ def request_fee_paid(
 ) -> RequestEvent:
     """s.10(2): working days from the notice to the payment do not count."""
     foi = lock_request(request_id)
-    check_date(paid_on, "paid_on", not_before=foi.fee_notice_on, before_label="the fees notice")
+    check_date(
+        paid_on, field="paid_on", not_before=foi.fee_notice_on, before_label="the fees notice"
+    )
     return transition(
         foi,
-        Action.FEE_PAID,
+        action=Action.FEE_PAID,
         actor=actor,
         happened_on=paid_on,
         changes={"fee_paid_on": paid_on},
@@ -270,13 +278,16 @@ def request_pit_extension(
     """s.10(3): a refusal notice naming an estimated date; more than 20 more working days is flagged."""
     foi = lock_request(request_id)
     check_date(
-        notice_on, "notice_on", not_before=start_of_clock(foi), before_label="the clock started"
+        notice_on,
+        field="notice_on",
+        not_before=start_of_clock(foi),
+        before_label="the clock started",
     )
     if estimated_on is None or estimated_on < notice_on:
         raise ServiceError("The estimated date must be on or after the notice.", "estimated_on")
     return transition(
         foi,
-        Action.PIT_EXTENSION,
+        action=Action.PIT_EXTENSION,
         actor=actor,
         happened_on=notice_on,
         changes={"pit_extension_on": notice_on, "pit_estimated_on": estimated_on},
@@ -295,10 +306,12 @@ def request_withdraw(
     attachments: Sequence[UploadedFile] = (),
 ) -> RequestEvent:
     foi = lock_request(request_id)
-    check_date(withdrawn_on, "withdrawn_on", not_before=foi.sent_on, before_label="the date sent")
+    check_date(
+        withdrawn_on, field="withdrawn_on", not_before=foi.sent_on, before_label="the date sent"
+    )
     return transition(
         foi,
-        Action.WITHDRAW,
+        action=Action.WITHDRAW,
         actor=actor,
         happened_on=withdrawn_on,
         changes={"withdrawn_on": withdrawn_on},

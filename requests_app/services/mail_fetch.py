@@ -12,7 +12,6 @@ One bad message never stops the fetch.
 
 from __future__ import annotations
 
-import base64
 import imaplib
 import logging
 import re
@@ -26,6 +25,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
+from requests_app.mail.imap_names import imap_mailbox
 from requests_app.models.mail import MessageSource
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_in import Outcome, Received, message_receive
@@ -198,37 +198,6 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value)
-
-
-def imap_utf7(name: str) -> str:
-    """A mailbox name as IMAP writes it: modified UTF-7 (RFC 3501 5.1.3), so "Réponses" is
-    "R&AOk-ponses". imaplib sends ASCII only and would raise on the raw name."""
-    out: list[str] = []
-    pending: list[str] = []
-
-    def flush() -> None:
-        if pending:
-            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii")
-            out.append("&" + encoded.rstrip("=").replace("/", ",") + "-")
-            pending.clear()
-
-    for char in name:
-        if " " <= char <= "~":
-            flush()
-            out.append("&-" if char == "&" else char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
-
-
-def imap_mailbox(name: str) -> str:
-    """A mailbox name as a command argument: encoded, then quoted."""
-    return _quote(imap_utf7(name))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _exists(client: imaplib.IMAP4, folder: str) -> bool:

@@ -48,9 +48,9 @@ if TYPE_CHECKING:
 
 def message_file(
     message: InboundMessage,
+    *,
     parsed: ParsedMessage | None,
     request_id: int,
-    *,
     match: Match,
     actor: AbstractBaseUser | None,
 ) -> None:
@@ -238,8 +238,8 @@ def message_assign(*, message_id: int, request_id: int, actor: AbstractBaseUser)
         message.kind_reason = "marked as spam by the mail server; placed by a person: a reply"
     message_file(
         message,
-        None,
-        request_id,
+        parsed=None,
+        request_id=request_id,
         match=Match(None, MatchedBy.PERSON, trusted=True, reason=_placed_reason(message, actor)),
         actor=actor,
     )

@@ -257,7 +257,7 @@ def _store(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> Rec
         logger.info("Message %s from %s went to the Inbox.", message.pk, message.from_email)
         return Received(message, Outcome.INBOX)
     message.save()
-    message_file(message, parsed, match.request.pk, match=match, actor=None)
+    message_file(message, parsed=parsed, request_id=match.request.pk, match=match, actor=None)
     logger.info("Message %s filed on %s (%s).", message.pk, match.request.reference, message.kind)
     return Received(message, Outcome.FILED)
 

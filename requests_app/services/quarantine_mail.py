@@ -26,7 +26,7 @@ from django.utils import timezone
 from requests_app import roles
 from requests_app.letters import from_address, new_message_id
 from requests_app.models import AttachmentScreening, RequestAttachment, RequestEvent
-from requests_app.quarantine import force_note, screening_of
+from requests_app.selectors.quarantine import force_note, screening_of
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
 

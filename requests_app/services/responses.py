@@ -52,7 +52,9 @@ def request_record_response(
     foi = lock_request(request_id)
     if outcome not in Outcome.values:
         raise ServiceError(f"Unknown outcome {outcome!r}.", "outcome")
-    check_date(answered_on, "answered_on", not_before=foi.sent_on, before_label="the date sent")
+    check_date(
+        answered_on, field="answered_on", not_before=foi.sent_on, before_label="the date sent"
+    )
     codes = _clean_exemptions(foi.force.law, exemptions)
     problem = refusal_problem(outcome, codes)
     if problem:
@@ -62,7 +64,7 @@ def request_record_response(
         changes["force_reference"] = force_reference.strip()
     return transition(
         foi,
-        Action.RECORD_RESPONSE,
+        action=Action.RECORD_RESPONSE,
         actor=actor,
         happened_on=answered_on,
         changes=changes,
@@ -82,10 +84,12 @@ def request_review_requested(
     attachments: Sequence[UploadedFile] = (),
 ) -> RequestEvent:
     foi = lock_request(request_id)
-    check_date(requested_on, "requested_on", not_before=foi.answered_on, before_label="the answer")
+    check_date(
+        requested_on, field="requested_on", not_before=foi.answered_on, before_label="the answer"
+    )
     return transition(
         foi,
-        Action.REQUEST_REVIEW,
+        action=Action.REQUEST_REVIEW,
         actor=actor,
         happened_on=requested_on,
         changes={"review_requested_on": requested_on},
@@ -109,13 +113,13 @@ def request_review_answered(
         raise ServiceError(f"Unknown review outcome {review_outcome!r}.", "review_outcome")
     check_date(
         answered_on,
-        "answered_on",
+        field="answered_on",
         not_before=foi.review_requested_on,
         before_label="the review request",
     )
     return transition(
         foi,
-        Action.RECORD_REVIEW,
+        action=Action.RECORD_REVIEW,
         actor=actor,
         happened_on=answered_on,
         changes={"review_answered_on": answered_on, "review_outcome": review_outcome},
@@ -140,10 +144,10 @@ def request_complain(
         not_before, label = foi.review_answered_on, "the review answer"
     else:
         not_before, label = foi.review_requested_on, "the review request"
-    check_date(complained_on, "complained_on", not_before=not_before, before_label=label)
+    check_date(complained_on, field="complained_on", not_before=not_before, before_label=label)
     return transition(
         foi,
-        Action.COMPLAIN,
+        action=Action.COMPLAIN,
         actor=actor,
         happened_on=complained_on,
         changes={"complained_on": complained_on},
@@ -165,10 +169,12 @@ def request_record_decision(
     foi = lock_request(request_id)
     if decision_outcome not in CommissionerOutcome.values:
         raise ServiceError(f"Unknown decision {decision_outcome!r}.", "decision_outcome")
-    check_date(decided_on, "decided_on", not_before=foi.complained_on, before_label="the complaint")
+    check_date(
+        decided_on, field="decided_on", not_before=foi.complained_on, before_label="the complaint"
+    )
     return transition(
         foi,
-        Action.RECORD_DECISION,
+        action=Action.RECORD_DECISION,
         actor=actor,
         happened_on=decided_on,
         changes={"decision_on": decided_on, "decision_outcome": decision_outcome},

@@ -23,8 +23,8 @@ from requests_app.models import (
     RequestAttachment,
     RequestEvent,
 )
-from requests_app.quarantine import summary
 from requests_app.screening.sandbox import screen_sandboxed
+from requests_app.selectors.quarantine import summary
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:

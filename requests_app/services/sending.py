@@ -28,12 +28,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 from celery import current_app
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -43,7 +41,7 @@ from django.utils import timezone
 from requests_app.letters import Letter, new_message_id, request_letter
 from requests_app.models import FoiRequest, RequestEvent, SentRequest
 from requests_app.models.outbox import SendStatus
-from requests_app.selectors import SendPlan, send_plan
+from requests_app.selectors.sending import SendPlan, requests_plan, send_stale_before
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
@@ -68,27 +66,6 @@ class Outcome:
 
 class SendFailed(Exception):
     """The email could not be sent; the claim is marked failed and a retry takes it over."""
-
-
-def stale_before():
-    return timezone.now() - timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
-
-
-def request_claim_stale_in(request_id: int) -> float | None:
-    """Seconds until the request's open claim (claimed, not sent) counts as a dead worker's;
-    None when no claim is open. The send task waits this long before trying again."""
-    claim = SentRequest.objects.filter(request_id=request_id, status=SendStatus.CLAIMED).first()
-    if claim is None:
-        return None
-    stale_at = claim.claimed_at + timedelta(minutes=settings.FOI_SEND_STALE_CLAIM_MINUTES)
-    return max(0.0, (stale_at - timezone.now()).total_seconds())
-
-
-def requests_plan(*, request_ids: Iterable[int]) -> SendPlan:
-    """What sending these requests would do now (the preview and --dry-run)."""
-    return send_plan(
-        FoiRequest.objects.filter(pk__in=list(request_ids)), stale_before=stale_before()
-    )
 
 
 @transaction.atomic
@@ -179,7 +156,8 @@ def _claim(*, request_id: int, actor: AbstractBaseUser | None, token: str) -> Se
     # Take over a claim whose send failed, or whose worker died before recording the send.
     # The conditional UPDATE is atomic: of two workers, only one sees the old status.
     SentRequest.objects.filter(request_id=request_id).filter(
-        Q(status=SendStatus.FAILED) | Q(status=SendStatus.CLAIMED, claimed_at__lt=stale_before())
+        Q(status=SendStatus.FAILED)
+        | Q(status=SendStatus.CLAIMED, claimed_at__lt=send_stale_before())
     ).update(claim_token=token, status=SendStatus.CLAIMED, claimed_at=now)
     row = SentRequest.objects.filter(request_id=request_id).first()
     if row is None:

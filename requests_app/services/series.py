@@ -9,24 +9,18 @@ metrics) comes in as `copy_more`, run in the same transaction (foi_tracker/serie
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
-from requests_app.force_successors import FollowedForces, follow_forces
 from requests_app.models import Campaign, Force, Period, Series
-from requests_app.services.campaigns import (
-    SLUG_MAX_LENGTH,
-    PeriodSpec,
-    campaign_create,
-    campaign_slug_problem,
-)
+from requests_app.periods import PeriodSpec, next_period
+from requests_app.selectors.force_successors import FollowedForces, follow_forces
+from requests_app.series_names import next_name, series_title
+from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_create, campaign_slug_problem
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -35,74 +29,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 _SLUG_RE = re.compile(r"^[-a-z0-9_]+\Z")
-_YEAR_RE = re.compile(r"(19|20)\d\d")
 
 
 # --- periods ---------------------------------------------------------------------------------
-
-
-def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _whole_months(start: date, end: date) -> int | None:
-    """How many whole calendar months start..end covers, or None if it is not whole months."""
-    if start.day != 1 or end != _month_end(end):
-        return None
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-def period_kind(start: date, end: date) -> str:
-    """'financial_year' (1 Apr - 31 Mar), 'calendar_year', 'quarter' (three whole months
-    starting in January, April, July or October), 'months' (other whole months) or 'days'."""
-    months = _whole_months(start, end)
-    if months == 12 and start.month == 4:
-        return "financial_year"
-    if months == 12 and start.month == 1:
-        return "calendar_year"
-    if months == 3 and start.month in (1, 4, 7, 10):
-        return "quarter"
-    return "months" if months else "days"
-
-
-def next_period(label: str, start: date, end: date) -> PeriodSpec:
-    """The period after this one, of the same kind and length, labelled in the usual way:
-    2016/17 -> 2017/18, 2017 -> 2018, 2024 Q4 -> 2025 Q1 (a label with '/' in it, e.g.
-    2024/25 Q1, is taken as a financial-year quarter: 2024/25 Q2)."""
-    kind = period_kind(start, end)
-    if kind in ("financial_year", "calendar_year"):
-        new_start, new_end = _add_months(start, 12), _add_months(start, 24) - timedelta(days=1)
-        if kind == "financial_year":
-            return PeriodSpec(
-                f"{new_start.year}/{(new_start.year + 1) % 100:02d}", new_start, new_end
-            )
-        return PeriodSpec(str(new_start.year), new_start, new_end)
-    months = _whole_months(start, end)
-    if months:
-        new_start = _add_months(start, months)
-        new_end = _month_end(_add_months(new_start, months - 1))
-        if kind == "quarter":
-            if "/" in label:
-                # Financial quarters: Q1 is April to June of year Y/Y+1.
-                fy = new_start.year if new_start.month >= 4 else new_start.year - 1
-                number = (new_start.month - 4) % 12 // 3 + 1
-                return PeriodSpec(f"{fy}/{(fy + 1) % 100:02d} Q{number}", new_start, new_end)
-            return PeriodSpec(
-                f"{new_start.year} Q{(new_start.month - 1) // 3 + 1}", new_start, new_end
-            )
-        if months == 1:
-            return PeriodSpec(f"{new_start:%b %Y}", new_start, new_end)
-        return PeriodSpec(f"{new_start:%b %Y} to {new_end:%b %Y}", new_start, new_end)
-    length = end - start + timedelta(days=1)
-    new_start = end + timedelta(days=1)
-    new_end = new_start + length - timedelta(days=1)
-    return PeriodSpec(f"{new_start:%-d %b %Y} to {new_end:%-d %b %Y}", new_start, new_end)
 
 
 def next_periods(periods: Iterable[Period | PeriodSpec]) -> list[PeriodSpec]:
@@ -125,43 +54,6 @@ def next_periods(periods: Iterable[Period | PeriodSpec]) -> list[PeriodSpec]:
 # --- names -----------------------------------------------------------------------------------
 
 
-def _shift_years(text: str, years: int) -> str:
-    """'nspcc-2017' -> 'nspcc-2018' (the last year named, moved on `years`)."""
-    matches = list(_YEAR_RE.finditer(text))
-    if not matches or years <= 0:
-        return text
-    m = matches[-1]
-    return text[: m.start()] + str(int(m.group()) + years) + text[m.end() :]
-
-
-def next_name(
-    text: str, old_labels: list[str], new_labels: list[str], years: int, *, slug: bool
-) -> str:
-    """The next campaign's slug or title: each period label that appears replaced by the label of
-    the period that takes its place ("2015/16 and 2016/17" -> "2016/17 and 2017/18"), all at once
-    so one replacement never feeds another; else the last year moved on; else the new last
-    label added."""
-    # In a slug "2015/16" is written "2015-16" (or "201516", as slugify writes it).
-    forms = (_slug_label, slugify) if slug else (str,)
-    moves = {}
-    for old, new in zip(old_labels, new_labels, strict=True):
-        for form in forms:
-            if form(old) and form(old) in text:
-                moves[form(old)] = form(new)
-                break
-    if moves:
-        pattern = re.compile("|".join(re.escape(o) for o in sorted(moves, key=len, reverse=True)))
-        return pattern.sub(lambda m: moves[m.group()], text)
-    shifted = _shift_years(text, years)
-    if shifted != text:
-        return shifted
-    return f"{text}-{_slug_label(new_labels[-1])}" if slug else f"{text} ({new_labels[-1]})"
-
-
-def _slug_label(label: str) -> str:
-    return slugify(label.replace("/", "-"))
-
-
 def _free_slug(base: str, taken: Callable[[str], bool]) -> str:
     base = base[:SLUG_MAX_LENGTH].strip("-") or "campaign"
     candidate, n = base, 2
@@ -176,11 +68,6 @@ def series_slug_problem(slug: object) -> str | None:
     if not isinstance(slug, str) or not _SLUG_RE.match(slug) or len(slug) > SLUG_MAX_LENGTH:
         return f"Use lower-case letters, digits, '-' and '_' (at most {SLUG_MAX_LENGTH})."
     return None
-
-
-def series_title(title: str) -> str:
-    """A campaign's title without its years: "Online offences 2017" -> "Online offences"."""
-    return re.sub(r"\s*\(?\b(19|20)\d\d(/\d\d)?\)?", "", title).strip() or title
 
 
 def series_get_or_create(*, slug: str, title: str = "") -> Series:

@@ -53,7 +53,7 @@ def lock_request(request_id: int) -> FoiRequest:
 
 
 def check_date(
-    value: date | None, field: str, *, not_before: date | None = None, before_label: str = ""
+    value: date | None, *, field: str, not_before: date | None = None, before_label: str = ""
 ) -> None:
     if value is None:
         raise ServiceError("A date is required.", field)
@@ -71,8 +71,8 @@ def start_of_clock(foi: FoiRequest) -> date | None:
 
 def transition(
     foi: FoiRequest,
-    action: str,
     *,
+    action: str,
     actor: AbstractBaseUser | None,
     happened_on: date,
     changes: dict[str, Any],
@@ -96,7 +96,7 @@ def transition(
         # A person has recorded what the force said: the reply is dealt with.
         changes = {**changes, "new_reply_at": None}
         foi.new_reply_at = None
-    apply_deadlines(foi, cal or calendar_for(foi.force.law))
+    apply_deadlines(foi, cal=cal or calendar_for(foi.force.law))
     foi.save(update_fields=["status", "updated_at", *changes, *DERIVED_FIELDS])
     event = RequestEvent.objects.create(
         request=foi,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.access import get_campaign_for_user, view_required
-from requests_app.answering import AWAITING, EXTENDED, ForceAnswer, campaign_answering
+from requests_app.selectors.answering import AWAITING, EXTENDED, ForceAnswer, campaign_answering
 from requests_app.tabular import write_csv
 
 # Column -> the value sorted on; None (nothing to show) goes after every value whichever way the

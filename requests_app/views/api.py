@@ -18,13 +18,16 @@ from requests_app.mail.correspondence import (
     with_message_counts,
 )
 from requests_app.models import Campaign, InboundMessage
-from requests_app.selectors import campaign_requests, campaigns_with_progress, request_rows
+from requests_app.selectors.campaigns import campaigns_with_progress
+from requests_app.selectors.requests import campaign_requests, request_rows
 
 INBOX_PAGE_SIZE = 100
 
 
-def api_view(view):
-    @require_GET
+def api_sign_in_required(view):
+    """The API's sign-in check, for every JSON view of both apps: logged in with the staff or
+    reviewer role, or a JSON 401/403 (an API client cannot follow a login redirect)."""
+
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -34,6 +37,11 @@ def api_view(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def api_view(view):
+    """A read-only API view: GET only, behind the sign-in check."""
+    return require_GET(api_sign_in_required(view))
 
 
 def _iso(value):

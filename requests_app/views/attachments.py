@@ -15,7 +15,7 @@ from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.forms import styled_submit
 from requests_app.models import RequestAttachment
-from requests_app.quarantine import force_note, screening_of, shown
+from requests_app.selectors.quarantine import force_note, screening_of, shown
 from requests_app.services import screening as services
 from requests_app.services.errors import ServiceError
 from requests_app.services.quarantine_mail import attachment_email_force_note

@@ -20,13 +20,12 @@ from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
 from requests_app.forms import BulkMarkSentForm
 from requests_app.models import Campaign, Force
-from requests_app.selectors import (
+from requests_app.selectors.campaigns import (
     campaign_progress,
-    campaign_requests,
     campaigns_with_progress,
     progress_of_rows,
-    request_rows,
 )
+from requests_app.selectors.requests import campaign_requests, request_rows
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import requests_bulk_mark_sent
 from requests_app.text import plural

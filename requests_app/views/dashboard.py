@@ -15,21 +15,20 @@ from django.utils import timezone
 from requests_app.access import view_required
 from requests_app.calendars import calendars
 from requests_app.campaign_rows import deadline_rows_html
-from requests_app.counting import counts_of
 from requests_app.models import Campaign, FoiRequest
 from requests_app.needs_you import DashboardSection
-from requests_app.quarantine import dashboard_sections as quarantine_sections
-from requests_app.selectors import (
+from requests_app.selectors.campaigns import campaigns_with_progress
+from requests_app.selectors.counting import counts_of
+from requests_app.selectors.deadlines import (
     DUE_SOON_WORKING_DAYS,
     bouncing_requests,
     campaigns_with_deadlines,
-    campaigns_with_progress,
     complaint_windows_closing,
     deadline_rows_by_campaign,
-    figures_unrecorded_requests,
-    new_reply_requests,
     owed_by_forces,
 )
+from requests_app.selectors.quarantine import dashboard_sections as quarantine_sections
+from requests_app.selectors.requests import figures_unrecorded_requests, new_reply_requests
 from requests_app.text import plural
 from requests_app.views.paging import paged
 from requests_app.workflow import Status
@@ -59,7 +58,7 @@ def _late_detail(foi: FoiRequest, cal, today: date) -> str:
 
 def request_sections(requests, today: date, cals, *, yours: bool) -> list[DashboardSection]:
     """The requests among `requests` (those of the campaigns this person owns, or of all) that
-    need someone, as the digest lists them to a campaign's owner (services/reminders_owed.py
+    need someone, as the digest lists them to a campaign's owner (selectors/reminder_digests.py
     reads the same selectors)."""
     where = "your campaigns" if yours else "all campaigns"
     return [

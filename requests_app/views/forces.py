@@ -8,7 +8,7 @@ from django.utils import timezone
 from requests_app.access import edit_required, view_required
 from requests_app.forms import ForceListForm
 from requests_app.models import Force, ForceList
-from requests_app.selectors import force_record
+from requests_app.selectors.forces import force_record
 from requests_app.services.campaigns import force_list_save
 from requests_app.services.errors import ServiceError
 from requests_app.text import plural

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from requests_app import roles
 from requests_app.access import get_request_for_user, view_required
 from requests_app.calendars import calendar_for
-from requests_app.clock import request_deadlines
 from requests_app.exemptions import exemption_label
 from requests_app.forms import ACTION_FORMS, NoteForm
-from requests_app.selectors import request_row, screenings_of, with_files
+from requests_app.selectors.clock import request_deadlines
+from requests_app.selectors.requests import request_row, screenings_of, with_files
 from requests_app.services import lifecycle
 from requests_app.services.attachments import check_upload
 from requests_app.services.errors import ServiceError

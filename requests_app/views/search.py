@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from requests_app.access import view_required
-from requests_app.selectors import search_campaigns, search_forces, search_requests
+from requests_app.selectors.search import search_campaigns, search_forces, search_requests
 from requests_app.views.paging import paged
 
 PER_PAGE = 20

@@ -11,9 +11,10 @@ from requests_app.access import edit_required, get_campaign_for_user, get_reques
 from requests_app.forms import ForceAddressForm
 from requests_app.letters import from_address
 from requests_app.models import Force, ForceAddressChange
+from requests_app.selectors.sending import requests_plan
 from requests_app.services.errors import ServiceError
 from requests_app.services.forces import force_set_foi_email
-from requests_app.services.sending import requests_plan, requests_send
+from requests_app.services.sending import requests_send
 from requests_app.text import plural
 from requests_app.workflow import Status
 

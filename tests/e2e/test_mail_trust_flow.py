@@ -7,9 +7,9 @@ from django.core import mail
 
 from requests_app.models import FoiRequest, Force, InboundMessage
 from requests_app.roles import STAFF
+from requests_app.selectors.reminder_chasers import chased_requests
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.mail_in import message_receive
-from requests_app.services.reminders_owed import chased_requests
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
 from tests.factories import UserFactory

@@ -26,7 +26,8 @@ from figures_app.services import figures as figure_services
 from figures_app.services.imports import import_figures, plan_import
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from requests_app.models import FoiRequest, RequestEvent
-from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.periods import PeriodSpec
+from requests_app.services.campaigns import campaign_create
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from requests_app import answering
-from requests_app.answering import ForceAnswer, campaign_answering
 from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest, Force
 from requests_app.roles import REVIEWER
-from requests_app.selectors import force_record, request_rows
+from requests_app.selectors import answering
+from requests_app.selectors.answering import ForceAnswer, campaign_answering
+from requests_app.selectors.forces import force_record
+from requests_app.selectors.requests import request_rows
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import (
     request_clarification_requested,

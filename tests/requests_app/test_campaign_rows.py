@@ -12,13 +12,8 @@ from figures_app.services.metrics import MetricSpec, metric_save
 from requests_app.campaign_rows import campaign_rows_html
 from requests_app.models import FoiRequest, Force
 from requests_app.roles import REVIEWER
-from requests_app.selectors import (
-    RequestRow,
-    campaign_progress,
-    campaign_requests,
-    progress_of_rows,
-    request_rows,
-)
+from requests_app.selectors.campaigns import campaign_progress, progress_of_rows
+from requests_app.selectors.requests import RequestRow, campaign_requests, request_rows
 from requests_app.workflow import Outcome, Status
 from tests.conftest import mark_two_factor_verified
 from tests.factories import UserFactory

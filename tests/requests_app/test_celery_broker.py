@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app.deadlines import WorkingCalendar
-from requests_app.services.reminders import chaser_dates
+from requests_app.selectors.reminder_chasers import chaser_dates
 
 pytestmark = pytest.mark.broker
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.services.review import figures_send_back
 from requests_app.models import FoiRequest, Force
-from requests_app.selectors import campaign_progress
+from requests_app.selectors.campaigns import campaign_progress
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_mark_sent
 from requests_app.services.responses import (
@@ -356,7 +356,7 @@ def test_the_dashboard_costs_the_same_queries_for_many_rows_as_for_few(
 
 def test_the_dashboard_and_the_morning_digest_list_the_same_requests(client, world, staff):
     from requests_app.calendars import calendars
-    from requests_app.services.reminders_owed import _request_sections
+    from requests_app.selectors.reminder_digests import _request_sections
 
     essex = foi_of(world["a"], "Essex Police")
     FoiRequest.objects.filter(pk=essex.pk).update(

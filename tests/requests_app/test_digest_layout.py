@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from requests_app.services.reminders_owed import digest_by_campaign
+from requests_app.selectors.reminder_digests import digest_by_campaign
 from requests_app.text import plural
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from requests_app.models import Campaign, FoiRequest, Force, NonWorkingDay, RequestEvent
-from requests_app.services.campaigns import PeriodSpec, campaign_create, campaign_update
+from requests_app.periods import PeriodSpec
+from requests_app.services.campaigns import campaign_create, campaign_update
 from requests_app.services.deadlines import deadlines_refresh_all
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from requests_app.services.mail_fetch import imap_mailbox, imap_utf7
+from requests_app.mail.imap_names import imap_mailbox, imap_utf7
 
 
 @pytest.mark.parametrize(

@@ -57,12 +57,9 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import CommandError  # noqa: E402
 
+from requests_app.mail.imap_names import imap_mailbox  # noqa: E402
 from requests_app.models import InboundMessage  # noqa: E402
-from requests_app.services.mail_fetch import (  # noqa: E402
-    STORED_FLAG,
-    imap_address,
-    imap_mailbox,
-)
+from requests_app.services.mail_fetch import STORED_FLAG, imap_address  # noqa: E402
 from tests.requests_app import mail_corpus as corpus  # noqa: E402
 from tests.requests_app.test_celery_broker import ROOT, Project  # noqa: E402
 

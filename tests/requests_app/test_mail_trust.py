@@ -17,11 +17,11 @@ from django.urls import reverse
 from requests_app.calendars import calendars
 from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent, SentReminder
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
+from requests_app.selectors.reminder_chasers import chased_requests, chaser_dates
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_filing import message_assign, message_correct_kind
 from requests_app.services.mail_in import Outcome, message_receive
-from requests_app.services.reminders import chaser_dates, reminders_send_daily
-from requests_app.services.reminders_owed import chased_requests
+from requests_app.services.reminders import reminders_send_daily
 from requests_app.workflow import Status
 from tests.requests_app import mail_corpus as corpus
 from tests.requests_app import real_mail

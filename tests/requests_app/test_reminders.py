@@ -16,13 +16,14 @@ from foi_tracker.tasks import RemindersFailed, RemindersUnsettled, send_daily_re
 from requests_app.models import FoiRequest, Force, RequestEvent, SentReminder, StaffProfile
 from requests_app.models.reminders import ReminderKind, ReminderStatus
 from requests_app.roles import REVIEWER
+from requests_app.selectors.reminder_runs import reminders_open_claims
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import (
     request_record_response,
     request_review_requested,
     request_withdraw,
 )
-from requests_app.services.reminders import reminders_open_claims, reminders_send_daily
+from requests_app.services.reminders import reminders_send_daily
 from requests_app.tasks import settle_countdown
 from tests.conftest import NSPCC_PERIODS
 from tests.factories import UserFactory

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import Force
-from requests_app.services.reminders import chaser_dates
+from requests_app.selectors.reminder_chasers import chaser_dates
 
 LONDON = ZoneInfo("Europe/London")
 FORCES = ["Kent Police", "Essex Police", "Police Scotland"]

@@ -19,16 +19,15 @@ from foi_tracker import tasks
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
 from requests_app.models import Force, RequestEvent, SentReminder, StaffProfile
 from requests_app.models.reminders import ReminderKind, ReminderStatus
-from requests_app.services import reminders
+from requests_app.selectors import reminder_runs
+from requests_app.selectors.reminder_chasers import chaser_dates, last_deadline_chased
+from requests_app.selectors.reminder_runs import reminders_open_claims
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.reminders import (
-    chaser_dates,
     reminders_claim_owed,
-    reminders_open_claims,
     reminders_send_batch,
     reminders_send_daily,
 )
-from requests_app.services.reminders_owed import last_deadline_chased
 from tests.conftest import NSPCC_PERIODS
 
 LONDON = ZoneInfo("Europe/London")
@@ -162,7 +161,7 @@ def test_sending_costs_two_queries_per_email_and_a_constant(staff, england_and_w
 def test_big_days_are_cut_into_batch_tasks_that_each_send_their_share(
     staff, england_and_wales, time_machine, monkeypatch
 ):
-    monkeypatch.setattr(reminders, "BATCH_SIZE", 10)
+    monkeypatch.setattr(reminder_runs, "BATCH_SIZE", 10)
     at(SENT_ON, time_machine)
     make_campaigns(staff, england_and_wales, 1)
     day = at(BOTH_CHASERS_DAY, time_machine)

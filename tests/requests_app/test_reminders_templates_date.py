@@ -1,9 +1,9 @@
 """Chasers write the date a request was sent as "3 December 2026", worked out once per date for
-a run's thousands of emails (reminders_owed.date_words)."""
+a run's thousands of emails (selectors.reminders.date_words)."""
 
 from datetime import date
 
-from requests_app.services.reminders_owed import date_words
+from requests_app.selectors.reminders import date_words
 
 
 def test_the_sending_date_is_written_as_the_templates_wrote_it():

@@ -25,7 +25,7 @@ from requests_app.models import (
     RequestAttachment,
     RequestEvent,
 )
-from requests_app.quarantine import (
+from requests_app.selectors.quarantine import (
     DIGEST_SECTION,
     digest_quarantined,
     exportable_attachments,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from requests_app.models import FoiRequest, Force
-from requests_app.selectors import our_reference_id
+from requests_app.selectors.search import our_reference_id
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_acknowledge, request_mark_sent
 from requests_app.services.responses import request_record_response

@@ -166,7 +166,7 @@ def test_it_leaves_a_fresh_claim_alone(uk_campaign, staff):
 def test_the_send_task_comes_back_when_the_claim_would_be_stale(uk_campaign, staff, time_machine):
     """A claim held by another worker (perhaps one killed mid-send, whose task came back to
     us): the task retries once it would be stale, rather than finishing with the email unsent."""
-    from requests_app.services.sending import request_claim_stale_in
+    from requests_app.selectors.sending import request_claim_stale_in
     from requests_app.tasks import SendUnsettled, send_request
 
     time_machine.move_to("2026-11-02 10:00:00+00:00", tick=False)

@@ -13,9 +13,10 @@ from foi_tracker.campaign_json import load_campaign
 from foi_tracker.series import campaign_run_again_with_metrics
 from requests_app.campaign_json import CampaignJsonError
 from requests_app.models import Campaign, Force, ForceAlias, ForceList, Series
-from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.periods import PeriodSpec, next_period
+from requests_app.services.campaigns import campaign_create
 from requests_app.services.errors import ServiceError
-from requests_app.services.series import next_period, next_periods
+from requests_app.services.series import next_periods
 from requests_app.workflow import Status
 from tests.factories import UserFactory
 
@@ -171,7 +172,7 @@ def source(db, staff, merged):
     ],
 )
 def test_the_next_name_moves_every_period_it_names(text, slug, expected):
-    from requests_app.services.series import next_name
+    from requests_app.series_names import next_name
 
     assert next_name(text, ["2015/16", "2016/17"], ["2016/17", "2017/18"], 1, slug=slug) == expected
 

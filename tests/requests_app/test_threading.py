@@ -12,9 +12,10 @@ from django.core import mail
 
 from requests_app.calendars import calendars
 from requests_app.models import FoiRequest, Force, SentReminder
+from requests_app.selectors.reminder_chasers import chaser_dates
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_record_response, request_review_requested
-from requests_app.services.reminders import chaser_dates, reminders_send_daily
+from requests_app.services.reminders import reminders_send_daily
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from requests_app.models import Campaign, FoiRequest, Force, ForceList, NonWorkingDay
-from requests_app.services.campaigns import PeriodSpec, campaign_create
+from requests_app.periods import PeriodSpec
+from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_mark_sent, requests_bulk_mark_sent
 
 pytestmark = pytest.mark.django_db

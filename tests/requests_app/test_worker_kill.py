@@ -35,7 +35,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app.deadlines import WorkingCalendar
-from requests_app.services.reminders import chaser_dates
+from requests_app.selectors.reminder_chasers import chaser_dates
 from tests.requests_app.test_celery_broker import BROKER_URL, ROOT, Project
 
 pytestmark = pytest.mark.broker

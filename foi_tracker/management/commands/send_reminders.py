@@ -7,7 +7,8 @@ from foi_tracker.digest import FIGURE_SECTIONS
 from requests_app.calendars import calendars
 from requests_app.deadlines import FOIA
 from requests_app.models.reminders import ReminderKind
-from requests_app.services.reminders import empty_counts, reminders_pending, reminders_send_daily
+from requests_app.selectors.reminder_runs import empty_counts, reminders_pending
+from requests_app.services.reminders import reminders_send_daily
 from requests_app.text import plural
 
 

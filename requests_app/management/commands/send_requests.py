@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign
-from requests_app.services.sending import Outcome, SendFailed, request_send, requests_plan
+from requests_app.selectors.sending import requests_plan
+from requests_app.services.sending import Outcome, SendFailed, request_send
 from requests_app.workflow import Status
 
 

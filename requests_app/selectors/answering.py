@@ -14,7 +14,7 @@ table all use it, so a force is never "on time" on one page and late on another:
 
 So a force answering on its due date took 20 working days, and one answering two working days
 after it is late by 2. Nothing here writes and nothing imports a service: this module is a
-selector (it sits under views and the release pages, beside selectors.py).
+selector (it sits under views and the release pages).
 """
 
 from __future__ import annotations
