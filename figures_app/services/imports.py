@@ -6,8 +6,8 @@ batches (services/import_batches.py) whose worker runs the same plan_import and 
 Rows are streamed from the reader and checked one at a time; what is kept of each is a
 CheckedRow, a tuple of plain values and shared objects (the campaign's forces, periods and
 metrics, each category once), ~250 bytes, so 100,000 rows fit in tens of MB. The write is
-figures_import_bulk's (services/figures.py): COPY and one statement on PostgreSQL, two
-executemany elsewhere.
+figures_import_bulk's (services/figures.py): the rows compared with the stored figures in Python
+and written by executemany (services/figure_rows.py).
 """
 
 from __future__ import annotations
@@ -23,14 +23,8 @@ from django.db import transaction
 from figures_app.categories import CategoryIndex, CategoryRef, category_key
 from figures_app.models import FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
-from figures_app.services.figures import (
-    ApplyResult,
-    BulkFigure,
-    CellInput,
-    figures_diff,
-    figures_import_bulk,
-    stored_figures,
-)
+from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
+from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
 from figures_app.services.sources import figures_mark_source_keys
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver

@@ -14,7 +14,6 @@ from django.db.models import Exists, F, OuterRef
 
 from figures_app import has_figures
 from figures_app.models import Figure, Kind
-from figures_app.services import figures as figure_services
 from figures_app.services.figures import CellInput, figures_apply
 from figures_app.services.imports import import_figures
 from figures_app.services.metrics import metric_remove
@@ -58,9 +57,7 @@ def test_entering_and_clearing_a_cell_in_the_grid_sets_and_clears_it(campaign, m
     assert wrong_flags() == []
 
 
-@pytest.mark.parametrize("portable", [False, True])
-def test_an_import_sets_it_on_either_path(campaign, metric, staff, monkeypatch, portable):
-    monkeypatch.setattr(figure_services, "PORTABLE", portable)
+def test_an_import_sets_it(campaign, metric, staff):
     text = (
         "force,period,metric,victim_age,value,status,note\n"
         "Kent Police,2016/17,offences,,12,,\n"
