@@ -29,7 +29,7 @@ from django.db import connection
 from figures_app.models import Figure, FigureChange, Kind, describe_figure
 
 
-def kept_exemption(kind: str, exemption: str, *, old_kind: str, old_exemption: str) -> str:
+def kept_exemption(*, kind: str, exemption: str, old_kind: str, old_exemption: str) -> str:
     """The exemption a figure keeps: a refusal naming none keeps the one a stored refusal
     names (the grid and a re-import often give only the word "refused")."""
     if kind == Kind.REFUSED and not exemption and old_kind == Kind.REFUSED:
@@ -74,7 +74,7 @@ _STATE_KEYS = ("kind", "value", "lower", "upper", "raw_text", "exemption", "note
 _IDENT = ("request_id", "metric_id", "period_id", "category_key")
 
 
-def stored_figures(request_ids: Iterable[int]) -> dict[tuple, tuple]:
+def stored_figures(*, request_ids: Iterable[int]) -> dict[tuple, tuple]:
     """(request, metric, period, category key) -> the _STORED fields of every figure of these
     requests, as plain tuples (one query)."""
     rows = Figure.objects.filter(request_id__in=set(request_ids)).values_list(*_IDENT, *_STORED)
@@ -86,7 +86,9 @@ def _bulk_state(fig: BulkFigure, old: tuple | None) -> dict:
     attachment and location are kept)."""
     exemption = fig.exemption
     if old is not None:
-        exemption = kept_exemption(fig.kind, exemption, old_kind=old[1], old_exemption=old[6])
+        exemption = kept_exemption(
+            kind=fig.kind, exemption=exemption, old_kind=old[1], old_exemption=old[6]
+        )
     if fig.note is not None:
         note = fig.note
     else:
@@ -112,7 +114,7 @@ def _stored_state(old: tuple) -> dict:
 
 
 def figures_diff(
-    rows: Iterable[BulkFigure], stored: dict[tuple, tuple]
+    *, rows: Iterable[BulkFigure], stored: dict[tuple, tuple]
 ) -> Iterator[tuple[BulkFigure, dict | None, dict]]:
     """(row, old state or None when new, new state) for each row that creates or changes a
     figure; rows that would leave their figure as it is yield nothing."""
@@ -208,8 +210,8 @@ def _chunks(items: Iterable[tuple]) -> Iterator[list[tuple]]:
 
 
 def write_rows(
-    rows: Callable[[], Iterable[BulkFigure]],
     *,
+    rows: Callable[[], Iterable[BulkFigure]],
     request_ids: set[int],
     actor_id: int | None,
     now,
@@ -259,7 +261,7 @@ def _write_many(
 ) -> tuple[int, int, int, set[int]]:
     """SQLite: compare in Python, then two executemany per MANY_CHUNK rows that change, an
     upsert of the figures and the history rows."""
-    stored = stored_figures(request_ids)
+    stored = stored_figures(request_ids=request_ids)
     when = Figure._meta.get_field("updated_at").get_db_prep_save(now, connection)
     adapt_json = connection.ops.adapt_json_value
 
@@ -278,7 +280,7 @@ def _write_many(
             yield fig
 
     def upserts() -> Iterator[tuple]:
-        for fig, before, after in figures_diff(counted(), stored):
+        for fig, before, after in figures_diff(rows=counted(), stored=stored):
             counts["created" if before is None else "changed"] += 1
             changed_requests.add(fig.request_id)
             yield (
@@ -294,7 +296,7 @@ def _write_many(
             )
 
     def changes() -> Iterator[tuple]:
-        for fig, before, after in figures_diff(rows(), stored):
+        for fig, before, after in figures_diff(rows=rows(), stored=stored):
             ident = (fig.request_id, fig.metric_id, fig.period_id, fig.category_key)
             yield (
                 *ident,  # the figure's id, by the subquery

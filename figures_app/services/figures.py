@@ -79,7 +79,7 @@ def _new_state(old: Figure | None, cell: CellInput, law: str) -> dict | None:
     }
     if old is not None:
         state["exemption"] = kept_exemption(
-            p.kind, exemption, old_kind=old.kind, old_exemption=old.exemption
+            kind=p.kind, exemption=exemption, old_kind=old.kind, old_exemption=old.exemption
         )
     if cell.note is not KEEP:
         state["note"] = cell.note or ""
@@ -100,7 +100,7 @@ def _new_state(old: Figure | None, cell: CellInput, law: str) -> dict | None:
 _FIELDS = ["kind", "value", "lower", "upper", "raw_text", "exemption", "note", "location"]
 
 
-def plan_cells(cells: Sequence[CellInput], index: CategoryIndex) -> dict:
+def plan_cells(*, cells: Sequence[CellInput], index: CategoryIndex) -> dict:
     """Compare cells with what is stored, without writing. Keys are resolved for known categories;
     cells naming a category not yet created are always "created"."""
     existing = _existing(cells)
@@ -184,7 +184,9 @@ def figures_apply(
     written = writes.creates + writes.updates + writes.deletes
     result.changed_requests = {fig.request_id for fig, *_ in written}
     if result.changed_requests:
-        mark_pending(result.changed_requests, actor, summary or "Figures changed.")
+        mark_pending(
+            request_ids=result.changed_requests, actor=actor, comment=summary or "Figures changed."
+        )
         # A request whose last figure was deleted has nothing to review.
         FigureReview.objects.filter(
             request_id__in=result.changed_requests, request__figures__isnull=True
@@ -335,13 +337,15 @@ def figures_import_bulk(
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     written = write_rows(
-        rows, request_ids=request_ids, actor_id=actor_id, now=now, source=f"{source} line "
+        rows=rows, request_ids=request_ids, actor_id=actor_id, now=now, source=f"{source} line "
     )
     result = ApplyResult(requests=set(request_ids))
     total, result.created, result.changed, result.changed_requests = written
     result.unchanged = total - result.created - result.changed
     if result.changed_requests:
-        mark_pending(result.changed_requests, actor, summary or "Figures changed.")
+        mark_pending(
+            request_ids=result.changed_requests, actor=actor, comment=summary or "Figures changed."
+        )
     if approve:
         _approve(result.requests, actor, comment=summary or "Approved on import.")
     if result.changed_requests:
@@ -398,7 +402,7 @@ def figures_save_grid(
     if attachment_id is not None and not foi.attachments.filter(pk=attachment_id).exists():
         raise ServiceError("That attachment belongs to another request.", "attachment")
     if attachment_id or location:
-        plan = plan_cells(cells, index)
+        plan = plan_cells(cells=cells, index=index)
         for cell in plan["created"] + plan["changed"]:
             if attachment_id:
                 cell.attachment_id = attachment_id

@@ -114,10 +114,10 @@ def _too_long(value) -> bool:
 
 
 def check_rows(
+    *,
     campaign: Campaign,
     columns: list[str],
     rows: Iterable[Row],
-    *,
     progress: Progress | None = None,
 ) -> CheckedFile:
     """Check every row; ImportFileError lists every problem with its line. `progress`, if
@@ -352,16 +352,16 @@ def _read_value(raw, status: str, as_given, bounds: tuple[int, int]) -> tuple | 
 
 
 def build_cells(
+    *,
     campaign: Campaign,
     columns: list[str],
     rows: Iterable[Row],
-    *,
     source: str,
     progress: Progress | None = None,
 ) -> tuple[list[CellInput], CategoryIndex]:
     """The checked rows as cells for figures_apply (the demo and the tests enter figures this
     way; imports take the bulk path)."""
-    checked = check_rows(campaign, columns, rows, progress=progress)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows, progress=progress)
     cells = []
     for row in checked.rows:
         cell = CellInput(
@@ -394,7 +394,7 @@ def _with_wording(parsed: Parsed, as_given, bounds: tuple[int, int]) -> Parsed:
     return parsed
 
 
-def bulk_rows(checked: CheckedFile) -> Iterator[BulkFigure]:
+def bulk_rows(*, checked: CheckedFile) -> Iterator[BulkFigure]:
     """The checked rows with their cells' keys, as the bulk path writes them. A row naming a
     category not created yet has no key (None): a plan counts it as new."""
     index = checked.index
@@ -445,17 +445,17 @@ def _exists(index: CategoryIndex, ref: CategoryRef) -> bool:
 
 
 def plan_import(
-    campaign: Campaign, data: bytes, filename: str, *, progress: Progress | None = None
+    *, campaign: Campaign, data: bytes, filename: str, progress: Progress | None = None
 ) -> ImportPlan:
     """Read and check a file; say what importing it would create, change or leave. No writes."""
     columns, rows, warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    checked = check_rows(campaign, columns, rows, progress=progress)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows, progress=progress)
     plan = ImportPlan(campaign=campaign, rows=len(checked.rows), warnings=warnings)
     forces = {row.request.id: row.request.force.name for row in checked.rows}
-    stored = stored_figures(forces)
-    for fig, before, after in figures_diff(bulk_rows(checked), stored):
+    stored = stored_figures(request_ids=forces)
+    for fig, before, after in figures_diff(rows=bulk_rows(checked=checked), stored=stored):
         if before is None:
             plan.created += 1
             continue
@@ -485,7 +485,7 @@ def import_figures(
     columns, rows, _warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    checked = check_rows(campaign, columns, rows)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows)
     name = PurePath(filename).name
     try:
         with transaction.atomic():
@@ -494,7 +494,7 @@ def import_figures(
                 actor=actor,
                 index=checked.index,
                 new_categories=checked.new_categories(),
-                rows=lambda: bulk_rows(checked),
+                rows=lambda: bulk_rows(checked=checked),
                 request_ids=checked.request_ids,
                 approve=approve,
                 summary=f"Imported from {name}.",
@@ -524,7 +524,7 @@ def _source_keys(
     return sorted(by_source.items())
 
 
-def may_approve_on_import(user: AbstractBaseUser) -> bool:
+def may_approve_on_import(*, user: AbstractBaseUser) -> bool:
     """The importer is the maker: approving in the same step is the checker's job, so on the web
     it is offered only to reviewers on teams that allow self-approval (one-person teams)."""
     return can_review(user) and settings.FIGURES_ALLOW_SELF_APPROVAL

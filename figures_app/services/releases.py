@@ -52,7 +52,7 @@ class ReleaseSpec:
     regions_grouping: str | None = None
 
 
-def parse_caveats(campaign: Campaign, text: str) -> dict[str, list[str]]:
+def parse_caveats(*, campaign: Campaign, text: str) -> dict[str, list[str]]:
     """'Force: caveat' one a line (a force named as anywhere: 'Norfolk', 'the Met', an ONS code)
     -> {force code: [caveats]}. Errors name the line."""
     resolver = ForceResolver([foi.force for foi in campaign.requests.select_related("force")])
@@ -75,7 +75,7 @@ def parse_caveats(campaign: Campaign, text: str) -> dict[str, list[str]]:
     return caveats
 
 
-def caveats_text(campaign: Campaign, caveats: dict[str, list[str]]) -> str:
+def caveats_text(*, campaign: Campaign, caveats: dict[str, list[str]]) -> str:
     """The inverse of parse_caveats, to fill the form for the next version."""
     names = campaign_force_codes(campaign)
     return "\n".join(
@@ -97,9 +97,9 @@ def _amount(force: dict, label: str) -> str:
 
 
 def changelog_lines(
+    *,
     previous: dict,
     payload: dict,
-    *,
     note: str,
     metric_ids: dict[str, int],
     since: datetime,
@@ -210,8 +210,8 @@ def release_publish(
         )
     if previous is not None:
         payload["changelog"] = changelog_lines(
-            previous.payload,
-            payload,
+            previous=previous.payload,
+            payload=payload,
             note=note.strip(),
             metric_ids={m.slug: m.pk for m in covers.metrics},
             since=previous.published_at,

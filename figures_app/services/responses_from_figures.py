@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 RESPONSE_NOTE = "Figures entered: response recorded"
 
 
-def outcome_from_figures(kinds_by_cell: dict[tuple[int, int], Counter], n_cells: int) -> str | None:
+def outcome_from_figures(
+    *, kinds_by_cell: dict[tuple[int, int], Counter], n_cells: int
+) -> str | None:
     """The outcome a request's figures show beyond doubt, or None when a person must decide.
 
     `kinds_by_cell`: (metric id, period id) -> how many figures of each kind the request has
@@ -86,7 +88,7 @@ def responses_record_from_figures(
     today = timezone.localdate()
     recorded = []
     for request_id, law in sorted(awaiting.items()):
-        outcome = outcome_from_figures(cells[request_id], n_cells)
+        outcome = outcome_from_figures(kinds_by_cell=cells[request_id], n_cells=n_cells)
         if outcome is None:
             continue
         valid = {code for code, _ in EXEMPTIONS_BY_LAW[law]}

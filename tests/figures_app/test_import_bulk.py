@@ -165,7 +165,7 @@ def test_a_mixed_import_writes_exactly_the_changes(staff, five):
     # The preview says the same as the write, before it.
     run(campaign, staff, MIXED_FIRST, name="first.csv")
     before = _history(campaign)
-    plan = plan_import(campaign, MIXED_SECOND.encode(), "second.csv")
+    plan = plan_import(campaign=campaign, data=MIXED_SECOND.encode(), filename="second.csv")
     assert (plan.rows, plan.created, plan.changed, plan.unchanged) == (7, 2, 2, 3)
     assert [line[:1] + line[2:] for line in plan.changed_lines] == [
         (3, "361", "361 (note changed)"),
