@@ -1,6 +1,6 @@
 """FoiRequest.has_figures, kept by the database: triggers on the figures table set it when a
 request's first figure arrives and clear it when its last one goes, whatever wrote the figures
-(figures_apply, an import's executemany, a cascade from a metric or a request, a shell).
+(figures_apply, an import's COPY or executemany, a cascade from a metric or a request, a shell).
 
 Why triggers, not the services: figures are written by several bulk paths and deleted by
 cascades no service sees, and a wrong flag is a chaser sent to a force whose figures are in, or
