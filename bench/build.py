@@ -440,8 +440,8 @@ def _after_bulk(models_written: Iterable[type[models.Model]]) -> None:
     from figures_app import has_figures
 
     # Triggers were off with the foreign-key checks (session_replication_role), FoiRequest's
-    # has_figures among them: put it right as `migrate` does after the triggers were off.
-    has_figures.install(connection)
+    # has_figures among them: put it right.
+    has_figures.put_right(connection)
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(models_written)):
             cursor.execute(sql)

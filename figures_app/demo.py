@@ -197,7 +197,10 @@ def _users(actor):
 def _enter(campaign: Campaign, actor, rows: list[dict], source: str):
     columns = sorted({k for r in rows for k in r})
     cells, index = build_cells(
-        campaign, columns, [Row(i, r) for i, r in enumerate(rows, start=2)], source=source
+        campaign=campaign,
+        columns=columns,
+        rows=[Row(i, r) for i, r in enumerate(rows, start=2)],
+        source=source,
     )
     return figures_apply(campaign=campaign, actor=actor, cells=cells, index=index, summary=source)
 

@@ -81,7 +81,7 @@ class ReleaseForm(forms.Form):
 
     def clean_caveats(self) -> dict[str, list[str]]:
         try:
-            return parse_caveats(self.campaign, self.cleaned_data["caveats"])
+            return parse_caveats(campaign=self.campaign, text=self.cleaned_data["caveats"])
         except ReleaseError as error:
             raise forms.ValidationError(str(error)) from None
 

@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from requests_app.services.attachments import stored_files_sweep
 from requests_app.services.mail_fetch import mail_fetch
 from requests_app.services.screening import attachments_screen_unscreened
 
@@ -105,6 +106,13 @@ def screen_unscreened_attachments() -> dict[str, int]:
     counts = attachments_screen_unscreened(limit=SCREEN_BATCH)
     logger.info("Screening unscreened files: %s", counts)
     return counts
+
+
+@shared_task(name="requests_app.sweep_files", acks_late=True)
+def sweep_files() -> int:
+    """Beat, nightly: delete stored files no row names, left by transactions that rolled back
+    (safe to run twice: a file a row names is never touched)."""
+    return len(stored_files_sweep())
 
 
 # Files screened per nightly run: at up to SCREENING_MAX_SECONDS each, a backlog is worked

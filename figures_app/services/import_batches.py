@@ -83,7 +83,7 @@ def figure_import_stage(
     return batch
 
 
-def plan_result(plan: ImportPlan) -> dict:
+def plan_result(*, plan: ImportPlan) -> dict:
     """What the preview shows, as JSON."""
     return {
         "rows": plan.rows,
@@ -138,14 +138,16 @@ def figure_import_check(*, batch_id: int) -> FigureImport | None:
     try:
         # Read once, after the claim: a duplicate task never loads the file.
         data = FigureImport.objects.values_list("data", flat=True).get(pk=batch_id)
-        plan = plan_import(batch.campaign, bytes(data), batch.filename, progress=progress)
+        plan = plan_import(
+            campaign=batch.campaign, data=bytes(data), filename=batch.filename, progress=progress
+        )
     except ImportFileError as exc:
         outcome = {"state": ImportState.FAILED, "errors": exc.errors}
     except Exception:  # a bug or a file no reader expected: fail the batch, keep the trace
         logger.exception("Checking figure import %s failed", batch_id)
         outcome = {"state": ImportState.FAILED, "errors": [UNEXPECTED.format("checked")]}
     else:
-        outcome = {"state": ImportState.CHECKED, "result": plan_result(plan), "errors": []}
+        outcome = {"state": ImportState.CHECKED, "result": plan_result(plan=plan), "errors": []}
     now = timezone.now()
     target = outcome.pop("state")
     _move(
@@ -183,7 +185,7 @@ def figure_import_confirm(
         raise ServiceError("You need the staff role to import figures.")
     if batch.state != ImportState.CHECKED or batch.errors:
         raise ServiceError(f"{batch.filename} has not passed its check; nothing was imported.")
-    if approve and not may_approve_on_import(actor):
+    if approve and not may_approve_on_import(user=actor):
         raise ServiceError(
             "The person who imports figures cannot also approve them: ask another reviewer."
         )
@@ -219,7 +221,7 @@ def figure_import_apply(*, batch_id: int) -> FigureImport | None:
             actor = batch.confirmed_by
             if actor is None:
                 raise ServiceError("The person who confirmed this import no longer has an account.")
-            if batch.approve and not may_approve_on_import(actor):
+            if batch.approve and not may_approve_on_import(user=actor):
                 raise ServiceError(
                     "The person who imports figures cannot also approve them: ask another reviewer."
                 )

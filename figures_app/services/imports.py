@@ -6,8 +6,8 @@ batches (services/import_batches.py) whose worker runs the same plan_import and 
 Rows are streamed from the reader and checked one at a time; what is kept of each is a
 CheckedRow, a tuple of plain values and shared objects (the campaign's forces, periods and
 metrics, each category once), ~250 bytes, so 100,000 rows fit in tens of MB. The write is
-figures_import_bulk's (services/figures.py): COPY and one statement on PostgreSQL, two
-executemany elsewhere.
+figures_import_bulk's (services/figures.py): the rows compared with the stored figures in Python
+and written by executemany (services/figure_rows.py).
 """
 
 from __future__ import annotations
@@ -23,14 +23,8 @@ from django.db import transaction
 from figures_app.categories import CategoryIndex, CategoryRef, category_key
 from figures_app.models import FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
-from figures_app.services.figures import (
-    ApplyResult,
-    BulkFigure,
-    CellInput,
-    figures_diff,
-    figures_import_bulk,
-    stored_figures,
-)
+from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
+from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
 from figures_app.services.sources import figures_mark_source_keys
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
@@ -120,10 +114,10 @@ def _too_long(value) -> bool:
 
 
 def check_rows(
+    *,
     campaign: Campaign,
     columns: list[str],
     rows: Iterable[Row],
-    *,
     progress: Progress | None = None,
 ) -> CheckedFile:
     """Check every row; ImportFileError lists every problem with its line. `progress`, if
@@ -133,9 +127,42 @@ def check_rows(
     errors: list[str] = []
     total = len(rows) if isinstance(rows, Sized) else 0
     metrics = {m.slug: m for m in Metric.objects.filter(campaign=campaign)}
-    metrics_by_label = {m.label.lower(): m for m in metrics.values()}
     index = CategoryIndex(campaign)
     dim_columns = sorted({d.slug for dims in index.dimensions.values() for d in dims})
+    _check_columns(columns, dim_columns)
+    checker = _RowChecker(campaign, columns, index, metrics, dim_columns)
+    seen: dict[tuple, int] = {}
+    checked: list[CheckedRow] = []
+    if progress:
+        progress(0, total)
+    for done, row in enumerate(rows):
+        if len(errors) >= MAX_ERRORS:
+            errors.append(f"Stopped after {MAX_ERRORS} errors.")
+            break
+        if progress and done and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        found = checker.check(row)
+        if found.__class__ is list:
+            errors.extend(found)
+            continue
+        # .id, not .pk: the property costs a call, ~10% of checking a row.
+        ident = (found.request.id, found.metric.id, found.period.id, found.cats)
+        if ident in seen:
+            errors.append(
+                f"Line {row.line}: duplicate of line {seen[ident]} (same force, period, metric and categories)."
+            )
+            continue
+        seen[ident] = row.line
+        checked.append(found)
+    if errors:
+        raise ImportFileError(errors)
+    if progress:
+        progress(total, total)
+    return CheckedFile(checked, index, checker.refs_of)
+
+
+def _check_columns(columns: list[str], dim_columns: list[str]) -> None:
+    """The header: every required column, none unknown, none twice."""
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ImportFileError(
@@ -150,151 +177,166 @@ def check_rows(
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
         raise ImportFileError([f"Line 1: column '{duplicated[0]}' appears twice."])
-    campaign_periods = list(campaign.periods.all())
-    periods = {}
-    for p in campaign_periods:
-        periods[p.label.lower()] = p
-        periods[p.label.lower().replace("/", "-")] = p
-    period_labels = ", ".join(p.label for p in campaign_periods)
-    requests = {foi.force_id: foi for foi in campaign.requests.select_related("force")}
-    resolver = ForceResolver()
-    bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
-    has_note = "note" in columns
-    has_source = "source" in columns
-    named = ("force", "period", "metric", *dim_columns)
-    # Each lookup remembers its answer by the text looked up: (found, error) pairs.
-    force_of: dict[str, tuple[FoiRequest | None, str | None]] = {}
-    metric_of: dict[str, Metric | None] = {}
-    dims_of: dict[int, tuple[list, list[str]]] = {}  # metric -> its dimensions, other columns
-    ref_of: dict[tuple, CategoryRef | str] = {}
-    value_of: dict[tuple, tuple | str] = {}
-    refs_of: dict[tuple, tuple[CategoryRef, ...]] = {}
-    shared: dict[tuple, tuple] = {}
-    seen: dict[tuple, int] = {}
-    checked: list[CheckedRow] = []
-    if progress:
-        progress(0, total)
-    for done, row in enumerate(rows):
-        if len(errors) >= MAX_ERRORS:
-            errors.append(f"Stopped after {MAX_ERRORS} errors.")
-            break
-        if progress and done and done % PROGRESS_EVERY == 0:
-            progress(done, total)
+
+
+class _RowChecker:
+    """Checks one row at a time against the campaign. Each lookup remembers its answer by the
+    text looked up, so a file's rows cost one lookup per distinct force, metric, category and
+    value. The methods append a row's problems to `errors`, in the order the columns are
+    checked (force, period, metric, categories, value, source)."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        columns: list[str],
+        index: CategoryIndex,
+        metrics: dict[str, Metric],
+        dim_columns: list[str],
+    ) -> None:
+        self.index = index
+        self.metrics = metrics
+        self.metrics_by_label = {m.label.lower(): m for m in metrics.values()}
+        self.dim_columns = dim_columns
+        campaign_periods = list(campaign.periods.all())
+        self.periods = {}
+        for p in campaign_periods:
+            self.periods[p.label.lower()] = p
+            self.periods[p.label.lower().replace("/", "-")] = p
+        self.period_labels = ", ".join(p.label for p in campaign_periods)
+        self.requests = {foi.force_id: foi for foi in campaign.requests.select_related("force")}
+        self.resolver = ForceResolver()
+        self.bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
+        self.has_note = "note" in columns
+        self.has_source = "source" in columns
+        self.named = ("force", "period", "metric", *dim_columns)
+        self.force_of: dict[str, tuple[FoiRequest | None, str | None]] = {}
+        self.metric_of: dict[str, Metric | None] = {}
+        self.dims_of: dict[int, tuple[list, list[str]]] = {}  # metric -> dimensions, others
+        self.ref_of: dict[tuple, CategoryRef | str] = {}
+        self.value_of: dict[tuple, tuple | str] = {}
+        self.refs_of: dict[tuple, tuple[CategoryRef, ...]] = {}
+        self.shared: dict[tuple, tuple] = {}
+
+    def check(self, row: Row) -> CheckedRow | list[str]:
+        """The checked row, or its problems."""
         v = row.values
         if v.get("__extra__"):
-            errors.append(f"Line {row.line}: more values than columns.")
-            continue
-        too_long = [c for c in named if _too_long(v.get(c))]
+            return [f"Line {row.line}: more values than columns."]
+        too_long = [c for c in self.named if _too_long(v.get(c))]
         if too_long:
-            errors.append(f"Line {row.line}: the {too_long[0]} is longer than 200 characters.")
-            continue
-        row_errors = []
-        force_text = _text(v.get("force"))
-        found = force_of.get(force_text)
+            return [f"Line {row.line}: the {too_long[0]} is longer than 200 characters."]
+        errors: list[str] = []
+        foi = self.force(_text(v.get("force")), row.line, errors)
+        period = self.period(_text(v.get("period")), row.line, errors)
+        metric = self.metric(_text(v.get("metric")), row.line, errors)
+        refs = self.categories(metric, v, row.line, errors) if metric is not None else []
+        reading = self.value(v, row.line, errors)
+        row_source = self.source(v, row.line, errors)
+        if errors:
+            return errors
+        cats = tuple(sorted((r.dimension.id, r.value) for r in refs))
+        cats = self.shared.setdefault(cats, cats)  # one tuple for every row in the same categories
+        if cats not in self.refs_of:
+            self.refs_of[cats] = tuple(refs)
+        return CheckedRow(
+            row.line,
+            foi,
+            metric,
+            period,
+            cats,
+            *reading,
+            _text(v.get("note")) if self.has_note else None,
+            row_source or None,
+        )
+
+    def force(self, text: str, line: int, errors: list[str]) -> FoiRequest | None:
+        found = self.force_of.get(text)
         if found is None:
             try:
-                force = resolver.resolve(force_text)
-                foi = requests.get(force.pk)
+                force = self.resolver.resolve(text)
+                foi = self.requests.get(force.pk)
                 found = (foi, None if foi else f"{force.name} was not asked in this campaign.")
             except ForceNameError as exc:
                 found = (None, str(exc))
-            force_of[force_text] = found
+            self.force_of[text] = found
         foi, problem = found
         if problem:
-            row_errors.append(f"Line {row.line}: {problem}")
-        period_text = _text(v.get("period"))
-        period = periods.get(period_text.lower())
+            errors.append(f"Line {line}: {problem}")
+        return foi
+
+    def period(self, text: str, line: int, errors: list[str]) -> Period | None:
+        period = self.periods.get(text.lower())
         if period is None:
-            row_errors.append(
-                f"Line {row.line}: unknown period '{period_text}'; periods are {period_labels}."
+            errors.append(
+                f"Line {line}: unknown period '{text}'; periods are {self.period_labels}."
             )
-        metric_text = _text(v.get("metric"))
-        if metric_text in metric_of:
-            metric = metric_of[metric_text]
+        return period
+
+    def metric(self, text: str, line: int, errors: list[str]) -> Metric | None:
+        if text in self.metric_of:
+            metric = self.metric_of[text]
         else:
-            metric = metric_of[metric_text] = (
-                metrics.get(metric_text)
-                or metrics.get(metric_text.lower())
-                or metrics_by_label.get(metric_text.lower())
+            metric = self.metric_of[text] = (
+                self.metrics.get(text)
+                or self.metrics.get(text.lower())
+                or self.metrics_by_label.get(text.lower())
             )
         if metric is None:
-            row_errors.append(
-                f"Line {row.line}: unknown metric '{metric_text}'; metrics are {', '.join(metrics) or 'none defined'}."
+            errors.append(
+                f"Line {line}: unknown metric '{text}'; metrics are {', '.join(self.metrics) or 'none defined'}."
             )
+        return metric
+
+    def categories(self, metric: Metric, v: dict, line: int, errors: list[str]) -> list:
+        """The metric's categories the row names; a value in another metric's column is an
+        error."""
+        if metric.id not in self.dims_of:
+            dims = self.index.dimensions.get(metric.id, [])
+            own = {d.slug for d in dims}
+            self.dims_of[metric.id] = (dims, [c for c in self.dim_columns if c not in own])
+        dims, others = self.dims_of[metric.id]
         refs = []
-        if metric is not None:
-            if metric.id not in dims_of:
-                dims = index.dimensions.get(metric.id, [])
-                own = {d.slug for d in dims}
-                dims_of[metric.id] = (dims, [c for c in dim_columns if c not in own])
-            dims, others = dims_of[metric.id]
-            for dim in dims:
-                raw = v.get(dim.slug)
-                if _text(raw):
-                    key = (dim.id, raw.__class__, raw)
-                    ref = ref_of.get(key)
-                    if ref is None:
-                        try:
-                            ref = index.resolve(dim, raw)
-                        except ValueError as exc:
-                            ref = str(exc)
-                        ref_of[key] = ref
-                    if isinstance(ref, str):
-                        row_errors.append(f"Line {row.line}: {ref}")
-                    else:
-                        refs.append(ref)
-            for col in others:
-                if _text(v.get(col)):
-                    row_errors.append(
-                        f"Line {row.line}: metric '{metric.slug}' has no dimension '{col}'."
-                    )
+        for dim in dims:
+            raw = v.get(dim.slug)
+            if not _text(raw):
+                continue
+            key = (dim.id, raw.__class__, raw)
+            ref = self.ref_of.get(key)
+            if ref is None:
+                try:
+                    ref = self.index.resolve(dim, raw)
+                except ValueError as exc:
+                    ref = str(exc)
+                self.ref_of[key] = ref
+            if isinstance(ref, str):
+                errors.append(f"Line {line}: {ref}")
+            else:
+                refs.append(ref)
+        for col in others:
+            if _text(v.get(col)):
+                errors.append(f"Line {line}: metric '{metric.slug}' has no dimension '{col}'.")
+        return refs
+
+    def value(self, v: dict, line: int, errors: list[str]) -> tuple | str:
         raw_value, status, as_given = v.get("value"), _text(v.get("status")), v.get("as_given")
         key = (raw_value.__class__, raw_value, status, as_given.__class__, as_given)
-        reading = value_of.get(key)
+        reading = self.value_of.get(key)
         if reading is None:
-            reading = _read_value(raw_value, status, as_given, bounds)
-            if len(value_of) < PARSE_CACHE:
-                value_of[key] = reading
+            reading = _read_value(raw_value, status, as_given, self.bounds)
+            if len(self.value_of) < PARSE_CACHE:
+                self.value_of[key] = reading
         if isinstance(reading, str):
-            row_errors.append(f"Line {row.line}: {reading}")
-        row_source = _text(v.get("source")).lower() if has_source else ""
+            errors.append(f"Line {line}: {reading}")
+        return reading
+
+    def source(self, v: dict, line: int, errors: list[str]) -> str:
+        row_source = _text(v.get("source")).lower() if self.has_source else ""
         if row_source and row_source not in FigureSource.values:
-            row_errors.append(
-                f"Line {row.line}: unknown source '{_text(v.get('source'))}'; "
+            errors.append(
+                f"Line {line}: unknown source '{_text(v.get('source'))}'; "
                 f"sources are {', '.join(FigureSource.values)} (or leave it empty)."
             )
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        cats = tuple(sorted((r.dimension.id, r.value) for r in refs))
-        cats = shared.setdefault(cats, cats)  # one tuple for every row in the same categories
-        if cats not in refs_of:
-            refs_of[cats] = tuple(refs)
-        # .id, not .pk: the property costs a call, ~10% of checking a row.
-        ident = (foi.id, metric.id, period.id, cats)
-        if ident in seen:
-            errors.append(
-                f"Line {row.line}: duplicate of line {seen[ident]} (same force, period, metric and categories)."
-            )
-            continue
-        seen[ident] = row.line
-        checked.append(
-            CheckedRow(
-                row.line,
-                foi,
-                metric,
-                period,
-                cats,
-                *reading,
-                _text(v.get("note")) if has_note else None,
-                row_source or None,
-            )
-        )
-    if errors:
-        raise ImportFileError(errors)
-    if progress:
-        progress(total, total)
-    return CheckedFile(checked, index, refs_of)
+        return row_source
 
 
 def _read_value(raw, status: str, as_given, bounds: tuple[int, int]) -> tuple | str:
@@ -310,16 +352,16 @@ def _read_value(raw, status: str, as_given, bounds: tuple[int, int]) -> tuple | 
 
 
 def build_cells(
+    *,
     campaign: Campaign,
     columns: list[str],
     rows: Iterable[Row],
-    *,
     source: str,
     progress: Progress | None = None,
 ) -> tuple[list[CellInput], CategoryIndex]:
     """The checked rows as cells for figures_apply (the demo and the tests enter figures this
     way; imports take the bulk path)."""
-    checked = check_rows(campaign, columns, rows, progress=progress)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows, progress=progress)
     cells = []
     for row in checked.rows:
         cell = CellInput(
@@ -352,7 +394,7 @@ def _with_wording(parsed: Parsed, as_given, bounds: tuple[int, int]) -> Parsed:
     return parsed
 
 
-def bulk_rows(checked: CheckedFile) -> Iterator[BulkFigure]:
+def bulk_rows(*, checked: CheckedFile) -> Iterator[BulkFigure]:
     """The checked rows with their cells' keys, as the bulk path writes them. A row naming a
     category not created yet has no key (None): a plan counts it as new."""
     index = checked.index
@@ -403,17 +445,17 @@ def _exists(index: CategoryIndex, ref: CategoryRef) -> bool:
 
 
 def plan_import(
-    campaign: Campaign, data: bytes, filename: str, *, progress: Progress | None = None
+    *, campaign: Campaign, data: bytes, filename: str, progress: Progress | None = None
 ) -> ImportPlan:
     """Read and check a file; say what importing it would create, change or leave. No writes."""
     columns, rows, warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    checked = check_rows(campaign, columns, rows, progress=progress)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows, progress=progress)
     plan = ImportPlan(campaign=campaign, rows=len(checked.rows), warnings=warnings)
     forces = {row.request.id: row.request.force.name for row in checked.rows}
-    stored = stored_figures(forces)
-    for fig, before, after in figures_diff(bulk_rows(checked), stored):
+    stored = stored_figures(request_ids=forces)
+    for fig, before, after in figures_diff(rows=bulk_rows(checked=checked), stored=stored):
         if before is None:
             plan.created += 1
             continue
@@ -443,7 +485,7 @@ def import_figures(
     columns, rows, _warnings = read_rows(data, filename)
     if not rows:
         raise ImportFileError(["Line 2: the file has no rows."])
-    checked = check_rows(campaign, columns, rows)
+    checked = check_rows(campaign=campaign, columns=columns, rows=rows)
     name = PurePath(filename).name
     try:
         with transaction.atomic():
@@ -452,7 +494,7 @@ def import_figures(
                 actor=actor,
                 index=checked.index,
                 new_categories=checked.new_categories(),
-                rows=lambda: bulk_rows(checked),
+                rows=lambda: bulk_rows(checked=checked),
                 request_ids=checked.request_ids,
                 approve=approve,
                 summary=f"Imported from {name}.",
@@ -482,7 +524,7 @@ def _source_keys(
     return sorted(by_source.items())
 
 
-def may_approve_on_import(user: AbstractBaseUser) -> bool:
+def may_approve_on_import(*, user: AbstractBaseUser) -> bool:
     """The importer is the maker: approving in the same step is the checker's job, so on the web
     it is offered only to reviewers on teams that allow self-approval (one-person teams)."""
     return can_review(user) and settings.FIGURES_ALLOW_SELF_APPROVAL

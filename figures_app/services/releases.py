@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from figures_app.models import Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
 from figures_app.selectors.release_data import NO_AREA, force_code
 from figures_app.selectors.releases import (
@@ -51,7 +52,7 @@ class ReleaseSpec:
     regions_grouping: str | None = None
 
 
-def parse_caveats(campaign: Campaign, text: str) -> dict[str, list[str]]:
+def parse_caveats(*, campaign: Campaign, text: str) -> dict[str, list[str]]:
     """'Force: caveat' one a line (a force named as anywhere: 'Norfolk', 'the Met', an ONS code)
     -> {force code: [caveats]}. Errors name the line."""
     resolver = ForceResolver([foi.force for foi in campaign.requests.select_related("force")])
@@ -74,7 +75,7 @@ def parse_caveats(campaign: Campaign, text: str) -> dict[str, list[str]]:
     return caveats
 
 
-def caveats_text(campaign: Campaign, caveats: dict[str, list[str]]) -> str:
+def caveats_text(*, campaign: Campaign, caveats: dict[str, list[str]]) -> str:
     """The inverse of parse_caveats, to fill the form for the next version."""
     names = campaign_force_codes(campaign)
     return "\n".join(
@@ -96,9 +97,9 @@ def _amount(force: dict, label: str) -> str:
 
 
 def changelog_lines(
+    *,
     previous: dict,
     payload: dict,
-    *,
     note: str,
     metric_ids: dict[str, int],
     since: datetime,
@@ -184,66 +185,21 @@ def release_publish(
     if release is not None and release.campaign_id != campaign.pk:
         raise ReleaseError("slug", f"Slug '{slug}' is already used by another campaign's release.")
     previous = release.versions.order_by("-number").first() if release else None
-    before = previous.payload if previous else None
-
-    def keep(value, previous_value, default):
-        if value is not None:
-            return value
-        return previous_value if previous is not None else default
-
-    title = (keep(spec.title, before and before["title"], "") or "").strip()
-    if not title:
-        raise ReleaseError("title", "Title: required for a release's first version.")
-    if len(title) > 200:
-        raise ReleaseError("title", "Title: at most 200 characters.")
-    metrics_all = list(campaign.metrics.prefetch_related("dimensions"))
-    by_slug = {m.slug: m for m in metrics_all}
-    metric_slugs = keep(spec.metric_slugs, previous and previous.metrics, None) or list(by_slug)
-    unknown = [s for s in metric_slugs if s not in by_slug]
-    if unknown:
-        raise ReleaseError(
-            "metrics",
-            f"Metrics: unknown {', '.join(unknown)}; this campaign has "
-            f"{', '.join(by_slug) or 'none'}.",
-        )
-    if not metric_slugs:
-        raise ReleaseError("metrics", "Metrics: this campaign has no metrics to publish.")
-    labels_all = list(campaign.periods.values_list("label", flat=True))
-    period_labels = keep(spec.period_labels, previous and previous.periods, None) or labels_all
-    unknown = [p for p in period_labels if p not in labels_all]
-    if unknown:
-        raise ReleaseError(
-            "periods",
-            f"Periods: unknown {', '.join(unknown)}; this campaign has {', '.join(labels_all)}.",
-        )
-    period_labels = [p for p in labels_all if p in period_labels]  # the campaign's order
-    caveats = keep(spec.caveats, previous and previous.caveats, {})
-    asked = campaign_force_codes(campaign)
-    stray = [code for code in caveats if code not in asked]
-    if stray:
-        raise ReleaseError("caveats", f"Caveats: {', '.join(stray)} not asked in this campaign.")
-    grouping = keep(spec.regions_grouping, previous and previous.regions_grouping, "")
-    if grouping and grouping not in custom_groupings(campaign):
-        raise ReleaseError(
-            "regions_grouping", f"Regions: the campaign has no grouping '{grouping}'."
-        )
-    methodology = keep(spec.methodology, previous and previous.methodology, "")
-    include_answering = keep(spec.include_answering, previous and previous.include_answering, False)
+    covers = _covers(campaign, spec, previous)
     publish_at = publish_at or now
     number = (previous.number + 1) if previous else 1
-    metrics = [by_slug[s] for s in metric_slugs]
     payload = build_payload(
         campaign=campaign,
         slug=slug,
-        title=title,
+        title=covers.title,
         version=number,
         publish_at=publish_at,
-        metrics=metrics,
-        period_labels=period_labels,
-        methodology=methodology,
-        caveats=caveats,
-        include_answering=include_answering,
-        regions_grouping=grouping,
+        metrics=covers.metrics,
+        period_labels=covers.period_labels,
+        methodology=covers.methodology,
+        caveats=covers.caveats,
+        include_answering=covers.include_answering,
+        regions_grouping=covers.grouping,
         changelog=[],
         today=timezone.localdate(now),
     )
@@ -254,40 +210,135 @@ def release_publish(
         )
     if previous is not None:
         payload["changelog"] = changelog_lines(
-            before,
-            payload,
+            previous=previous.payload,
+            payload=payload,
             note=note.strip(),
-            metric_ids={m.slug: m.pk for m in metrics},
+            metric_ids={m.slug: m.pk for m in covers.metrics},
             since=previous.published_at,
             now=now,
         )
-    if release is None:
-        try:
-            with transaction.atomic():
-                release = Release.objects.create(
-                    campaign=campaign, slug=slug, title=title, created_by=actor
-                )
-        except IntegrityError as error:  # the same slug published at the same moment
-            raise ReleaseError("slug", f"Slug '{slug}' was taken meanwhile: try again.") from error
-    elif release.title != title:
-        release.title = title
-        release.save(update_fields=["title"])
+    release = _release_saved(release, campaign=campaign, slug=slug, title=covers.title, actor=actor)
     return ReleaseVersion.objects.create(
         release=release,
         number=number,
         payload=payload,
-        metrics=metric_slugs,
-        periods=period_labels,
-        methodology=methodology,
-        caveats=caveats,
-        include_answering=include_answering,
-        regions_grouping=grouping,
+        metrics=[m.slug for m in covers.metrics],
+        periods=covers.period_labels,
+        methodology=covers.methodology,
+        caveats=covers.caveats,
+        include_answering=covers.include_answering,
+        regions_grouping=covers.grouping,
         published_by=actor,
         published_at=now,
         publish_at=publish_at,
         changelog=payload["changelog"],
         note=note.strip(),
     )
+
+
+@dataclass(frozen=True)
+class _Covers:
+    """What a version covers, checked, with the spec's gaps filled from the previous version."""
+
+    title: str
+    metrics: list[Metric]
+    period_labels: list[str]
+    methodology: str
+    caveats: dict[str, list[str]]
+    include_answering: bool
+    grouping: str
+
+
+def _kept(value, previous: ReleaseVersion | None, previous_value, default):
+    """The spec's value; None keeps the previous version's (`default` for a first version)."""
+    if value is not None:
+        return value
+    return previous_value if previous is not None else default
+
+
+def _covers(campaign: Campaign, spec: ReleaseSpec, previous: ReleaseVersion | None) -> _Covers:
+    """Check the spec field by field (title, metrics, periods, caveats, regions: the first
+    problem found is the one reported)."""
+    before = previous.payload if previous else None
+    title = (_kept(spec.title, previous, before and before["title"], "") or "").strip()
+    if not title:
+        raise ReleaseError("title", "Title: required for a release's first version.")
+    if len(title) > 200:
+        raise ReleaseError("title", "Title: at most 200 characters.")
+    metrics = _metrics(
+        campaign, _kept(spec.metric_slugs, previous, previous and previous.metrics, None)
+    )
+    period_labels = _period_labels(
+        campaign, _kept(spec.period_labels, previous, previous and previous.periods, None)
+    )
+    caveats = _kept(spec.caveats, previous, previous and previous.caveats, {})
+    asked = campaign_force_codes(campaign)
+    stray = [code for code in caveats if code not in asked]
+    if stray:
+        raise ReleaseError("caveats", f"Caveats: {', '.join(stray)} not asked in this campaign.")
+    grouping = _kept(spec.regions_grouping, previous, previous and previous.regions_grouping, "")
+    if grouping and grouping not in custom_groupings(campaign):
+        raise ReleaseError(
+            "regions_grouping", f"Regions: the campaign has no grouping '{grouping}'."
+        )
+    return _Covers(
+        title=title,
+        metrics=metrics,
+        period_labels=period_labels,
+        methodology=_kept(spec.methodology, previous, previous and previous.methodology, ""),
+        caveats=caveats,
+        include_answering=_kept(
+            spec.include_answering, previous, previous and previous.include_answering, False
+        ),
+        grouping=grouping,
+    )
+
+
+def _metrics(campaign: Campaign, slugs: list[str] | None) -> list[Metric]:
+    """The metrics named (all of the campaign's when none are), in the order named."""
+    by_slug = {m.slug: m for m in campaign.metrics.prefetch_related("dimensions")}
+    slugs = slugs or list(by_slug)
+    unknown = [s for s in slugs if s not in by_slug]
+    if unknown:
+        raise ReleaseError(
+            "metrics",
+            f"Metrics: unknown {', '.join(unknown)}; this campaign has "
+            f"{', '.join(by_slug) or 'none'}.",
+        )
+    if not slugs:
+        raise ReleaseError("metrics", "Metrics: this campaign has no metrics to publish.")
+    return [by_slug[s] for s in slugs]
+
+
+def _period_labels(campaign: Campaign, labels: list[str] | None) -> list[str]:
+    """The periods named (all when none are), in the campaign's order."""
+    labels_all = list(campaign.periods.values_list("label", flat=True))
+    labels = labels or labels_all
+    unknown = [p for p in labels if p not in labels_all]
+    if unknown:
+        raise ReleaseError(
+            "periods",
+            f"Periods: unknown {', '.join(unknown)}; this campaign has {', '.join(labels_all)}.",
+        )
+    return [p for p in labels_all if p in labels]
+
+
+def _release_saved(
+    release: Release | None, *, campaign: Campaign, slug: str, title: str, actor
+) -> Release:
+    """The release, created on its first version, its title kept up to date."""
+    if release is None:
+        try:
+            with transaction.atomic():
+                return Release.objects.create(
+                    campaign=campaign, slug=slug, title=title, created_by=actor
+                )
+        except IntegrityError as error:  # the same slug published at the same moment
+            raise ReleaseError("slug", f"Slug '{slug}' was taken meanwhile: try again.") from error
+    if release.title != title:
+        release.title = title
+        release.save(update_fields=["title"])
+    return release
 
 
 @transaction.atomic

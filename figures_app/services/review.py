@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 
-def mark_pending(request_ids: Iterable[int], actor: AbstractBaseUser | None, comment: str) -> None:
+def mark_pending(
+    *, request_ids: Iterable[int], actor: AbstractBaseUser | None, comment: str
+) -> None:
     """Put requests' figures back in the review queue (inside the caller's transaction)."""
     ids = sorted(set(request_ids))
     if not ids:
@@ -221,6 +223,6 @@ def figures_resubmit(*, request_id: int, actor: AbstractBaseUser) -> FigureRevie
     review = _lock_review(request_id)
     if review.state != ReviewState.SENT_BACK:
         raise ServiceError("Only figures sent back can be resubmitted.")
-    mark_pending([request_id], actor, "Resubmitted without changes.")
+    mark_pending(request_ids=[request_id], actor=actor, comment="Resubmitted without changes.")
     review.refresh_from_db()
     return review

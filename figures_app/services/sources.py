@@ -4,19 +4,15 @@ figures it names so; every page, export and the series say so beside them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from figures_app.categories import CategoryIndex, category_key
 from figures_app.models import Figure, FigureChange, FigureSource
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
-
-    from figures_app.services.figures import CellInput
 
 
 def _check(source: str) -> None:
@@ -28,38 +24,16 @@ def _check(source: str) -> None:
 
 
 @transaction.atomic
-def figures_mark_source(
-    *,
-    cells: Sequence[CellInput],
-    index: CategoryIndex,
-    source: str,
-    actor: AbstractBaseUser | None,
-) -> int:
-    """Set the source of the figures these cells name (after they are written, in the same
-    transaction); each figure whose source changes gets a history row. Returns how many
-    changed. Two queries and two writes however many cells."""
-    _check(source)
-    wanted = {}
-    for c in cells:
-        if c.parsed is None:
-            continue
-        key = category_key([index.category_of(r) for r in c.categories])
-        wanted[(c.request.pk, c.metric.pk, c.period.pk, key)] = (
-            index.cell_name(c.metric, c.period, key),
-            c.source,
-        )
-    return figures_mark_source_keys(wanted=wanted, source=source, actor=actor)
-
-
-@transaction.atomic
 def figures_mark_source_keys(
     *,
     wanted: dict[tuple[int, int, int, str], tuple[str, str]],
     source: str,
     actor: AbstractBaseUser | None,
 ) -> int:
-    """figures_mark_source for figures named by (request, metric, period, category key) ->
-    (the cell's name, where the change came from): the bulk import's rows."""
+    """Set the source of the figures named by (request, metric, period, category key) -> (the
+    cell's name, where the change came from), after they are written, in the same transaction:
+    the bulk import's rows. Each figure whose source changes gets a history row. Returns how
+    many changed. Two queries and two writes however many figures."""
     _check(source)
     if not wanted:
         return 0

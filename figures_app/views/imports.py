@@ -132,7 +132,7 @@ def import_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "plan": batch.result if batch.state == ImportState.CHECKED else None,
             "errors": batch.errors if batch.state == ImportState.FAILED else [],
             "progress_text": _progress_text(batch),
-            "can_approve": may_approve_on_import(request.user),
+            "can_approve": may_approve_on_import(user=request.user),
         },
         status=400 if batch.state == ImportState.FAILED else 200,
     )
@@ -161,7 +161,7 @@ def import_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.info(request, f"{batch.filename} was already imported.")
         return redirect("figures_campaign_totals", slug=batch.campaign.slug)
     approve = request.POST.get("approve") == "1"
-    if approve and not may_approve_on_import(request.user):
+    if approve and not may_approve_on_import(user=request.user):
         raise PermissionDenied(
             "The person who imports figures cannot also approve them: ask another reviewer."
         )

@@ -342,7 +342,7 @@ def _initial(campaign, existing: ReleaseVersion | None) -> dict:
         "metrics": existing.metrics,
         "periods": existing.periods,
         "methodology": existing.methodology,
-        "caveats": caveats_text(campaign, existing.caveats),
+        "caveats": caveats_text(campaign=campaign, caveats=existing.caveats),
         "include_answering": existing.include_answering,
         "regions_grouping": existing.regions_grouping,
     }

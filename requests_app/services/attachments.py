@@ -1,25 +1,33 @@
 """Storing the files forces send back: type allow-list, size limit, SHA-256, and screening for
 hidden data once, as each file is stored (services/screening.py).
 
-A file is written to storage at once, inside the caller's transaction, and deleted again if that
-transaction does not commit: `delete_unless_committed` below says how and why.
+A file is written to storage at once, inside the caller's transaction. Why write first rather
+than in on_commit: the attachment row is evidence of what a force sent, so it must never point at
+a file that was not written. A write in on_commit runs after the commit and can fail (disk full,
+process killed), leaving a committed row without its file; it would also need the upload's
+temporary file to outlive the transaction, and callers inside the transaction (or a test's)
+could not read the file. The cost is the reverse case: a transaction that rolls back (or a
+process killed before its commit) leaves a file no row names. That is harmless, and
+`stored_files_sweep` deletes such files once they are older than any transaction could be
+(beat, nightly; manage.py sweep_files).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import weakref
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.storage import Storage
+from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from requests_app.models import FoiRequest, RequestAttachment, RequestEvent
+from requests_app.models import FoiRequest, InboundMessage, RequestAttachment, RequestEvent
 from requests_app.services.errors import ServiceError
 from requests_app.services.screening import attachment_screen
 
@@ -68,39 +76,51 @@ def check_upload(upload: UploadedFile) -> str:
     return extension
 
 
-def delete_unless_committed(storage: Storage, name: str) -> None:
-    """Delete the stored file `name` if the transaction now open does not commit.
+# Where the files rows point at are stored (the upload_to of RequestAttachment.file and of
+# InboundMessage.raw), and the rows that name them. The sweep looks nowhere else.
+SWEPT_FOLDERS = {"attachments": (RequestAttachment, "file"), "mail/in": (InboundMessage, "raw")}
+# An unreferenced file younger than this may belong to a transaction still open: left alone.
+SWEEP_AFTER = timedelta(hours=6)
 
-    Why write first and delete on rollback, rather than write in on_commit: the attachment row is
-    evidence of what a force sent, so it must never point at a file that was not written. A write
-    in on_commit runs after the commit and can fail (disk full, process killed), leaving a
-    committed row without its file; it would also need the upload's temporary file to outlive the
-    transaction, and callers inside the transaction (or a test's) could not read the file. Here
-    the worst case is the reverse: a crash between the write and the commit leaves a file that no
-    row points at, which is harmless and can be swept.
 
-    How: Django has no on_rollback hook, but it discards the on_commit callbacks of a transaction
-    (or savepoint) that rolls back, and that is true of the outermost atomic block too, however
-    deeply the service was nested. `keep` is registered with on_commit and referenced nowhere
-    else; when Django runs it the file is marked kept, and when Django drops it unrun (rollback,
-    savepoint rollback, connection closed) CPython frees it at once and the finalizer deletes the
-    file. Nothing else may hold a reference to `keep`, hence this small function of its own.
-    """
-    state = {"committed": False}
+def stored_files_sweep(
+    *,
+    now: datetime | None = None,
+    older_than: timedelta = SWEEP_AFTER,
+    storage: Storage | None = None,
+) -> list[str]:
+    """Delete the stored files no row names (left by a transaction that rolled back, or a
+    process killed before its commit) and last written before `now - older_than`; returns their
+    names. Safe to run at any time and twice: a file a row names is never touched."""
+    storage = storage or default_storage
+    cutoff = (now or timezone.now()) - older_than
+    named = set()
+    for model, field in SWEPT_FOLDERS.values():
+        named.update(model._base_manager.exclude(**{field: ""}).values_list(field, flat=True))
+    deleted = []
+    for folder in SWEPT_FOLDERS:
+        for name in _files_under(storage, folder):
+            if name in named or storage.get_modified_time(name) > cutoff:
+                continue
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Could not delete the unreferenced file %s.", name)
+                continue
+            deleted.append(name)
+    if deleted:
+        logger.info("Deleted %s stored file(s) no row names.", len(deleted))
+    return deleted
 
-    def keep() -> None:
-        state["committed"] = True
 
-    def delete_if_rolled_back() -> None:
-        if state["committed"]:
-            return
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.exception("Could not delete %s after its transaction rolled back.", name)
-
-    weakref.finalize(keep, delete_if_rolled_back)
-    transaction.on_commit(keep)
+def _files_under(storage: Storage, folder: str):
+    if not storage.exists(folder):
+        return
+    folders, files = storage.listdir(folder)
+    for name in sorted(files):
+        yield f"{folder}/{name}"
+    for sub in sorted(folders):
+        yield from _files_under(storage, f"{folder}/{sub}")
 
 
 @transaction.atomic
@@ -111,7 +131,8 @@ def attachment_add(
     upload: UploadedFile,
     event: RequestEvent | None = None,
 ) -> RequestAttachment:
-    """Store `upload` for the request (linked to `event` when given); rolled back, no file stays."""
+    """Store `upload` for the request (linked to `event` when given); rolled back, the file is
+    left for stored_files_sweep."""
     extension = check_upload(upload)
     foi = FoiRequest.objects.get(pk=request_id)
     digest = hashlib.sha256()
@@ -134,8 +155,6 @@ def attachment_add(
     attachment.file.save(
         get_valid_filename(original) or f"attachment.{extension}", upload, save=False
     )
-    # Registered straight after the write, so that a failure from here on removes the file too.
-    delete_unless_committed(attachment.file.storage, attachment.file.name)
     attachment.save()
     attachment_screen(attachment=attachment, data=b"".join(chunks))
     return attachment

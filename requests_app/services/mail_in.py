@@ -32,7 +32,6 @@ from requests_app.mail.parse import ParsedMessage, parse_message, sanitise_html
 from requests_app.mail.recognise import Recognised, force_reference, recognise
 from requests_app.models import InboundMessage
 from requests_app.models.mail import MessageKind, MessageStatus
-from requests_app.services.attachments import delete_unless_committed
 from requests_app.services.mail_filing import message_file
 
 if TYPE_CHECKING:
@@ -263,8 +262,8 @@ def _store(raw: RawMessage, sha: str, parsed: ParsedMessage, source: str) -> Rec
 
 
 def _save_raw(message: InboundMessage, raw: RawMessage, sha: str) -> None:
+    # Rolled back, the file is left for stored_files_sweep (services/attachments.py).
     message.raw.save(f"{sha}.eml", File(raw.rewound(), name=f"{sha}.eml"), save=False)
-    delete_unless_committed(message.raw.storage, message.raw.name)
 
 
 def _store_unfiled(

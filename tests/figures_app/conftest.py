@@ -43,7 +43,7 @@ def enter(campaign, user, rows, *, approve_by=None):
                 "note": "",
             }
         dict_rows.append(Row(i, d))
-    cells, index = build_cells(campaign, COLUMNS, dict_rows, source="test")
+    cells, index = build_cells(campaign=campaign, columns=COLUMNS, rows=dict_rows, source="test")
     result = figures_apply(campaign=campaign, actor=user, cells=cells, index=index)
     if approve_by is not None:
         _approve(result.requests, approve_by, comment="test")

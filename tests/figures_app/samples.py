@@ -31,9 +31,9 @@ def figures_by_view(campaign, staff, foi) -> dict[str, dict]:
     )
     period = campaign.periods.first()
     cells, index = build_cells(
-        campaign,
-        ["force", "period", "metric", "value"],
-        [
+        campaign=campaign,
+        columns=["force", "period", "metric", "value"],
+        rows=[
             Row(
                 2,
                 {

@@ -139,9 +139,9 @@ def test_a_changed_value_updates_the_figure_and_its_history(campaign, metric, st
 def test_the_preview_says_what_will_change_and_writes_nothing(campaign, metric, staff):
     run(campaign, staff, GOOD)
     plan = plan_import(
-        campaign,
-        GOOD.replace(",361,", ",362,").encode() + b"Essex,2016/17,offences,,9,,\n",
-        "f.csv",
+        campaign=campaign,
+        data=GOOD.replace(",361,", ",362,").encode() + b"Essex,2016/17,offences,,9,,\n",
+        filename="f.csv",
     )
     assert (plan.created, plan.changed, plan.unchanged) == (1, 1, 6)
     assert Figure.objects.count() == 7

@@ -1,15 +1,20 @@
 """Lifecycle actions return the event they wrote and store attachments linked to it; a rolled-back
-action leaves no file in storage, whether the action itself fails or an outer transaction does."""
+action leaves no file in storage once the sweep has run, whether the action itself fails or an
+outer transaction does, and the sweep never touches a file a row names or one too recent to
+judge."""
 
 import inspect
-from datetime import date
+from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
 from requests_app.models import FoiRequest, RequestAttachment, RequestEvent
+from requests_app.services.attachments import stored_files_sweep
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import (
     ACTION_SERVICES,
@@ -37,6 +42,12 @@ def storage_dir(settings, tmp_path):
 
 def stored_files(root) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def swept(root) -> list[str]:
+    """What is left in storage once the sweep has taken every file no row names."""
+    stored_files_sweep(older_than=timedelta(0))
+    return stored_files(root)
 
 
 def pdf(name="letter.pdf", content=b"%PDF-1.4 reply"):
@@ -96,7 +107,7 @@ def test_it_keeps_the_files_of_a_committed_action(staff, storage_dir):
     event = respond(foi, staff, [pdf()])
     attachment = RequestAttachment.objects.get()
     assert attachment.event == event
-    assert stored_files(storage_dir) == [attachment.file.name]
+    assert swept(storage_dir) == [attachment.file.name]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -107,7 +118,7 @@ def test_it_leaves_no_file_when_the_action_fails(staff, storage_dir):
     with pytest.raises(ServiceError) as exc:
         respond(foi, staff, [pdf(), bad])
     assert exc.value.field == "attachments"
-    assert stored_files(storage_dir) == []
+    assert swept(storage_dir) == []
     assert not RequestAttachment.objects.exists()
     foi.refresh_from_db()
     assert foi.status == "sent"
@@ -122,7 +133,7 @@ def test_it_leaves_no_file_when_an_outer_transaction_rolls_back_after_the_action
         respond(foi, staff, [pdf()])
         assert len(stored_files(storage_dir)) == 1  # written, not yet committed
         raise RuntimeError("something after the action fails")
-    assert stored_files(storage_dir) == []
+    assert swept(storage_dir) == []
     assert not RequestAttachment.objects.exists()
     foi.refresh_from_db()
     assert foi.status == "sent"
@@ -133,7 +144,7 @@ def test_it_keeps_the_files_when_an_outer_transaction_commits(staff, storage_dir
     foi = sent_request(staff)
     with transaction.atomic():
         respond(foi, staff, [pdf()])
-    assert len(stored_files(storage_dir)) == 1
+    assert len(swept(storage_dir)) == 1
     assert RequestAttachment.objects.count() == 1
 
 
@@ -142,7 +153,7 @@ def test_it_removes_the_file_when_a_savepoint_rolls_back(db, staff, storage_dir)
     with pytest.raises(RuntimeError), transaction.atomic():
         respond(foi, staff, [pdf()])
         raise RuntimeError("rolled back to the savepoint")
-    assert stored_files(storage_dir) == []
+    assert swept(storage_dir) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,14 +169,29 @@ def test_the_view_stores_the_file_with_the_event_and_nothing_when_refused(
     )
     assert response.status_code == 400
     assert "The date cannot be before the date sent" in response.content.decode()
-    assert stored_files(storage_dir) == []
+    assert swept(storage_dir) == []
     response = client.post(
         url, {"outcome": "full", "answered_on": "2025-01-20", "attachments": [pdf()]}
     )
     assert response.status_code == 302
     attachment = RequestAttachment.objects.get()
     assert attachment.event == foi.events.get(kind=Action.RECORD_RESPONSE)
-    assert stored_files(storage_dir) == [attachment.file.name]
+    assert swept(storage_dir) == [attachment.file.name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_leaves_a_recent_file_no_row_names_yet(staff, storage_dir):
+    """A file written by a transaction still open has no committed row: the sweep waits."""
+    foi = sent_request(staff)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        respond(foi, staff, [pdf()])
+        raise RuntimeError("rolled back")
+    assert stored_files_sweep() == []
+    assert len(stored_files(storage_dir)) == 1
+    out = StringIO()
+    call_command("sweep_files", "--older-than-hours", "0", stdout=out)
+    assert stored_files(storage_dir) == []
+    assert "Deleted 1 file(s)" in out.getvalue()
 
 
 def test_every_action_takes_attachments_and_returns_its_event():

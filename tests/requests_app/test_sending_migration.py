@@ -4,21 +4,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from figures_app import has_figures
-
 BEFORE = [("requests_app", "0004_daily_reminders_schedule")]
 AFTER = [("requests_app", "0007_request_reply_token_unique")]
 
 
 def _migrate(targets):
-    # As `manage.py migrate` does through its signals (figures_app/apps.py): the has_figures
-    # triggers are off while the schema changes, and back once it is the latest.
-    has_figures.remove(connection)
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    if has_figures.installable(connection):
-        has_figures.install(connection)
     return executor.loader.project_state(targets).apps
 
 
