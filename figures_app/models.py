@@ -60,6 +60,16 @@ class Dimension(models.Model):
         "'unknown'. Otherwise only the listed categories are accepted.",
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # Numeric breakdowns (ages): forces answer in ranges of their own ("0-10", "under 13",
+    # "16 and over"). An open-ended range ends at `maximum` (17 for under-18s); `bands` are the
+    # ranges the campaign reports in, as written ("0-10", "11-12", ...), empty to report the
+    # categories as given.
+    maximum = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where an open-ended range ends, e.g. 17 for under-18s."
+    )
+    bands = models.JSONField(
+        default=list, blank=True, help_text="The ranges totals are reported in, as written."
+    )
 
     class Meta:
         ordering = ["metric", "position", "pk"]
@@ -88,6 +98,12 @@ class Category(models.Model):
     is_unknown = models.BooleanField(
         default=False, help_text="'Unknown' / not recorded: never the modal or lowest category."
     )
+    # The numbers a numeric category covers: low = high = n for a single value n (numeric_value
+    # is n too), low..high for a range (numeric_value empty: a range is never a single age), an
+    # empty high for an open-ended range (up to the dimension's maximum). Empty for unknown and
+    # for categories that are words.
+    low = models.IntegerField(null=True, blank=True)
+    high = models.IntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the dimension (ties broken by numeric value)."
     )
@@ -97,6 +113,11 @@ class Category(models.Model):
         verbose_name_plural = "categories"
         constraints = [
             models.UniqueConstraint(fields=["dimension", "value"], name="category_value_unique"),
+            models.CheckConstraint(
+                condition=models.Q(high__isnull=True)
+                | models.Q(low__isnull=False, low__lte=models.F("high")),
+                name="category_low_not_above_high",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +200,14 @@ class Figure(models.Model):
     )
     raw_text = models.CharField(
         max_length=200, blank=True, help_text="The figure as the force wrote it ('<5', '*', '12')."
+    )
+    # Null, not "", so that adding the column is an ALTER TABLE on SQLite, not a rebuild that
+    # would drop the has_figures triggers (figures_app migration 0010).
+    category_label = models.CharField(
+        max_length=120,
+        null=True,
+        blank=True,
+        help_text="The category as the force wrote it ('ten and under'), where it differs.",
     )
     exemption = models.CharField(
         max_length=30,
