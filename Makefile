@@ -5,4 +5,4 @@ run:
 test:
 	./test.sh
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && scripts/code_health.sh

@@ -68,7 +68,6 @@ class EntryGridForm(forms.Form):
         self._cells: list[
             tuple[str, Metric, Period, tuple]
         ] = []  # name, metric, period, (dim, cat|new row)
-        tab = 0
         for metric in metrics:
             rows: list[GridRow] = []
             specs = [(None, None, "Total", "")]
@@ -112,7 +111,6 @@ class EntryGridForm(forms.Form):
                         else f"{label}-{metric.pk}-{period.pk}"
                     )
                     fig = existing.get((metric.pk, period.pk, key)) if key is not None else None
-                    tab += 1
                     self.fields[name] = forms.CharField(
                         required=False,
                         max_length=100,

@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from requests_app.calendars import calendar_for
-from requests_app.models import Campaign, FoiRequest, ForceList
+from requests_app.models import Campaign, ForceList
 from requests_app.periods import PeriodSpec
 from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.services import lifecycle as life
@@ -341,7 +341,3 @@ def demo_load(
             extend(campaign, actor=users["sam"], today=today)
         made.append(campaign)
     return users, made
-
-
-def overdue_count(today: date) -> int:
-    return FoiRequest.objects.overdue(today=today).count()

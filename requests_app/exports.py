@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from requests_app.selectors.requests import RequestRow
-from requests_app.tabular import iter_csv, write_csv, write_xlsx
+from requests_app.tabular import iter_csv, write_xlsx
 
 COLUMNS = [
     "force",
@@ -71,12 +71,8 @@ def _rows(rows: Iterable[RequestRow]) -> Iterator[list]:
         yield row_values(row)
 
 
-def requests_csv(rows: Iterable[RequestRow]) -> str:
-    return write_csv(_rows(rows))
-
-
 def requests_csv_chunks(rows: Iterable[RequestRow]) -> Iterator[bytes]:
-    """`requests_csv` in UTF-8 pieces, for a streamed response."""
+    """The requests as CSV in UTF-8 pieces, for a streamed response."""
     for piece in iter_csv(_rows(rows)):
         yield piece.encode()
 

@@ -81,7 +81,6 @@ ANSWERED_STATES = frozenset(
         Status.ICO_DECIDED,
     }
 )
-OPEN_STATES = frozenset(set(Status) - {Status.ICO_DECIDED, Status.WITHDRAWN})
 
 _WITHDRAWABLE = AWAITING_RESPONSE | CLOCK_STOPPED | {Status.DRAFT}
 

@@ -133,10 +133,6 @@ def recognise(parsed: ParsedMessage) -> Recognised:
     return Recognised(MessageKind.REPLY, "no sign of an automatic message: a person's reply")
 
 
-def kind_of(parsed: ParsedMessage) -> str:
-    return recognise(parsed).kind
-
-
 def _delivery_report(parsed: ParsedMessage) -> Recognised | None:
     actions = parsed.dsn_actions
     if "failed" in actions:

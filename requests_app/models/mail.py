@@ -21,13 +21,6 @@ class MessageKind(models.TextChoices):
     SPAM = "spam", "Marked as spam by the mail server"
 
 
-# What a message of each kind does to its request, when it may act at all (services/mail_in.py).
-# Only a reply wants a person: it sets "new reply" and stops the chasers until recorded.
-AUTOMATIC_KINDS = frozenset(
-    {MessageKind.ACKNOWLEDGEMENT, MessageKind.AUTO_REPLY, MessageKind.BOUNCE, MessageKind.DELAY}
-)
-
-
 class MessageStatus(models.TextChoices):
     FILED = "filed", "Filed on a request"
     INBOX = "inbox", "In the Inbox (not placed)"
@@ -46,11 +39,6 @@ class MatchedBy(models.TextChoices):
     FILED_THREAD = "filed_thread", "In-Reply-To / References naming a message already filed"
     SENDER = "sender", "The sender's domain is the force's"
     PERSON = "person", "Placed by a person"
-
-
-# The matches that may act without a person (mail/matching.py Match.trusted adds the
-# authenticated subject matches).
-TRUSTED_MATCHES = frozenset({MatchedBy.TOKEN, MatchedBy.THREAD, MatchedBy.PERSON})
 
 
 class MessageSource(models.TextChoices):

@@ -25,9 +25,6 @@ class FoiRequestQuerySet(models.QuerySet):
 
         return self if can_view(user) else self.none()
 
-    def awaiting_response(self) -> "FoiRequestQuerySet":
-        return self.filter(status__in=AWAITING_RESPONSE)
-
     def overdue(self, *, today: date) -> "FoiRequestQuerySet":
         """Something is owed by the force (an answer or a review) and its date has passed.
 
@@ -50,16 +47,6 @@ class FoiRequestQuerySet(models.QuerySet):
 
     def long_overdue(self, *, today: date) -> "FoiRequestQuerySet":
         return self.filter(next_long_overdue_on__lt=today)
-
-    def due_within(self, *, today: date, working_days: int, cals) -> "FoiRequestQuerySet":
-        """Due from today to the `working_days`-th working day after it, on each force's own
-        calendar (`cals`: law -> WorkingCalendar), so Police Scotland counts Scottish days."""
-        window = Q()
-        for law, cal in cals.items():
-            last = cal.add_working_days(today, working_days)
-            window |= Q(force__law=law, next_due_on__gte=today, next_due_on__lte=last)
-        # As overdue(): a force whose figures are in owes nothing, whatever the status says.
-        return self.filter(window).exclude(figures_unrecorded_q())
 
 
 # In a fixed order (a frozenset's is not): the partial indexes below are conditioned on

@@ -18,10 +18,6 @@ TINY_TWIPS = 80  # font height in twentieths of a point: under 4 pt
 _EMBEDDED = re.compile(r"^MBD[0-9A-F]{8}$")
 
 
-class Encrypted(Exception):
-    pass
-
-
 def screen(data: bytes, limits: Limits) -> list[Finding]:
     import xlrd
 

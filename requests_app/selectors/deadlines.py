@@ -38,8 +38,8 @@ def due_soon_q(
     today: date, cals: dict[str, WorkingCalendar], working_days: int, prefix: str = ""
 ) -> Q:
     """Due from today to the `working_days`-th working day after it on each force's own calendar,
-    and owed (not a request whose figures are in): FoiRequestQuerySet.due_within as a Q, so it
-    also counts through a relation (`prefix` "requests__" from a campaign)."""
+    and owed (not a request whose figures are in); a Q, so it also counts through a relation
+    (`prefix` "requests__" from a campaign)."""
     window = Q(**{f"{prefix}pk__isnull": True})  # never true: a neutral start
     for law, cal in cals.items():
         window |= Q(

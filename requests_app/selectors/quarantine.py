@@ -75,13 +75,8 @@ def file_may_leave(*, quarantined: bool | None, stored: str | None) -> bool:
     """Whether a file's bytes (or its name) may leave the tracker (an export, a release, a
     bundle): never a quarantined file, nor one whose bytes were deleted (`stored`, the file
     field's value, empty). Unscreened files (`quarantined` None: stored before screening
-    existed) are allowed, as they were before. exportable_attachments is the same rule."""
+    existed) are allowed, as they were before."""
     return not quarantined and bool(stored)
-
-
-def exportable_attachments(attachments: QuerySet[RequestAttachment]) -> QuerySet:
-    """The attachments whose bytes may leave the tracker: file_may_leave as a queryset."""
-    return attachments.exclude(screening__quarantined=True).exclude(file="")
 
 
 def quarantined_waiting(user) -> QuerySet[AttachmentScreening]:
