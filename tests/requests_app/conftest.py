@@ -1,6 +1,7 @@
-"""Fixtures for the mail tests: a request the tracker really emailed, and the real mail servers
-of the test_mail_servers_* modules (they import mail_servers.py here, when a test asks for
-them, since importing it skips a module when the servers are not configured)."""
+"""Fixtures shared by modules here: for the mail tests, a request the tracker really emailed;
+the reminders tests' Easter campaign (reminder_helpers.py); and the real mail servers of the
+test_mail_servers_* modules (they import mail_servers.py only when a test asks for them, since
+importing it skips a module when the servers are not configured)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from requests_app.services.campaigns import campaign_create
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
 from tests.requests_app.real_mail import KENT_EMAIL
+from tests.requests_app.reminder_helpers import (  # noqa: F401 (fixtures of two modules)
+    easter_campaign,
+    kent_and_scotland,
+)
 
 
 @pytest.fixture
