@@ -1,7 +1,8 @@
 """Fixtures shared by modules here: for the mail tests, a request the tracker really emailed;
-the reminders tests' Easter campaign (reminder_helpers.py); and the real mail servers of the
-test_mail_servers_* modules (they import mail_servers.py only when a test asks for them, since
-importing it skips a module when the servers are not configured)."""
+the mail-in tests' sent campaign (mail_in_helpers.py); the reminders tests' Easter campaign
+(reminder_helpers.py); and the real mail servers of the test_mail_servers_* modules (they
+import mail_servers.py only when a test asks for them, since importing it skips a module when
+the servers are not configured)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from requests_app.models import FoiRequest, Force
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
+from tests.requests_app.mail_in_helpers import sent_campaign  # noqa: F401 (three modules' fixture)
 from tests.requests_app.real_mail import KENT_EMAIL
 from tests.requests_app.reminder_helpers import (  # noqa: F401 (fixtures of two modules)
     easter_campaign,
