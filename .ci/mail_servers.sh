@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# CI: a real IMAP server (Debian's dovecot) for tests/requests_app/test_mail_servers.py, which
-# also starts a real SMTP server (aiosmtpd, in the test process) and real Celery workers: it
-# sends a campaign through SMTP, appends the forces' replies to the IMAP mailbox, fetches them
-# through a worker, and kills workers mid-fetch.
+# CI: a real IMAP server (Debian's dovecot) for tests/requests_app/test_mail_servers_*.py, which
+# also start a real SMTP server (aiosmtpd, in the test process) and real Celery workers: they
+# send a campaign through SMTP, append the forces' replies to the IMAP mailbox, fetch them
+# through a worker, and kill workers mid-fetch.
 #
 # Usage: .ci/mail_servers.sh [PYTEST ARGS ...]
 # Installs dovecot-imapd when missing (apt-get, as root), then runs a throwaway dovecot as the
@@ -115,6 +115,6 @@ for _ in $(seq 1 50); do imap_login 2>/dev/null && break; sleep 0.2; done
 imap_login  # once more, loudly: fails the script if dovecot never answered
 echo "mail servers: dovecot $("$DOVECOT" --version | cut -d' ' -f1) on 127.0.0.1:$port"
 
-"$PYTHON" -m pytest tests/requests_app/test_mail_servers.py -m mailserver -q -p no:cacheprovider -p no:logging \
+"$PYTHON" -m pytest tests/requests_app/test_mail_servers_*.py -m mailserver -q -p no:cacheprovider -p no:logging \
   -rs "$@"
 echo "mail servers: passed"

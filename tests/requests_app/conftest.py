@@ -1,6 +1,14 @@
-"""Fixtures for the mail tests: a request the tracker really emailed."""
+"""Fixtures shared by modules here: for the mail tests, a request the tracker really emailed;
+the mail-in tests' sent campaign (mail_in_helpers.py); the reminders tests' Easter campaign
+(reminder_helpers.py); and the real mail servers of the test_mail_servers_* modules (they
+import mail_servers.py only when a test asks for them, since importing it skips a module when
+the servers are not configured)."""
 
 from __future__ import annotations
+
+import logging
+import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -9,7 +17,12 @@ from requests_app.models import FoiRequest, Force
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
+from tests.requests_app.mail_in_helpers import sent_campaign  # noqa: F401 (three modules' fixture)
 from tests.requests_app.real_mail import KENT_EMAIL
+from tests.requests_app.reminder_helpers import (  # noqa: F401 (fixtures of two modules)
+    easter_campaign,
+    kent_and_scotland,
+)
 
 
 @pytest.fixture
@@ -34,3 +47,57 @@ def sent_kent(staff, settings, django_capture_on_commit_callbacks) -> FoiRequest
         requests_send(request_ids=[foi.pk], actor=staff)
     mail.outbox.clear()
     return FoiRequest.objects.select_related("force", "campaign").get(pk=foi.pk)
+
+
+# The real mail servers (test_mail_servers_*) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    from tests.requests_app.mail_servers import Collect, free_port
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SimpleNamespace(handler=handler, port=controller.port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, smtp):
+    from tests.requests_app.mail_servers import MailProject
+
+    project = MailProject(tmp_path_factory.mktemp("mail-servers"), smtp.port)
+    try:
+        project.manage("migrate", "--noinput", "-v0")
+        yield project
+    finally:
+        project.stop_workers()
+        if project.database:
+            project.database.drop()
+
+
+@pytest.fixture
+def worker_project(project):
+    """The module's project with a queue of this test's own, and its workers stopped after."""
+    project.queue = f"mail-servers-{uuid.uuid4().hex[:8]}"
+    try:
+        yield project
+    finally:
+        project.stop_workers()
+
+
+@pytest.fixture
+def mailbox():
+    from tests.requests_app.mail_servers import IMAP_URL, Mailbox
+
+    box = Mailbox(IMAP_URL)
+    try:
+        yield box
+    finally:
+        box.close()

@@ -1,4 +1,4 @@
-"""IMAP mailbox names on the wire (services/mail_fetch.py); the real server: test_mail_servers."""
+"""IMAP mailbox names on the wire (services/mail_fetch.py); the real server: test_mail_servers_imap."""
 
 import pytest
 

@@ -1,50 +1,24 @@
-"""Mail in (issue 9, part 2): every reply stored once, filed on its request or left in the Inbox."""
+"""Mail in (issue 9, part 2): every reply stored once, filed on its request or left in the Inbox
+(the receive_email and fetch_mail commands: test_mail_in_commands; the web pages:
+test_mail_in_pages)."""
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 from django.core import mail
-from django.core.management import call_command
-from django.urls import reverse
 
 from requests_app.models import FoiRequest, Force, InboundMessage, RequestEvent
 from requests_app.models.mail import MatchedBy, MessageKind, MessageStatus
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_acknowledge, request_reply_seen
 from requests_app.services.mail_filing import message_assign, message_mark_not_foi
-from requests_app.services.mail_in import Outcome, message_receive
+from requests_app.services.mail_in import Outcome
 from requests_app.services.responses import request_record_response
-from requests_app.services.sending import requests_send
 from requests_app.workflow import Status
 from tests.requests_app import mail_corpus as corpus
+from tests.requests_app.mail_in_helpers import _foi, _receive
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def sent_campaign(campaign, staff, settings, django_capture_on_commit_callbacks):
-    """The 43-force campaign, every request sent by email."""
-    settings.FOI_FROM_EMAIL = "foi@charity.example.org"
-    settings.FOI_ORGANISATION = "The Charity"
-    settings.FOI_REPLY_TO_TEMPLATE = "foi+{token}@replies.example.org"
-    for force in Force.objects.filter(requests__campaign=campaign):
-        force.foi_email = f"foi@{force.slug}.police.example"
-        force.save(update_fields=["foi_email"])
-    with django_capture_on_commit_callbacks(execute=True):
-        requests_send(request_ids=list(campaign.requests.values_list("pk", flat=True)), actor=staff)
-    assert len(mail.outbox) == 43
-    return campaign
-
-
-def _foi(campaign, name: str) -> FoiRequest:
-    return campaign.requests.select_related("force", "campaign").get(force__name=name)
-
-
-def _receive(raw: bytes, source: str = "stdin"):
-    return message_receive(raw=raw, source=source)
 
 
 def test_a_campaigns_correspondence_is_filed_where_it_belongs(sent_campaign):
@@ -387,46 +361,7 @@ def test_a_message_over_the_size_limit_is_refused_with_the_reason(sent_campaign,
     assert kent.new_reply_at is None
 
 
-# receive_email ----------------------------------------------------------------------------
-
-
-def _run_receive_email(monkeypatch, raw: bytes) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
-    out = io.StringIO()
-    try:
-        call_command("receive_email", stdout=out, stderr=out)
-    except SystemExit as exc:
-        return exc.code, out.getvalue()
-    return 0, out.getvalue()
-
-
-def test_receive_email_reads_standard_input_and_exits_0_once_stored(sent_campaign, monkeypatch):
-    kent = _foi(sent_campaign, "Kent Police")
-    code, out = _run_receive_email(monkeypatch, corpus.token_reply(kent))
-    assert code == 0
-    assert f"filed on {kent.reference}" in out
-    assert kent.inbound_messages.count() == 1
-
-
-def test_receive_email_refuses_empty_input_for_the_mail_server(db, monkeypatch):
-    code, out = _run_receive_email(monkeypatch, b"")
-    assert code == 65
-    assert InboundMessage.objects.count() == 0
-
-
-def test_receive_email_asks_the_mail_server_to_retry_when_storing_fails(db, monkeypatch):
-    from django.db import OperationalError
-
-    def down(**kwargs):
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr("requests_app.management.commands.receive_email.message_receive", down)
-    code, out = _run_receive_email(monkeypatch, b"Subject: x\r\n\r\nbody")
-    assert code == 75
-    assert "try again later" in out
-
-
-# Not chased, shown, cleared from the page ---------------------------------------------------
+# Not chased, on the digest ----------------------------------------------------------------
 
 
 def test_a_request_with_a_new_reply_is_not_chased_and_is_on_the_digest(
@@ -453,152 +388,3 @@ def test_a_request_with_a_new_reply_is_not_chased_and_is_on_the_digest(
     digest = next(m for m in mail.outbox if m.to == [staff.email])
     assert "New replies: record the response" in digest.body
     assert "Kent" in digest.body.split("New replies: record the response")[1]
-
-
-def test_the_request_page_shows_the_new_reply_and_staff_clear_it(sent_campaign, staff_client):
-    kent = _foi(sent_campaign, "Kent Police")
-    _receive(corpus.token_reply(kent, body="We are still working on it."))
-    page = staff_client.get(kent.get_absolute_url())
-    assert 'id="new-reply"' in page.content.decode()
-    response = staff_client.post(reverse("request_reply_seen", args=[kent.pk]))
-    assert response.status_code == 302
-    kent.refresh_from_db()
-    assert kent.new_reply_at is None
-    assert 'id="new-reply"' not in staff_client.get(kent.get_absolute_url()).content.decode()
-
-
-def test_the_request_page_shows_a_bouncing_address(sent_campaign, staff_client):
-    gwent = _foi(sent_campaign, "Gwent Police")
-    _receive(corpus.bounce(gwent, message_id=gwent.sent_message_id))
-    page = staff_client.get(gwent.get_absolute_url()).content.decode()
-    assert 'id="address-failing"' in page and "Recipient address rejected" in page
-
-
-# fetch_mail (drop folder) -------------------------------------------------------------------
-
-
-def test_fetch_mail_files_the_drop_folder_and_a_second_run_does_nothing(
-    sent_campaign, settings, tmp_path
-):
-    settings.FOI_IMAP_URL = ""
-    settings.FOI_MAIL_DROP_DIR = tmp_path
-    kent = _foi(sent_campaign, "Kent Police")
-    (tmp_path / "a.eml").write_bytes(corpus.token_reply(kent))
-    (tmp_path / "b.eml").write_bytes(
-        corpus.reply(sender="x@y.example", to="foi@charity.example.org", subject="stray")
-    )
-    out = io.StringIO()
-    call_command("fetch_mail", stdout=out)
-    assert "1 filed, 1 inbox" in out.getvalue()
-    assert sorted(p.name for p in (tmp_path / "done").iterdir()) == ["a.eml", "b.eml"]
-    assert not list(tmp_path.glob("*.eml"))
-    out = io.StringIO()
-    call_command("fetch_mail", stdout=out)
-    assert "0 filed, 0 inbox" in out.getvalue()
-    assert InboundMessage.objects.count() == 2
-
-
-def test_a_fetch_killed_after_storing_loses_nothing_and_stores_nothing_twice(
-    sent_campaign, settings, tmp_path, monkeypatch
-):
-    from requests_app.services import mail_fetch
-
-    settings.FOI_IMAP_URL = ""
-    settings.FOI_MAIL_DROP_DIR = tmp_path
-    kent = _foi(sent_campaign, "Kent Police")
-    (tmp_path / "a.eml").write_bytes(corpus.token_reply(kent))
-
-    def killed(*args, **kwargs):
-        raise SystemExit("worker killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(mail_fetch, "_move", killed)
-        with pytest.raises(SystemExit):
-            call_command("fetch_mail", stdout=io.StringIO())
-    assert (tmp_path / "a.eml").exists()  # the mailbox still has it
-    assert kent.inbound_messages.count() == 1  # and it is stored
-    out = io.StringIO()
-    call_command("fetch_mail", stdout=out)
-    assert "1 duplicate" in out.getvalue()
-    assert kent.inbound_messages.count() == 1
-    assert not (tmp_path / "a.eml").exists()
-
-
-def test_fetch_mail_refuses_an_oversized_message_and_keeps_it_aside(
-    sent_campaign, settings, tmp_path
-):
-    settings.FOI_IMAP_URL = ""
-    settings.FOI_MAIL_DROP_DIR = tmp_path
-    settings.FOI_MAIL_MAX_MESSAGE_BYTES = 100_000
-    kent = _foi(sent_campaign, "Kent Police")
-    big = corpus.token_reply(
-        kent, attachments=[("a.pdf", "application/pdf", b"%PDF" + b"1" * 200_000)]
-    )
-    (tmp_path / "big.eml").write_bytes(big)
-    call_command("fetch_mail", stdout=io.StringIO())
-    assert (tmp_path / "refused" / "big.eml").read_bytes() == big
-    assert "over the" in (tmp_path / "refused" / "big.reason.txt").read_text()
-
-
-def test_fetch_mail_with_a_bad_imap_url_says_what_is_wrong(db, settings):
-    from django.core.management.base import CommandError
-
-    settings.FOI_IMAP_URL = "pop3://mail.example.org/"
-    with pytest.raises(CommandError, match="FOI_IMAP_URL must look like"):
-        call_command("fetch_mail", stdout=io.StringIO())
-
-
-# The Inbox and a message's page ------------------------------------------------------------
-
-
-def test_the_inbox_lists_unplaced_mail_and_staff_file_it_by_reference(sent_campaign, staff_client):
-    kent = _foi(sent_campaign, "Kent Police")
-    stray = _receive(
-        corpus.reply(
-            sender="clerk@kent-police.police.example",
-            to="foi@charity.example.org",
-            subject="Our answer",
-            html="<p>Answer <b>12</b></p><script>alert(1)</script>",
-        )
-    ).message
-    page = staff_client.get(reverse("inbox")).content.decode()
-    assert "Our answer" in page
-    detail = staff_client.get(stray.get_absolute_url()).content.decode()
-    assert "<b>12</b>" in detail and "alert(1)" not in detail
-    assert kent.reference in detail  # suggested: the force at the sender's domain
-    bad = staff_client.post(reverse("message_place", args=[stray.pk]), {"request": "kent"})
-    assert bad.status_code == 302
-    stray.refresh_from_db()
-    assert stray.status == MessageStatus.INBOX
-    staff_client.post(reverse("message_place", args=[stray.pk]), {"request": kent.reference})
-    stray.refresh_from_db()
-    assert (stray.status, stray.request) == (MessageStatus.FILED, kent)
-    page = staff_client.get(reverse("inbox")).content.decode()
-    assert 'id="inbox-empty"' in page
-    timeline = staff_client.get(kent.get_absolute_url()).content.decode()
-    assert reverse("message_detail", args=[stray.pk]) in timeline
-
-
-def test_staff_mark_an_inbox_message_not_foi_on_the_web(sent_campaign, staff_client):
-    stray = _receive(
-        corpus.reply(sender="a@b.example", to="foi@charity.example.org", subject="Newsletter")
-    ).message
-    staff_client.post(reverse("message_not_foi", args=[stray.pk]))
-    stray.refresh_from_db()
-    assert stray.status == MessageStatus.NOT_FOI
-
-
-def test_a_reviewer_without_the_staff_role_reads_the_inbox_but_cannot_place_mail(
-    sent_campaign, client
-):
-    from requests_app.roles import REVIEWER
-    from tests.factories import UserFactory
-
-    reviewer = UserFactory(username="checker", roles=[REVIEWER])
-    stray = _receive(
-        corpus.reply(sender="a@b.example", to="foi@charity.example.org", subject="x")
-    ).message
-    client.force_login(reviewer)
-    assert client.get(reverse("inbox")).status_code == 200
-    response = client.post(reverse("message_not_foi", args=[stray.pk]))
-    assert response.status_code == 403
