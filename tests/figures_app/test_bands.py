@@ -13,6 +13,7 @@ from figures_app.models import Category, Dimension
 from figures_app.presentation import headlines
 from figures_app.selectors.bands import _band_span
 from figures_app.selectors.totals import APPROVED, metric_totals
+from figures_app.services.releases import ReleaseSpec, release_publish
 from figures_app.services.review import figures_approve
 from figures_app.totals_output import totals_json, totals_rows
 from requests_app.services.errors import ServiceError
@@ -199,3 +200,18 @@ def test_the_breakdown_warning_adds_up_ranges(campaign, metric, staff, reviewer)
     with pytest.raises(ServiceError, match="adds up to 27, but the total is 30"):
         figures_approve(request_id=kent.pk, actor=reviewer)
     figures_approve(request_id=essex.pk, actor=reviewer)  # 20 + 7 = 27: no warning
+
+
+def test_a_release_freezes_the_bands_with_their_bounds(client, mixed, campaign, metric, reviewer):
+    _banded(metric)
+    release_publish(campaign=campaign, actor=reviewer, slug="nspcc", spec=ReleaseSpec(title="Ages"))
+    body = client.get(reverse("release_api", args=["nspcc"])).json()
+    band = next(b for b in body["metrics"][0]["breakdown"] if b["category"] == "0-10")
+    assert (band["total"], band["total_upper"], band["forces"], band["forces_exact"]) == (
+        27,
+        33,
+        3,
+        2,
+    )
+    page = client.get(reverse("release_public", args=["nspcc"])).content.decode()
+    assert "27 to 33" in page  # a straddled band shows its bounds, no cell suppressed
