@@ -94,11 +94,24 @@ def test_it_counts_ranges_inside_a_band_exactly_and_straddling_ones_as_bounds(mi
     assert rows["13"]["dimension"] == "victim_age" and rows["13"]["period"] == "2016/17"
 
 
-def test_it_keeps_a_suppressed_cells_own_rule_in_its_band(mixed, metric):
+def test_a_suppressed_range_keeps_its_own_upper_bound_in_each_band_it_touches(
+    campaign, metric, staff, reviewer
+):
+    enter(
+        campaign,
+        staff,
+        [("Gwent", "2016/17", "<5", 104), ("Gwent", "2016/17", 9, 13)],
+        approve_by=reviewer,
+    )
+    _as_range(metric, 104, "under 13", 0, 12)
     _banded(metric)
     totals = metric_totals(metric=metric, basis=APPROVED, today=timezone.localdate())
-    band = next(b for b in totals.breakdown if b.category.value == "13")
-    assert band.suppressed_cells == 1  # Surrey's "<5", counted in no lower bound
+    got = {
+        b.category.value: (b.total, b.total_upper, b.suppressed_cells, b.forces_exact)
+        for b in totals.breakdown
+    }
+    # The "<5" for under 13 is never 0 and never split: up to 4 in each band it touches.
+    assert got == {"0-10": (0, 4, 0, 0), "11-12": (0, 4, 0, 0), "13": (9, 9, 0, 1)}
 
 
 def test_an_open_ended_range_inside_an_open_ended_band_is_exact(mixed, metric):
