@@ -228,3 +228,13 @@ def test_a_release_freezes_the_bands_with_their_bounds(client, mixed, campaign, 
     )
     page = client.get(reverse("release_public", args=["nspcc"])).content.decode()
     assert "27 to 33" in page  # a straddled band shows its bounds, no cell suppressed
+
+
+def test_bands_read_in_the_same_number_of_queries(mixed, metric, django_assert_num_queries):
+    _banded(metric)
+    metric.refresh_from_db()
+    assert metric.campaign  # read before counting, as the totals view has it
+    # Periods, dimensions, requests, the figures' GROUP BY, the breakdown's GROUP BY.
+    with django_assert_num_queries(5):
+        totals = metric_totals(metric=metric, basis=APPROVED, today=timezone.localdate())
+    assert [b.category.value for b in totals.breakdown] == [*BANDS, "unknown"]
