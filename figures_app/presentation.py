@@ -147,6 +147,9 @@ def headlines(totals: Totals) -> list[str]:
         sentence = _summary_sentence(summary, totals)
         if sentence:
             out.append(sentence)
+        sentence = _bands_sentence(summary, totals)
+        if sentence:
+            out.append(sentence)
     if totals.basis == "approved" and totals.pending_requests:
         n = totals.pending_requests
         out.append(
@@ -211,13 +214,54 @@ def _summary_sentence(summary: DimensionSummary, totals: Totals) -> str:
     unit = totals.metric.unit
     modal = _join([b.category.label or b.category.value for b in summary.modal])
     top = summary.modal[0]
+    # Where some forces answered in ranges, the most common and the lowest are read from the
+    # others alone, and the sentence says how many they are.
+    among = (
+        f" among the {plural(summary.single_forces, 'force')} that gave single {dim}s"
+        if summary.ranged_forces
+        else ""
+    )
     sentence = (
         f"Where {dim} was recorded in {summary.period.label} ({summary.recorded_total:,} {unit} "
         f"from {summary.forces} force{'' if summary.forces == 1 else 's'}): "
-        f"{modal} was the most common ({top.total:,} {unit})"
+        f"{modal} was the most common{' ' + dim if among else ''}{among} ({top.total:,} {unit})"
     )
     if summary.lowest is not None:
-        sentence += f"; the lowest with any {unit} was {summary.lowest.category.label or summary.lowest.category.value}"
+        lowest = summary.lowest.category.label or summary.lowest.category.value
+        sentence += f"; the lowest with any {unit}{' among them' if among else ''} was {lowest}"
     if summary.unknown_total:
         sentence += f". {summary.dimension.label} not recorded for {summary.unknown_total:,}"
+    return sentence + "."
+
+
+def _bands_sentence(summary: DimensionSummary, totals: Totals) -> str:
+    """A banded dimension's totals in one period, in the campaign's bands: exact where every
+    force's answer fitted inside the band, else between its bounds, e.g. "By victim age in
+    2016/17: 0-10, between 97 and 121 offences; 13, 257 offences." """
+    if not summary.dimension.bands:
+        return ""
+    rows = [
+        b
+        for b in totals.breakdown
+        if b.dimension.pk == summary.dimension.pk
+        and b.period.pk == summary.period.pk
+        and b.category.pk is None  # a band's row
+    ]
+    if not rows:
+        return ""
+    unit = totals.metric.unit
+    parts = [
+        f"{b.category.label}, {b.total:,} {unit}"
+        if b.exact
+        else f"{b.category.label}, between {b.total:,} and {b.total_upper:,} {unit}"
+        for b in rows
+    ]
+    sentence = f"By {summary.dimension.label.lower()} in {summary.period.label}: " + "; ".join(
+        parts
+    )
+    if any(b.forces_exact != b.forces for b in rows):
+        sentence += (
+            " (a force's range that straddles bands counts only in the upper bound of each "
+            "band it touches)"
+        )
     return sentence + "."

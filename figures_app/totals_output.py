@@ -72,6 +72,8 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
                 "category": b.category.value,
                 "total": b.total,
                 "total_upper": b.total_upper,
+                "forces": b.forces,
+                "forces_exact": b.forces_exact,
             }
             for b in totals.breakdown
         ],
@@ -91,6 +93,7 @@ TOTALS_COLUMNS = (
     "suppressed_cells",
     "forces_reporting",
     "forces_asked",
+    "forces_exact",
     "per_day",
     "change_pct",
     "like_for_like_forces",
@@ -161,6 +164,8 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             total=b.total,
             total_upper=b.total_upper,
             suppressed_cells=b.suppressed_cells,
+            forces_reporting=b.forces,
+            forces_exact=b.forces_exact,
             basis=basis,
         )
 

@@ -18,14 +18,16 @@ def _breakdown_tables(totals: Totals, metric: Metric) -> list[dict]:
     for dim in dimensions:
         cats, seen = [], set()
         for b in totals.breakdown:
-            if b.dimension.pk == dim.pk and b.category.pk not in seen:
-                seen.add(b.category.pk)
+            if b.dimension.pk == dim.pk and b.category.value not in seen:
+                seen.add(b.category.value)
                 cats.append(b.category)
+        # Keyed by the category's value: a band's row is an unsaved Category (no pk).
         cell = {
-            (b.category.pk, b.period.pk): b for b in totals.breakdown if b.dimension.pk == dim.pk
+            (b.category.value, b.period.pk): b for b in totals.breakdown if b.dimension.pk == dim.pk
         }
         rows = [
-            {"category": c, "cells": [cell.get((c.pk, p.pk)) for p in totals.periods]} for c in cats
+            {"category": c, "cells": [cell.get((c.value, p.pk)) for p in totals.periods]}
+            for c in cats
         ]
         # 'Unknown' stays in the table but not the chart, where it would dwarf the rest.
         known = [c for c in cats if not c.is_unknown]
@@ -36,7 +38,10 @@ def _breakdown_tables(totals: Totals, metric: Metric) -> list[dict]:
                 [
                     (
                         p.label,
-                        [cell[(c.pk, p.pk)].total if (c.pk, p.pk) in cell else 0 for c in known],
+                        [
+                            cell[(c.value, p.pk)].total if (c.value, p.pk) in cell else 0
+                            for c in known
+                        ],
                     )
                     for p in totals.periods
                 ],
@@ -44,7 +49,7 @@ def _breakdown_tables(totals: Totals, metric: Metric) -> list[dict]:
             if known
             else ""
         )
-        tables.append({"dimension": dim, "rows": rows, "chart": chart})
+        tables.append({"dimension": dim, "rows": rows, "chart": chart, "banded": bool(dim.bands)})
     return tables
 
 

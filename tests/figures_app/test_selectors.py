@@ -123,6 +123,8 @@ def test_it_breaks_down_by_category_with_bounds(figures, metric):
         "category": "13",
         "total": 12,
         "total_upper": 16,
+        "forces": 2,  # Kent and Essex (its "<5")
+        "forces_exact": 2,  # without bands every answer is exact for its own category
     }
     assert rows[("2016/17", "14")]["total"] == 8
     assert rows[("2016/17", "unknown")]["total"] == 4

@@ -1,0 +1,201 @@
+"""The band rule (issue 26): how the ranges forces answer in ("0-10", "under 13", "16 and over")
+are counted in the bands a campaign reports in (Dimension.bands). One home for it: the totals,
+their API and files, the headlines and the releases all read the breakdown built here.
+
+- a single value, or a range that lies inside one band, counts in that band exactly (in its
+  lower and its upper bound);
+- a range that straddles bands is a bound: it counts in the upper bound of every band it
+  touches and in the lower bound of none (nothing is shared out between bands);
+- suppressed cells keep their own rule: their upper bound adds to the upper bound only;
+- 'unknown' and categories that are words are not in any band: they stay rows of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from figures_app.models import Category, Dimension
+
+# Where a range has no upper end and the dimension no maximum.
+_OPEN = 10**9
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    low: int
+    high: int  # _OPEN when open-ended without a maximum
+
+    def holds(self, low: int, high: int) -> bool:
+        return self.low <= low and high <= self.high
+
+    def touches(self, low: int, high: int) -> bool:
+        return low <= self.high and high >= self.low
+
+
+# A private reading of band labels as a campaign writes them. The entry paths' parser of
+# forces' own labels (figures_app/ranges.py, issue 26) replaces it when the branches meet.
+_NUMBER = r"(\d+)"
+_SHAPES: tuple[tuple[str, str], ...] = (
+    (rf"{_NUMBER}", "single"),
+    (rf"{_NUMBER}\s*(?:-|–|to)\s*{_NUMBER}", "range"),
+    (rf"{_NUMBER}\s*\+|{_NUMBER}\s+and\s+(?:over|above|older)", "from"),
+    (rf"over\s+{_NUMBER}", "over"),
+    (rf"under\s+{_NUMBER}", "under"),
+    (rf"{_NUMBER}\s+and\s+(?:under|below|younger)", "up_to"),
+)
+
+
+def _spans(shape: str, first: int, last: int, top: int) -> tuple[int, int]:
+    return {
+        "single": (first, first),
+        "range": (first, last),
+        "from": (first, top),
+        "over": (first + 1, top),
+        "under": (0, first - 1),
+        "up_to": (0, first),
+    }[shape]
+
+
+def _band_span(label: str, maximum: int | None) -> tuple[int, int] | None:
+    """(low, high) of a band label ("0-10", "13", "16+", "under 13"); None if not a range."""
+    text = label.strip().lower()
+    top = maximum if maximum is not None else _OPEN
+    for pattern, shape in _SHAPES:
+        match = re.fullmatch(pattern, text)
+        if not match:
+            continue
+        n = [int(g) for g in match.groups() if g is not None]
+        return _spans(shape, n[0], n[-1], top)
+    return None
+
+
+def dimension_bands(dimension: Dimension) -> list[Band]:
+    """The bands the dimension reports in, in the campaign's order (empty: categories as
+    given). A label that is not a range is left out (the campaign form refuses those)."""
+    bands = []
+    for label in dimension.bands or []:
+        span = _band_span(str(label), dimension.maximum)
+        if span is not None and span[0] <= span[1]:
+            bands.append(Band(str(label), *span))
+    return bands
+
+
+def category_span(category: Category, maximum: int | None) -> tuple[int, int] | None:
+    """The numbers a category covers; None for 'unknown' and for words. A category saved
+    before ranges (low empty, a numeric value) is the single value it names."""
+    if category.is_unknown:
+        return None
+    if category.low is not None:
+        high = category.high
+        if high is None:
+            high = maximum if maximum is not None else _OPEN
+        return category.low, max(high, category.low)
+    if category.numeric_value is not None:
+        return category.numeric_value, category.numeric_value
+    return None
+
+
+def is_single(category: Category) -> bool:
+    """A single value (an age, not a range): the only kind the most common and the lowest
+    are read from."""
+    if category.is_unknown:
+        return False
+    if category.low is not None:
+        return category.high == category.low
+    return category.numeric_value is not None
+
+
+def is_range(category: Category) -> bool:
+    """A range ("0-10", "16+"), not a single value, a word or 'unknown'."""
+    return not category.is_unknown and category.low is not None and category.high != category.low
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one category counts: the bands it touches, and whether it lies inside one."""
+
+    bands: tuple[Band, ...]
+    exact: bool
+
+
+def place(span: tuple[int, int], bands: Sequence[Band]) -> Placement:
+    touched = tuple(b for b in bands if b.touches(*span))
+    exact = len(touched) == 1 and touched[0].holds(*span)
+    return Placement(touched, exact)
+
+
+@dataclass
+class BandCount:
+    """One band's sums in one period: `lower` from the exact cells of categories inside it,
+    `upper` adding suppressed cells' upper bounds and every straddling category's whole count;
+    the forces that gave anything in it, and those whose answer fitted inside it."""
+
+    lower: int = 0
+    upper: int = 0
+    suppressed_cells: int = 0
+    forces: set[int] | None = None
+    inexact_forces: set[int] | None = None
+
+    def add(self, cell: CellSums, *, exact: bool) -> None:
+        if self.forces is None:
+            self.forces, self.inexact_forces = set(), set()
+        if exact:
+            self.lower += cell.total
+            self.suppressed_cells += cell.suppressed_cells
+        self.upper += cell.total + cell.upper_extra
+        if cell.reporting:
+            self.forces.add(cell.request_id)
+            if not exact:
+                self.inexact_forces.add(cell.request_id)
+
+    @property
+    def forces_exact(self) -> int:
+        return len((self.forces or set()) - (self.inexact_forces or set()))
+
+
+@dataclass(frozen=True)
+class CellSums:
+    """One request's sums in one category and period (selectors/breakdown.py reads them)."""
+
+    request_id: int
+    total: int
+    upper_extra: int
+    suppressed_cells: int
+    reporting: bool
+
+
+def count_in_bands(
+    cells: Iterable[tuple[Category, CellSums]], bands: Sequence[Band], maximum: int | None
+) -> tuple[list[BandCount], list[tuple[Category, CellSums]]]:
+    """Each band's count over the cells, in the bands' order, and the cells no band takes
+    ('unknown', words, a range outside every band), to be shown as their own rows."""
+    counts = [BandCount() for _ in bands]
+    index = {band: i for i, band in enumerate(bands)}
+    left = []
+    for category, cell in cells:
+        span = category_span(category, maximum)
+        placement = place(span, bands) if span is not None else Placement((), False)
+        if not placement.bands:
+            left.append((category, cell))
+        for band in placement.bands:
+            counts[index[band]].add(cell, exact=placement.exact)
+    return counts, left
+
+
+def band_category(dimension: Dimension, band: Band, position: int) -> Category:
+    """An unsaved Category standing for a band in the breakdown's rows (its label as the
+    campaign wrote it)."""
+    single = band.low if band.low == band.high else None
+    return Category(
+        dimension=dimension,
+        value=band.label,
+        label=band.label,
+        numeric_value=single,
+        low=band.low,
+        high=band.high if band.high != _OPEN else None,
+        is_unknown=False,
+        position=position,
+    )
