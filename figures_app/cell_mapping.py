@@ -71,9 +71,6 @@ class BlockSpec:
     # The person's choice: the block's own first row (column) holds the labels.
     first_row_labels: bool = False
     first_column_labels: bool = False
-    # 0-based, outside the block, chosen by a kept layout; None: found (_best_line).
-    header_row: int | None = None
-    label_column: int | None = None
 
 
 @dataclass
@@ -208,15 +205,13 @@ class _Frame:
     column_chosen: bool
 
 
-def _label_line(first_is_labels, fixed, start, end, search, noun, what, block):
+def _label_line(first_is_labels, start, end, search, noun, what, block):
     """(line, chosen, error) for one axis: the block's own first line when the person said so,
-    a kept layout's line, or the line before the block found by its labels in words."""
+    else the line before the block found by its labels in words."""
     if first_is_labels:
         if start == end:
             return None, True, f"Block: {block} has only its label {noun}; select the figures too."
         return start, True, None
-    if fixed is not None:
-        return fixed, True, None
     line = search()
     if line is None:
         before = "above" if noun == "row" else "left of"
@@ -235,7 +230,7 @@ def _label_line(first_is_labels, fixed, start, end, search, noun, what, block):
 def _frame(sheet: Sheet, spec: BlockSpec, box, rows_axis, cols_axis, block) -> tuple:
     r1, c1, r2, c2 = box
     header, header_chosen, error_r = _label_line(
-        spec.first_row_labels, spec.header_row, r1, r2,
+        spec.first_row_labels, r1, r2,
         lambda: _best_line(
             range(r1 - 1, -1, -1), lambda r: [sheet.cell(r, c) for c in range(c1, c2 + 1)],
             cols_axis,
@@ -243,7 +238,7 @@ def _frame(sheet: Sheet, spec: BlockSpec, box, rows_axis, cols_axis, block) -> t
         "row", AXES[spec.columns_are].lower(), block,
     )  # fmt: skip
     label_col, column_chosen, error_c = _label_line(
-        spec.first_column_labels, spec.label_column, c1, c2,
+        spec.first_column_labels, c1, c2,
         lambda: _best_line(
             range(c1 - 1, -1, -1), lambda c: [sheet.cell(r, c) for r in range(r1, r2 + 1)],
             rows_axis,
@@ -492,12 +487,23 @@ def spec_from_template(
         changes.append("The columns are in a different order from last time.")
     spec = BlockSpec(
         sheet=sheet.name,
-        block=f"{a1(r1, c1)}:{a1(r2, c2)}",
+        block="",
         rows_are=template["rows_are"],
         columns_are=template["columns_are"],
         metric=next((m for m in metrics if m.slug == template["metric"]), None),
         period=next((p for p in periods if p.label == template["period"]), None),
-        header_row=header_row,
-        label_column=label_col,
     )
+    _place_block(spec, (r1, c1, r2, c2), header_row, label_col)
     return spec, changes
+
+
+def _place_block(spec: BlockSpec, figures, header_row: int, label_col: int) -> None:
+    """The block as the form states it, so what the layout proposes is what Save saves: a label
+    row (column) right beside the figures is taken into the block as its first row (column),
+    ticked, the person's own choice kept; one further off is found again by its words."""
+    r1, c1, r2, c2 = figures
+    spec.first_row_labels = header_row == r1 - 1
+    spec.first_column_labels = label_col == c1 - 1
+    top = header_row if spec.first_row_labels else r1
+    left = label_col if spec.first_column_labels else c1
+    spec.block = f"{a1(top, left)}:{a1(r2, c2)}"

@@ -219,6 +219,8 @@ def attachment_cells(request: HttpRequest, pk: int) -> HttpResponse:
                         "columns_are": spec.columns_are,
                         "metric": spec.metric,
                         "period": spec.period,
+                        "first_row_labels": spec.first_row_labels,
+                        "first_column_labels": spec.first_column_labels,
                         "keep_layout": True,
                     },
                     **form_kwargs,

@@ -201,7 +201,13 @@ def test_the_layout_is_found_again_in_next_years_file_with_a_column_moved(campai
     # Next year's file: a Notes column now comes first, so every year moved one column right.
     moved = read_sheets("kent.xlsx", kent_workbook(extra_column_first=True))
     again, changes = spec_from_template(template, moved, metrics=[aged], periods=periods)
-    assert again.block == "C6:D9"
+    # The header row beside the figures is taken into the block, ticked; the label column, two
+    # to the left now, is found again by its words.
+    assert (again.block, again.first_row_labels, again.first_column_labels) == (
+        "C5:D9",
+        True,
+        False,
+    )
     assert changes == []
     proposal = propose(
         moved[0], again, metrics=[aged], periods=periods, index=CategoryIndex(campaign),

@@ -10,7 +10,14 @@ import pytest
 from django.urls import reverse
 
 from figures_app.categories import CategoryIndex
-from figures_app.cell_mapping import CATEGORIES, PERIODS, BlockSpec, propose
+from figures_app.cell_mapping import (
+    CATEGORIES,
+    PERIODS,
+    BlockSpec,
+    propose,
+    spec_from_template,
+    template_from,
+)
 from figures_app.cells import Sheet, read_sheets
 from figures_app.models import Figure, Kind
 from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
@@ -270,3 +277,29 @@ def test_a_pdf_table_is_taken_whole_cited_by_page_table_row_and_column(
     assert figures.count() == 8
     held = figures.get(location="Page 1 table 1!C4")
     assert (held.kind, held.period.label) == (Kind.NOT_HELD, "2016/17")
+
+
+def test_a_kept_layout_of_number_labels_is_proposed_as_the_form_will_save_it(campaign, single_ages):
+    first = run(
+        campaign, single_ages, AGES_DOWN, "A1:C4", CATEGORIES, PERIODS,
+        first_row_labels=True, first_column_labels=True,
+    )  # fmt: skip
+    spec = BlockSpec("Answer", "A1:C4", CATEGORIES, PERIODS, metric=single_ages,
+                     first_row_labels=True, first_column_labels=True)  # fmt: skip
+    # Next year the table sits two rows lower, under a title.
+    moved = Sheet(name="Answer", rows=[["Kent Police"], [""], *AGES_DOWN])
+    again, changes = spec_from_template(
+        template_from(spec, first), [moved], metrics=[single_ages],
+        periods=list(campaign.periods.all()),
+    )  # fmt: skip
+    assert changes == []
+    assert (again.block, again.first_row_labels, again.first_column_labels) == (
+        "A3:C6",
+        True,
+        True,
+    )
+    proposal = run(
+        campaign, single_ages, moved, again.block, CATEGORIES, PERIODS,
+        first_row_labels=True, first_column_labels=True,
+    )  # fmt: skip
+    assert [c.value_text for c in proposal.cells] == [c.value_text for c in first.cells]
