@@ -113,6 +113,9 @@ _CHOOSE = {
 }
 
 
+_NUMBER_REASON = "it is a number, and a number is a label only when you say so"
+
+
 def is_number(label: str) -> bool:
     """A label that reads as a number ('37', '1,234', '13'): a figure as much as an age, so it
     is a label only where the person said the labels are."""
@@ -131,7 +134,7 @@ class _Axis:
         if not label:
             return None, "it has no label"
         if not chosen and is_number(label):
-            return None, "it is a number, and a number is a label only when you say so"
+            return None, _NUMBER_REASON
         if self.kind == PERIODS:
             period = match_period(label, self.periods)
             return (period, None) if period else (None, "no period of the campaign has that name")
@@ -277,9 +280,13 @@ def _line_targets(proposal, sheet, frame: _Frame, axis: _Axis, *, rows: bool) ->
         if not any(values):  # a blank line or a footnote: nothing of the block is left out
             proposal.skipped.append(f"{name.capitalize()}{shown} has no figures in the block.")
             continue
+        fix = (
+            f"If it is a label, select the block with its labels and {_CHOOSE['column' if rows else 'row']}."
+            if reason == _NUMBER_REASON
+            else f"Leave the {name.split()[0]} out of the block, or correct the labels."
+        )
         proposal.errors.append(
-            f"{sheet.span(*cells)}: the label of {name}{shown} cannot be used: {reason}. "
-            f"Leave the {name.split()[0]} out of the block, or correct the labels."
+            f"{sheet.span(*cells)}: the label of {name}{shown} cannot be used: {reason}. {fix}"
         )
     return found
 

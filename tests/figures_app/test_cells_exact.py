@@ -303,3 +303,17 @@ def test_a_kept_layout_of_number_labels_is_proposed_as_the_form_will_save_it(cam
         first_row_labels=True, first_column_labels=True,
     )  # fmt: skip
     assert [c.value_text for c in proposal.cells] == [c.value_text for c in first.cells]
+
+
+def test_a_number_in_a_row_of_labels_found_above_is_named_with_the_choice(campaign, aged):
+    rows = [
+        ["Year", "Under 10", "16"],
+        ["2015/16", "12", "30"],
+    ]
+    proposal = run(campaign, aged, rows, "B2:C2", PERIODS, CATEGORIES)
+    assert proposal.cells == []
+    assert proposal.errors == [
+        "Answer!C2: the label of column C '16' cannot be used: it is a number, and a number is "
+        "a label only when you say so. If it is a label, select the block with its labels and "
+        "tick 'The block's first row holds the column labels'."
+    ]
