@@ -14,11 +14,11 @@ file is read by finding those labels again wherever they moved to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from figures_app.categories import CategoryIndex, CategoryRef
 from figures_app.cells import Sheet, a1, column_letter, parse_range
-from figures_app.models import Metric
+from figures_app.models import Metric, describe_figure
 from figures_app.values import Parsed, parse_figure
 from requests_app.models import Period
 
@@ -63,29 +63,35 @@ def match_metric(label: str, metrics: list[Metric]) -> Metric | None:
 @dataclass
 class BlockSpec:
     sheet: str
-    block: str  # "B5:D9"
+    block: str  # "B5:D9", as the person selected it: every cell of it is a figure or a label
     rows_are: str
     columns_are: str
     metric: Metric | None = None  # when neither axis is metrics
     period: Period | None = None  # when neither axis is periods
-    # 0-based; None: found as the line whose cells name the most targets (_best_line).
-    header_row: int | None = None
-    label_column: int | None = None
+    # The person's choice: the block's own first row (column) holds the labels.
+    first_row_labels: bool = False
+    first_column_labels: bool = False
 
 
 @dataclass
 class ProposedCell:
-    ref: str
+    ref: str  # "Sheet!B5": what the figure cites (its source link opens the file there)
     raw: str
     metric: Metric
     period: Period
     categories: tuple[CategoryRef, ...]
     category_label: str  # "" for the total
     parsed: Parsed
+    where: str = ""  # as a person finds it: the ref, or a PDF's page, table, row and column
 
     @property
     def location(self) -> str:
         return self.ref
+
+    @property
+    def value_text(self) -> str:
+        """The value as it will be saved, in the words used everywhere: '1,234', '* (1-4)'."""
+        return describe_figure(asdict(self.parsed))
 
 
 @dataclass
@@ -100,17 +106,20 @@ class Proposal:
     layout_changes: list[str] = field(default_factory=list)
 
 
-def _best_line(candidates, labels_at, axis: _Axis) -> int | None:
-    """Of the candidate rows (or columns) that could hold an axis's labels, the one whose cells
-    name the most targets; the nearest to the block wins a tie. A force's title rows, a merged
-    "Financial year" band or a notes column sit between labels and figures often enough that the
-    adjacent line cannot be assumed."""
-    best, best_hits = None, 0
-    for line in candidates:
-        hits = sum(1 for label in labels_at(line) if label and axis.target(label)[0] is not None)
-        if hits > best_hits:
-            best, best_hits = line, hits
-    return best
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?")
+_CHOOSE = {
+    "row": "tick 'The block's first row holds the column labels'",
+    "column": "tick 'The block's first column holds the row labels'",
+}
+
+
+_NUMBER_REASON = "it is a number, and a number is a label only when you say so"
+
+
+def is_number(label: str) -> bool:
+    """A label that reads as a number ('37', '1,234', '13'): a figure as much as an age, so it
+    is a label only where the person said the labels are."""
+    return bool(_NUMBER.fullmatch(label.strip()))
 
 
 class _Axis:
@@ -120,10 +129,12 @@ class _Axis:
         self.kind, self.metrics, self.periods = kind, metrics, periods
         self.index, self.metric = index, metric
 
-    def target(self, label: str):
-        """(value, None) or (None, reason)."""
+    def target(self, label: str, *, chosen: bool = True):
+        """(value, None) or (None, reason). A number is a label only when `chosen`."""
         if not label:
             return None, "it has no label"
+        if not chosen and is_number(label):
+            return None, _NUMBER_REASON
         if self.kind == PERIODS:
             period = match_period(label, self.periods)
             return (period, None) if period else (None, "no period of the campaign has that name")
@@ -138,6 +149,24 @@ class _Axis:
         except ValueError:
             return None, f"it is not a category of {self.metric.label}"
         return ((ref,), label), None
+
+
+def _best_line(candidates, labels_at, axis: _Axis) -> int | None:
+    """Of the candidate rows (or columns) outside the block that could hold an axis's labels,
+    the one whose cells name the most targets in words; the nearest to the block wins a tie. A
+    force's title rows, a merged "Financial year" band or a notes column sit between labels and
+    figures often enough that the adjacent line cannot be assumed. Numbers never count: a row of
+    last year's figures is not a row of ages."""
+    best, best_hits = None, 0
+    for line in candidates:
+        hits = sum(
+            1
+            for label in labels_at(line)
+            if label and axis.target(label, chosen=False)[0] is not None
+        )
+        if hits > best_hits:
+            best, best_hits = line, hits
+    return best
 
 
 def check_spec(spec: BlockSpec, *, index: CategoryIndex) -> list[str]:
@@ -165,6 +194,190 @@ def check_spec(spec: BlockSpec, *, index: CategoryIndex) -> list[str]:
     return errors
 
 
+@dataclass
+class _Frame:
+    """Where a block's labels and figures are: 0-based, figures r1..r2 x c1..c2."""
+
+    header: int
+    label_col: int
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    header_chosen: bool
+    column_chosen: bool
+
+
+def _label_line(first_is_labels, start, end, search, noun, what, block):
+    """(line, chosen, error) for one axis: the block's own first line when the person said so,
+    else the line before the block found by its labels in words."""
+    if first_is_labels:
+        if start == end:
+            return None, True, f"Block: {block} has only its label {noun}; select the figures too."
+        return start, True, None
+    line = search()
+    if line is None:
+        before = "above" if noun == "row" else "left of"
+        return (
+            None,
+            False,
+            (
+                f"Block: no {noun} {before} {block} names the campaign's {what} in words. If the "
+                f"block's first {noun} holds them (numbers, such as ages, are labels only when you "
+                f"say so), {_CHOOSE[noun]}."
+            ),
+        )
+    return line, False, None
+
+
+def _frame(sheet: Sheet, spec: BlockSpec, box, rows_axis, cols_axis, block) -> tuple:
+    r1, c1, r2, c2 = box
+    header, header_chosen, error_r = _label_line(
+        spec.first_row_labels, r1, r2,
+        lambda: _best_line(
+            range(r1 - 1, -1, -1), lambda r: [sheet.cell(r, c) for c in range(c1, c2 + 1)],
+            cols_axis,
+        ),
+        "row", AXES[spec.columns_are].lower(), block,
+    )  # fmt: skip
+    label_col, column_chosen, error_c = _label_line(
+        spec.first_column_labels, c1, c2,
+        lambda: _best_line(
+            range(c1 - 1, -1, -1), lambda c: [sheet.cell(r, c) for r in range(r1, r2 + 1)],
+            rows_axis,
+        ),
+        "column", AXES[spec.rows_are].lower(), block,
+    )  # fmt: skip
+    errors = [e for e in (error_r, error_c) if e]
+    if errors:
+        return None, errors
+    fr1 = r1 + 1 if spec.first_row_labels else r1
+    fc1 = c1 + 1 if spec.first_column_labels else c1
+    return _Frame(header, label_col, fr1, fc1, r2, c2, header_chosen, column_chosen), []
+
+
+def _line_targets(proposal, sheet, frame: _Frame, axis: _Axis, *, rows: bool) -> dict:
+    """Each figure row's (or column's) target; a line that names nothing is an error naming its
+    cells, unless its cells in the block are empty (a blank line, a footnote: nothing to lose)."""
+    found = {}
+    positions = range(frame.r1, frame.r2 + 1) if rows else range(frame.c1, frame.c2 + 1)
+    for pos in positions:
+        if rows:
+            label = sheet.cell(pos, frame.label_col)
+            cells = (pos, frame.c1, pos, frame.c2)
+            name, chosen = f"row {pos + 1}", frame.column_chosen
+        else:
+            label = sheet.cell(frame.header, pos)
+            cells = (frame.r1, pos, frame.r2, pos)
+            name, chosen = f"column {_column_name(sheet, pos)}", frame.header_chosen
+        value, reason = axis.target(label, chosen=chosen)
+        if value is not None:
+            found[pos] = (value, label)
+            continue
+        values = [sheet.cell(r, c) for r in range(cells[0], cells[2] + 1)
+                  for c in range(cells[1], cells[3] + 1)]  # fmt: skip
+        shown = f" '{label[:40]}'" if label else ""
+        if not any(values):  # a blank line or a footnote: nothing of the block is left out
+            proposal.skipped.append(f"{name.capitalize()}{shown} has no figures in the block.")
+            continue
+        fix = (
+            f"If it is a label, select the block with its labels and {_CHOOSE['column' if rows else 'row']}."
+            if reason == _NUMBER_REASON
+            else f"Leave the {name.split()[0]} out of the block, or correct the labels."
+        )
+        proposal.errors.append(
+            f"{sheet.span(*cells)}: the label of {name}{shown} cannot be used: {reason}. {fix}"
+        )
+    return found
+
+
+def _column_name(sheet: Sheet, col: int) -> str:
+    return str(col + 1) if sheet.page is not None else column_letter(col)
+
+
+def _hint_labels_in_block(proposal, sheet, spec, frame, rows_axis, cols_axis) -> None:
+    """A header selected with the figures reads as figures that are not numbers: say the choice
+    that would make it labels, rather than guess."""
+    if not proposal.errors:
+        return
+    if not spec.first_row_labels and frame.r1 < frame.r2:
+        first = [sheet.cell(frame.r1, c) for c in range(frame.c1, frame.c2 + 1)]
+        if any(label and cols_axis.target(label, chosen=False)[0] is not None for label in first):
+            proposal.errors.append(
+                f"Block: row {frame.r1 + 1} looks like column labels; if it is, {_CHOOSE['row']}."
+            )
+    if not spec.first_column_labels and frame.c1 < frame.c2:
+        first = [sheet.cell(r, frame.c1) for r in range(frame.r1, frame.r2 + 1)]
+        if any(label and rows_axis.target(label, chosen=False)[0] is not None for label in first):
+            proposal.errors.append(
+                f"Block: column {_column_name(sheet, frame.c1)} looks like row labels; if it "
+                f"is, {_CHOOSE['column']}."
+            )
+
+
+def _cells(proposal, sheet, spec, row_targets, col_targets, bounds) -> None:
+    """Every cell where a mapped row meets a mapped column: a figure, or an error naming it."""
+    seen: dict[tuple, str] = {}
+    for r, (row_value, row_label) in row_targets.items():
+        for c, (col_value, col_label) in col_targets.items():
+            where, raw = sheet.place(r, c), sheet.cell(r, c)
+            values = {spec.rows_are: row_value, spec.columns_are: col_value}
+            metric = values.get(METRICS, spec.metric)
+            period = values.get(PERIODS, spec.period)
+            categories, category_label = values.get(CATEGORIES, ((), "total"))
+            try:
+                parsed = parse_figure(raw, bounds=bounds)
+            except ValueError as exc:
+                proposal.errors.append(f"{where}: {exc}")
+                continue
+            if parsed is None:
+                proposal.errors.append(
+                    f"{where} ({row_label} / {col_label}) is empty: a blank is not a figure. "
+                    "Leave it out of the block, or type what the force meant into the grid."
+                )
+                continue
+            ident = (metric.pk, period.pk, tuple(c.value for c in categories))
+            if ident in seen:
+                proposal.errors.append(
+                    f"{where}: the same figure as {seen[ident]} "
+                    f"({row_label} / {col_label}); leave one of them out of the block."
+                )
+                continue
+            seen[ident] = where
+            proposal.cells.append(
+                ProposedCell(
+                    ref=f"{sheet.name}!{a1(r, c)}",
+                    raw=raw,
+                    metric=metric,
+                    period=period,
+                    categories=categories,
+                    category_label="" if category_label == "total" else category_label,
+                    parsed=parsed,
+                    where=where,
+                )
+            )
+
+
+def _box(proposal: Proposal, sheet: Sheet, block: str):
+    """The selected block as (r1, c1, r2, c2) within the sheet's cells, or None (error said)."""
+    try:
+        r1, c1, r2, c2 = parse_range(block)
+    except ValueError as exc:
+        proposal.errors.append(f"Block: {exc}")
+        return None
+    if r1 >= len(sheet.rows) or c1 >= sheet.width:
+        proposal.errors.append(f"Block: {block} is outside the sheet's cells.")
+        return None
+    if sheet.cut and (r2 >= len(sheet.rows) or c2 >= sheet.width):
+        proposal.errors.append(
+            f"Block: {block} goes beyond the rows and columns shown here; type those figures "
+            "into the grid."
+        )
+        return None
+    # Past the sheet's last row or column there is nothing: no figures to lose.
+    return r1, c1, min(r2, len(sheet.rows) - 1), min(c2, sheet.width - 1)
+
+
 def propose(
     sheet: Sheet,
     spec: BlockSpec,
@@ -174,106 +387,30 @@ def propose(
     index: CategoryIndex,
     bounds: tuple[int, int],
 ) -> Proposal:
-    """The figures the block holds. Errors name their cell; nothing is written."""
+    """The figures the block holds: every cell of it, or errors naming the cells that cannot be
+    mapped and why (a caller saves nothing then). Nothing is written."""
     proposal = Proposal(sheet=sheet.name, block=spec.block)
-    try:
-        r1, c1, r2, c2 = parse_range(spec.block)
-    except ValueError as exc:
-        proposal.errors.append(f"Block: {exc}")
-        return proposal
     proposal.errors.extend(check_spec(spec, index=index))
-    if proposal.errors:
+    box = _box(proposal, sheet, spec.block)
+    if box is None or proposal.errors:
         return proposal
-    if r1 >= len(sheet.rows) or c1 >= sheet.width:
-        proposal.errors.append(f"Block: {spec.block} is outside the sheet's cells.")
-        return proposal
-    r2, c2 = min(r2, len(sheet.rows) - 1), min(c2, sheet.width - 1)
-    proposal.block = f"{a1(r1, c1)}:{a1(r2, c2)}"
+    proposal.block = f"{a1(box[0], box[1])}:{a1(box[2], box[3])}"
     axis = dict(metrics=metrics, periods=periods, index=index, metric=spec.metric)
     rows_axis, cols_axis = _Axis(spec.rows_are, **axis), _Axis(spec.columns_are, **axis)
-
-    def targets(positions, label_of, ax, noun):
-        found = {}
-        for pos in positions:
-            label = label_of(pos)
-            value, reason = ax.target(label)
-            if value is None:
-                where = f"Row {pos + 1}" if noun == "Row" else f"Column {column_letter(pos)}"
-                shown = f" '{label[:40]}'" if label else ""
-                proposal.skipped.append(f"{where}{shown} skipped: {reason}.")
-            else:
-                found[pos] = (value, label)
-        return found
-
-    # Where the labels are: the row above the block that names the most columns' targets (the
-    # block's own first row too, when the person selected the header with the figures), and
-    # likewise the column to its left.
-    header = spec.header_row
-    if header is None:
-        header = _best_line(
-            range(r1, -1, -1), lambda r: [sheet.cell(r, c) for c in range(c1, c2 + 1)], cols_axis
-        )
-    label_col = spec.label_column
-    if label_col is None:
-        label_col = _best_line(
-            range(c1, -1, -1), lambda c: [sheet.cell(r, c) for r in range(r1, r2 + 1)], rows_axis
-        )
-    if header is not None and header >= r1:
-        r1 = header + 1
-    if label_col is not None and label_col >= c1:
-        c1 = label_col + 1
-    if r1 > r2 or c1 > c2 or header is None or label_col is None:
-        missing = "column" if header is None else "row"
-        proposal.errors.append(
-            f"Block: no {missing} labels beside {proposal.block} name the campaign's "
-            f"{AXES[spec.columns_are if header is None else spec.rows_are].lower()}."
-        )
+    frame, errors = _frame(sheet, spec, box, rows_axis, cols_axis, proposal.block)
+    if frame is None:
+        proposal.errors.extend(errors)
         return proposal
-    proposal.block = f"{a1(r1, c1)}:{a1(r2, c2)}"
-    row_targets = targets(range(r1, r2 + 1), lambda r: sheet.cell(r, label_col), rows_axis, "Row")
-    col_targets = targets(range(c1, c2 + 1), lambda c: sheet.cell(header, c), cols_axis, "Column")
+    row_targets = _line_targets(proposal, sheet, frame, rows_axis, rows=True)
+    col_targets = _line_targets(proposal, sheet, frame, cols_axis, rows=False)
     proposal.row_labels = [label for _, label in row_targets.values()]
     proposal.column_labels = [label for _, label in col_targets.values()]
-    seen: dict[tuple, str] = {}
-    for r, (row_value, row_label) in row_targets.items():
-        for c, (col_value, col_label) in col_targets.items():
-            ref = a1(r, c)
-            raw = sheet.cell(r, c)
-            values = {spec.rows_are: row_value, spec.columns_are: col_value}
-            metric = values.get(METRICS, spec.metric)
-            period = values.get(PERIODS, spec.period)
-            categories, category_label = values.get(CATEGORIES, ((), "total"))
-            try:
-                parsed = parse_figure(raw, bounds=bounds)
-            except ValueError as exc:
-                proposal.errors.append(f"{sheet.name}!{ref}: {exc}")
-                continue
-            if parsed is None:
-                continue
-            ident = (metric.pk, period.pk, tuple(c.value for c in categories))
-            if ident in seen:
-                proposal.errors.append(
-                    f"{sheet.name}!{ref}: the same figure as {seen[ident]} "
-                    f"({row_label} / {col_label}); leave one of them out of the block."
-                )
-                continue
-            seen[ident] = f"{sheet.name}!{ref}"
-            proposal.cells.append(
-                ProposedCell(
-                    ref=f"{sheet.name}!{ref}",
-                    raw=raw,
-                    metric=metric,
-                    period=period,
-                    categories=categories,
-                    category_label="" if category_label == "total" else category_label,
-                    parsed=parsed,
-                )
-            )
+    _cells(proposal, sheet, spec, row_targets, col_targets, bounds)
+    _hint_labels_in_block(proposal, sheet, spec, frame, rows_axis, cols_axis)
     if not proposal.cells and not proposal.errors:
-        proposal.errors.append(
-            f"Block: no figures found in {proposal.block} (every row or column was skipped, or "
-            "its cells are empty)."
-        )
+        proposal.errors.append(f"Block: no figures in {proposal.block}: its cells are empty.")
+    if proposal.errors:
+        proposal.cells = []  # all or nothing: a preview never offers part of a block
     return proposal
 
 
@@ -357,12 +494,23 @@ def spec_from_template(
         changes.append("The columns are in a different order from last time.")
     spec = BlockSpec(
         sheet=sheet.name,
-        block=f"{a1(r1, c1)}:{a1(r2, c2)}",
+        block="",
         rows_are=template["rows_are"],
         columns_are=template["columns_are"],
         metric=next((m for m in metrics if m.slug == template["metric"]), None),
         period=next((p for p in periods if p.label == template["period"]), None),
-        header_row=header_row,
-        label_column=label_col,
     )
+    _place_block(spec, (r1, c1, r2, c2), header_row, label_col)
     return spec, changes
+
+
+def _place_block(spec: BlockSpec, figures, header_row: int, label_col: int) -> None:
+    """The block as the form states it, so what the layout proposes is what Save saves: a label
+    row (column) right beside the figures is taken into the block as its first row (column),
+    ticked, the person's own choice kept; one further off is found again by its words."""
+    r1, c1, r2, c2 = figures
+    spec.first_row_labels = header_row == r1 - 1
+    spec.first_column_labels = label_col == c1 - 1
+    top = header_row if spec.first_row_labels else r1
+    left = label_col if spec.first_column_labels else c1
+    spec.block = f"{a1(top, left)}:{a1(r2, c2)}"

@@ -50,6 +50,10 @@ class Sheet:
     hidden: bool = False
     cut: bool = False  # more rows or columns than shown
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    # A PDF's table has no A1 references a person can see: it is cited by page and table, and
+    # its cells by row and column number.
+    page: int | None = None
+    table: int | None = None
 
     @property
     def width(self) -> int:
@@ -59,6 +63,20 @@ class Sheet:
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
             return self.rows[row][col]
         return ""
+
+    def place(self, row: int, col: int) -> str:
+        """A cell as a person finds it: 'Summary!B7', or 'page 2, table 1, row 3, column 2'."""
+        return self.span(row, col, row, col)
+
+    def span(self, r1: int, c1: int, r2: int, c2: int) -> str:
+        """Cells as a person finds them: 'Summary!B7:C7', or 'page 2, table 1, row 7,
+        columns 2-3' for a PDF's table."""
+        if self.page is None:
+            end = "" if (r1, c1) == (r2, c2) else f":{a1(r2, c2)}"
+            return f"{self.name}!{a1(r1, c1)}{end}"
+        rows = f"row {r1 + 1}" if r1 == r2 else f"rows {r1 + 1}-{r2 + 1}"
+        cols = f"column {c1 + 1}" if c1 == c2 else f"columns {c1 + 1}-{c2 + 1}"
+        return f"page {self.page}, table {self.table}, {rows}, {cols}"
 
 
 def column_letter(col: int) -> str:
@@ -272,7 +290,9 @@ def _pdf(data: bytes) -> list[Sheet]:
                         [" ".join((cell or "").split()) for cell in row[:MAX_COLUMNS]]
                         for row in table[:MAX_ROWS]
                     ]
-                    sheets.append(Sheet(name=f"Page {number} table {t}", rows=rows))
+                    sheets.append(
+                        Sheet(name=f"Page {number} table {t}", rows=rows, page=number, table=t)
+                    )
     except PdfminerException as exc:  # pdfplumber wraps what pdfminer raised
         if exc.args and isinstance(exc.args[0], PDFPasswordIncorrect):
             raise CellsUnavailable("The PDF is protected by a password.") from exc

@@ -31,11 +31,28 @@ from requests_app.services.errors import ServiceError
 
 
 class BlockForm(forms.Form):
+    field_order = [
+        "sheet", "block", "rows_are", "columns_are", "first_row_labels", "first_column_labels",
+        "metric", "period", "keep_layout",
+    ]  # fmt: skip
     sheet = forms.ChoiceField(label="Sheet")
     block = forms.CharField(
         label="Block",
         max_length=20,
-        help_text="The figures only, e.g. B5:D9: click its first cell, then its last.",
+        help_text="e.g. B5:D9: click its first cell, then its last. Every cell of it is "
+        "saved, or nothing is.",
+    )
+    first_row_labels = forms.BooleanField(
+        label="The block's first row holds the column labels",
+        required=False,
+        help_text="Otherwise the labels are found above the block, in words; numbers (such as "
+        "ages) are labels only when you tick this.",
+    )
+    first_column_labels = forms.BooleanField(
+        label="The block's first column holds the row labels",
+        required=False,
+        help_text="Otherwise the labels are found left of the block, in words; numbers (such as "
+        "ages) are labels only when you tick this.",
     )
     rows_are = forms.ChoiceField(label="Rows are", choices=list(AXES.items()))
     columns_are = forms.ChoiceField(label="Columns are", choices=list(AXES.items()))
@@ -79,6 +96,8 @@ class BlockForm(forms.Form):
             columns_are=data["columns_are"],
             metric=data.get("metric"),
             period=data.get("period"),
+            first_row_labels=data["first_row_labels"],
+            first_column_labels=data["first_column_labels"],
         )
 
 
@@ -200,6 +219,8 @@ def attachment_cells(request: HttpRequest, pk: int) -> HttpResponse:
                         "columns_are": spec.columns_are,
                         "metric": spec.metric,
                         "period": spec.period,
+                        "first_row_labels": spec.first_row_labels,
+                        "first_column_labels": spec.first_column_labels,
                         "keep_layout": True,
                     },
                     **form_kwargs,

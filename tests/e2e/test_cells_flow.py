@@ -1,6 +1,7 @@
 """Issue 13's mapping in a browser: a force's XLSX arrived on its request; staff open it as
 cells, select the block by clicking its first and last cells, say rows are ages and columns are
-periods, preview and save; the reviewer sees the figures in the queue with links to their cells.
+periods, preview (a header selected with the figures is refused until the person ticks that the
+first row holds labels: issue 26) and save; the reviewer sees the figures in the queue with links to their cells.
 On a 390 px phone the page never scrolls sideways (the sheet scrolls inside its frame)."""
 
 import json
@@ -8,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from figures_app.models import Figure
 from foi_tracker.campaign_json import load_campaign
@@ -72,15 +74,26 @@ def test_a_block_is_taken_from_an_arrived_xlsx_and_reviewed_with_cell_links(
         with page.expect_navigation():
             page.click("#take-from-file a:has-text('kent-foi-2017-361.xlsx')")
         assert "hidden" in page.inner_text("#sheet-tabs")
-        page.click("#cells td[data-ref=B6]")
+        # The header row selected with the figures: not guessed to be labels, so the block is
+        # refused whole, naming its cells, and nothing is offered for saving.
+        page.click("#cells td[data-ref=B5]")
         page.click("#cells td[data-ref=C9]")
-        assert page.input_value("#id_block") == "B6:C9"
+        assert page.input_value("#id_block") == "B5:C9"
         page.select_option("#id_rows_are", "categories")
         page.select_option("#id_columns_are", "periods")
         page.select_option("#id_metric", label="Online-flagged offences")
         page.click("#cells-form button[name=preview]")
-        page.wait_for_selector("#proposal")
+        expect(page.locator("#proposal-errors")).to_contain_text("no row above B5:C9")
+        expect(page.locator("#cells-save")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # Said so: the first row holds the labels; every other cell of the block is listed.
+        page.check("#id_first_row_labels")
+        page.click("#cells-form button[name=preview]")
+        expect(page.locator("#proposal tbody tr")).to_have_count(8)
+        expect(page.locator("#proposal-errors")).to_have_count(0)
+        assert "FOI 2017-361!C9" in page.inner_text("#proposal")
         assert "16 to 17" in page.inner_text("#proposal")
+        expect(page.locator("#cells-save")).to_have_text("Save 8 figures")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.click("#cells-save")
         page.wait_for_selector("text=The figures now await review.")

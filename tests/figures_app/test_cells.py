@@ -145,10 +145,10 @@ def test_a_block_of_ages_by_years_is_read_by_its_labels(campaign, aged):
     assert got[("FOI 2017-361!C9", "Total", "2016/17")].value == 61  # the metric's total
 
 
-def test_footnotes_and_unknown_labels_are_skipped_and_said(campaign, aged):
+def test_blank_and_footnote_rows_of_the_block_hold_nothing_and_are_said(campaign, aged):
     sheet = read_sheets("kent.xlsx", kent_workbook())[0]
     spec = BlockSpec(
-        "FOI 2017-361", "B5:C11", rows_are=CATEGORIES, columns_are=PERIODS, metric=aged
+        "FOI 2017-361", "B6:C11", rows_are=CATEGORIES, columns_are=PERIODS, metric=aged
     )
     proposal = propose(
         sheet, spec, metrics=[aged], periods=list(campaign.periods.all()),
@@ -156,8 +156,8 @@ def test_footnotes_and_unknown_labels_are_skipped_and_said(campaign, aged):
     )  # fmt: skip
     assert proposal.errors == []
     assert len(proposal.cells) == 8
-    assert proposal.block == "B6:C11"  # the header row selected with the figures is its labels
-    assert "Row 10 skipped: it has no label." in proposal.skipped
+    assert proposal.block == "B6:C11"  # the block as selected
+    assert "Row 10 has no figures in the block." in proposal.skipped
     assert any(s.startswith("Row 11 '* 1 to 4 offences") for s in proposal.skipped)
 
 
@@ -201,7 +201,13 @@ def test_the_layout_is_found_again_in_next_years_file_with_a_column_moved(campai
     # Next year's file: a Notes column now comes first, so every year moved one column right.
     moved = read_sheets("kent.xlsx", kent_workbook(extra_column_first=True))
     again, changes = spec_from_template(template, moved, metrics=[aged], periods=periods)
-    assert again.block == "C6:D9"
+    # The header row beside the figures is taken into the block, ticked; the label column, two
+    # to the left now, is found again by its words.
+    assert (again.block, again.first_row_labels, again.first_column_labels) == (
+        "C5:D9",
+        True,
+        False,
+    )
     assert changes == []
     proposal = propose(
         moved[0], again, metrics=[aged], periods=periods, index=CategoryIndex(campaign),
