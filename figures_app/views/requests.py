@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -96,6 +96,27 @@ def request_figures(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """The grid's script saves in the background (Enter saves and moves down) and asks for JSON;
+    without the script the grid is an ordinary form and gets the page back."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _saved_message(result) -> str:
+    if not result.written:
+        return "Nothing changed."
+    return (
+        f"Saved: {result.created} new, {result.changed} changed, {result.deleted} removed. "
+        "The figures now await review."
+    )
+
+
+def _json_errors(form: EntryGridForm) -> JsonResponse:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    general = errors.pop("__all__", [])
+    return JsonResponse({"saved": False, "errors": errors, "general": general}, status=400)
+
+
 @require_POST
 @view_required
 def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
@@ -125,18 +146,19 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            if result.written:
-                messages.success(
-                    request,
-                    f"Saved: {result.created} new, {result.changed} changed, {result.deleted} removed. "
-                    "The figures now await review.",
-                )
-            else:
-                messages.info(request, "Nothing changed.")
             fresh = review_reads.request_figures(foi)
-            for warning in review_reads.request_warnings(fresh, periods, CategoryIndex(campaign)):
+            warnings = review_reads.request_warnings(fresh, periods, CategoryIndex(campaign))
+            if _wants_json(request):
+                return JsonResponse(
+                    {"saved": True, "message": _saved_message(result), "warnings": warnings}
+                )
+            level = messages.success if result.written else messages.info
+            level(request, _saved_message(result))
+            for warning in warnings:
                 messages.warning(request, warning)
             return redirect(back_to(foi))
+    if _wants_json(request):
+        return _json_errors(form)
     context = request_section_context(request, foi, form=form)
     return render(request, "figures_app/request_figures.html", context, status=400)
 
