@@ -17,6 +17,7 @@ from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.models import FoiRequest
+from requests_app.selectors.answering import attachment_reply_date, reply_dates
 from requests_app.selectors.quarantine import is_quarantined
 from requests_app.selectors.requests import with_files
 from requests_app.services.errors import ServiceError
@@ -102,6 +103,13 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+_NO_ANSWER_DATE = (
+    "The response is not recorded from these figures: no answer date was given and no reply "
+    "is filed. Give the date the force answered (Answered on), or record the response from "
+    "the letter."
+)
+
+
 def _saved_message(result) -> str:
     if not result.written:
         return "Nothing changed."
@@ -134,6 +142,9 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if form.is_valid():
         attachment = form.cleaned_data.get("attachment")
+        answered_on = form.cleaned_data.get("answered_on")
+        if answered_on is None and attachment is not None:
+            answered_on = attachment_reply_date(attachment)  # the reply that brought the file
         try:
             result = figures_save_grid(
                 foi=foi,
@@ -142,12 +153,20 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
                 index=index,
                 attachment_id=attachment.pk if attachment else None,
                 location=form.cleaned_data.get("location") or "",
+                answered_on=answered_on,
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             fresh = review_reads.request_figures(foi)
             warnings = review_reads.request_warnings(fresh, periods, CategoryIndex(campaign))
+            if (
+                result.written
+                and "answered_on" in form.fields
+                and answered_on is None
+                and not reply_dates([foi.pk])
+            ):
+                warnings.append(_NO_ANSWER_DATE)
             if _wants_json(request):
                 return JsonResponse(
                     {"saved": True, "message": _saved_message(result), "warnings": warnings}

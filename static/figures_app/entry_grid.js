@@ -70,9 +70,13 @@
     }
   }
 
+  function holder(input) {
+    return input.closest("td, th") || input.parentElement;
+  }
+
   function clearError(input) {
     input.classList.remove("is-invalid");
-    var cell = input.closest("td, th");
+    var cell = holder(input);
     Array.prototype.forEach.call(cell.querySelectorAll(".grid-error"), function (el) {
       el.remove();
     });
@@ -84,7 +88,7 @@
     var note = document.createElement("div");
     note.className = "text-danger small grid-error";
     note.textContent = messages.join(" ");
-    input.closest("td, th").appendChild(note);
+    holder(input).appendChild(note);
   }
 
   // A new category's row is sent whole (its name and its cells), and the page is reloaded once
@@ -104,7 +108,7 @@
 
   function payload(names) {
     var data = new FormData();
-    ["csrfmiddlewaretoken", "attachment", "location"].forEach(function (field) {
+    ["csrfmiddlewaretoken", "attachment", "location", "answered_on"].forEach(function (field) {
       var el = grid.elements[field];
       if (el) {
         data.append(field, el.value);
@@ -124,7 +128,7 @@
 
   function answered(sent, body) {
     if (body.saved) {
-      sent.forEach(function (name) {
+      sent.concat(["answered_on"]).forEach(function (name) {
         if (grid.elements[name]) {
           clearError(grid.elements[name]);
         }
@@ -132,15 +136,20 @@
       say(body.message + (body.warnings.length ? " Check: " + body.warnings.join(" ") : ""), "success");
       return;
     }
+    // Nothing of that save was written (all or nothing): its cells are still to be saved.
+    sent.forEach(function (name) {
+      dirty[name] = true;
+    });
     Object.keys(body.errors || {}).forEach(function (name) {
       if (grid.elements[name]) {
         showError(grid.elements[name], body.errors[name]);
-        dirty[name] = true; // still to be saved once put right
       }
     });
     say("Not saved: " + ((body.general || []).join(" ") || "correct the cells marked below."), "danger");
   }
 
+  // After a refused or failed save, the next Enter tries again (never on its own: a refused
+  // save would be refused again).
   function flush() {
     var names = Object.keys(dirty);
     if (busy || !names.length) {
@@ -163,17 +172,22 @@
       })
       .then(function (body) {
         answered(names, body);
+        return body.saved;
       })
       .catch(function () {
         names.forEach(function (name) {
           dirty[name] = true;
         });
         say("Not saved: the connection failed. Press Enter in a cell to try again.", "danger");
-        needsReload = false;
+        return false;
       })
-      .then(function () {
+      .then(function (ok) {
         busy = false;
-        flush();
+        if (ok) {
+          flush();
+        } else {
+          needsReload = false;
+        }
       });
   }
 
