@@ -27,7 +27,7 @@ from figures_app.models import FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
 from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
 from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
-from figures_app.services.import_lines import read_date
+from figures_app.services.import_lines import plan_lines, read_date
 from figures_app.services.sources import figures_mark_source_keys
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 MAX_ERRORS = 200
 # Changed lines kept in a plan (the preview lists them; the counts cover every row).
 MAX_CHANGED_LINES = 200
+# Lines listed in a plan (line, force, period, metric, category, value, change), paged by the
+# preview; the counts cover every row, and the page says when the list stops short.
+MAX_PLAN_LINES = 20_000
 # check_rows reports progress every this many rows: often enough for a progress bar, rarely
 # enough that the UPDATE it costs a batch is noise beside the check itself.
 PROGRESS_EVERY = 5000
@@ -100,6 +103,9 @@ class ImportPlan:
     changed_lines: list[tuple[int, str, str, str]] = field(
         default_factory=list
     )  # line, cell, old, new
+    # Each line as it became: line, force, period, metric, category, value, change ("new",
+    # "unchanged", "changed from X"); the first MAX_PLAN_LINES.
+    lines: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
 
 def _text(value) -> str:
@@ -492,16 +498,21 @@ def plan_import(
     plan = ImportPlan(campaign=campaign, rows=len(checked.rows), warnings=warnings)
     forces = {row.request.id: row.request.force.name for row in checked.rows}
     stored = stored_figures(request_ids=forces)
-    for fig, before, after in figures_diff(rows=bulk_rows(checked=checked), stored=stored):
+    rows = list(bulk_rows(checked=checked))
+    changes: dict[int, str] = {}
+    for fig, before, after in figures_diff(rows=rows, stored=stored):
         if before is None:
             plan.created += 1
+            changes[fig.line] = "new"
             continue
         plan.changed += 1
+        old, new = describe_figure(before), describe_figure(after)
+        changes[fig.line] = f"changed from {old}" if old != new else "changed (note or details)"
         if len(plan.changed_lines) < MAX_CHANGED_LINES:
-            old, new = describe_figure(before), describe_figure(after)
             if old == new:
                 new += " (note changed)" if fig.note is not None else " (details changed)"
             plan.changed_lines.append((fig.line, f"{forces[fig.request_id]}: {fig.cell}", old, new))
+    plan.lines = plan_lines(checked, rows[:MAX_PLAN_LINES], changes)
     plan.unchanged = plan.rows - plan.created - plan.changed
     return plan
 
