@@ -99,3 +99,24 @@ def test_it_keeps_fast_typing_in_separate_cells(browser, live_server, kent, widt
         expect(page.get_by_label("Grooming, Total, 2016/17")).to_be_focused()
         page.keyboard.press("ArrowDown")
         expect(page.get_by_label("Indecent images, Total, 2016/17")).to_be_focused()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_answer_date_given_in_the_grid_dates_the_response(browser, live_server, kent, width):
+    for page in page_in(browser, width=width, height=900):
+        log_in_on(page, live_server.url, "sam")
+        page.goto(f"{live_server.url}/figures/requests/{kent.pk}/")
+        page.fill("#id_figures_answered_on", "2017-03-20")
+        page.get_by_label("Grooming, Total, 2015/16").click()
+        page.keyboard.type("1\n2\n3\n")
+        page.get_by_label("Grooming, Total, 2016/17").click()
+        page.keyboard.type("4\n5\n6\n")
+        saved(kent, 6)
+        for _ in range(150):
+            kent.refresh_from_db()
+            if kent.answered_on is not None:
+                break
+            time.sleep(0.1)
+        assert kent.status == "answered" and kent.answered_on.isoformat() == "2017-03-20"
+        page.goto(f"{live_server.url}/campaigns/online-offences/answering/")
+        expect(page.locator("body")).to_contain_text("20 Mar 2017")
