@@ -367,3 +367,38 @@ def figures_workbook_sheets(campaign: Campaign, *, basis: str, today: date) -> d
         ["exported on", today],
     ]
     return sheets
+
+
+# The import template: the tidy import's columns, a row for every cell the campaign asks -----
+
+TEMPLATE_FIGURE_COLUMNS = ("value", "status", "note", "answered_on")
+
+
+def import_template_rows(campaign: Campaign) -> Iterator[list]:
+    """A header and one empty row per force asked, period, metric, and total or category (each
+    category of each of the metric's breakdowns), ready to fill in and import. Five queries
+    however many forces and categories."""
+    dimensions = list(
+        Dimension.objects.filter(metric__campaign=campaign)
+        .order_by("metric__position", "metric_id", "position")
+        .prefetch_related("categories")
+    )
+    dims = list(dict.fromkeys(d.slug for d in dimensions))
+    header = [*WHERE_COLUMNS, *dims, *TEMPLATE_FIGURE_COLUMNS]
+    yield header
+    metrics = list(campaign.metrics.order_by("position", "pk"))
+    cells: list[tuple[str, str, str]] = []  # metric slug, dimension slug, category value
+    for metric in metrics:
+        cells.append((metric.slug, "", ""))
+        for dim in (d for d in dimensions if d.metric_id == metric.pk):
+            cells.extend((metric.slug, dim.slug, c.value) for c in dim.categories.all())
+    periods = [p.label for p in campaign.periods.all()]
+    forces = campaign.requests.order_by("force__name").values_list("force__name", flat=True)
+    for force in forces:
+        for period in periods:
+            for metric_slug, dim_slug, value in cells:
+                row = dict.fromkeys(header, "")
+                row.update(force=force, period=period, metric=metric_slug)
+                if dim_slug:
+                    row[dim_slug] = value
+                yield list(row.values())

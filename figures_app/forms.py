@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
 
 from figures_app.categories import CategoryIndex
 from figures_app.models import Category, Dimension, Figure, Metric
@@ -14,6 +15,8 @@ from figures_app.services.figures import CellInput
 from figures_app.values import HELP, parse_figure
 from requests_app.forms import styled_submit
 from requests_app.models import FoiRequest, Period
+from requests_app.selectors.answering import reply_dates
+from requests_app.workflow import AWAITING_RESPONSE
 
 NEW_ROWS = 3
 
@@ -49,6 +52,19 @@ class EntryGridForm(forms.Form):
     location = forms.CharField(
         max_length=200, required=False, help_text="Where in it: sheet and cell, or page."
     )
+    answered_on = forms.DateField(
+        label="Answered on",
+        required=False,
+        # Its own id: the request page's response form has an answered_on field too.
+        widget=forms.DateInput(
+            format="%Y-%m-%d", attrs={"type": "date", "id": "id_figures_answered_on"}
+        ),
+        help_text=(
+            "The date the force answered, if these figures are its answer (the date of its "
+            "reply, where one is filed). Left empty, the response is not recorded from the "
+            "figures: record it from the letter."
+        ),
+    )
 
     def __init__(
         self,
@@ -63,6 +79,11 @@ class EntryGridForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.foi, self.metrics, self.periods, self.index = foi, metrics, periods, index
         self.fields["attachment"].queryset = foi.attachments.all()
+        if foi.status in AWAITING_RESPONSE:
+            # Asked only while the response is still to be recorded; the reply's day by default.
+            self.fields["answered_on"].initial = reply_dates([foi.pk]).get(foi.pk)
+        else:
+            del self.fields["answered_on"]
         existing = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
         self.blocks: list[GridBlock] = []
         self._cells: list[
@@ -130,6 +151,18 @@ class EntryGridForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean_answered_on(self):
+        day = self.cleaned_data.get("answered_on")
+        if day is None:
+            return None
+        if day > timezone.localdate():
+            raise forms.ValidationError("The answer date cannot be in the future.")
+        if self.foi.sent_on and day < self.foi.sent_on:
+            raise forms.ValidationError(
+                f"The answer date cannot be before the request was sent ({self.foi.sent_on:%d %b %Y})."
+            )
+        return day
 
     def clean(self):
         cleaned = super().clean()

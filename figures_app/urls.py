@@ -31,6 +31,16 @@ urlpatterns = [
     path("campaigns/<slug:slug>/figures.xlsx", imports.export_xlsx, name="figures_export_xlsx"),
     path("campaigns/<slug:slug>/figures/import/", imports.import_upload, name="figures_import"),
     path(
+        "campaigns/<slug:slug>/figures/import/template.csv",
+        imports.import_template_csv,
+        name="figures_import_template_csv",
+    ),
+    path(
+        "campaigns/<slug:slug>/figures/import/template.xlsx",
+        imports.import_template_xlsx,
+        name="figures_import_template_xlsx",
+    ),
+    path(
         "campaigns/<slug:slug>/figures/import/<int:pk>/",
         imports.import_preview,
         name="figures_import_preview",

@@ -6,8 +6,9 @@ transaction, and a change to any figure of a request puts its figures back to aw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -163,9 +164,12 @@ def figures_apply(
     index: CategoryIndex | None = None,
     approve: bool = False,
     summary: str = "",
+    answered_on: Mapping[int, date] | None = None,
 ) -> ApplyResult:
     """Set many cells at once, all or nothing. Unchanged cells write nothing (re-imports are
     no-ops); each change writes a history row; requests with changes go back to review.
+    `answered_on` (request id -> date): when the force answered, for a request whose response
+    the figures record (responses_record_from_figures).
 
     actor=None is the command line (someone with shell access): figures are recorded as
     entered by nobody in particular and always wait for a reviewer."""
@@ -198,6 +202,7 @@ def figures_apply(
             campaign=campaign,
             actor=actor,
             request_ids={fig.request_id for fig, *_ in writes.creates + writes.updates},
+            answered_on=answered_on,
         )
     return result
 
@@ -324,6 +329,7 @@ def figures_import_bulk(
     approve: bool = False,
     summary: str = "",
     source: str = "",
+    answered_on: Mapping[int, date] | None = None,
 ) -> ApplyResult:
     """Write an import's rows as figures_apply would write the same cells (never a deletion),
     all or nothing, in a number of queries that does not depend on the number of rows.
@@ -331,7 +337,8 @@ def figures_import_bulk(
     `new_categories` are created first (inferred categories the rows name); `rows` returns the
     rows afresh on each call, keys resolved once those categories exist (the SQLite path reads
     them twice rather than hold them); `request_ids` are the requests the file names, all
-    approved with `approve`; each history row's source is "`source` line N"."""
+    approved with `approve`; each history row's source is "`source` line N"; `answered_on` as
+    figures_apply's."""
     _check_actor(actor, approve)
     index.ensure(new_categories)
     now = timezone.now()
@@ -350,7 +357,10 @@ def figures_import_bulk(
         _approve(result.requests, actor, comment=summary or "Approved on import.")
     if result.changed_requests:
         responses_record_from_figures(
-            campaign=campaign, actor=actor, request_ids=result.changed_requests
+            campaign=campaign,
+            actor=actor,
+            request_ids=result.changed_requests,
+            answered_on=answered_on,
         )
     return result
 
@@ -396,9 +406,12 @@ def figures_save_grid(
     index: CategoryIndex,
     attachment_id: int | None = None,
     location: str = "",
+    answered_on: date | None = None,
 ) -> ApplyResult:
     """Save every cell of a request's entry grid; the provenance given with this save (the file
-    and where in it) goes to the cells that change, not to the ones left as they were."""
+    and where in it) goes to the cells that change, not to the ones left as they were.
+    `answered_on`: the date the person says the force answered (used only if the figures
+    record the response)."""
     if attachment_id is not None and not foi.attachments.filter(pk=attachment_id).exists():
         raise ServiceError("That attachment belongs to another request.", "attachment")
     if attachment_id or location:
@@ -409,5 +422,10 @@ def figures_save_grid(
             if location:
                 cell.location = location
     return figures_apply(
-        campaign=foi.campaign, actor=actor, cells=cells, index=index, summary="Entered in the grid."
+        campaign=foi.campaign,
+        actor=actor,
+        cells=cells,
+        index=index,
+        summary="Entered in the grid.",
+        answered_on={foi.pk: answered_on} if answered_on else None,
     )

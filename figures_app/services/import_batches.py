@@ -96,6 +96,8 @@ def plan_result(*, plan: ImportPlan) -> dict:
             {"line": line, "cell": cell, "old": old, "new": new}
             for line, cell, old, new in plan.changed_lines
         ],
+        # Lists, not objects: a large file's plan keeps one short list per line.
+        "lines": [list(line) for line in plan.lines],
     }
 
 

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import PurePath
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from figures_app.categories import CategoryIndex, CategoryRef, category_key
 from figures_app.models import FigureSource, Kind, Metric, describe_figure
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
 from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
 from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
+from figures_app.services.import_lines import plan_lines, read_date
 from figures_app.services.sources import figures_mark_source_keys
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 MAX_ERRORS = 200
 # Changed lines kept in a plan (the preview lists them; the counts cover every row).
 MAX_CHANGED_LINES = 200
+# Lines listed in a plan (line, force, period, metric, category, value, change), paged by the
+# preview; the counts cover every row, and the page says when the list stops short.
+MAX_PLAN_LINES = 20_000
 # check_rows reports progress every this many rows: often enough for a progress bar, rarely
 # enough that the UPDATE it costs a batch is noise beside the check itself.
 PROGRESS_EVERY = 5000
@@ -73,6 +79,8 @@ class CheckedFile:
     rows: list[CheckedRow]
     index: CategoryIndex
     refs: dict[tuple, tuple[CategoryRef, ...]]  # CheckedRow.cats -> the categories named
+    # request id -> the date its force answered, from the file's answered_on column
+    answered_on: dict[int, date] = field(default_factory=dict)
 
     @property
     def request_ids(self) -> set[int]:
@@ -95,6 +103,9 @@ class ImportPlan:
     changed_lines: list[tuple[int, str, str, str]] = field(
         default_factory=list
     )  # line, cell, old, new
+    # Each line as it became: line, force, period, metric, category, value, change ("new",
+    # "unchanged", "changed from X"); the first MAX_PLAN_LINES.
+    lines: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
 
 def _text(value) -> str:
@@ -158,7 +169,8 @@ def check_rows(
         raise ImportFileError(errors)
     if progress:
         progress(total, total)
-    return CheckedFile(checked, index, checker.refs_of)
+    answered_on = {request_id: day for request_id, (day, _line) in checker.answered.items()}
+    return CheckedFile(checked, index, checker.refs_of, answered_on)
 
 
 def _check_columns(columns: list[str], dim_columns: list[str]) -> None:
@@ -208,6 +220,9 @@ class _RowChecker:
         self.bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
         self.has_note = "note" in columns
         self.has_source = "source" in columns
+        self.has_answered = "answered_on" in columns
+        self.answered: dict[int, tuple[date, int]] = {}  # request id -> (date, first line)
+        self.today = timezone.localdate()
         self.named = ("force", "period", "metric", *dim_columns)
         self.force_of: dict[str, tuple[FoiRequest | None, str | None]] = {}
         self.metric_of: dict[str, Metric | None] = {}
@@ -232,6 +247,8 @@ class _RowChecker:
         refs = self.categories(metric, v, row.line, errors) if metric is not None else []
         reading = self.value(v, row.line, errors)
         row_source = self.source(v, row.line, errors)
+        if self.has_answered and foi is not None:
+            self.answer_date(foi, v.get("answered_on"), row.line, errors)
         if errors:
             return errors
         cats = tuple(sorted((r.dimension.id, r.value) for r in refs))
@@ -337,6 +354,32 @@ class _RowChecker:
                 f"sources are {', '.join(FigureSource.values)} (or leave it empty)."
             )
         return row_source
+
+    def answer_date(self, foi: FoiRequest, raw, line: int, errors: list[str]) -> None:
+        """The answered_on column: the day the force answered (its rows must agree), not before
+        the request was sent and not in the future. Empty leaves it to the reply's date."""
+        if raw is None or _text(raw) == "":
+            return
+        day = read_date(raw)
+        problem = None
+        if day is None:
+            problem = f"the answer date '{_text(raw)}' is not a date (write it as 2017-03-20)."
+        elif day > self.today:
+            problem = f"the answer date {day:%d %b %Y} is in the future."
+        elif foi.sent_on and day < foi.sent_on:
+            problem = (
+                f"the answer date {day:%d %b %Y} is before the request to {foi.force.name} was "
+                f"sent ({foi.sent_on:%d %b %Y})."
+            )
+        else:
+            first = self.answered.setdefault(foi.id, (day, line))
+            if first[0] != day:
+                problem = (
+                    f"the answer date {day:%d %b %Y} differs from line {first[1]}'s "
+                    f"({first[0]:%d %b %Y}) for {foi.force.name}: a force answers on one day."
+                )
+        if problem:
+            errors.append(f"Line {line}: {problem}")
 
 
 def _read_value(raw, status: str, as_given, bounds: tuple[int, int]) -> tuple | str:
@@ -455,16 +498,21 @@ def plan_import(
     plan = ImportPlan(campaign=campaign, rows=len(checked.rows), warnings=warnings)
     forces = {row.request.id: row.request.force.name for row in checked.rows}
     stored = stored_figures(request_ids=forces)
-    for fig, before, after in figures_diff(rows=bulk_rows(checked=checked), stored=stored):
+    rows = list(bulk_rows(checked=checked))
+    changes: dict[int, str] = {}
+    for fig, before, after in figures_diff(rows=rows, stored=stored):
         if before is None:
             plan.created += 1
+            changes[fig.line] = "new"
             continue
         plan.changed += 1
+        old, new = describe_figure(before), describe_figure(after)
+        changes[fig.line] = f"changed from {old}" if old != new else "changed (note or details)"
         if len(plan.changed_lines) < MAX_CHANGED_LINES:
-            old, new = describe_figure(before), describe_figure(after)
             if old == new:
                 new += " (note changed)" if fig.note is not None else " (details changed)"
             plan.changed_lines.append((fig.line, f"{forces[fig.request_id]}: {fig.cell}", old, new))
+    plan.lines = plan_lines(checked, rows[:MAX_PLAN_LINES], changes)
     plan.unchanged = plan.rows - plan.created - plan.changed
     return plan
 
@@ -499,6 +547,7 @@ def import_figures(
                 approve=approve,
                 summary=f"Imported from {name}.",
                 source=f"import {name}",
+                answered_on=checked.answered_on,
             )
             # Each row's own source where the file gives one (an export read back in keeps
             # what it says), else the one asked for.

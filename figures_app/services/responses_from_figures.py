@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 
 from figures_app.models import REPORTING_KINDS, Figure, Kind, Metric
 from requests_app.exemptions import EXEMPTIONS_BY_LAW
 from requests_app.models import Campaign, FoiRequest
+from requests_app.selectors.answering import reply_dates
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_record_response
 from requests_app.workflow import AWAITING_RESPONSE, InvalidTransition, Outcome
@@ -53,7 +55,11 @@ def outcome_from_figures(
 
 
 def responses_record_from_figures(
-    *, campaign: Campaign, actor: AbstractBaseUser | None, request_ids: set[int]
+    *,
+    campaign: Campaign,
+    actor: AbstractBaseUser | None,
+    request_ids: set[int],
+    answered_on: Mapping[int, date] | None = None,
 ) -> list[int]:
     """Record the force's response for each of `request_ids` still awaiting one, now that its
     figures are in; returns the ids recorded. Called inside figures_apply's transaction, so the
@@ -61,8 +67,12 @@ def responses_record_from_figures(
 
     Before this, a force whose figures were entered (even approved) stayed "sent, overdue" and
     was chased for an answer it had given. The response is recorded through the lifecycle
-    service (the one TRANSITIONS table, the same audit event as by hand), dated the day of
-    entry, by whoever entered the figures (None: the command line). Where the figures cannot
+    service (the one TRANSITIONS table, the same audit event as by hand), by whoever entered the
+    figures (None: the command line), dated as a person or the mail says (issue 26): the date
+    in `answered_on` (request id -> the date the person gave), else the day of the latest reply
+    filed on the request. With neither, nothing is recorded: the tracker never invents the
+    date (it once used the day of entry, and "How each force answered" then ranked the force
+    "0 working days, on time"). Where the figures cannot
     settle the outcome (outcome_from_figures), nothing is recorded: the request stays awaiting
     and shows on the dashboard's "figures in, response not recorded" list, neither chased nor
     counted overdue (requests_app.models.requests.figures_unrecorded_q), until someone records
@@ -85,11 +95,12 @@ def responses_record_from_figures(
         cells[request_id][(metric_id, period_id)][kind] += 1
         if kind == Kind.REFUSED and exemption and exemption not in exemptions[request_id]:
             exemptions[request_id].append(exemption)
-    today = timezone.localdate()
+    given = dict(answered_on or {})
+    dates = {**reply_dates(set(awaiting) - set(given)), **given}
     recorded = []
     for request_id, law in sorted(awaiting.items()):
         outcome = outcome_from_figures(kinds_by_cell=cells[request_id], n_cells=n_cells)
-        if outcome is None:
+        if outcome is None or dates.get(request_id) is None:
             continue
         valid = {code for code, _ in EXEMPTIONS_BY_LAW[law]}
         counts = sum(cells[request_id].values(), Counter())
@@ -106,7 +117,7 @@ def responses_record_from_figures(
                     request_id=request_id,
                     actor=actor,
                     outcome=outcome,
-                    answered_on=today,
+                    answered_on=dates[request_id],
                     exemptions=[code for code in exemptions[request_id] if code in valid],
                     note=note,
                 )

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from figures_app.exports import basis_words, export_csv_chunks, figures_workbook_sheets
+from figures_app.exports import (
+    basis_words,
+    export_csv_chunks,
+    figures_workbook_sheets,
+    import_template_rows,
+)
 from figures_app.forms import ImportForm
 from figures_app.models import FigureImport, ImportState
 from figures_app.selectors.totals import ALL, APPROVED, BASES
@@ -21,7 +27,7 @@ from figures_app.services.import_batches import (
 from figures_app.services.imports import may_approve_on_import
 from requests_app.access import edit_required, get_campaign_for_user, view_required
 from requests_app.services.errors import ServiceError
-from requests_app.tabular import write_xlsx
+from requests_app.tabular import iter_csv, write_xlsx
 from requests_app.text import plural
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,6 +70,33 @@ def export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{campaign.slug}-figures-{_basis_name(basis)}.xlsx"'
     )
+    return response
+
+
+@view_required
+def import_template_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """The campaign's import template (its forces, periods and categories in the tidy import's
+    columns), streamed."""
+    campaign = get_campaign_for_user(request, slug)
+    response = StreamingHttpResponse(
+        iter_csv(import_template_rows(campaign)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-template.csv"'
+    return response
+
+
+@view_required
+def import_template_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_campaign_for_user(request, slug)
+    response = HttpResponse(
+        write_xlsx(
+            {"figures": import_template_rows(campaign)},
+            title=f"{campaign.title}: import template",
+            freeze_header=True,
+        ),
+        content_type=XLSX,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-template.xlsx"'
     return response
 
 
@@ -120,16 +153,27 @@ def _progress_text(batch: FigureImport) -> str:
     return batch.get_state_display()
 
 
+PREVIEW_LINES_PER_PAGE = 50
+
+
 @edit_required
 def import_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     batch = _batch(request, slug, pk)
+    plan = batch.result if batch.state == ImportState.CHECKED else None
+    lines = None
+    if plan is not None:
+        # The plan stored by the check lists each line: paging it reads nothing more.
+        lines = Paginator(plan.get("lines", []), PREVIEW_LINES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
     return render(
         request,
         "figures_app/import_preview.html",
         {
             "campaign": batch.campaign,
             "batch": batch,
-            "plan": batch.result if batch.state == ImportState.CHECKED else None,
+            "plan": plan,
+            "lines": lines,
             "errors": batch.errors if batch.state == ImportState.FAILED else [],
             "progress_text": _progress_text(batch),
             "can_approve": may_approve_on_import(user=request.user),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
 from requests_app.models import FoiRequest
+from requests_app.selectors.answering import attachment_reply_date, reply_dates
 from requests_app.selectors.quarantine import is_quarantined
 from requests_app.selectors.requests import with_files
 from requests_app.services.errors import ServiceError
@@ -96,6 +97,34 @@ def request_figures(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """The grid's script saves in the background (Enter saves and moves down) and asks for JSON;
+    without the script the grid is an ordinary form and gets the page back."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+_NO_ANSWER_DATE = (
+    "The response is not recorded from these figures: no answer date was given and no reply "
+    "is filed. Give the date the force answered (Answered on), or record the response from "
+    "the letter."
+)
+
+
+def _saved_message(result) -> str:
+    if not result.written:
+        return "Nothing changed."
+    return (
+        f"Saved: {result.created} new, {result.changed} changed, {result.deleted} removed. "
+        "The figures now await review."
+    )
+
+
+def _json_errors(form: EntryGridForm) -> JsonResponse:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    general = errors.pop("__all__", [])
+    return JsonResponse({"saved": False, "errors": errors, "general": general}, status=400)
+
+
 @require_POST
 @view_required
 def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,6 +142,9 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if form.is_valid():
         attachment = form.cleaned_data.get("attachment")
+        answered_on = form.cleaned_data.get("answered_on")
+        if answered_on is None and attachment is not None:
+            answered_on = attachment_reply_date(attachment)  # the reply that brought the file
         try:
             result = figures_save_grid(
                 foi=foi,
@@ -121,22 +153,31 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
                 index=index,
                 attachment_id=attachment.pk if attachment else None,
                 location=form.cleaned_data.get("location") or "",
+                answered_on=answered_on,
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            if result.written:
-                messages.success(
-                    request,
-                    f"Saved: {result.created} new, {result.changed} changed, {result.deleted} removed. "
-                    "The figures now await review.",
-                )
-            else:
-                messages.info(request, "Nothing changed.")
             fresh = review_reads.request_figures(foi)
-            for warning in review_reads.request_warnings(fresh, periods, CategoryIndex(campaign)):
+            warnings = review_reads.request_warnings(fresh, periods, CategoryIndex(campaign))
+            if (
+                result.written
+                and "answered_on" in form.fields
+                and answered_on is None
+                and not reply_dates([foi.pk])
+            ):
+                warnings.append(_NO_ANSWER_DATE)
+            if _wants_json(request):
+                return JsonResponse(
+                    {"saved": True, "message": _saved_message(result), "warnings": warnings}
+                )
+            level = messages.success if result.written else messages.info
+            level(request, _saved_message(result))
+            for warning in warnings:
                 messages.warning(request, warning)
             return redirect(back_to(foi))
+    if _wants_json(request):
+        return _json_errors(form)
     context = request_section_context(request, foi, form=form)
     return render(request, "figures_app/request_figures.html", context, status=400)
 

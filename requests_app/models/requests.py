@@ -107,6 +107,16 @@ class FoiRequest(models.Model):
         null=True, blank=True, help_text="The date the force estimated in its s.17 notice."
     )
     answered_on = models.DateField(null=True, blank=True)
+    # Nullable (empty = a person or the mail gave the date), so SQLite adds the column without
+    # rebuilding the table under figures_app's has_figures triggers.
+    answered_on_unconfirmed = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text=(
+            "True: the answer date was not given by a person; the tracker dated the response the "
+            "day figures were entered (before issue 26). Such answers are not timed or ranked."
+        ),
+    )
     review_requested_on = models.DateField(null=True, blank=True)
     review_answered_on = models.DateField(null=True, blank=True)
     review_outcome = models.CharField(max_length=12, choices=ReviewOutcome.choices, blank=True)

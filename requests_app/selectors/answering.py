@@ -26,7 +26,8 @@ from statistics import median
 
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
-from requests_app.models import Campaign, FoiRequest
+from requests_app.models import Campaign, FoiRequest, RequestAttachment, RequestEvent
+from requests_app.models.mail import InboundMessage, MessageKind, MessageStatus
 from requests_app.workflow import (
     ANSWERED_STATES,
     AWAITING_RESPONSE,
@@ -41,7 +42,9 @@ __all__ = [
     "ForceAnswer",
     "TimingSummary",
     "answer_timing",
+    "attachment_reply_date",
     "campaign_answering",
+    "reply_dates",
     "timing_summary",
 ]
 
@@ -57,6 +60,7 @@ CLARIFICATION = "paused: the force asked for clarification"
 FEES_NOTICE = "paused: fees notice"
 NOT_SENT = "not sent"
 WITHDRAWN = "withdrawn"
+DATE_NOT_GIVEN = "(answer date not given)"
 
 _ANSWER_WORDS = {
     Outcome.FULL: ANSWERED,
@@ -77,7 +81,9 @@ METHOD = (
     "clarification, which restarts the clock) to the day it answered, leaving out days waiting "
     "for a fee to be paid. A refusal or a 'not held' answer ends the clock as any answer does, "
     "so it is ranked by when it came. Forces taking the same number of working days share a "
-    "rank. Forces that have not answered are not ranked; they follow, the earliest due first."
+    "rank. Forces that have not answered are not ranked; they follow, the earliest due first. "
+    "An answer whose date no one gave (recorded from figures on the day they were entered, "
+    "before the tracker asked for the date) is not ranked either."
 )
 
 
@@ -107,6 +113,10 @@ def answer_timing(foi: FoiRequest, cal: WorkingCalendar) -> AnswerTiming:
     start = foi.clarification_sent_on or foi.received_on
     answered_on = foi.answered_on
     if foi.status not in ANSWERED_STATES or answered_on is None or start is None:
+        return NOT_ANSWERED
+    if foi.answered_on_unconfirmed:
+        # The tracker dated this answer the day figures were entered: timing it would rank the
+        # force "0 working days, on time" on a date no one gave.
         return NOT_ANSWERED
     taken = cal.working_days_between(start, answered_on)
     # s.10(2): the days from the fees notice to the payment are not counted, as in the due date
@@ -199,7 +209,8 @@ def outcome_words(foi: FoiRequest) -> str:
     annotation of FoiRequestQuerySet.with_figures_unrecorded_flag()."""
     status = foi.status
     if status in ANSWERED_STATES:
-        return _ANSWER_WORDS.get(foi.outcome, ANSWERED)
+        words = _ANSWER_WORDS.get(foi.outcome, ANSWERED)
+        return f"{words} {DATE_NOT_GIVEN}" if foi.answered_on_unconfirmed else words
     if getattr(foi, "figures_unrecorded", False):
         return FIGURES_IN
     if status == Status.PIT_EXTENSION:
@@ -269,7 +280,9 @@ def campaign_answering(campaign: Campaign) -> AnsweringTable:
                 outcome=outcome_words(foi),
                 working_days=timing.working_days,
                 due=foi.due_on,
-                answered_on=foi.answered_on if foi.status in ANSWERED_STATES else None,
+                answered_on=foi.answered_on
+                if foi.status in ANSWERED_STATES and not foi.answered_on_unconfirmed
+                else None,
                 on_time=timing.on_time,
                 late_by=timing.late_by,
                 internal_review=review_words(foi),
@@ -286,3 +299,32 @@ def campaign_answering(campaign: Campaign) -> AnsweringTable:
     ]
     rows.sort(key=_order)
     return AnsweringTable(rows=rows, method=METHOD)
+
+
+# The date a force's reply came -----------------------------------------------------------------
+
+
+def reply_dates(request_ids: Iterable[int]) -> dict[int, date]:
+    """The day of the latest reply filed on each request (the date its timeline gives the
+    message), for requests that have one: the date an answer carried by that reply was given.
+    One query."""
+    rows = (
+        InboundMessage.objects.filter(
+            request_id__in=list(request_ids),
+            status=MessageStatus.FILED,
+            kind=MessageKind.REPLY,
+            event__happened_on__isnull=False,
+        )
+        .order_by("request_id", "event__happened_on", "pk")
+        .values_list("request_id", "event__happened_on")
+    )
+    return dict(rows)  # the latest of each request's replies comes last
+
+
+def attachment_reply_date(attachment: RequestAttachment) -> date | None:
+    """The day of the reply that brought `attachment`, when it came by mail. No query when its
+    event is already loaded."""
+    event = attachment.event
+    if event is None or event.kind != RequestEvent.Kind.EMAIL_RECEIVED:
+        return None
+    return event.happened_on

@@ -59,7 +59,12 @@ def request_record_response(
     problem = refusal_problem(outcome, codes)
     if problem:
         raise ServiceError(problem, "exemptions")
-    changes = {"outcome": outcome, "answered_on": answered_on, "exemptions": codes}
+    changes = {
+        "outcome": outcome,
+        "answered_on": answered_on,
+        "answered_on_unconfirmed": False,
+        "exemptions": codes,
+    }
     if force_reference:
         changes["force_reference"] = force_reference.strip()
     return transition(

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from figures_app.models import FigureReview, ReviewState
 from foi_tracker.campaign_json import load_campaign
@@ -184,11 +185,14 @@ def test_arrow_keys_move_between_cells_of_the_entry_grid_and_enter_saves(
     page.keyboard.press("ArrowDown")  # same period, next row (Grooming)
     assert grooming_2016.evaluate("(el) => el === document.activeElement")
     page.keyboard.type("40")
-    page.keyboard.press("ArrowLeft")  # caret inside "40": stays in the cell
+    # Issue 26: Left and Right move a cell wherever the caret is, as in a spreadsheet.
+    page.keyboard.press("ArrowLeft")
+    assert rows.nth(1).locator("input").nth(0).evaluate("(el) => el === document.activeElement")
+    page.keyboard.press("ArrowRight")
     assert grooming_2016.evaluate("(el) => el === document.activeElement")
     page.keyboard.press("ArrowUp")
     assert total_2016.evaluate("(el) => el === document.activeElement")
-    page.keyboard.press("Enter")  # saves the grid
-    page.wait_for_selector("#figures-review-state")
-    assert "Saved: 1 new" in page.inner_text("main")
+    page.keyboard.press("Enter")  # saves the changed cells in the background and moves down
+    expect(page.locator("#figures-grid-status")).to_contain_text("Saved: 1 new")
+    assert grooming_2016.evaluate("(el) => el === document.activeElement")
     assert kent.figures.filter(category__value="Grooming", value=40).exists()

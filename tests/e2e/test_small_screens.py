@@ -33,6 +33,8 @@ NOT_PAGES = {
     "figures_export_csv",
     "figures_export_xlsx",
     "figures_import_status",
+    "figures_import_template_csv",
+    "figures_import_template_xlsx",
     "api_campaigns",
     "api_campaign_requests",
     "api_request_messages",

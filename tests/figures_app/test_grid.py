@@ -116,3 +116,18 @@ def test_a_figure_can_be_edited_with_its_note(staff_client, campaign, kent, metr
         "cost limit",
         "letter",
     )
+
+
+def test_the_grids_script_gets_json_back(staff_client, kent, metric):
+    """Enter saves in the background: the answer is JSON, errors keyed by the cell's field."""
+    periods = {p.label: p for p in kent.campaign.periods.all()}
+    url = reverse("figures_request_save", args=[kent.pk])
+    bad = cell_name(metric.pk, periods["2016/17"].pk, "")
+    response = staff_client.post(url, {bad: "lots"}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["saved"] is False and bad in response.json()["errors"]
+    good = cell_name(metric.pk, periods["2015/16"].pk, "")
+    response = staff_client.post(url, {good: "63"}, headers={"Accept": "application/json"})
+    assert response.json()["saved"] is True and "1 new" in response.json()["message"]
+    # Only the cell sent is touched: the other keeps what it had.
+    assert Figure.objects.filter(request=kent).count() == 1

@@ -68,7 +68,7 @@ def test_it_stages_an_upload_and_checks_it_once_after_commit(
     batch = FigureImport.objects.get()
     assert response.status_code == 302 and response["Location"] == preview_url(batch)
     assert (batch.state, batch.rows_checked, batch.rows_total) == ("checked", 7, 7)
-    assert batch.result | {"warnings": [], "changed_lines": []} == {
+    assert batch.result | {"warnings": [], "changed_lines": [], "lines": []} == {
         "rows": 7,
         "created": 7,
         "changed": 0,
@@ -76,7 +76,9 @@ def test_it_stages_an_upload_and_checks_it_once_after_commit(
         "deleted": 0,
         "warnings": [],
         "changed_lines": [],
+        "lines": [],
     }
+    assert len(batch.result["lines"]) == 7
     assert reads.call_count == 1
     for _ in range(3):
         page = client.get(preview_url(batch))
@@ -370,3 +372,46 @@ def test_the_admin_shows_batches_without_loading_their_files(client, admin_user,
         url = reverse("admin:figures_app_figureimport_change", args=[batch.pk])
         assert client.get(url).status_code == 200
     assert not any('"figures_app_figureimport"."data"' in q["sql"] for q in ctx)
+
+
+def test_the_preview_lists_each_line_as_it_became(client, campaign, metric, staff):
+    """Issue 26: not counts only, but which force, period, category and value each line became,
+    and what changes against what is stored."""
+    imports.import_figures(campaign=campaign, actor=staff, data=GOOD.encode(), filename="a.csv")
+    batch = checked(
+        campaign, staff, GOOD.replace(",361,", ",362,") + "Essex,2016/17,offences,,7,,\n"
+    )
+    lines = {line[0]: line[1:] for line in batch.result["lines"]}
+    assert lines[3] == [
+        "Kent Police",
+        "2016/17",
+        metric.label,
+        "Total",
+        "362",
+        "changed from 361",
+    ]
+    assert lines[4][1:] == ["2016/17", metric.label, "Victim age: 13", "40", "unchanged"]
+    assert lines[5][0] == "Devon and Cornwall Police" and lines[5][4] == "<5 (1-4)"
+    assert lines[9] == ["Essex Police", "2016/17", metric.label, "Total", "7", "new"]
+    client.force_login(staff)
+    page = client.get(preview_url(batch)).content.decode()
+    assert 'id="import-lines"' in page and "changed from 361" in page and "Essex Police" in page
+
+
+def test_the_preview_pages_the_lines_in_constant_queries(client, campaign, metric, staff):
+    few, many = checked(campaign, staff), checked(campaign, staff)
+    line = [2, "Kent Police", "2016/17", "Offences", "Total", "1", "new"]
+    FigureImport.objects.filter(pk=many.pk).update(
+        result=many.result | {"rows": 5000, "lines": [[n, *line[1:]] for n in range(2, 5002)]}
+    )
+    client.force_login(staff)
+    counts = []
+    for batch, page_number in ((few, 1), (many, 37)):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(preview_url(batch), {"page": page_number})
+        assert response.status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    page = response.content.decode()
+    assert "Lines 1801–1850 of 5000" in page and "Page 37 of 100" in page
+    assert '<td class="num">1802</td>' in page and '<td class="num">1852</td>' not in page
