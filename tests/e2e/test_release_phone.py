@@ -38,3 +38,52 @@ def test_the_release_slug_follows_the_title_until_typed(sized_page, live_server,
     expect(page.locator("#id_slug")).to_have_value("nspcc-2017")
     box = address.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+@pytest.fixture
+def published(demo):
+    from django.contrib.auth import get_user_model
+
+    from figures_app.services.releases import ReleaseSpec, release_publish
+    from requests_app.models import Campaign
+
+    release_publish(
+        campaign=Campaign.objects.get(slug=NSPCC_SLUG),
+        actor=get_user_model().objects.get(username="riley"),
+        slug="nspcc-2017",
+        spec=ReleaseSpec(
+            title="Online child sex offences",
+            methodology="Every force in England and Wales was asked the same question.",
+            caveats={"E23000032": ["counted once per victim, not per offence"]},
+        ),
+    )
+
+
+def _within(page, locator) -> None:
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["width"] > 0, locator
+    assert 0 <= box["x"] and box["x"] + box["width"] <= width, (locator, box, width)
+
+
+def test_each_forces_key_numbers_show_without_scrolling_sideways(
+    sized_page, live_server, published
+):
+    page = sized_page
+    page.goto(f"{live_server.url}/releases/nspcc-2017/")
+    kent = page.locator("#forces-online-child-sex-offences tbody tr", has_text="Kent Police")
+    expect(kent.locator(".force-latest")).to_contain_text("361")
+    for part in ("th", ".force-latest", ".force-change", ".force-rank"):
+        _within(page, kent.locator(part))
+    expect(kent.locator(".force-change")).to_contain_text("473%")
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    )
+
+    contents = page.locator("#release-contents")
+    _within(page, contents)
+    assert contents.bounding_box()["y"] < 600  # near the top, not 10,000 px down
+    page.click("#release-contents >> text=Methodology")
+    expect(page.locator("#methodology")).to_be_in_viewport()
+    page.click("#release-contents >> text=Caveats")
+    expect(page.locator("#caveats-online-child-sex-offences")).to_be_in_viewport()
