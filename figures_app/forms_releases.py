@@ -4,22 +4,42 @@ forces a caveat may name) live in services/releases.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from figures_app.selectors.releases import custom_groupings
 from figures_app.services.releases import ReleaseError, ReleaseSpec, parse_caveats
+from requests_app.series_names import readable_slug
+
+RELEASE_SLUG_MAX = 80
+
+
+def release_slug_from_title(title: str) -> str:
+    """A release's slug made from its title, periods kept readable ("Online offences 2016/17"
+    -> "online-offences-2016-17"), in the release rule: single hyphens, no underscores."""
+    return re.sub(r"[-_]+", "-", readable_slug(title, RELEASE_SLUG_MAX)).strip("-")
+
+
+def _address_preview(slug: str) -> str:
+    # The preview is HTML (crispy shows help text as it is): "<slug>" written out as text was
+    # read as a tag and the page said "/releases//". static/figures_app/release_form.js
+    # keeps the span in step with the field as it is typed.
+    return format_html(
+        'The public address: <code>/releases/<span id="release-address-slug">{}</span>/</code>. '
+        "Left blank: made from the title. Cannot be changed later.",
+        slug,
+    )
 
 
 class ReleaseForm(forms.Form):
     title = forms.CharField(max_length=200)
-    slug = forms.SlugField(
-        max_length=80, help_text="The public address: /releases/<slug>/. Cannot be changed later."
-    )
+    slug = forms.SlugField(max_length=RELEASE_SLUG_MAX, required=False)
     metrics = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
     periods = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
     methodology = forms.CharField(
@@ -74,10 +94,28 @@ class ReleaseForm(forms.Form):
             self.fields["note"].required = True
         else:
             del self.fields["note"]
+        self.fields["slug"].help_text = _address_preview(self._slug_shown())
         self.helper = FormHelper()
         self.helper.add_input(
             Submit("submit", "Publish next version" if next_version else "Publish release")
         )
+
+    def _slug_shown(self) -> str:
+        """The slug as typed (or as it will be made from the title typed), else the saved one."""
+        if self.is_bound and not self.fields["slug"].disabled:
+            typed = self.data.get("slug", "").strip()
+            return typed or release_slug_from_title(self.data.get("title", ""))
+        return self.initial.get("slug", "")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if not slug and not self.fields["slug"].disabled:
+            slug = release_slug_from_title(self.data.get("title", ""))
+            if not slug:
+                raise forms.ValidationError(
+                    "Slug: type one, or a title it can be made from (letters or digits)."
+                )
+        return slug
 
     def clean_caveats(self) -> dict[str, list[str]]:
         try:

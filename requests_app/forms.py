@@ -7,12 +7,12 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from django.utils.text import slugify
 
 from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList, StaffProfile
 from requests_app.models.campaigns import DEFAULT_REQUEST_TEXT, PLACEHOLDERS, RoundingRule
+from requests_app.series_names import readable_slug
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
 from requests_app.workflow import (
     Action,
@@ -125,7 +125,7 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.instance and self.is_valid_so_far():
-            slug = data.get("slug") or slugify(data.get("title", ""))[:SLUG_MAX_LENGTH]
+            slug = data.get("slug") or readable_slug(data.get("title", ""), SLUG_MAX_LENGTH)
             problem = campaign_slug_problem(slug)
             if problem:
                 self.add_error("slug", problem)

@@ -47,6 +47,17 @@ def _slug_label(label: str) -> str:
     return slugify(label.replace("/", "-"))
 
 
+_PERIOD_SLASH_RE = re.compile(r"(?<=\d)\s*/\s*(?=\d)")
+
+
+def readable_slug(title: str, max_length: int) -> str:
+    """A slug made from a title with its periods still readable: "Online offences 2015/16 and
+    2016/17" -> "online-offences-2015-16-and-2016-17" (slugify alone writes "201516"). Cut at
+    `max_length` without leaving a trailing "-". The JavaScript that fills slugs in as a title
+    is typed (static/js/site.js, slugFromTitle) follows the same rule."""
+    return slugify(_PERIOD_SLASH_RE.sub("-", title))[:max_length].strip("-")
+
+
 def series_title(title: str) -> str:
     """A campaign's title without its years: "Online offences 2017" -> "Online offences"."""
     return re.sub(r"\s*\(?\b(19|20)\d\d(/\d\d)?\)?", "", title).strip() or title

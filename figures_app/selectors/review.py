@@ -270,16 +270,19 @@ def figures_and_warnings(
     return out
 
 
-def review_queue() -> QuerySet[FigureReview]:
-    """Pending reviews, oldest first, with what a reviewer needs to pick one (constant queries).
+def review_queue(*, campaign_id: int | None = None) -> QuerySet[FigureReview]:
+    """Pending reviews (of one campaign's requests, given `campaign_id`), oldest first, with
+    what a reviewer needs to pick one (constant queries).
 
     The counts are subqueries, not a join and GROUP BY over every pending request's figures:
     counting the queue (the paginator) then reads the reviews alone (figure_review_queue_idx),
     and the figures are read only for the page shown."""
     figures = Figure.objects.filter(request=OuterRef("request")).order_by().values("request")
+    pending = FigureReview.objects.filter(state=ReviewState.PENDING)
+    if campaign_id is not None:
+        pending = pending.filter(request__campaign_id=campaign_id)
     return (
-        FigureReview.objects.filter(state=ReviewState.PENDING)
-        .select_related("request__force", "request__campaign", "submitted_by")
+        pending.select_related("request__force", "request__campaign", "submitted_by")
         .annotate(
             n_figures=Coalesce(Subquery(figures.annotate(n=Count("pk")).values("n")), 0),
             last_change=Subquery(figures.annotate(last=Max("updated_at")).values("last")),
@@ -288,13 +291,15 @@ def review_queue() -> QuerySet[FigureReview]:
     )
 
 
-def review_queue_page(user: AbstractBaseUser) -> QuerySet[FigureReview]:
+def review_queue_page(
+    user: AbstractBaseUser, *, campaign_id: int | None = None
+) -> QuerySet[FigureReview]:
     """review_queue with, per review, the version of its figures (as ReviewStanding's) and whether
     `user` made some of them (made_by_among): read with the page instead of one query each."""
     latest = (
         FigureChange.objects.filter(request=OuterRef("request")).order_by("-pk").values("pk")[:1]
     )
-    qs = review_queue().annotate(version=Coalesce(Subquery(latest), 0))
+    qs = review_queue(campaign_id=campaign_id).annotate(version=Coalesce(Subquery(latest), 0))
     if settings.FIGURES_ALLOW_SELF_APPROVAL:
         return qs.annotate(made_by_user=Value(False))
     return qs.annotate(
@@ -304,19 +309,61 @@ def review_queue_page(user: AbstractBaseUser) -> QuerySet[FigureReview]:
     )
 
 
-def queue_counts(user: AbstractBaseUser) -> dict[str, int]:
-    """In one query: how many reviews are pending (the queue's length), and how many figure
-    sets sent back are `user`'s to correct (see sent_back_to)."""
+@dataclass
+class QueueCampaign:
+    """A campaign with reviews pending: what the queue's campaign filter offers."""
+
+    id: int
+    title: str
+    slug: str
+    pending: int
+
+
+@dataclass
+class QueueCounts:
+    """How many reviews are pending in all, how many figure sets sent back are the user's to
+    correct (see sent_back_to), and the campaigns with reviews pending, by title."""
+
+    pending: int
+    sent_back_to_user: int
+    campaigns: list[QueueCampaign]
+
+    def campaign(self, campaign_id: int | None) -> QueueCampaign | None:
+        return next((c for c in self.campaigns if c.id == campaign_id), None)
+
+
+def queue_counts(user: AbstractBaseUser) -> QueueCounts:
+    """The queue's counts in one query (a GROUP BY campaign): the campaign filter's choices
+    come with the counts the page read already, so filtering adds no query."""
     theirs = Figure.objects.filter(request=OuterRef("request")).filter(
         Q(entered_by=user) | Q(updated_by=user)
     )
-    return FigureReview.objects.filter(
-        state__in=[ReviewState.PENDING, ReviewState.SENT_BACK]
-    ).aggregate(
-        pending=Count("pk", filter=Q(state=ReviewState.PENDING)),
-        sent_back_to_user=Count(
-            "pk", filter=Q(state=ReviewState.SENT_BACK) & (Q(submitted_by=user) | Exists(theirs))
-        ),
+    rows = (
+        FigureReview.objects.filter(state__in=[ReviewState.PENDING, ReviewState.SENT_BACK])
+        .values("request__campaign_id", "request__campaign__title", "request__campaign__slug")
+        .annotate(
+            pending=Count("pk", filter=Q(state=ReviewState.PENDING)),
+            sent_back_to_user=Count(
+                "pk",
+                filter=Q(state=ReviewState.SENT_BACK) & (Q(submitted_by=user) | Exists(theirs)),
+            ),
+        )
+        .order_by("request__campaign__title", "request__campaign_id")
+    )
+    rows = list(rows)
+    return QueueCounts(
+        pending=sum(r["pending"] for r in rows),
+        sent_back_to_user=sum(r["sent_back_to_user"] for r in rows),
+        campaigns=[
+            QueueCampaign(
+                id=r["request__campaign_id"],
+                title=r["request__campaign__title"],
+                slug=r["request__campaign__slug"],
+                pending=r["pending"],
+            )
+            for r in rows
+            if r["pending"]
+        ],
     )
 
 

@@ -109,6 +109,7 @@ def page_metric(metric: dict, rule: str) -> dict:
                 "f": f,
                 "cells": [
                     {
+                        "label": label,
                         "amount": amount_words(f, label),
                         "reason": f["reasons"].get(label, ""),
                     }

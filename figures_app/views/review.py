@@ -28,6 +28,7 @@ from requests_app.services.errors import ServiceError
 QUEUE_PAGE_SIZE = 20
 SENT_BACK_PAGE_SIZE = 50
 SENT_BACK_LISTED = 200  # under the queue: the oldest sent back, still to be corrected
+QUEUE_CAMPAIGN_KEY = "review_queue_campaign"  # the session's campaign filter (an id)
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -157,8 +158,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     Query count is flat in the number of requests on the page (tests/figures_app)."""
     roles.require_review(request.user)
     counts = review_reads.queue_counts(request.user)
-    paginator = Paginator(review_reads.review_queue_page(request.user), QUEUE_PAGE_SIZE)
-    paginator.count = counts["pending"]  # counted above, with the sent-back figures
+    chosen = _chosen_campaign(request, counts)
+    paginator = Paginator(
+        review_reads.review_queue_page(request.user, campaign_id=chosen and chosen.id),
+        QUEUE_PAGE_SIZE,
+    )
+    # Counted above, with the sent-back figures and the campaign filter's choices.
+    paginator.count = chosen.pending if chosen else counts.pending
     page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)
     read = review_reads.figures_and_warnings(
@@ -187,9 +193,32 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
             "any_approvable": any(item["may_approve"] for item in items),
             "sent_back": review_reads.sent_back_list(SENT_BACK_LISTED),
-            "sent_back_to_me": roles.can_edit(request.user) and counts["sent_back_to_user"] > 0,
+            "sent_back_to_me": roles.can_edit(request.user) and counts.sent_back_to_user > 0,
+            "campaigns": counts.campaigns,
+            "chosen": chosen,
+            "pending_all": counts.pending,
         },
     )
+
+
+def _chosen_campaign(
+    request: HttpRequest, counts: review_reads.QueueCounts
+) -> review_reads.QueueCampaign | None:
+    """The campaign the queue shows: ?campaign=<slug> chooses one (empty: every campaign) and
+    the session remembers it for the next visit, the pages and the redirects after approving;
+    a remembered campaign with nothing left to review is forgotten (the queue shows all)."""
+    if "campaign" in request.GET:
+        slug = request.GET["campaign"]
+        chosen = next((c for c in counts.campaigns if c.slug == slug), None)
+    else:
+        chosen = counts.campaign(request.session.get(QUEUE_CAMPAIGN_KEY))
+    wanted = chosen.id if chosen else None
+    if request.session.get(QUEUE_CAMPAIGN_KEY) != wanted:  # written only when it changes
+        if wanted is None:
+            del request.session[QUEUE_CAMPAIGN_KEY]
+        else:
+            request.session[QUEUE_CAMPAIGN_KEY] = wanted
+    return chosen
 
 
 @edit_required

@@ -171,3 +171,35 @@ def test_logging_in_again_needs_the_code_again(client, reviewer):
     )
     assert response.status_code == 302
     assert client.get(DASHBOARD)["Location"].startswith(reverse("two_factor_verify"))
+
+
+def menu_shown(response) -> bool:
+    return 'id="nav"' in response.content.decode()
+
+
+def test_the_code_page_shows_no_menu(client, reviewer):
+    authenticator_for(reviewer)
+    client.force_login(reviewer, otp_verified=False)
+    page = client.get(reverse("two_factor_verify"))
+    assert page.status_code == 200
+    assert not menu_shown(page)
+    assert "Log out" in page.content.decode()  # its own button, below the form
+
+
+def test_the_set_up_page_shows_no_menu_to_someone_who_must_set_it_up(client, reviewer):
+    client.force_login(reviewer, otp_verified=False)
+    page = client.get(reverse("two_factor_enrol"))
+    assert page.status_code == 200
+    assert not menu_shown(page)
+
+
+def test_the_set_up_page_keeps_the_menu_for_a_staff_member_choosing_it(client, staff):
+    client.force_login(staff, otp_verified=False)
+    page = client.get(reverse("two_factor_enrol"))
+    assert page.status_code == 200
+    assert menu_shown(page)
+
+
+def test_the_login_page_says_what_the_site_is(client):
+    page = client.get(reverse("login")).content.decode()
+    assert "Freedom of Information requests to UK police forces" in page

@@ -7,6 +7,8 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from requests_app.roles import REVIEWER, STAFF
+from tests.conftest import authenticator_for
+from tests.e2e.conftest import page_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -59,3 +61,28 @@ def test_a_reviewer_enrols_then_uses_a_recovery_code(page, live_server):
     page.fill("#id_code", codes[0])  # used up
     page.click("#two-factor-verify button[type=submit]")
     expect(page.locator("main")).to_contain_text("not right")
+
+
+@pytest.fixture(params=[(390, 844), (1400, 1000)], ids=["phone", "desktop"])
+def sized_page(browser, request):
+    width, height = request.param
+    yield from page_in(browser, width=width, height=height)
+
+
+def test_the_login_page_says_what_the_site_is_and_the_code_page_shows_no_menu(
+    sized_page, live_server
+):
+    page = sized_page
+    authenticator_for(UserFactory(username="rita", roles=[STAFF, REVIEWER]))
+    page.goto(f"{live_server.url}/accounts/login/")
+    summary = page.locator("#site-summary")
+    expect(summary).to_contain_text("Freedom of Information requests to UK police forces")
+    box = summary.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+    password_step(page, live_server, "rita")
+    page.wait_for_url(f"{live_server.url}/accounts/two-factor/?next=*")
+    expect(page.locator("#two-factor-verify")).to_be_visible()
+    expect(page.locator("nav .navbar-brand")).to_be_visible()
+    expect(page.locator("nav #nav")).to_have_count(0)
+    expect(page.locator("nav .navbar-toggler")).to_have_count(0)

@@ -177,6 +177,21 @@ def test_the_next_name_moves_every_period_it_names(text, slug, expected):
     assert next_name(text, ["2015/16", "2016/17"], ["2016/17", "2017/18"], 1, slug=slug) == expected
 
 
+@pytest.mark.parametrize(
+    "title, cut, expected",
+    [
+        ("Online offences 2015/16 and 2016/17", 80, "online-offences-2015-16-and-2016-17"),
+        ("Sexual offences 2016 / 17", 80, "sexual-offences-2016-17"),
+        ("Either/or, 2017", 80, "eitheror-2017"),  # only a slash between digits becomes "-"
+        ("A" * 30 + " 2015/16", 31, "a" * 30),  # cut where it fits, no trailing "-"
+    ],
+)
+def test_a_slug_from_a_title_keeps_its_periods_readable(title, cut, expected):
+    from requests_app.series_names import readable_slug
+
+    assert readable_slug(title, cut) == expected
+
+
 def test_it_creates_the_next_campaign_in_a_new_series(source, staff, merged):
     old, durham = merged
     result = campaign_run_again_with_metrics(campaign_id=source.pk, actor=staff)

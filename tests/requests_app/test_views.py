@@ -53,6 +53,19 @@ def test_it_creates_a_campaign_for_the_43_forces_from_the_form(staff_client, sta
     assert set(campaign.requests.values_list("status", flat=True)) == {"draft"}
 
 
+def test_a_slug_made_from_the_title_keeps_the_periods_readable(staff_client):
+    title = "Stalking reports 2015/16 and 2016/17"
+    response = staff_client.post(reverse("campaign_new"), _campaign_post(title=title))
+    assert response.status_code == 302
+    assert Campaign.objects.get(title=title).slug == "stalking-reports-2015-16-and-2016-17"
+
+
+def test_a_slug_typed_in_is_kept_as_typed(staff_client):
+    data = _campaign_post(title="Stalking reports 2015/16", slug="stalking-201516")
+    assert staff_client.post(reverse("campaign_new"), data).status_code == 302
+    assert Campaign.objects.filter(slug="stalking-201516").exists()
+
+
 def test_it_shows_form_errors_and_writes_nothing(staff_client):
     data = _campaign_post(**{"periods-1-end": "2016-01-01", "request_text": "Dear {forcename}"})
     response = staff_client.post(reverse("campaign_new"), data)
