@@ -21,7 +21,7 @@ text as written; `value` the canonical text stored as the category's value ("13"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 UNKNOWN = "unknown"  # the same word as figures_app.models.UNKNOWN (this module imports nothing)
@@ -186,6 +186,22 @@ def first_overlap(
                 return where, rng, where_before, before
         seen.append((where, rng))
     return None
+
+
+def first_overlaps(
+    entries: Iterable[tuple[Hashable, object, Range]], maximum: int | None = None
+) -> Iterator[tuple[object, Range, object, Range]]:
+    """`first_overlap` within groups: entries are (group, where, range), e.g. group = one
+    force's answer; yields (where, range, where_earlier, earlier) for each entry that overlaps
+    an earlier entry of its group."""
+    seen: dict[Hashable, list[tuple[object, Range]]] = {}
+    for group, where, rng in entries:
+        earlier = seen.setdefault(group, [])
+        for where_before, before in earlier:
+            if rng.overlaps(before, maximum) and rng.value != before.value:
+                yield where, rng, where_before, before
+                break
+        earlier.append((where, rng))
 
 
 def bands_problems(bands: Sequence[str], maximum: int | None) -> list[str]:

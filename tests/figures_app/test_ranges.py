@@ -2,7 +2,7 @@
 
 import pytest
 
-from figures_app.ranges import Range, bands_problems, first_overlap, parse_range
+from figures_app.ranges import Range, bands_problems, first_overlap, first_overlaps, parse_range
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,14 @@ def test_bands_problems():
     ]
     assert bands_problems(["0-12", "11-15"], 17) == ["'11-15' overlaps '0-12'."]
     assert bands_problems(["0-10", "16-20"], 17) == ["'16-20' goes beyond the maximum, 17."]
+
+
+def test_first_overlaps_compares_within_each_group_only():
+    entries = [
+        ("kent", 1, parse_range("0-12")),
+        ("essex", 2, parse_range("11-15")),
+        ("kent", 3, parse_range("11-15")),
+        ("kent", 4, parse_range("16+")),
+    ]
+    found = [(w, r.value, wb, b.value) for w, r, wb, b in first_overlaps(entries)]
+    assert found == [(3, "11-15", 1, "0-12")]
