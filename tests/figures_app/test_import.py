@@ -55,7 +55,10 @@ def test_it_imports_every_kind(campaign, metric, staff):
         ("Police Scotland,2016/17,offences,,5,,", "Line 3: Police Scotland was not asked"),
         ("Kent,2017/18,offences,,5,,", "Line 3: unknown period '2017/18'"),
         ("Kent,2016/17,burglary,,5,,", "Line 3: unknown metric 'burglary'"),
-        ("Kent,2016/17,offences,teen,5,,", "Line 3: The victim age 'teen' is not an age or a range"),
+        (
+            "Kent,2016/17,offences,teen,5,,",
+            "Line 3: The victim age 'teen' is not an age or a range",
+        ),
         ("Kent,2016/17,offences,,-3,,", "Line 3: '-3' is negative"),
         ("Kent,2016/17,offences,,2.5,,", "Line 3: '2.5' is not a whole number"),
         ("Kent,2016/17,offences,,lots,,", "Line 3: 'lots' is not a whole number"),
