@@ -32,7 +32,19 @@ from requests_app.xlsx_stream import Workbook
 from requests_app.xml_stream import XlsxError
 
 REQUIRED = ("force", "period", "metric", "value")
-OPTIONAL = ("status", "note", "as_given", "review", "source", "taken_from", "taken_from_url")
+OPTIONAL = (
+    "status",
+    "note",
+    "as_given",
+    "review",
+    "source",
+    "taken_from",
+    "taken_from_url",
+    # The export's low and high of a range (figures_app/exports.py RANGE_COLUMNS): read from the
+    # breakdown's column, so ignored here.
+    "low",
+    "high",
+)
 # Column names of the tidy format that a dimension may not take.
 RESERVED_COLUMNS = frozenset(REQUIRED + OPTIONAL)
 

@@ -154,7 +154,7 @@ def test_csv_export_round_trips(campaign, metric, staff):
     run(campaign, staff, GOOD)
     exported = rows_to_csv(export_rows(campaign))
     assert exported.splitlines()[0] == (
-        "force,period,metric,victim_age,value,status,as_given,review,source,taken_from,taken_from_url,note"
+        "force,period,metric,victim_age,low,high,value,status,as_given,review,source,taken_from,taken_from_url,note"
     )
     result = run(campaign, staff, exported, name="export.csv")
     assert (result.created, result.changed) == (0, 0)
