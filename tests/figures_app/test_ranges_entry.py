@@ -195,3 +195,73 @@ def test_copy_writes_ranges_and_labels_as_python_does(campaign, metric, staff):
     python = b"".join(export_csv_chunks(campaign, use_copy=False))
     assert b"ten and under,0,10," in python and b"16 and over,16,," in python
     assert b"".join(export_csv_chunks(campaign, use_copy=True)) == python
+
+
+def _age_workbook(labels_and_values) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Ages"
+    ws["A1"], ws["B1"] = "Age of victim", "2016/17"
+    for row, (label, value) in enumerate(labels_and_values, start=2):
+        ws.cell(row=row, column=1, value=label)
+        ws.cell(row=row, column=2, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _from_cells(campaign, metric, staff, kent, rows):
+    from figures_app.categories import CategoryIndex
+    from figures_app.cell_mapping import CATEGORIES, PERIODS, BlockSpec, propose
+    from figures_app.cells import read_sheets
+    from figures_app.services.cell_mapping import figures_from_cells
+    from tests.figures_app.test_cells import attach
+
+    data = _age_workbook(rows)
+    attachment = attach(kent, staff, data, name="ages.xlsx")
+    sheet = read_sheets("ages.xlsx", data)[0]
+    # Labels and header named: which column holds labels is the cell-picking slice's work.
+    spec = BlockSpec(
+        "Ages",
+        f"B2:B{len(rows) + 1}",
+        rows_are=CATEGORIES,
+        columns_are=PERIODS,
+        metric=metric,
+        header_row=0,
+        label_column=0,
+    )
+    index = CategoryIndex(campaign)
+    proposal = propose(
+        sheet,
+        spec,
+        metrics=[metric],
+        periods=list(campaign.periods.all()),
+        index=index,
+        bounds=(1, 4),
+    )
+    assert proposal.errors == []
+    return figures_from_cells(
+        foi=kent,
+        attachment=attachment,
+        actor=staff,
+        spec=spec,
+        proposal=proposal,
+        index=index,
+        keep_layout=False,
+    )
+
+
+def test_cell_mapping_saves_ranges_through_the_same_resolution(campaign, metric, staff, kent):
+    _from_cells(campaign, metric, staff, kent, [("ten and under", 9), ("11 to 15", 4)])
+    got = {(f.category.value, f.category_label, f.value) for f in Figure.objects.all()}
+    assert got == {("0-10", "ten and under", 9), ("11-15", "11 to 15", 4)}
+
+
+def test_cell_mapping_refuses_overlapping_ranges_and_saves_nothing(campaign, metric, staff, kent):
+    with pytest.raises(ServiceError, match="victim age 11-15 overlaps 0-12"):
+        _from_cells(campaign, metric, staff, kent, [("0-12", 9), ("11 to 15", 4)])
+    assert not Figure.objects.exists()
