@@ -119,7 +119,7 @@ class CategoryIndex:
                 "dimensions__position",
                 "dimensions__pk",
                 "dimensions__categories__position",
-                "dimensions__categories__numeric_value",
+                "dimensions__categories__low",  # a single value n is n..n
                 "dimensions__categories__value",
             )
             .values_list(

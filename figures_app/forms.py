@@ -76,11 +76,8 @@ class EntryGridForm(forms.Form):
             for dim in index.dimensions.get(metric.pk, []):
                 cats = sorted(
                     (c for c in index.by_id.values() if c.dimension_id == dim.pk),
-                    key=lambda c: (
-                        c.position,
-                        c.numeric_value if c.numeric_value is not None else -1,
-                        c.value,
-                    ),
+                    # Ranges by where they start ('0-10' before '11-15' before '16+').
+                    key=lambda c: (c.position, c.low if c.low is not None else -1, c.value),
                 )
                 for cat in cats:
                     specs.append((dim, cat, f"{dim.label}: {cat.label or cat.value}", str(cat.pk)))

@@ -368,7 +368,10 @@ class _RowChecker:
                 refs.append(ref)
         for col in others:
             if _text(v.get(col)):
-                errors.append(f"Line {line}: metric '{metric.slug}' has no dimension '{col}'.")
+                errors.append(
+                    f"Line {line}: {metric.label} is not broken down by the column '{col}'; "
+                    "leave it empty on this metric's rows."
+                )
         return refs
 
     def value(self, v: dict, line: int, errors: list[str]) -> tuple | str:

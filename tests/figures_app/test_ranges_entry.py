@@ -265,3 +265,39 @@ def test_cell_mapping_refuses_overlapping_ranges_and_saves_nothing(campaign, met
     with pytest.raises(ServiceError, match="victim age 11-15 overlaps 0-12"):
         _from_cells(campaign, metric, staff, kent, [("0-12", 9), ("11 to 15", 4)])
     assert not Figure.objects.exists()
+
+
+def test_the_grid_lists_ranges_in_the_order_of_the_ages_they_start_at(
+    staff_client, campaign, staff, kent
+):
+    enter(
+        campaign,
+        staff,
+        [
+            ("Kent", "2016/17", n, age)
+            for n, age in ((1, "16+"), (2, "2-5"), (3, "11-15"), (4, "0-1"), (5, "unknown"))
+        ],
+    )
+    page = staff_client.get(reverse("request_detail", args=[kent.pk])).content.decode()
+    at = [page.index(f"Victim age: {label}") for label in ("0-1", "2-5", "11-15", "16+", "Unknown")]
+    assert at == sorted(at)
+
+
+def test_an_import_names_a_column_a_metric_is_not_broken_down_by_in_words(campaign, metric, staff):
+    from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
+
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec("victims", "Victims", "victims", "", (DimensionSpec("sex", "Sex", None),)),
+    )
+    with pytest.raises(ImportFileError) as exc:
+        import_figures(
+            campaign=campaign,
+            actor=staff,
+            data=b"force,period,metric,victim_age,sex,value\nKent,2016/17,offences,13,f,4\n",
+            filename="f.csv",
+        )
+    assert exc.value.errors == [
+        "Line 2: Online-flagged child sex offences is not broken down by the column 'sex'; "
+        "leave it empty on this metric's rows."
+    ]
