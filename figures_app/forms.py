@@ -204,11 +204,14 @@ class EntryGridForm(forms.Form):
 
     def _refuse_overlaps(self, ranges: list[tuple[str, tuple, object]]) -> None:
         """A force's ranges for one period may not overlap: the later cell is named."""
+        names = {field_name: dimension_name(ref.dimension) for field_name, _, ref in ranges}
         for field_name, rng, _, before in first_overlaps(
             (group, field_name, ref.range) for field_name, group, ref in ranges
         ):
             self.add_error(
-                field_name, f"{rng.label} overlaps {before.label} in the same period and measure."
+                field_name,
+                f"The {names[field_name]} {rng.label} overlaps {before.label} in the same period "
+                "and measure.",
             )
 
 

@@ -114,7 +114,7 @@ def test_the_grid_refuses_overlapping_rows_and_saves_nothing(staff_client, kent,
     response = _grid(staff_client, kent, metric, [("0-12", "9"), ("11 to 15", "3")])
     assert response.status_code == 400
     page = response.content.decode()
-    assert "11 to 15 overlaps 0-12 in the same period and measure." in page
+    assert "The victim age 11 to 15 overlaps 0-12 in the same period and measure." in page
     assert not Figure.objects.exists()
 
 
