@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from figures_app.categories import category_attrs
 from figures_app.models import UNKNOWN, Category, Dimension, Metric
-from figures_app.ranges import bands_problems, parse_range
+from figures_app.ranges import bands_problems, first_overlap, parse_range
 from figures_app.readers import RESERVED_COLUMNS
 from requests_app.models import Campaign
 from requests_app.services.errors import ServiceError
@@ -93,9 +93,30 @@ def _dimension(dim: Any, dwhere: str, taken: list[DimensionSpec]) -> DimensionSp
         raise ValueError(f"{dwhere}: 'label' must be text.")
     cats = dim.get("categories")
     categories = None if cats is None else _categories(cats, dwhere)
+    if categories:
+        _listed_ranges(categories, dwhere, dlabel.strip())
     maximum = _maximum(dim.get("maximum"), dwhere, dlabel.strip())
     bands = _bands(dim.get("bands", []), dwhere, dlabel.strip(), maximum, categories)
     return DimensionSpec(dslug, dlabel.strip(), categories, bands, maximum)
+
+
+def _listed_ranges(categories: tuple[str, ...], dwhere: str, label: str) -> None:
+    """Listed categories that are all ages or ranges (with 'unknown') are one banding: none may
+    name the same ages as another ('ten and under' is '0-10') or overlap one."""
+    parsed = [(text, parse_range(text)) for text in categories]
+    if any(rng is None for _, rng in parsed):
+        return  # categories in words: nothing to compare
+    where = f"{dwhere} ({label.lower()}) categories"
+    seen: dict[str, str] = {}
+    for text, rng in parsed:
+        if rng.value in seen:
+            raise ValueError(f"{where}: '{text}' is the same as '{seen[rng.value]}'.")
+        seen[rng.value] = text
+    clash = first_overlap([(text, rng) for text, rng in parsed if not rng.is_unknown])
+    if clash:
+        raise ValueError(
+            f"{where}: '{clash[0]}' overlaps '{clash[2]}'; a breakdown's ranges may not overlap."
+        )
 
 
 def _maximum(value: Any, dwhere: str, label: str) -> int | None:
@@ -338,7 +359,23 @@ def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
                 **({"categories": list(categories)} if categories else {}),
             }
         )
-    return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions
+    try:
+        return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions
+    except ValueError as exc:
+        raise ValueError(_in_words(str(exc), dims)) from None
+
+
+_ITEM = re.compile(r"item 1 \('x'\) dimension (\d+)(?: \([^)]*\))?:? ?(.*)", re.DOTALL)
+
+
+def _in_words(message: str, dims: list[dict]) -> str:
+    """A campaign JSON error ("item 1 ('x') dimension 2 (offence) categories: ...") as the form
+    says it: the breakdown by the name typed ("Offence categories: ...")."""
+    match = _ITEM.match(message)
+    if match is None:
+        return message
+    label, rest = dims[int(match[1]) - 1]["label"], match[2]
+    return f"{label} {rest}" if rest.startswith(("categories", "bands")) else f"{label}: {rest}"
 
 
 _MAXIMUM = re.compile(r"[;,(]?\s*\bmaximum\s+(\S+?)\s*\)?\s*$", re.IGNORECASE)

@@ -64,6 +64,14 @@ def test_listed_range_categories_are_stored_with_low_and_high(staff):
         ({"maximum": -1}, "(victim age): 'maximum' must be a whole number"),
         ({"maximum": True}, "'maximum' must be a whole number"),
         (
+            {"categories": ["0-10", "5-15", "unknown"]},
+            "(victim age) categories: '5-15' overlaps '0-10'; a breakdown's ranges may not overlap.",
+        ),
+        (
+            {"categories": ["0-10", "ten and under"]},
+            "(victim age) categories: 'ten and under' is the same as '0-10'.",
+        ),
+        (
             {"categories": ["rape", "other"], "bands": ["0-10"]},
             "bands need a numeric breakdown",
         ),
@@ -124,3 +132,30 @@ def test_the_campaign_form_refuses_bad_bands_in_words(
     page = response.content.decode()
     assert message in page
     assert metric.dimensions.get().bands == []
+
+
+@pytest.mark.parametrize(
+    ("breakdowns", "message"),
+    [
+        (
+            "Victim age: 0-10, 5-15",
+            "Victim age categories: &#x27;5-15&#x27; overlaps &#x27;0-10&#x27;",
+        ),
+        ("Offence: rape, Rape", "Offence: category &#x27;Rape&#x27; is listed twice."),
+    ],
+)
+def test_the_campaign_form_says_a_bad_breakdown_in_words(
+    campaign, metric, staff_client, breakdowns, message
+):
+    row = {
+        "metric_id": metric.pk,
+        "label": metric.label,
+        "unit": "offences",
+        "breakdowns": breakdowns,
+    }
+    data = _edit_post(campaign, [row])
+    response = staff_client.post(reverse("campaign_edit", args=[campaign.slug]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "item 1" not in page
