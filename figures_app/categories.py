@@ -8,10 +8,11 @@ one write, `ensure`, called by the figure service inside its transaction).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from figures_app.models import UNKNOWN, Category, Dimension, Metric
+from figures_app.ranges import Range, parse_range
 from requests_app.models import Campaign, Period
 
 # What the Category columns hold: value is 60 characters, numeric_value a 32-bit integer.
@@ -21,13 +22,48 @@ _UNKNOWN_WORDS = {UNKNOWN, "not known", "not recorded", "unrecorded", "n/k", "nk
 
 
 def category_attrs(text: str) -> dict:
-    """How a typed category is stored: 'Not known' -> unknown, '07' -> 7, 'rape' as written."""
+    """How a typed category is stored: 'Not known' -> unknown, '07' -> 7 (low = high = 7),
+    'ten and under' -> '0-10' (low 0, high 10), '16+' (low 16, high empty), 'rape' as written.
+    Numbers and ranges are read by figures_app.ranges.parse_range."""
     low = text.strip().lower()
     if low in _UNKNOWN_WORDS:
-        return {"value": UNKNOWN, "numeric_value": None, "is_unknown": True}
+        return {
+            "value": UNKNOWN,
+            "numeric_value": None,
+            "is_unknown": True,
+            "low": None,
+            "high": None,
+        }
     if re.fullmatch(r"\d+", low):
-        return {"value": str(int(low)), "numeric_value": int(low), "is_unknown": False}
-    return {"value": text.strip(), "numeric_value": None, "is_unknown": False}
+        n = int(low)
+        return {"value": str(n), "numeric_value": n, "is_unknown": False, "low": n, "high": n}
+    rng = parse_range(text)
+    if rng is not None and not rng.is_unknown and rng.high is not None and rng.high > MAX_NUMBER:
+        rng = None  # a number too large for the columns: a word category
+    if rng is None:
+        return {
+            "value": text.strip(),
+            "numeric_value": None,
+            "is_unknown": False,
+            "low": None,
+            "high": None,
+        }
+    return {
+        "value": rng.value,
+        "numeric_value": rng.low if rng.is_single else None,
+        "is_unknown": rng.is_unknown,
+        "low": rng.low,
+        "high": rng.high,
+    }
+
+
+def dimension_name(dimension: Dimension) -> str:
+    """A dimension as a person reads it: its label in lower case ('victim age'), never its
+    slug ('victim_age') unless it has no label."""
+    label = (dimension.label or "").strip()
+    if not label:
+        return dimension.slug.replace("_", " ")
+    return label if label.isupper() else label[0].lower() + label[1:]
 
 
 def category_key(categories: Sequence[Category]) -> str:
@@ -45,6 +81,17 @@ class CategoryRef:
     numeric_value: int | None
     is_unknown: bool
     category: Category | None
+    low: int | None = None
+    high: int | None = None
+    # The category as the input wrote it ('ten and under') where that differs from `value`.
+    as_written: str | None = None
+
+    @property
+    def range(self):
+        """The figures_app.ranges.Range this category covers (None for a word category)."""
+        if self.is_unknown or self.low is None:
+            return None
+        return Range(self.low, self.high, self.as_written or self.value)
 
 
 _METRIC_FIELDS = [f.attname for f in Metric._meta.concrete_fields]
@@ -72,7 +119,7 @@ class CategoryIndex:
                 "dimensions__position",
                 "dimensions__pk",
                 "dimensions__categories__position",
-                "dimensions__categories__numeric_value",
+                "dimensions__categories__low",  # a single value n is n..n
                 "dimensions__categories__value",
             )
             .values_list(
@@ -109,40 +156,51 @@ class CategoryIndex:
             index.setdefault(cat.label.lower(), cat)
 
     def resolve(self, dimension: Dimension, raw) -> CategoryRef:
-        """The category `raw` names. ValueError (fit to show) when the dimension has no such
-        category and cannot infer one."""
+        """The category `raw` names. ValueError (fit to show, naming the dimension as a person
+        reads it) when the dimension has no such category and cannot infer one. A numeric
+        breakdown takes ranges as forces write them ('ten and under' is 0-10); the words are
+        kept on the ref (`as_written`) when they differ from the stored value."""
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        text = str(raw).strip()
+        text = " ".join(str(raw).split())
+        name = dimension_name(dimension)
         if len(text) > MAX_VALUE:
-            raise ValueError(
-                f"{dimension.slug}: '{text[:39]}…' is longer than {MAX_VALUE} characters."
-            )
+            raise ValueError(f"The {name} '{text[:39]}…' is longer than {MAX_VALUE} characters.")
         attrs = category_attrs(text)
-        if attrs["numeric_value"] is not None and attrs["numeric_value"] > MAX_NUMBER:
+        if re.fullmatch(r"\d+", text) and int(text) > MAX_NUMBER:
             raise ValueError(
-                f"{dimension.slug} '{text[:40]}' is larger than {MAX_NUMBER:,}; "
+                f"The {name} '{text[:40]}' is larger than {MAX_NUMBER:,}; "
                 "use a category name instead."
             )
+        written = text if text.lower() != attrs["value"].lower() else None
         known = self.by_value.get(dimension.pk, {})
         cat = known.get(attrs["value"].lower()) or known.get(text.lower())
         if cat is not None:
-            return CategoryRef(dimension, cat.value, cat.numeric_value, cat.is_unknown, cat)
-        if dimension.inferred and (attrs["numeric_value"] is not None or attrs["is_unknown"]):
+            written = text if text.lower() != cat.value.lower() else None
+            return _ref(cat, written)
+        if dimension.inferred and (attrs["low"] is not None or attrs["is_unknown"]):
             return CategoryRef(
-                dimension, attrs["value"], attrs["numeric_value"], attrs["is_unknown"], None
+                dimension,
+                attrs["value"],
+                attrs["numeric_value"],
+                attrs["is_unknown"],
+                None,
+                attrs["low"],
+                attrs["high"],
+                written,
             )
         if dimension.inferred:
-            raise ValueError(f"Unknown {dimension.slug} '{text}': use a whole number or 'unknown'.")
+            raise ValueError(
+                f"The {name} '{text}' is not an age or a range: use a number ('13'), a range "
+                "('0-10', 'under 13', '16 and over') or 'unknown'."
+            )
         choices = ", ".join(c.value for c in dimension.categories.all()) or "none defined"
-        raise ValueError(f"Unknown {dimension.slug} '{text}'; categories: {choices}.")
+        raise ValueError(f"The {name} '{text}' is not one of this breakdown's: {choices}.")
 
     def refs_for_key(self, key: str) -> tuple[CategoryRef, ...]:
         """The categories of a stored figure's key, as input refs (for editing one figure)."""
         cats = (self.by_id[int(pk)] for pk in key.split(".") if pk)
-        return tuple(
-            CategoryRef(c.dimension, c.value, c.numeric_value, c.is_unknown, c) for c in cats
-        )
+        return tuple(_ref(c, None) for c in cats)
 
     def ensure(self, refs: Iterable[CategoryRef]) -> None:
         """Create the inferred categories not yet in the database (inside the caller's
@@ -163,6 +221,8 @@ class CategoryIndex:
                     label="Unknown" if ref.is_unknown else ref.value,
                     numeric_value=ref.numeric_value,
                     is_unknown=ref.is_unknown,
+                    low=ref.low,
+                    high=ref.high,
                     # Inferred: numbers in numeric order first, then 'unknown'.
                     position=1 if ref.is_unknown else 0,
                 )
@@ -176,10 +236,56 @@ class CategoryIndex:
         return ref.category or self.by_value[ref.dimension.pk][ref.value.lower()]
 
     def cell_name(self, metric: Metric, period: Period, key: str) -> str:
-        """'offences / 2016/17 / victim_age=13', or '... / total'."""
+        """'offences / 2016/17 / victim_age=13', or '... / total' (the history's cell names,
+        kept as they were so old and new rows read alike)."""
         parts = [metric.slug, period.label]
         for pk in filter(None, key.split(".")):
             cat = self.by_id.get(int(pk))
             if cat:
                 parts.append(f"{cat.dimension.slug}={cat.value}")
         return " / ".join(parts) if key else " / ".join(parts + ["total"])
+
+
+def _ref(cat: Category, written: str | None) -> CategoryRef:
+    return CategoryRef(
+        cat.dimension,
+        cat.value,
+        cat.numeric_value,
+        cat.is_unknown,
+        cat,
+        cat.low,
+        cat.high,
+        written,
+    )
+
+
+def refs_label(refs: Sequence[CategoryRef]) -> str | None:
+    """Figure.category_label for a cell: the categories as the force wrote them, where any
+    differs from the stored value ('ten and under'; 'rape / ten and under' for two ways)."""
+    if not any(ref.as_written for ref in refs):
+        return None
+    return " / ".join(ref.as_written or ref.value for ref in refs)[:120]
+
+
+def answer_overlaps(
+    index: CategoryIndex, cells: Iterable[tuple[object, tuple, str]]
+) -> Iterator[tuple[object, Category, object, Category]]:
+    """Overlapping numeric categories within one force's answer: `cells` are (where, answer,
+    category key), `answer` naming the force's answer (request, metric, period); `where` names
+    the cell for the person (a line, a grid cell). Yields (where, category, where before,
+    category before) for each cell that overlaps an earlier one with the same other categories
+    (a two-way breakdown's ages are compared within each offence type)."""
+    seen: dict[tuple, list[tuple[object, Range, Category]]] = {}
+    for where, answer, key in cells:
+        cats = [index.by_id[int(pk)] for pk in key.split(".") if pk]
+        for cat in cats:
+            if cat.low is None:
+                continue
+            others = tuple(c.pk for c in cats if c is not cat)
+            group = seen.setdefault((answer, cat.dimension_id, others), [])
+            rng = Range(cat.low, cat.high, cat.value)
+            for where_before, before, cat_before in group:
+                if cat_before.pk != cat.pk and rng.overlaps(before):
+                    yield where, cat, where_before, cat_before
+                    break
+            group.append((where, rng, cat))

@@ -62,9 +62,15 @@ FIGURE_COLUMNS = (
 )
 
 
+# With breakdowns, the numbers a figure's numeric category covers (issue 26): 'ten and under'
+# in the breakdown's column, 0 and 10 here; an empty high is open-ended ('16 and over'). The
+# importer reads the breakdown's column and ignores these.
+RANGE_COLUMNS = ("low", "high")
+
+
 def _columns(dimensions: list[tuple[int, int, str]]) -> list[str]:
     dims = list(dict.fromkeys(slug for _, _, slug in dimensions))
-    return [*WHERE_COLUMNS, *dims, *FIGURE_COLUMNS]
+    return [*WHERE_COLUMNS, *dims, *(RANGE_COLUMNS if dims else ()), *FIGURE_COLUMNS]
 
 
 REVIEW_WORDS = {
@@ -115,6 +121,7 @@ VALUES = (
     "attachment__file",
     "attachment__screening__quarantined",
     "pk",
+    "category_label",
 )
 
 # A figure taken from a file that is quarantined, or whose bytes were deleted, names neither the
@@ -149,14 +156,29 @@ def taken_from_url(
     return f"{parts[0]}{figure_id}{parts[1]}"
 
 
-def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str]]:
-    """Category id -> (its dimension's column, the category as written in files)."""
+def _category_columns(campaign: Campaign) -> dict[int, tuple[str, str, int | None, int | None]]:
+    """Category id -> (its dimension's column, the category as written in files, low, high)."""
     return {
-        pk: (slug, value)
-        for pk, slug, value in Category.objects.filter(
+        pk: (slug, value, low, high)
+        for pk, slug, value, low, high in Category.objects.filter(
             dimension__metric__campaign=campaign
-        ).values_list("pk", "dimension__slug", "value")
+        ).values_list("pk", "dimension__slug", "value", "low", "high")
     }
+
+
+def _fill_categories(row: list, key: str, label: str | None, categories: dict, at: dict) -> None:
+    """The breakdown columns of a figure's row: each category as written in files (the force's
+    own words for a one-way breakdown, where they differ), then low and high of its first
+    numeric category."""
+    parts = key.split(".")
+    covers = None
+    for pk in parts:
+        slug, category, low, high = categories[int(pk)]
+        row[at[slug]] = label if label and len(parts) == 1 else category
+        if covers is None and low is not None:
+            covers = (low, "" if high is None else high)
+    if covers is not None:
+        row[at["low"]], row[at["high"]] = covers
 
 
 def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
@@ -184,13 +206,12 @@ def export_rows(campaign: Campaign, *, basis: str = "all") -> Iterator[list]:
         stored,
         quarantined,
         figure_id,
+        label,
     ) in _figure_values(campaign, basis).iterator(chunk_size=2000):
         row = [""] * width
         row[0], row[1], row[2] = name, period, metric
         if key:
-            for pk in key.split("."):
-                slug, category = categories[int(pk)]
-                row[dims_at[slug]] = category
+            _fill_categories(row, key, label, categories, dims_at)
         # A count as a number; the force's wording beside it (re-imported when it says the same
         # number, so that a round trip changes nothing).
         as_given = raw_text
@@ -270,6 +291,7 @@ def figures_copy_sql(
         f"f.c{i}" for i in range(10)
     )
     file_name, location, stored, quarantined, figure_id = (f"f.c{i}" for i in range(10, 15))
+    label = "f.c15"
     # Category i of the key ("12.40": ids in dimension order), joined by id.
     parts = max(Counter(metric_id for _, metric_id, _ in dimensions).values(), default=0)
     category_table = ops.quote_name(Category._meta.db_table)
@@ -282,10 +304,12 @@ def figures_copy_sql(
     for pk, _, slug in dimensions:
         dim_ids.setdefault(slug, []).append(pk)
     # As export_rows fills the row, a later category of the key wins a shared column.
+    # The force's own words for a one-way breakdown (a key with no '.'), as _fill_categories.
+    own = f"CASE WHEN {label} <> '' AND strpos({key}, '.') = 0 THEN {label} ELSE k{{i}}.value END"
     dim_cells = [
         "CASE "
         + " ".join(
-            f"WHEN k{i}.dimension_id IN ({', '.join(map(str, ids))}) THEN k{i}.value"
+            f"WHEN k{i}.dimension_id IN ({', '.join(map(str, ids))}) THEN {own.format(i=i)}"
             for i in range(parts, 0, -1)
         )
         + " END"
@@ -293,6 +317,17 @@ def figures_copy_sql(
         else "NULL"
         for ids in dim_ids.values()
     ]
+    if dim_ids:  # low and high of the key's first numeric category
+        dim_cells += [
+            "CASE "
+            + " ".join(
+                f"WHEN k{i}.low IS NOT NULL THEN k{i}.{end}::text" for i in range(1, parts + 1)
+            )
+            + " END"
+            if parts
+            else "NULL"
+            for end in ("low", "high")
+        ]
     reported, suppressed = sql_literal(Kind.REPORTED), sql_literal(Kind.SUPPRESSED)
     ws = sql_literal(whitespace())
     stripped = f"btrim({raw}, {ws})"

@@ -9,8 +9,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
-from figures_app.categories import CategoryIndex
+from figures_app.categories import CategoryIndex, dimension_name
 from figures_app.models import Category, Dimension, Figure, Metric
+from figures_app.ranges import first_overlaps
 from figures_app.services.figures import CellInput
 from figures_app.values import HELP, parse_figure
 from requests_app.forms import styled_submit
@@ -95,11 +96,8 @@ class EntryGridForm(forms.Form):
             for dim in index.dimensions.get(metric.pk, []):
                 cats = sorted(
                     (c for c in index.by_id.values() if c.dimension_id == dim.pk),
-                    key=lambda c: (
-                        c.position,
-                        c.numeric_value if c.numeric_value is not None else -1,
-                        c.value,
-                    ),
+                    # Ranges by where they start ('0-10' before '11-15' before '16+').
+                    key=lambda c: (c.position, c.low if c.low is not None else -1, c.value),
                 )
                 for cat in cats:
                     specs.append((dim, cat, f"{dim.label}: {cat.label or cat.value}", str(cat.pk)))
@@ -168,57 +166,84 @@ class EntryGridForm(forms.Form):
         cleaned = super().clean()
         bounds = (self.foi.campaign.suppressed_lower, self.foi.campaign.suppressed_upper)
         self.cell_inputs: list[CellInput] = []
-        seen_new: dict[str, str] = {}
+        # A new row's name is read once (not once per period: add_error drops it from
+        # cleaned_data, and a second reading would then ask for a name that was given).
+        names = {
+            label: (cleaned.get(f"{label}-name") or "").strip()
+            for _, _, _, (dim, cat, _, label) in self._cells
+            if dim is not None and cat is None
+        }
+        self._new_refs: dict[str, object] = {}
+        ranges: list[tuple[str, tuple, object]] = []
         for name, metric, period, (dim, cat, _key, label) in self._cells:
             if name not in self.data:
                 # A cell missing from the POST (not an emptied one) leaves its figure alone.
                 continue
-            raw = cleaned.get(name, "")
             try:
-                parsed = parse_figure(raw, bounds=bounds)
+                parsed = parse_figure(cleaned.get(name, ""), bounds=bounds)
             except ValueError as exc:
                 self.add_error(name, str(exc))
                 continue
             refs: tuple = ()
             if dim is not None:
-                if cat is not None:
-                    refs = (self.index.resolve(dim, cat.value),)
-                else:
-                    new_name = (cleaned.get(f"{label}-name") or "").strip()
-                    if not new_name:
-                        if parsed is not None:
-                            self.add_error(
-                                f"{label}-name", f"Name the {dim.label.lower()} for this row."
-                            )
-                        continue
-                    try:
-                        ref = self.index.resolve(dim, new_name)
-                    except ValueError as exc:
-                        self.add_error(f"{label}-name", str(exc))
-                        continue
-                    if ref.category is not None:
-                        self.add_error(
-                            f"{label}-name", f"{dim.label} {new_name} already has a row above."
-                        )
-                        continue
-                    marker = f"{metric.pk}-{period.pk}-{dim.pk}-{ref.value}"
-                    if marker in seen_new:
-                        self.add_error(f"{label}-name", f"{dim.label} {new_name} is given twice.")
-                        continue
-                    seen_new[marker] = label
-                    if parsed is None:
-                        continue
-                    refs = (ref,)
-            cell = CellInput(
-                request=self.foi,
-                metric=metric,
-                period=period,
-                categories=refs,
-                parsed=parsed,
-                source="entry grid",
+                ref = self._row_ref(dim, cat, label, names, filled=parsed is not None)
+                if ref is None or parsed is None and cat is None:
+                    continue
+                refs = (ref,)
+                if parsed is not None and ref.range is not None:
+                    ranges.append((name, (metric.pk, period.pk, dim.pk), ref))
+            self.cell_inputs.append(
+                CellInput(
+                    request=self.foi,
+                    metric=metric,
+                    period=period,
+                    categories=refs,
+                    parsed=parsed,
+                    source="entry grid",
+                )
             )
-            self.cell_inputs.append(cell)
+        self._refuse_overlaps(ranges)
         return cleaned
+
+    def _row_ref(self, dim, cat, label: str, names: dict, *, filled: bool):
+        """The category of a grid row: its own, or the one a new row names (None, with the
+        error added once on the name, when it names none)."""
+        if cat is not None:
+            return self.index.resolve(dim, cat.value)
+        if label in self._new_refs:
+            return self._new_refs[label]
+        new_name, field_name, what = names.get(label, ""), f"{label}-name", dimension_name(dim)
+        ref = None
+        if not new_name:
+            if filled:
+                self.add_error(field_name, f"Name the {what} for this row.")
+                self._new_refs[label] = None
+            return None
+        try:
+            ref = self.index.resolve(dim, new_name)
+        except ValueError as exc:
+            self.add_error(field_name, str(exc))
+        if ref is not None and ref.category is not None:
+            self.add_error(field_name, f"The {what} {ref.value} already has a row above.")
+            ref = None
+        taken = {r.value for r in self._new_refs.values() if r is not None and r.dimension == dim}
+        if ref is not None and ref.value in taken:
+            self.add_error(field_name, f"The {what} {new_name} is given twice.")
+            ref = None
+        self._new_refs[label] = ref
+        return ref
+
+    def _refuse_overlaps(self, ranges: list[tuple[str, tuple, object]]) -> None:
+        """A force's ranges for one period may not overlap: the later cell is named."""
+        names = {field_name: dimension_name(ref.dimension) for field_name, _, ref in ranges}
+        for field_name, rng, _, before in first_overlaps(
+            (group, field_name, ref.range) for field_name, group, ref in ranges
+        ):
+            self.add_error(
+                field_name,
+                f"The {names[field_name]} {rng.label} overlaps {before.label} in the same period "
+                "and measure.",
+            )
 
 
 def _initial(fig: Figure | None) -> str:

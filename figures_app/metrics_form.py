@@ -9,7 +9,12 @@ from django import forms
 from django.db.models import Count
 
 from figures_app.models import Metric
-from figures_app.services.metrics import MetricEdit, dimension_spec_from_text
+from figures_app.services.metrics import (
+    MetricEdit,
+    bands_from_text,
+    bands_text,
+    dimension_spec_from_text,
+)
 from requests_app.models import Campaign
 
 
@@ -40,6 +45,14 @@ class MetricRowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One per line: 'Victim age' (the values come from the figures) or "
         "'Offence: rape, sexual assault, other' (only these). Leave empty for one number.",
+    )
+    bands = forms.CharField(
+        required=False,
+        label="Reported in bands",
+        widget=forms.Textarea(attrs={"rows": 1}),
+        help_text="For a numeric breakdown, one per line: 'Victim age: 0-10, 11-12, 13, 14-15, "
+        "16-17 (maximum 17)'. Forces' own ranges are totalled into these; the maximum is where "
+        "an open range such as '16 and over' ends. Leave empty to report the values as given.",
     )
     notes = forms.CharField(
         required=False,
@@ -72,6 +85,13 @@ class MetricRowForm(forms.Form):
             data["dimension_specs"] = dimension_spec_from_text(data.get("breakdowns", ""))
         except ValueError as exc:
             self.add_error("breakdowns", str(exc))
+            return data
+        try:
+            data["dimension_specs"] = bands_from_text(
+                data.get("bands", ""), tuple(data["dimension_specs"])
+            )
+        except ValueError as exc:
+            self.add_error("bands", str(exc))
         return data
 
 
@@ -129,6 +149,7 @@ class MetricsSection:
                         "unit": metric.unit,
                         "notes": metric.notes,
                         "breakdowns": breakdown_text(metric),
+                        "bands": bands_text(metric),
                     }
                 )
         self.formset = MetricFormSet(data, initial=initial, prefix=self.prefix, in_use=in_use)

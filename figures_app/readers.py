@@ -41,6 +41,10 @@ OPTIONAL = (
     "taken_from",
     "taken_from_url",
     "answered_on",
+    # The export's low and high of a range (figures_app/exports.py RANGE_COLUMNS): read from the
+    # breakdown's column, so ignored here.
+    "low",
+    "high",
 )
 # Column names of the tidy format that a dimension may not take.
 RESERVED_COLUMNS = frozenset(REQUIRED + OPTIONAL)

@@ -12,11 +12,11 @@ their API and files, the headlines and the releases all read the breakdown built
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from figures_app.models import Category, Dimension
+from figures_app.ranges import parse_range
 
 # Where a range has no upper end and the dimension no maximum.
 _OPEN = 10**9
@@ -35,41 +35,14 @@ class Band:
         return low <= self.high and high >= self.low
 
 
-# A private reading of band labels as a campaign writes them. The entry paths' parser of
-# forces' own labels (figures_app/ranges.py, issue 26) replaces it when the branches meet.
-_NUMBER = r"(\d+)"
-_SHAPES: tuple[tuple[str, str], ...] = (
-    (rf"{_NUMBER}", "single"),
-    (rf"{_NUMBER}\s*(?:-|–|to)\s*{_NUMBER}", "range"),
-    (rf"{_NUMBER}\s*\+|{_NUMBER}\s+and\s+(?:over|above|older)", "from"),
-    (rf"over\s+{_NUMBER}", "over"),
-    (rf"under\s+{_NUMBER}", "under"),
-    (rf"{_NUMBER}\s+and\s+(?:under|below|younger)", "up_to"),
-)
-
-
-def _spans(shape: str, first: int, last: int, top: int) -> tuple[int, int]:
-    return {
-        "single": (first, first),
-        "range": (first, last),
-        "from": (first, top),
-        "over": (first + 1, top),
-        "under": (0, first - 1),
-        "up_to": (0, first),
-    }[shape]
-
-
 def _band_span(label: str, maximum: int | None) -> tuple[int, int] | None:
-    """(low, high) of a band label ("0-10", "13", "16+", "under 13"); None if not a range."""
-    text = label.strip().lower()
-    top = maximum if maximum is not None else _OPEN
-    for pattern, shape in _SHAPES:
-        match = re.fullmatch(pattern, text)
-        if not match:
-            continue
-        n = [int(g) for g in match.groups() if g is not None]
-        return _spans(shape, n[0], n[-1], top)
-    return None
+    """(low, high) of a band label ("0-10", "13", "16+", "under 13"), read by the one parser of
+    ranges (figures_app/ranges.py); None if it is not a range."""
+    span = parse_range(label)
+    if span is None or span.is_unknown:
+        return None
+    high = span.high if span.high is not None else (maximum if maximum is not None else _OPEN)
+    return span.low, high
 
 
 def dimension_bands(dimension: Dimension) -> list[Band]:
@@ -96,16 +69,6 @@ def category_span(category: Category, maximum: int | None) -> tuple[int, int] | 
     if category.numeric_value is not None:
         return category.numeric_value, category.numeric_value
     return None
-
-
-def is_single(category: Category) -> bool:
-    """A single value (an age, not a range): the only kind the most common and the lowest
-    are read from."""
-    if category.is_unknown:
-        return False
-    if category.low is not None:
-        return category.high == category.low
-    return category.numeric_value is not None
 
 
 def is_range(category: Category) -> bool:

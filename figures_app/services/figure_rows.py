@@ -55,6 +55,9 @@ class BulkFigure(NamedTuple):
     raw_text: str
     exemption: str  # with the law, e.g. "foia:s12"
     note: str | None  # None keeps the stored note (the file has no note column)
+    # The category as the force wrote it ('ten and under'): written with the figure, not
+    # compared (a re-import in other words for the same range changes no figure).
+    category_label: str | None = None
 
 
 # What is compared and kept of a stored figure: its id, then Figure.state()'s fields.
@@ -157,6 +160,7 @@ _FIGURE_COLUMNS = (
     "updated_by_id",
     "created_at",
     "updated_at",
+    "category_label",
 )
 # Set on an existing figure (figures_apply's bulk_update fields).
 _FIGURE_UPDATED = (
@@ -171,6 +175,7 @@ _FIGURE_UPDATED = (
     "location",
     "updated_by_id",
     "updated_at",
+    "category_label",
 )
 _CHANGE_COLUMNS = (
     "figure_id",
@@ -293,6 +298,7 @@ def _write_many(
                 actor_id,
                 when,
                 when,
+                fig.category_label,
             )
 
     def changes() -> Iterator[tuple]:
@@ -359,6 +365,7 @@ def _copy_sql() -> dict[str, str]:
             "raw_text text",
             "exemption text",
             "note text",
+            "category_label text",
         ]
     )
     old = ", ".join(f"f.{quote(key)} AS o_{key}" for key in _STATE_KEYS)
@@ -369,7 +376,8 @@ def _copy_sql() -> dict[str, str]:
     upsert = _upsert_sql(
         f'SELECT {", ".join(_IDENT)}, category_id, kind, "value", "lower", "upper", '
         "raw_text, exemption, note, attachment_id, location, %(actor)s::bigint, "
-        "%(actor)s::bigint, %(now)s::timestamptz, %(now)s::timestamptz FROM changed"
+        "%(actor)s::bigint, %(now)s::timestamptz, %(now)s::timestamptz, category_label "
+        "FROM changed"
     )
     return {
         "create": f"CREATE TEMPORARY TABLE {_STAGE} ({columns}) ON COMMIT DROP",
@@ -389,6 +397,7 @@ def _copy_sql() -> dict[str, str]:
                        s.kind, s."value", s."lower", s."upper", s.raw_text,
                        {exemption} AS exemption, {note} AS note,
                        f.attachment_id, COALESCE(f.location, '') AS location,
+                       s.category_label,
                        f.id AS o_id, {old},
                        ({differs}) AS differs
                 FROM {_STAGE} s LEFT JOIN {figure} f

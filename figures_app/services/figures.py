@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from figures_app.categories import CategoryIndex, CategoryRef, category_key
+from figures_app.categories import (
+    CategoryIndex,
+    CategoryRef,
+    answer_overlaps,
+    category_key,
+    dimension_name,
+    refs_label,
+)
 from figures_app.models import Figure, FigureChange, FigureReview, Metric, describe_figure
 from figures_app.services.figure_rows import BulkFigure, kept_exemption, write_rows
 from figures_app.services.responses_from_figures import responses_record_from_figures
@@ -44,6 +51,8 @@ class CellInput:
     attachment_id: Any = KEEP
     location: Any = KEEP
     source: str = ""
+    # The categories as the force wrote them (Figure.category_label); KEEP takes the refs'.
+    category_label: Any = KEEP
 
 
 @dataclass
@@ -153,6 +162,8 @@ class _Writes:
     creates: list[tuple[Figure, CellInput, str]] = field(default_factory=list)
     updates: list[tuple[Figure, dict, dict, CellInput, str]] = field(default_factory=list)
     deletes: list[tuple[Figure, CellInput, str]] = field(default_factory=list)
+    # Every stored figure of the cells' requests, metrics and periods (read once).
+    stored: list[Figure] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -181,6 +192,7 @@ def figures_apply(
     index.ensure(ref for cell in cells for ref in cell.categories)
     result = ApplyResult()
     writes = _sort_cells(cells, index=index, actor=actor, result=result)
+    _refuse_overlaps(writes, index=index)
     _write(writes, index=index, actor=actor)
     result.created = len(writes.creates)
     result.changed = len(writes.updates)
@@ -218,7 +230,7 @@ def _sort_cells(
     objects, changed in memory, not yet saved). Counts unchanged cells and the requests named
     in `result`; a cell given twice is refused."""
     existing = _existing(cells)
-    writes = _Writes()
+    writes = _Writes(stored=list(existing.values()))
     seen: set[tuple] = set()
     for cell in cells:
         cats = [index.category_of(r) for r in cell.categories]
@@ -239,6 +251,11 @@ def _sort_cells(
                 period=cell.period,
                 category_key=key,
                 category=cats[0] if len(cats) == 1 else None,
+                category_label=(
+                    refs_label(cell.categories)
+                    if cell.category_label is KEEP
+                    else cell.category_label
+                ),
                 entered_by=actor,
                 updated_by=actor,
                 attachment_id=new.pop("attachment"),
@@ -257,6 +274,33 @@ def _sort_cells(
             old.updated_by = actor
             writes.updates.append((old, before, old.state(), cell, key))
     return writes
+
+
+def _refuse_overlaps(writes: _Writes, *, index: CategoryIndex) -> None:
+    """Ranges of one force's answer may not overlap ('11-15' beside '0-12' counts 11 and 12
+    twice): the figures stored for the cells' answers, less those deleted, then those created
+    (only a new figure is refused: an edit of figures stored before ranges existed is not)."""
+    gone = {fig.pk for fig, _, _ in writes.deletes}
+    answers = {(fig.request_id, fig.metric_id, fig.period_id) for fig, *_ in writes.creates}
+    if not answers:
+        return
+    cells = [
+        ("stored", (f.request_id, f.metric_id, f.period_id), f.category_key)
+        for f in writes.stored
+        if f.category_key
+        and f.pk not in gone
+        and (f.request_id, f.metric_id, f.period_id) in answers
+    ]
+    cells += [
+        ("new", (f.request_id, f.metric_id, f.period_id), key) for f, _, key in writes.creates
+    ]
+    for where, cat, _, before in answer_overlaps(index, cells):
+        if where != "new":
+            continue
+        raise ServiceError(
+            f"The {dimension_name(cat.dimension)} {cat.value} overlaps {before.value} in the "
+            "same answer (same force, period and measure): a force's ranges may not overlap."
+        )
 
 
 def _write(writes: _Writes, *, index: CategoryIndex, actor: AbstractBaseUser | None) -> None:

@@ -22,8 +22,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from figures_app.categories import CategoryIndex, CategoryRef, category_key
+from figures_app.categories import (
+    CategoryIndex,
+    CategoryRef,
+    category_key,
+    dimension_name,
+    refs_label,
+)
 from figures_app.models import FigureSource, Kind, Metric, describe_figure
+from figures_app.ranges import Range
 from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row, read_rows
 from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
 from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
@@ -72,6 +79,9 @@ class CheckedRow(NamedTuple):
     exemption: str  # as written ("s12"); the force's law is added when written
     note: str | None
     source: str | None = None  # the row's own `source` (force / published), if the file says
+    category_label: str | None = (
+        None  # the categories as written, where they differ ('ten and under')
+    )
 
 
 @dataclass
@@ -143,6 +153,7 @@ def check_rows(
     _check_columns(columns, dim_columns)
     checker = _RowChecker(campaign, columns, index, metrics, dim_columns)
     seen: dict[tuple, int] = {}
+    ranges = _AnswerRanges()
     checked: list[CheckedRow] = []
     if progress:
         progress(0, total)
@@ -164,6 +175,10 @@ def check_rows(
             )
             continue
         seen[ident] = row.line
+        overlap = ranges.check(found, checker.refs_of[found.cats])
+        if overlap:
+            errors.append(overlap)
+            continue
         checked.append(found)
     if errors:
         raise ImportFileError(errors)
@@ -171,6 +186,44 @@ def check_rows(
         progress(total, total)
     answered_on = {request_id: day for request_id, (day, _line) in checker.answered.items()}
     return CheckedFile(checked, index, checker.refs_of, answered_on)
+
+
+class _AnswerRanges:
+    """The numeric categories each force's answer (request, metric, period) has named so far,
+    by line: a range overlapping an earlier one of the same answer is refused, both lines
+    named ('Line 7: victim age 11-15 overlaps 0-12 on line 5')."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple, list[tuple[int, Range, str]]] = {}
+        self.ranged: dict[tuple, list[tuple[CategoryRef, tuple]]] = {}
+
+    def check(self, row: CheckedRow, refs: tuple[CategoryRef, ...]) -> str | None:
+        ranged = self.ranged.get(row.cats)
+        if ranged is None:  # once per combination of categories, not once per row
+            ranged = self.ranged[row.cats] = [
+                (ref, tuple(r.value for r in refs if r is not ref))
+                for ref in refs
+                if ref.range is not None
+            ]
+        answer = (row.request.id, row.metric.id, row.period.id)
+        for ref, others in ranged:
+            group = self.seen.setdefault((*answer, ref.dimension.id, others), [])
+            rng = ref.range
+            for line, before, written in group:
+                if before.value != rng.value and rng.overlaps(before):
+                    return (
+                        f"Line {row.line}: {dimension_name(ref.dimension)} "
+                        f"{_as_written(row, rng)} overlaps {written} on line {line} (same force, "
+                        "period and metric): a force's ranges may not overlap."
+                    )
+            group.append((row.line, rng, _as_written(row, rng)))
+        return None
+
+
+def _as_written(row: CheckedRow, rng: Range) -> str:
+    if row.category_label and len(row.cats) == 1:
+        return f"'{row.category_label}' ({rng.value})"
+    return rng.value
 
 
 def _check_columns(columns: list[str], dim_columns: list[str]) -> None:
@@ -264,6 +317,7 @@ class _RowChecker:
             *reading,
             _text(v.get("note")) if self.has_note else None,
             row_source or None,
+            refs_label(refs),
         )
 
     def force(self, text: str, line: int, errors: list[str]) -> FoiRequest | None:
@@ -331,7 +385,10 @@ class _RowChecker:
                 refs.append(ref)
         for col in others:
             if _text(v.get(col)):
-                errors.append(f"Line {line}: metric '{metric.slug}' has no dimension '{col}'.")
+                errors.append(
+                    f"Line {line}: {metric.label} is not broken down by the column '{col}'; "
+                    "leave it empty on this metric's rows."
+                )
         return refs
 
     def value(self, v: dict, line: int, errors: list[str]) -> tuple | str:
@@ -414,6 +471,7 @@ def build_cells(
             categories=checked.refs[row.cats],
             parsed=Parsed(row.kind, row.value, row.lower, row.upper, row.raw_text, row.exemption),
             source=f"{source} line {row.line}",
+            category_label=row.category_label,
         )
         if row.note is not None:
             cell.note = row.note
@@ -480,6 +538,7 @@ def bulk_rows(*, checked: CheckedFile) -> Iterator[BulkFigure]:
             row.raw_text,
             exemption,
             row.note,
+            row.category_label,
         )
 
 

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from figures_app.categories import category_attrs
 from figures_app.models import UNKNOWN, Category, Dimension, Metric
+from figures_app.ranges import bands_problems, first_overlap, parse_range
 from figures_app.readers import RESERVED_COLUMNS
 from requests_app.models import Campaign
 from requests_app.services.errors import ServiceError
@@ -26,6 +27,10 @@ class DimensionSpec:
     slug: str
     label: str
     categories: tuple[str, ...] | None  # None: inferred from the data (numbers, then unknown)
+    # A numeric breakdown's reporting bands as written ("0-10", "16-17"; empty: the categories
+    # as given) and where an open-ended range ends (17 for under-18s).
+    bands: tuple[str, ...] = ()
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def _dimension(dim: Any, dwhere: str, taken: list[DimensionSpec]) -> DimensionSp
         dim = {"slug": dim}
     if not isinstance(dim, dict):
         raise ValueError(f'{dwhere}: expected a name or {{"slug", "categories"?}}.')
-    extra = sorted(set(dim) - {"slug", "label", "categories"})
+    extra = sorted(set(dim) - {"slug", "label", "categories", "bands", "maximum"})
     if extra:
         raise ValueError(f"{dwhere}: unknown key '{extra[0]}'.")
     dslug = dim.get("slug")
@@ -87,7 +92,61 @@ def _dimension(dim: Any, dwhere: str, taken: list[DimensionSpec]) -> DimensionSp
     if not isinstance(dlabel, str) or not dlabel.strip():
         raise ValueError(f"{dwhere}: 'label' must be text.")
     cats = dim.get("categories")
-    return DimensionSpec(dslug, dlabel.strip(), None if cats is None else _categories(cats, dwhere))
+    categories = None if cats is None else _categories(cats, dwhere)
+    if categories:
+        _listed_ranges(categories, dwhere, dlabel.strip())
+    maximum = _maximum(dim.get("maximum"), dwhere, dlabel.strip())
+    bands = _bands(dim.get("bands", []), dwhere, dlabel.strip(), maximum, categories)
+    return DimensionSpec(dslug, dlabel.strip(), categories, bands, maximum)
+
+
+def _listed_ranges(categories: tuple[str, ...], dwhere: str, label: str) -> None:
+    """Listed categories that are all ages or ranges (with 'unknown') are one banding: none may
+    name the same ages as another ('ten and under' is '0-10') or overlap one."""
+    parsed = [(text, parse_range(text)) for text in categories]
+    if any(rng is None for _, rng in parsed):
+        return  # categories in words: nothing to compare
+    where = f"{dwhere} ({label.lower()}) categories"
+    seen: dict[str, str] = {}
+    for text, rng in parsed:
+        if rng.value in seen:
+            raise ValueError(f"{where}: '{text}' is the same as '{seen[rng.value]}'.")
+        seen[rng.value] = text
+    clash = first_overlap([(text, rng) for text, rng in parsed if not rng.is_unknown])
+    if clash:
+        raise ValueError(
+            f"{where}: '{clash[0]}' overlaps '{clash[2]}'; a breakdown's ranges may not overlap."
+        )
+
+
+def _maximum(value: Any, dwhere: str, label: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"{dwhere} ({label.lower()}): 'maximum' must be a whole number, where an open range "
+            "such as 16+ ends (17 for under-18s)."
+        )
+    return value
+
+
+def _bands(
+    value: Any, dwhere: str, label: str, maximum: int | None, categories: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The reporting bands, checked: each a number or range, none overlapping another, all
+    inside 0..maximum, and only on a numeric breakdown."""
+    if value in (None, []):
+        return ()
+    where = f"{dwhere} ({label.lower()}) bands"
+    if not isinstance(value, list) or not all(isinstance(b, (str, int)) for b in value):
+        raise ValueError(f'{where}: expected a list such as ["0-10", "11-15", "16-17"].')
+    bands = tuple(str(b).strip() for b in value)
+    if categories is not None and any(parse_range(c) is None for c in categories):
+        raise ValueError(f"{where}: bands need a numeric breakdown (ages), not listed words.")
+    problems = bands_problems(bands, maximum)
+    if problems:
+        raise ValueError(f"{where}: {problems[0]}")
+    return bands
 
 
 def _metric_slug(item: Any, where: str) -> str:
@@ -144,6 +203,7 @@ def _save_dimension(metric: Metric, spec: DimensionSpec, position: int) -> Dimen
         defaults={"label": spec.label, "inferred": spec.categories is None, "position": position},
     )
     dim.label, dim.position, dim.inferred = spec.label, position, spec.categories is None
+    dim.bands, dim.maximum = list(spec.bands), spec.maximum
     dim.save()
     if spec.categories:
         existing = {c.value.lower(): c for c in dim.categories.all()}
@@ -158,6 +218,7 @@ def _save_dimension(metric: Metric, spec: DimensionSpec, position: int) -> Dimen
                 attrs["is_unknown"],
                 pos,
             )
+            cat.low, cat.high = attrs["low"], attrs["high"]
             cat.save()
     return dim
 
@@ -227,12 +288,25 @@ def campaign_metrics_sync(*, campaign: Campaign, actor, specs: list[MetricEdit])
             continue
         if not _same_breakdowns(metric, edit.dimensions):
             metric_replace_dimensions(metric=metric, dimensions=edit.dimensions)
+        else:
+            _set_bands(metric, edit.dimensions)
         # No dimensions given: metric_save then changes only the words and the order.
         metric_save(
             campaign=campaign,
             spec=MetricSpec(metric.slug, edit.label, edit.unit, edit.notes),
             position=position,
         )
+
+
+def _set_bands(metric: Metric, specs: tuple[DimensionSpec, ...]) -> None:
+    """Bands and maximum are how totals are reported, not how figures are stored: they change
+    even while figures use the metric."""
+    by_slug = {spec.slug: spec for spec in specs}
+    for dim in metric.dimensions.all():
+        spec = by_slug.get(dim.slug)
+        if spec is not None and (dim.bands != list(spec.bands) or dim.maximum != spec.maximum):
+            dim.bands, dim.maximum = list(spec.bands), spec.maximum
+            dim.save(update_fields=["bands", "maximum"])
 
 
 def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> None:
@@ -253,6 +327,8 @@ def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> Non
                     None
                     if dim.inferred
                     else tuple(c.label or c.value for c in dim.categories.all()),
+                    tuple(dim.bands),
+                    dim.maximum,
                 )
                 for dim in metric.dimensions.all()
             ),
@@ -283,7 +359,80 @@ def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
                 **({"categories": list(categories)} if categories else {}),
             }
         )
-    return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions
+    try:
+        return metrics_validate([{"slug": "x", "label": "x", "dimensions": dims}])[0].dimensions
+    except ValueError as exc:
+        raise ValueError(_in_words(str(exc), dims)) from None
+
+
+_ITEM = re.compile(r"item 1 \('x'\) dimension (\d+)(?: \([^)]*\))?:? ?(.*)", re.DOTALL)
+
+
+def _in_words(message: str, dims: list[dict]) -> str:
+    """A campaign JSON error ("item 1 ('x') dimension 2 (offence) categories: ...") as the form
+    says it: the breakdown by the name typed ("Offence categories: ...")."""
+    match = _ITEM.match(message)
+    if match is None:
+        return message
+    label, rest = dims[int(match[1]) - 1]["label"], match[2]
+    return f"{label} {rest}" if rest.startswith(("categories", "bands")) else f"{label}: {rest}"
+
+
+_MAXIMUM = re.compile(r"[;,(]?\s*\bmaximum\s+(\S+?)\s*\)?\s*$", re.IGNORECASE)
+
+
+def bands_from_text(text: str, dimensions: tuple[DimensionSpec, ...]) -> tuple[DimensionSpec, ...]:
+    """The campaign form's "Reported in bands" lines, 'Victim age: 0-10, 11-15, 16-17 (maximum
+    17)', set on the breakdowns they name (by label or column name). ValueError names the
+    breakdown as a person reads it."""
+    by_name = {d.label.casefold(): d for d in dimensions} | {d.slug: d for d in dimensions}
+    found: dict[str, DimensionSpec] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        name, colon, rest = line.partition(":")
+        spec = by_name.get(name.strip().casefold())
+        if not colon or spec is None:
+            names = ", ".join(d.label for d in dimensions) or "none"
+            raise ValueError(
+                f"'{line}': start with the breakdown and a colon ('Victim age: 0-10, 11-15'); "
+                f"this metric's breakdowns are: {names}."
+            )
+        if spec.slug in found:
+            raise ValueError(f"{spec.label}: bands are given twice.")
+        maximum, rest = _maximum_in_words(rest, spec.label)
+        bands = [b.strip() for b in rest.split(",") if b.strip()]
+        dim = {"slug": spec.slug, "label": spec.label, "bands": bands, "maximum": maximum}
+        if spec.categories is not None:
+            dim["categories"] = list(spec.categories)
+        try:
+            found[spec.slug] = _dimension(dim, "x", [])
+        except ValueError as exc:
+            message = str(exc).removeprefix(f"x ({spec.label.lower()}) ")
+            raise ValueError(f"{spec.label} {message}") from None
+    return tuple(found.get(d.slug, d) for d in dimensions)
+
+
+def _maximum_in_words(rest: str, label: str) -> tuple[int | None, str]:
+    match = _MAXIMUM.search(rest)
+    if match is None:
+        return None, rest
+    if not match.group(1).isdigit():
+        raise ValueError(f"{label}: the maximum must be a whole number, e.g. (maximum 17).")
+    return int(match.group(1)), rest[: match.start()]
+
+
+def bands_text(metric: Metric) -> str:
+    """The metric's bands as the campaign form shows them (bands_from_text reads them back)."""
+    lines = []
+    for dim in metric.dimensions.all():
+        if dim.bands or dim.maximum is not None:
+            line = f"{dim.label}: {', '.join(dim.bands)}"
+            if dim.maximum is not None:
+                line += f" (maximum {dim.maximum})"
+            lines.append(line.replace(":  (", ": ("))
+    return "\n".join(lines)
 
 
 def metric_slug_for(campaign: Campaign, label: str, *, taken: set[str] = frozenset()) -> str:

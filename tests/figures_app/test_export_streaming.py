@@ -107,7 +107,7 @@ def test_both_paths_stream_in_pieces_and_a_stopped_copy_leaves_the_connection_us
 
 @pytest.mark.postgres
 def test_a_campaign_with_no_figures_is_its_header_on_both_paths(campaign, metric, postgres_only):
-    header = b"force,period,metric,victim_age,value,status,as_given,review,source,taken_from,taken_from_url,note\n"
+    header = b"force,period,metric,victim_age,low,high,value,status,as_given,review,source,taken_from,taken_from_url,note\n"
     assert b"".join(export_csv_chunks(campaign, use_copy=False)) == header
     assert b"".join(export_csv_chunks(campaign, use_copy=True)) == header
 

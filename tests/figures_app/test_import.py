@@ -55,7 +55,10 @@ def test_it_imports_every_kind(campaign, metric, staff):
         ("Police Scotland,2016/17,offences,,5,,", "Line 3: Police Scotland was not asked"),
         ("Kent,2017/18,offences,,5,,", "Line 3: unknown period '2017/18'"),
         ("Kent,2016/17,burglary,,5,,", "Line 3: unknown metric 'burglary'"),
-        ("Kent,2016/17,offences,teen,5,,", "Line 3: Unknown victim_age 'teen'"),
+        (
+            "Kent,2016/17,offences,teen,5,,",
+            "Line 3: The victim age 'teen' is not an age or a range",
+        ),
         ("Kent,2016/17,offences,,-3,,", "Line 3: '-3' is negative"),
         ("Kent,2016/17,offences,,2.5,,", "Line 3: '2.5' is not a whole number"),
         ("Kent,2016/17,offences,,lots,,", "Line 3: 'lots' is not a whole number"),
@@ -151,7 +154,7 @@ def test_csv_export_round_trips(campaign, metric, staff):
     run(campaign, staff, GOOD)
     exported = rows_to_csv(export_rows(campaign))
     assert exported.splitlines()[0] == (
-        "force,period,metric,victim_age,value,status,as_given,review,source,taken_from,taken_from_url,note"
+        "force,period,metric,victim_age,low,high,value,status,as_given,review,source,taken_from,taken_from_url,note"
     )
     result = run(campaign, staff, exported, name="export.csv")
     assert (result.created, result.changed) == (0, 0)
