@@ -224,15 +224,16 @@ def _from_cells(campaign, metric, staff, kent, rows):
     data = _age_workbook(rows)
     attachment = attach(kent, staff, data, name="ages.xlsx")
     sheet = read_sheets("ages.xlsx", data)[0]
-    # Labels and header named: which column holds labels is the cell-picking slice's work.
+    # The labels selected with the figures, and said to be labels (cell picking takes a label
+    # only when the person says so).
     spec = BlockSpec(
         "Ages",
-        f"B2:B{len(rows) + 1}",
+        f"A1:B{len(rows) + 1}",
         rows_are=CATEGORIES,
         columns_are=PERIODS,
         metric=metric,
-        header_row=0,
-        label_column=0,
+        first_row_labels=True,
+        first_column_labels=True,
     )
     index = CategoryIndex(campaign)
     proposal = propose(
