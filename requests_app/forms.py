@@ -226,12 +226,28 @@ class ActionForm(forms.Form):
 
 
 class MarkSentForm(ActionForm):
+    """A request sent outside the tracker (Send by email records its own sending)."""
+
     action = Action.MARK_SENT
     sent_on = date_field("Sent on")
+    sent_how = forms.ChoiceField(
+        label="How it was sent",
+        choices=[("", "Choose…"), *SentOutside.choices],
+        error_messages={"required": "Choose how it was sent."},
+    )
+    sent_how_other = forms.CharField(
+        label="How it was sent (other)", max_length=SENT_HOW_OTHER_MAX, required=False
+    )
     received_on = date_field(
         "Received by the force on", required=False, help_text="Blank: the day it was sent (email)."
     )
-    field_order = ["sent_on", "received_on", "note"]
+    field_order = ["sent_on", "sent_how", "sent_how_other", "received_on", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sent_how") == SentOutside.OTHER and not cleaned.get("sent_how_other"):
+            self.add_error("sent_how_other", "Say how it was sent.")
+        return cleaned
 
 
 class AcknowledgeForm(ActionForm):

@@ -3,6 +3,7 @@ action; the record asks when and how, and the timeline says how they went."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -26,18 +27,18 @@ def _post(staff_client, campaign, ids, **fields):
 
 
 def _text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", response.content.decode())).split())
 
 
 def test_sending_is_the_main_action_and_recording_the_secondary_one(staff_client, campaign):
-    html = staff_client.get(campaign.get_absolute_url()).content.decode()
-    send = re.search(r'<button[^>]*id="bulk-send"[^>]*>', html).group(0)
-    record = re.search(r'<button[^>]*id="bulk-mark-sent"[^>]*>', html).group(0)
+    page = staff_client.get(campaign.get_absolute_url()).content.decode()
+    send = re.search(r'<button[^>]*id="bulk-send"[^>]*>', page).group(0)
+    record = re.search(r'<button[^>]*id="bulk-mark-sent"[^>]*>', page).group(0)
     assert "btn-primary" in send
     assert "btn-primary" not in record and "btn-outline-primary" in record
-    assert "Record selected as sent outside the tracker" in html
-    assert '<option value="portal">Web form / portal</option>' in html
-    assert ">Mark sent<" not in html
+    assert "Record selected as sent outside the tracker" in page
+    assert '<option value="portal">Web form / portal</option>' in page
+    assert ">Mark sent<" not in page
 
 
 def test_it_records_how_they_were_sent_and_the_timeline_says_so(staff_client, campaign, staff):
@@ -88,3 +89,19 @@ def test_a_plain_mark_sent_says_nothing_of_how(campaign, staff):
     foi = campaign.requests.first()
     event = request_mark_sent(request_id=foi.pk, actor=staff, sent_on=date(2026, 11, 2))
     assert event.data == {} and event.sent_outside() == ""
+
+
+def test_the_request_page_asks_how_too(staff_client, campaign):
+    foi = campaign.requests.first()
+    url = reverse("request_action", args=[foi.pk, "mark_sent"])
+    refused = staff_client.post(url, {"sent_on": "2026-11-02"})
+    assert refused.status_code == 400 and "Choose how it was sent." in refused.content.decode()
+    foi.refresh_from_db()
+    assert foi.status == "draft"
+    assert (
+        staff_client.post(url, {"sent_on": "2026-11-02", "sent_how": "portal"}).status_code == 302
+    )
+    timeline = _text(staff_client.get(foi.get_absolute_url()))
+    assert "Sent outside the tracker through the force's web form or portal on 2 Nov 2026" in (
+        timeline
+    )
