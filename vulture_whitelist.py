@@ -16,6 +16,7 @@ _.answered_pct, _.n_more, _.n_long_overdue, _.rows_html, _.mailto, _.withdrawn
 _.figures_using, _.new_field, _.clock_started_on, _.fee_lapses_on, _.is_staff, _.value_text
 _.placed_by, _.placed_at, _.body_html, _.reviewed_at, _.updated_by, _.updated_at
 _.applied_at, _.progress_at, _.last_failure_at, _.confirmed
+_.nothing_new, _.first_on, _.last_on, _.left_to_send, _.outside, _.duplicates
 
 # A stored column read only by the ORM in filters (next_long_overdue_on__lt).
 _.next_long_overdue_on

@@ -12,6 +12,7 @@ from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList, StaffProfile
 from requests_app.models.campaigns import DEFAULT_REQUEST_TEXT, PLACEHOLDERS, RoundingRule
+from requests_app.models.requests import SENT_HOW_OTHER_MAX, SentOutside
 from requests_app.series_names import readable_slug
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
 from requests_app.workflow import (
@@ -225,12 +226,28 @@ class ActionForm(forms.Form):
 
 
 class MarkSentForm(ActionForm):
+    """A request sent outside the tracker (Send by email records its own sending)."""
+
     action = Action.MARK_SENT
     sent_on = date_field("Sent on")
+    sent_how = forms.ChoiceField(
+        label="How it was sent",
+        choices=[("", "Choose…"), *SentOutside.choices],
+        error_messages={"required": "Choose how it was sent."},
+    )
+    sent_how_other = forms.CharField(
+        label="How it was sent (other)", max_length=SENT_HOW_OTHER_MAX, required=False
+    )
     received_on = date_field(
         "Received by the force on", required=False, help_text="Blank: the day it was sent (email)."
     )
-    field_order = ["sent_on", "received_on", "note"]
+    field_order = ["sent_on", "sent_how", "sent_how_other", "received_on", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sent_how") == SentOutside.OTHER and not cleaned.get("sent_how_other"):
+            self.add_error("sent_how_other", "Say how it was sent.")
+        return cleaned
 
 
 class AcknowledgeForm(ActionForm):
@@ -361,9 +378,25 @@ class NoteForm(forms.Form):
 
 
 class BulkMarkSentForm(forms.Form):
+    """Record requests as sent outside the tracker: when, and how (the timeline says so)."""
+
     sent_on = date_field("Sent on")
     received_on = date_field("Received on", required=False, help_text="Blank: the day sent.")
+    sent_how = forms.ChoiceField(
+        label="How it was sent",
+        choices=SentOutside.choices,
+        error_messages={"required": "Choose how they were sent."},
+    )
+    sent_how_other = forms.CharField(
+        label="How it was sent (other)", max_length=SENT_HOW_OTHER_MAX, required=False
+    )
     request_ids = forms.TypedMultipleChoiceField(coerce=int, label="Requests")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sent_how") == SentOutside.OTHER and not cleaned.get("sent_how_other"):
+            self.add_error("sent_how_other", "Say how they were sent.")
+        return cleaned
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)

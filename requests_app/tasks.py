@@ -9,6 +9,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from requests_app.services.attachments import stored_files_sweep
+from requests_app.services.errors import ServiceError
+from requests_app.services.mail_checks import mail_check_finish
 from requests_app.services.mail_fetch import mail_fetch
 from requests_app.services.screening import attachments_screen_unscreened
 
@@ -92,11 +94,26 @@ def send_request(self, request_id: int, actor_id: int | None = None) -> str:
     # once stored, and a message stored twice is found to be a duplicate (services/mail_fetch).
     reject_on_worker_lost=True,
 )
-def fetch_mail() -> dict[str, int]:
-    """Beat, every few minutes: read new mail and file it."""
-    report = mail_fetch()
+def fetch_mail(check_id: int | None = None) -> dict[str, int]:
+    """Beat, every few minutes: read new mail and file it. With `check_id` (a person pressed
+    "Check for mail now"), what it did, or why it failed, is stored for the Inbox to show."""
+    try:
+        report = mail_fetch()
+    except Exception as exc:
+        if check_id is not None:
+            mail_check_finish(check_id=check_id, error=_failure(exc))
+        raise
     logger.info("%s", report.summary())
+    if check_id is not None:
+        mail_check_finish(check_id=check_id, report=report)
     return report.counts
+
+
+def _failure(exc: Exception) -> str:
+    """A ServiceError's message is written for people; anything else is named, not dumped."""
+    if isinstance(exc, ServiceError):
+        return str(exc)
+    return f"{type(exc).__name__} while reading the mailbox; the details are in the worker's log."
 
 
 @shared_task(name="requests_app.screen_unscreened_attachments", acks_late=True)

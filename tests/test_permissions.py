@@ -198,7 +198,8 @@ def test_it_lets_staff_act(client, samples):
     client.force_login(user)
     foi = samples["foi"]
     response = client.post(
-        reverse("request_action", args=[foi.pk, "mark_sent"]), {"sent_on": "2026-01-05"}
+        reverse("request_action", args=[foi.pk, "mark_sent"]),
+        {"sent_on": "2026-01-05", "sent_how": "post"},
     )
     assert response.status_code == 302
     foi.refresh_from_db()

@@ -6,7 +6,7 @@ from requests_app.models.forces import (
     ForceList,
     NonWorkingDay,
 )
-from requests_app.models.mail import InboundMessage
+from requests_app.models.mail import InboundMessage, MailCheck
 from requests_app.models.outbox import SentRequest
 from requests_app.models.people import StaffProfile
 from requests_app.models.reminders import SentReminder
@@ -24,6 +24,7 @@ __all__ = [
     "Campaign",
     "FoiRequest",
     "InboundMessage",
+    "MailCheck",
     "Force",
     "ForceAddressChange",
     "ForceAlias",

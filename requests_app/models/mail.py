@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class MessageKind(models.TextChoices):
@@ -162,3 +163,48 @@ class InboundMessage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("message_detail", args=[self.pk])
+
+
+class MailCheck(models.Model):
+    """One "Check for mail now": who asked, when, and what the fetch did once it finished.
+
+    Kept in the database, not a process's memory or a per-process cache, so the Inbox can say
+    what happened whichever web process serves the next page and whichever worker ran it.
+    """
+
+    # No index of its own: mailcheck_user_latest_idx leads with it (tests/test_indexes.py).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while the check is queued or running."
+    )
+    filed_ids = models.JSONField(
+        default=list, blank=True, help_text="The messages this check filed on a request."
+    )
+    waiting_ids = models.JSONField(
+        default=list, blank=True, help_text="The messages this check left in the Inbox."
+    )
+    duplicates = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(
+        default=0, help_text="Messages that could not be stored and were left in the mailbox."
+    )
+    more_waiting = models.BooleanField(
+        default=False, help_text="More mail than one fetch reads; the next fetch reads it."
+    )
+    error = models.TextField(blank=True, help_text="Why the check failed, if it did.")
+
+    class Meta:
+        indexes = [
+            # The Inbox shows the asking person's latest check.
+            models.Index(fields=["requested_by", "-requested_at"], name="mailcheck_user_latest_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Mail check at {self.requested_at:%Y-%m-%d %H:%M}"

@@ -247,6 +247,25 @@ class FoiRequest(models.Model):
         return self.next_long_overdue_on is not None and self.next_long_overdue_on < today
 
 
+class SentOutside(models.TextChoices):
+    """How a request recorded as sent outside the tracker went (kept in the event's data)."""
+
+    POST = "post", "Post"
+    PORTAL = "portal", "Web form / portal"
+    OTHER_EMAIL = "other_email", "Email from another account"
+    OTHER = "other", "Other (say how)"
+
+
+SENT_HOW_OTHER_MAX = 200
+
+# The timeline's words: "Sent outside the tracker by post on 2 Nov 2026".
+SENT_OUTSIDE_PHRASES = {
+    SentOutside.POST: "by post",
+    SentOutside.PORTAL: "through the force's web form or portal",
+    SentOutside.OTHER_EMAIL: "by email from another account",
+}
+
+
 class RequestEvent(models.Model):
     """One change to a request: who, when, what, from -> to. The timeline and the audit trail."""
 
@@ -290,6 +309,15 @@ class RequestEvent(models.Model):
 
     def to_label(self) -> str:
         return Status(self.to_status).label if self.to_status in Status.values else ""
+
+    def sent_outside(self) -> str:
+        """'Sent outside the tracker by post', or '' for an event that says no such thing."""
+        how = (self.data or {}).get("sent_outside")
+        if not isinstance(how, dict):
+            return ""
+        if how.get("how") == SentOutside.OTHER:
+            return f"Sent outside the tracker ({how.get('other', '')})"
+        return f"Sent outside the tracker {SENT_OUTSIDE_PHRASES.get(how.get('how'), '')}".strip()
 
 
 def attachment_path(instance: "RequestAttachment", filename: str) -> str:

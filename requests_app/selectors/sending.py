@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from requests_app.letters import Letter, request_letter
@@ -83,3 +83,31 @@ def requests_plan(*, request_ids: Iterable[int]) -> SendPlan:
     return send_plan(
         FoiRequest.objects.filter(pk__in=list(request_ids)), stale_before=send_stale_before()
     )
+
+
+@dataclass(frozen=True)
+class SentSummary:
+    """What of a campaign has been sent, and when (the Send page once some or all have gone)."""
+
+    sent: int
+    first_on: date | None
+    last_on: date | None
+    by_email: int  # sent by the tracker; the rest were recorded as sent outside it
+    left_to_send: int  # drafts
+
+    @property
+    def outside(self) -> int:
+        return self.sent - self.by_email
+
+
+def campaign_sent_summary(*, campaign_id: int) -> SentSummary:
+    """One aggregate over the campaign's requests."""
+    sent = Q(sent_on__isnull=False)
+    row = FoiRequest.objects.filter(campaign_id=campaign_id).aggregate(
+        sent=Count("pk", filter=sent),
+        first_on=Min("sent_on"),
+        last_on=Max("sent_on"),
+        by_email=Count("pk", filter=sent & Q(sent_log__status=SendStatus.SENT)),
+        left_to_send=Count("pk", filter=Q(status=Status.DRAFT)),
+    )
+    return SentSummary(**row)

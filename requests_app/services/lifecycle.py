@@ -21,6 +21,7 @@ from django.utils import timezone
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest, RequestEvent
+from requests_app.models.requests import SENT_HOW_OTHER_MAX, SentOutside
 from requests_app.services.errors import ServiceError
 from requests_app.services.responses import (
     request_complain,
@@ -73,8 +74,14 @@ def request_mark_sent(
     note: str = "",
     attachments: Sequence[UploadedFile] = (),
     cal: WorkingCalendar | None = None,
+    sent_how: str = "",
+    sent_how_other: str = "",
 ) -> RequestEvent:
-    """`actor` is None when a campaign file loaded without a user marks its drafts sent."""
+    """`actor` is None when a campaign file loaded without a user marks its drafts sent.
+
+    `sent_how` (a SentOutside value; `sent_how_other` says how when it is "other") records a
+    request sent outside the tracker: the timeline says how.
+    """
     foi = lock_request(request_id)
     check_date(sent_on, field="sent_on")
     received_on = received_on or sent_on
@@ -86,9 +93,27 @@ def request_mark_sent(
         happened_on=sent_on,
         changes={"sent_on": sent_on, "received_on": received_on},
         note=note,
+        data=_sent_outside(sent_how, sent_how_other),
         attachments=attachments,
         cal=cal,
     )
+
+
+def _sent_outside(how: str, other: str) -> dict | None:
+    other = " ".join(other.split())
+    if not how:
+        if other:
+            raise ServiceError("Choose how it was sent.", "sent_how")
+        return None
+    if how not in SentOutside.values:
+        raise ServiceError(f"Not a way of sending: {how!r}.", "sent_how")
+    if how != SentOutside.OTHER:
+        return {"sent_outside": {"how": how}}
+    if not other:
+        raise ServiceError("Say how it was sent.", "sent_how_other")
+    if len(other) > SENT_HOW_OTHER_MAX:
+        raise ServiceError(f"At most {SENT_HOW_OTHER_MAX} characters.", "sent_how_other")
+    return {"sent_outside": {"how": how, "other": other}}
 
 
 @transaction.atomic
@@ -98,8 +123,11 @@ def requests_bulk_mark_sent(
     actor: AbstractBaseUser,
     sent_on: date,
     received_on: date | None = None,
+    sent_how: str = "",
+    sent_how_other: str = "",
 ) -> int:
-    """Mark many draft requests sent; all or nothing. Returns how many."""
+    """Mark many draft requests sent; all or nothing. Returns how many. `sent_how` as for
+    request_mark_sent: how they were sent outside the tracker."""
     ids = list(request_ids)
     if not ids:
         raise ServiceError("Select at least one request.", "request_ids")
@@ -120,6 +148,8 @@ def requests_bulk_mark_sent(
             sent_on=sent_on,
             received_on=received_on,
             cal=cals[foi.force.law],
+            sent_how=sent_how,
+            sent_how_other=sent_how_other,
         )
     return len(found)
 

@@ -50,10 +50,17 @@ class FetchReport:
     )
     lines: list[str] = field(default_factory=list)
     more_waiting: bool = False
+    # The messages filed, and those left in the Inbox, for "Check for mail now" to name.
+    filed_ids: list[int] = field(default_factory=list)
+    waiting_ids: list[int] = field(default_factory=list)
 
     def add(self, label: str, received: Received) -> None:
         self.counts[received.outcome] += 1
         self.lines.append(f"{label}: {received.describe()}")
+        if received.outcome == Outcome.FILED:
+            self.filed_ids.append(received.message.pk)
+        elif received.outcome == Outcome.INBOX:
+            self.waiting_ids.append(received.message.pk)
 
     def failed(self, label: str, exc: BaseException) -> None:
         self.counts["failed"] += 1
@@ -298,6 +305,9 @@ def _forget(client: imaplib.IMAP4, uid: bytes) -> None:
 FETCH_TASK = "requests_app.fetch_mail"
 
 
-def mail_fetch_soon() -> None:
-    """Read the mailbox now, on a worker, rather than at the next scheduled check."""
-    transaction.on_commit(lambda: current_app.tasks[FETCH_TASK].delay(), robust=True)
+def mail_fetch_soon(*, check_id: int | None = None) -> None:
+    """Read the mailbox now, on a worker, rather than at the next scheduled check; with
+    `check_id`, the worker records what it did on that MailCheck (services/mail_checks.py)."""
+    transaction.on_commit(
+        lambda: current_app.tasks[FETCH_TASK].delay(check_id=check_id), robust=True
+    )

@@ -20,6 +20,7 @@ from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
 from requests_app.forms import BulkMarkSentForm
 from requests_app.models import Campaign, Force
+from requests_app.models.requests import SENT_HOW_OTHER_MAX, SentOutside
 from requests_app.selectors.campaigns import (
     campaign_progress,
     campaigns_with_progress,
@@ -120,6 +121,8 @@ def campaign_detail(request, slug, *, links: Callable[..., list[tuple[str, str]]
             "today": today,
             "links": links(campaign),
             "statuses": Status.choices,
+            "sent_how_choices": SentOutside.choices,
+            "sent_how_other_max": SENT_HOW_OTHER_MAX,
         },
     )
 
@@ -156,13 +159,17 @@ def campaign_bulk_mark_sent(request, slug):
             actor=request.user,
             sent_on=form.cleaned_data["sent_on"],
             received_on=form.cleaned_data["received_on"],
+            sent_how=form.cleaned_data["sent_how"],
+            sent_how_other=form.cleaned_data["sent_how_other"],
         )
     except (ServiceError, InvalidTransition) as exc:
         messages.error(request, f"Nothing was changed: {exc}")
         return redirect(campaign)
+    sent_on = form.cleaned_data["sent_on"]
     messages.success(
         request,
-        f"Marked {plural(count, 'request')} sent on {form.cleaned_data['sent_on']:%d %b %Y}.",
+        f"Recorded {plural(count, 'request')} as sent outside the tracker on "
+        f"{sent_on.day} {sent_on:%b %Y}.",
     )
     return redirect(campaign)
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app.access import edit_required, view_required
@@ -14,8 +15,9 @@ from requests_app.mail.matching import suggestions
 from requests_app.mail.reply_text import split_reply
 from requests_app.models import InboundMessage
 from requests_app.models.mail import MessageKind, MessageStatus
+from requests_app.selectors.mail_checks import mail_check_latest
 from requests_app.services.errors import ServiceError
-from requests_app.services.mail_fetch import mail_fetch_soon
+from requests_app.services.mail_checks import mail_check_start
 from requests_app.services.mail_filing import (
     CORRECTABLE_KINDS,
     message_assign,
@@ -34,7 +36,12 @@ def inbox(request):
     return render(
         request,
         "requests_app/inbox.html",
-        {"page": page, "rows": rows, "mail_source": _mail_source()},
+        {
+            "page": page,
+            "rows": rows,
+            "mail_source": _mail_source(),
+            "last_check": mail_check_latest(user=request.user, now=timezone.now()),
+        },
     )
 
 
@@ -49,13 +56,9 @@ def _mail_source() -> str:
 @require_POST
 @edit_required
 def inbox_check(request):
-    """Read the mailbox now rather than at the next scheduled check (a worker does the work)."""
-    mail_fetch_soon()
-    messages.success(
-        request,
-        "Checking for mail now. Replies that match a request are filed on it; reload this page "
-        "in a minute to see any that could not be placed.",
-    )
+    """Read the mailbox now rather than at the next scheduled check (a worker does the work;
+    the Inbox says "Checking…" until it has recorded what it did)."""
+    mail_check_start(actor=request.user)
     return redirect("inbox")
 
 

@@ -11,7 +11,7 @@ from requests_app.access import edit_required, get_campaign_for_user, get_reques
 from requests_app.forms import ForceAddressForm
 from requests_app.letters import from_address
 from requests_app.models import Force, ForceAddressChange
-from requests_app.selectors.sending import requests_plan
+from requests_app.selectors.sending import campaign_sent_summary, requests_plan
 from requests_app.services.errors import ServiceError
 from requests_app.services.forces import force_set_foi_email
 from requests_app.services.sending import requests_send
@@ -42,7 +42,7 @@ def _confirm(request, *, ids: list[int], back):
     return redirect(back)
 
 
-def _preview(request, *, campaign, plan, action_url, back_url, single=False):
+def _preview(request, *, campaign, plan, action_url, back_url, single=False, summary=None):
     return render(
         request,
         "requests_app/send_preview.html",
@@ -52,6 +52,7 @@ def _preview(request, *, campaign, plan, action_url, back_url, single=False):
             "action_url": action_url,
             "back_url": back_url,
             "single": single,
+            "summary": summary,
             "from_email": from_address(),
         },
     )
@@ -76,7 +77,12 @@ def campaign_send(request, slug):
         ids = list(chosen.values_list("pk", flat=True))
     plan = requests_plan(request_ids=ids)
     return _preview(
-        request, campaign=campaign, plan=plan, action_url=url, back_url=campaign.get_absolute_url()
+        request,
+        campaign=campaign,
+        plan=plan,
+        action_url=url,
+        back_url=campaign.get_absolute_url(),
+        summary=campaign_sent_summary(campaign_id=campaign.pk),
     )
 
 

@@ -3,6 +3,7 @@ check for mail, see it on the request, read it, and record the response it carri
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from requests_app import demo_mail
 from requests_app.models import Force
@@ -47,9 +48,13 @@ def test_a_reply_dropped_in_is_filed_and_acted_on(page, live_server, log_in, set
     page.click(".navbar-toggler")  # the menu is folded away on a phone
     page.click("nav >> text=Inbox")
     page.click("#inbox-check button")
-    page.wait_for_selector("text=Checking for mail now")
+    result = page.locator("#mail-check-result")
+    expect(result).to_have_text(f"1 message filed: a reply on {kent.reference} (Kent Police).")
     assert page.locator("#inbox-empty").count() == 1  # matched, so filed, not waiting here
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    result.locator("a", has_text="a reply").click()
+    expect(page.locator("#message-text")).to_contain_text("KP/2026/77")
+    page.go_back()
 
     page.goto(f"{live_server.url}{kent.get_absolute_url()}")
     assert "New reply" in page.inner_text("#new-reply")
@@ -69,3 +74,25 @@ def test_a_reply_dropped_in_is_filed_and_acted_on(page, live_server, log_in, set
     assert page.locator("#new-reply").count() == 0
     kent.refresh_from_db()
     assert kent.new_reply_at is None
+
+
+def test_a_check_that_finds_nothing_says_so_on_a_wide_screen(
+    page, live_server, log_in, settings, tmp_path
+):
+    settings.FOI_IMAP_URL = ""
+    settings.FOI_MAIL_DROP_DIR = tmp_path
+    UserFactory(username="sam", roles=[STAFF])
+    (tmp_path / "stray.eml").write_bytes(
+        b"From: someone@example.org\r\nTo: foi@charity.example.org\r\nSubject: A question\r\n"
+        b"Message-ID: <stray@example.org>\r\n\r\nHello.\r\n"
+    )
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in("sam")
+    page.goto(f"{live_server.url}/inbox/")
+    page.click("#inbox-check button")
+    result = page.locator("#mail-check-result")
+    expect(result).to_have_text("Nothing filed on a request; 1 waiting below.")
+    expect(page.locator("#inbox-table")).to_contain_text("A question")
+    page.click("#inbox-check button")
+    expect(result).to_have_text("No new mail.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400

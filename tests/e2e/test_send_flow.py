@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from requests_app.models import Force
 from requests_app.roles import STAFF
@@ -55,3 +56,15 @@ def test_it_previews_and_sends_a_campaign(page, live_server, log_in):
         "foi@gwent.example.org",
     ]
     assert "3 awaiting a reply" in page.inner_text("#progress-summary")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Everything has gone: the Send page says what went, when, and that nothing is left.
+    for width in (390, 1400):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/campaigns/online/send/")
+        done = page.locator("#send-done")
+        expect(done).to_contain_text("Sent: 3 requests, on ")
+        expect(page.locator("#send-left")).to_contain_text("Nothing is left to send")
+        assert page.locator("#send-ready").count() == 0
+        assert "Nothing has been sent yet" not in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -4,6 +4,7 @@ into the drop folder with `demo_reply`, and see them filed, acknowledged and fla
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -120,9 +121,11 @@ def test_check_for_mail_now_files_the_drop_folder(
     assert "the drop folder" in page.text
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("inbox_check"), follow=True)
-    assert "Checking for mail now" in response.text
+    assert "Checking…" in response.text  # rendered before the queued fetch ran at commit
     essex.refresh_from_db()
     assert essex.new_reply_at is not None
+    said = re.sub(r"<[^>]+>", "", client.get(reverse("inbox")).text)
+    assert f"1 message filed: a reply on {essex.reference} (Essex Police)." in said
 
 
 def test_the_inbox_never_shows_the_imap_password(sent_draft, client, django_user_model, settings):

@@ -100,7 +100,7 @@ def test_it_marks_selected_forces_sent_in_bulk(staff_client, campaign):
     ids = list(campaign.requests.values_list("pk", flat=True)[:5])
     response = staff_client.post(
         reverse("campaign_bulk_mark_sent", args=[campaign.slug]),
-        {"sent_on": "2026-11-02", "request_ids": ids},
+        {"sent_on": "2026-11-02", "sent_how": "post", "request_ids": ids},
     )
     assert response.status_code == 302
     sent = FoiRequest.objects.filter(pk__in=ids)
@@ -116,7 +116,7 @@ def test_it_refuses_bulk_mark_sent_as_a_whole_when_one_is_already_sent(
     request_mark_sent(request_id=ids[0], actor=staff, sent_on=date(2026, 11, 2))
     response = staff_client.post(
         reverse("campaign_bulk_mark_sent", args=[campaign.slug]),
-        {"sent_on": "2026-11-03", "request_ids": ids},
+        {"sent_on": "2026-11-03", "sent_how": "post", "request_ids": ids},
         follow=True,
     )
     assert "Nothing was changed" in response.content.decode()
