@@ -21,7 +21,8 @@ from django.db.models import F
 from django.urls import reverse
 
 from figures_app.models import Category, Dimension, Figure, Kind, ReviewState
-from figures_app.selectors.totals import APPROVED, basis_filter, metric_totals
+from figures_app.selectors.basis import APPROVED, basis_filter, basis_words
+from figures_app.selectors.totals import metric_totals
 from figures_app.totals_output import totals_sheet_rows
 from figures_app.values import parse_figure
 from requests_app.models import Campaign
@@ -78,11 +79,6 @@ REVIEW_WORDS = {
     ReviewState.PENDING: "waiting for review",
     ReviewState.SENT_BACK: "sent back",
 }
-
-
-def basis_words(basis: str) -> str:
-    """Which figures an export holds, in words for its file name, sheet or column."""
-    return "approved only" if basis == APPROVED else "all, including not yet approved"
 
 
 def _figure_values(campaign: Campaign, basis: str):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from figures_app.columns import named_row
 from figures_app.presentation import REPORTED, total_status
 from figures_app.presentation import headlines as headline_sentences
+from figures_app.selectors.basis import basis_words
 from figures_app.selectors.totals import Totals
 
 
@@ -114,7 +115,7 @@ def totals_rows(totals: Totals) -> Iterator[list]:
     numbers. A period no force reported in has its total, upper bound and per day left empty
     (not 0, which a spreadsheet would show and add up as a count) and says why in `message`."""
     yield list(TOTALS_COLUMNS)
-    basis = "approved only" if totals.basis == "approved" else "all, including not yet approved"
+    basis = basis_words(totals.basis)
     for t in totals.period_totals:
         status, message = total_status(totals, t.period)
         some = status == REPORTED

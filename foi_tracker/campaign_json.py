@@ -35,7 +35,7 @@ def load_campaign(text: str, *, actor=None, update: bool = False) -> tuple[Campa
     campaign, created = campaign_save_definition(definition, actor=actor, update=update)
     if metrics is not None:
         try:
-            metrics_apply(campaign, metrics)
+            metrics_apply(campaign, specs=metrics)
         except ServiceError as exc:
             raise service_error(exc) from None
     return campaign, created

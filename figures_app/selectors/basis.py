@@ -30,3 +30,8 @@ def sums() -> dict:
         "upper_extra": Coalesce(Sum("upper", filter=SUPPRESSED), 0),
         "suppressed_cells": Count("pk", filter=SUPPRESSED),
     }
+
+
+def basis_words(basis: str) -> str:
+    """Which figures a table or export holds, in words for its file name, sheet or column."""
+    return "approved only" if basis == APPROVED else "all, including not yet approved"

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from figures_app.models import FigureChange, Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
+from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.release_data import ONS_REGIONS, force_code, metric_payload
-from figures_app.selectors.totals import APPROVED, metric_totals
+from figures_app.selectors.totals import metric_totals
 from requests_app.models import Campaign
 from requests_app.selectors.answering import campaign_answering
 

@@ -23,7 +23,7 @@ from figures_app.models import (
     Metric,
     ReviewState,
 )
-from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_filter
+from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.breakdown import BreakdownRow, DimensionSummary, metric_breakdown
 from figures_app.selectors.headline import (
     Change,
@@ -34,8 +34,6 @@ from figures_app.selectors.headline import (
 )
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
 from requests_app.models import Campaign, FoiRequest, Period
-
-__all__ = ["ALL", "APPROVED", "BASES", "Entered", "Totals", "basis_filter", "metric_totals"]
 
 
 @dataclass

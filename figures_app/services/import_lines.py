@@ -9,7 +9,7 @@ from figures_app.models import describe_figure
 from figures_app.services.figure_rows import BulkFigure
 
 if TYPE_CHECKING:
-    from figures_app.services.imports import CheckedFile
+    from figures_app.services.import_checks import CheckedFile
 
 
 def plan_lines(checked: CheckedFile, rows: list[BulkFigure], changes: dict[int, str]) -> list:

@@ -240,7 +240,7 @@ def metric_save(*, campaign: Campaign, spec: MetricSpec, position: int | None = 
     return metric
 
 
-def metrics_apply(campaign: Campaign, specs: list[MetricSpec]) -> None:
+def metrics_apply(campaign: Campaign, *, specs: list[MetricSpec]) -> None:
     """The campaign JSON's metrics, inside load_campaign's transaction
     (foi_tracker/campaign_json.py). Metrics not listed are kept."""
     for position, spec in enumerate(specs):
@@ -278,7 +278,7 @@ def campaign_metrics_sync(*, campaign: Campaign, actor, specs: list[MetricEdit])
         if not edit.label or edit.remove:
             continue
         if metric is None:
-            slug = metric_slug_for(campaign, edit.label, taken=new_slugs)
+            slug = metric_slug_for(campaign, label=edit.label, taken=new_slugs)
             new_slugs.add(slug)
             metric_save(
                 campaign=campaign,
@@ -335,7 +335,7 @@ def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> Non
         )
         for metric in source.metrics.prefetch_related("dimensions__categories")
     ]
-    metrics_apply(campaign, specs)
+    metrics_apply(campaign, specs=specs)
 
 
 def dimension_spec_from_text(text: str) -> list[DimensionSpec]:
@@ -435,7 +435,7 @@ def bands_text(metric: Metric) -> str:
     return "\n".join(lines)
 
 
-def metric_slug_for(campaign: Campaign, label: str, *, taken: set[str] = frozenset()) -> str:
+def metric_slug_for(campaign: Campaign, *, label: str, taken: set[str] = frozenset()) -> str:
     """A new metric's slug (its column value in files and the API), made from its label and
     unique in the campaign; `taken` holds slugs being added in the same form."""
     base = slugify(label)[:70].strip("-") or "metric"

@@ -11,14 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from figures_app.exports import (
-    basis_words,
     export_csv_chunks,
     figures_workbook_sheets,
     import_template_rows,
 )
 from figures_app.forms import ImportForm
 from figures_app.models import FigureImport, ImportState
-from figures_app.selectors.totals import ALL, APPROVED, BASES
+from figures_app.selectors.basis import ALL, APPROVED, BASES, basis_words
 from figures_app.services.import_batches import (
     figure_import_confirm,
     figure_import_resume,

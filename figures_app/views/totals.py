@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from figures_app.models import Metric
-from figures_app.selectors.totals import APPROVED, BASES, metric_totals
+from figures_app.selectors.basis import APPROVED, BASES
+from figures_app.selectors.totals import metric_totals
 from figures_app.totals_output import totals_json, totals_rows
 from figures_app.views.totals_presentation import totals_page_context
 from requests_app.access import get_campaign_for_user, view_required

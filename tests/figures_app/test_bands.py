@@ -12,7 +12,8 @@ from django.utils import timezone
 from figures_app.models import Category, Dimension
 from figures_app.presentation import headlines
 from figures_app.selectors.bands import _band_span
-from figures_app.selectors.totals import APPROVED, metric_totals
+from figures_app.selectors.basis import APPROVED
+from figures_app.selectors.totals import metric_totals
 from figures_app.services.releases import ReleaseSpec, release_publish
 from figures_app.services.review import figures_approve
 from figures_app.totals_output import totals_json, totals_rows

@@ -9,7 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from figures_app.presentation import headlines
-from figures_app.selectors.totals import ALL, APPROVED, metric_totals
+from figures_app.selectors.basis import ALL, APPROVED
+from figures_app.selectors.totals import metric_totals
 from figures_app.services.review import figures_send_back
 from figures_app.totals_output import totals_json
 

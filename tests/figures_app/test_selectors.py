@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from figures_app.presentation import headlines, round_by_rule
-from figures_app.selectors.totals import ALL, APPROVED, metric_totals
+from figures_app.selectors.basis import ALL, APPROVED
+from figures_app.selectors.totals import metric_totals
 from figures_app.totals_output import totals_json
 
 from .conftest import enter
