@@ -1,6 +1,7 @@
 """Helpers for figures tests: a metric on the shared `campaign` and a quick way to enter rows."""
 
 import pytest
+from django.db import transaction
 
 from figures_app.readers import Row
 from figures_app.services.figures import figures_apply
@@ -46,5 +47,8 @@ def enter(campaign, user, rows, *, approve_by=None):
     cells, index = build_cells(campaign=campaign, columns=COLUMNS, rows=dict_rows, source="test")
     result = figures_apply(campaign=campaign, actor=user, cells=cells, index=index)
     if approve_by is not None:
-        _approve(result.requests, approve_by, comment="test")
+        # _approve runs inside its caller's transaction (it locks the reviews): browser tests'
+        # data is set up outside one, and PostgreSQL refuses a lock without it.
+        with transaction.atomic():
+            _approve(result.requests, approve_by, comment="test")
     return result

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from figures_app import tasks
 from figures_app.models import Figure, FigureChange, FigureImport, ImportState, Metric
-from figures_app.services import import_batches, imports
+from figures_app.services import import_batches, import_checks, imports
 from figures_app.services.import_batches import (
     figure_import_apply,
     figure_import_check,
@@ -104,7 +104,7 @@ def test_it_stores_progress_every_n_rows_not_every_row(campaign, metric, staff, 
         return [q["sql"] for q in ctx if 'SET "rows_checked"' in q["sql"]]
 
     assert len(progress_updates(stage(campaign, staff))) == 2  # 0 of 7, then 7 of 7
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(import_checks, "PROGRESS_EVERY", 2)
     assert len(progress_updates(stage(campaign, staff))) == 5  # 0, 2, 4, 6, 7
     assert FigureImport.objects.values_list("rows_checked", "rows_total").first() == (7, 7)
 
