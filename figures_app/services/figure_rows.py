@@ -60,20 +60,9 @@ class BulkFigure(NamedTuple):
     category_label: str | None = None
 
 
-# What is compared and kept of a stored figure: its id, then Figure.state()'s fields.
-_STORED = (
-    "id",
-    "kind",
-    "value",
-    "lower",
-    "upper",
-    "raw_text",
-    "exemption",
-    "note",
-    "attachment_id",
-    "location",
-)
 _STATE_KEYS = ("kind", "value", "lower", "upper", "raw_text", "exemption", "note")
+# What is compared and kept of a stored figure: its id, then Figure.state()'s fields.
+_STORED = ("id", *_STATE_KEYS, "attachment_id", "location")
 _IDENT = ("request_id", "metric_id", "period_id", "category_key")
 
 
@@ -147,13 +136,7 @@ def _quoted(model, *names: str) -> str:
 _FIGURE_COLUMNS = (
     *_IDENT,
     "category_id",
-    "kind",
-    "value",
-    "lower",
-    "upper",
-    "raw_text",
-    "exemption",
-    "note",
+    *_STATE_KEYS,
     "attachment_id",
     "location",
     "entered_by_id",
