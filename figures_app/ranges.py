@@ -90,12 +90,6 @@ class Range:
             return self.high
         return maximum if maximum is not None else float("inf")
 
-    def bounded(self, maximum: int | None) -> Range:
-        """This range with an open end closed at `maximum` (unchanged when there is none)."""
-        if self.high is None and self.low is not None and maximum is not None:
-            return Range(self.low, max(self.low, maximum), self.label)
-        return self
-
     def covers(self, other: Range | int, maximum: int | None = None) -> bool:
         """Whether every number of `other` (a Range or one number) lies inside this range.
         Unknown covers nothing and is covered by nothing."""
