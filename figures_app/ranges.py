@@ -70,10 +70,6 @@ class Range:
         return self.low is not None and self.low == self.high
 
     @property
-    def is_open(self) -> bool:
-        return self.low is not None and self.high is None
-
-    @property
     def value(self) -> str:
         """Canonical text: '13', '0-10', '16+', 'unknown'."""
         if self.low is None:
