@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from figures_app.metric_words import counted_noun
 from figures_app.selectors.breakdown import DimensionSummary
 from figures_app.selectors.headline import Change
 from figures_app.selectors.totals import Entered, PeriodTotal, Totals
@@ -55,7 +56,7 @@ NO_FIGURES = "no_figures"
 
 
 def _noun(totals: Totals) -> str:
-    return totals.metric.label[:1].lower() + totals.metric.label[1:]
+    return counted_noun(totals.metric.label)
 
 
 def total_status(totals: Totals, period: Period | None = None) -> tuple[str, str]:
