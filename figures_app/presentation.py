@@ -107,6 +107,18 @@ def _unapproved_words(entered: Entered) -> list[str]:
     return parts
 
 
+def rate(per_day: float | None, rule: str) -> Decimal | None:
+    """A per-day rate rounded by the campaign's rule; None where the period gives none."""
+    return None if per_day is None else round_by_rule(per_day, rule, 1)
+
+
+def _rate_words(t: PeriodTotal, rule: str) -> str:
+    if t.per_day is None:
+        return f"; {t.no_rate}."
+    per_day = rate(t.per_day, rule)
+    return f": {per_day} a day over the {plural(t.period.days, 'day')} of {t.period.label}."
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -134,10 +146,7 @@ def headlines(totals: Totals) -> list[str]:
                 f", plus {t.suppressed_cells} suppressed {cells} (so between {t.total:,} and "
                 f"{t.total_upper:,})"
             )
-        per_day = round_by_rule(t.per_day, rule, 1)
-        sentence += (
-            f": {per_day} a day over the {plural(t.period.days, 'day')} of {t.period.label}."
-        )
+        sentence += _rate_words(t, rule)
         out.append(sentence)
     for change in reversed(totals.changes):
         if not (change.from_period.forces_reporting and change.to_period.forces_reporting):
