@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from figures_app.metric_words import counted_noun
 from figures_app.selectors.breakdown import DimensionSummary
 from figures_app.selectors.headline import Change
 from figures_app.selectors.totals import Entered, PeriodTotal, Totals
@@ -55,7 +56,7 @@ NO_FIGURES = "no_figures"
 
 
 def _noun(totals: Totals) -> str:
-    return totals.metric.label[:1].lower() + totals.metric.label[1:]
+    return counted_noun(totals.metric.label)
 
 
 def total_status(totals: Totals, period: Period | None = None) -> tuple[str, str]:
@@ -106,6 +107,18 @@ def _unapproved_words(entered: Entered) -> list[str]:
     return parts
 
 
+def rate(per_day: float | None, rule: str) -> Decimal | None:
+    """A per-day rate rounded by the campaign's rule; None where the period gives none."""
+    return None if per_day is None else round_by_rule(per_day, rule, 1)
+
+
+def _rate_words(t: PeriodTotal, rule: str) -> str:
+    if t.per_day is None:
+        return f"; {t.no_rate}."
+    per_day = rate(t.per_day, rule)
+    return f": {per_day} a day over the {plural(t.period.days, 'day')} of {t.period.label}."
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -133,10 +146,7 @@ def headlines(totals: Totals) -> list[str]:
                 f", plus {t.suppressed_cells} suppressed {cells} (so between {t.total:,} and "
                 f"{t.total_upper:,})"
             )
-        per_day = round_by_rule(t.per_day, rule, 1)
-        sentence += (
-            f": {per_day} a day over the {plural(t.period.days, 'day')} of {t.period.label}."
-        )
+        sentence += _rate_words(t, rule)
         out.append(sentence)
     for change in reversed(totals.changes):
         if not (change.from_period.forces_reporting and change.to_period.forces_reporting):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from figures_app.columns import named_row
+from figures_app.metric_words import counted_noun
 from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
@@ -18,8 +19,7 @@ from requests_app.text import plural
 def _noun(totals: SeriesTotals) -> str:
     if totals.metric is None:
         return totals.metric_slug
-    label = totals.metric.label
-    return label[:1].lower() + label[1:]
+    return counted_noun(totals.metric.label)
 
 
 def state_json(state: State) -> int | dict:

@@ -39,6 +39,7 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
                 "suppressed_cells": t.suppressed_cells,
                 "forces_reporting": t.forces_reporting,
                 "per_day": t.per_day,
+                "no_rate": t.no_rate,
                 **dict(zip(("status", "message"), total_status(totals, t.period), strict=True)),
             }
             for t in totals.period_totals

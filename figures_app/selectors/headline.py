@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from figures_app.models import REPORTING_KINDS, FigureSource, Kind
+from requests_app.text import long_date
 
 Cells = TypeVar("Cells")
 PeriodT = TypeVar("PeriodT", bound="PeriodSum")
@@ -94,14 +96,37 @@ class PeriodSum:
     total_upper: int = 0
     suppressed_cells: int = 0
     forces_reporting: int = 0
+    # Why the figures may not cover every day of the period (it has not ended); empty when
+    # they do. A rate over the period's days from
+    # part of them ("0.1 a day") understates it, so per_day is None then (issue 27).
+    partial: str = ""
 
     @property
     def days(self) -> int:
         raise NotImplementedError
 
     @property
-    def per_day(self) -> float:
+    def per_day(self) -> float | None:
+        if self.partial or not self.forces_reporting:
+            return None
         return self.total / self.days
+
+    @property
+    def no_rate(self) -> str:
+        """Why there is no per-day rate, as a person reads it; empty when there is one."""
+        if not self.forces_reporting:
+            return ""
+        return f"no rate a day: {self.partial}" if self.partial else ""
+
+
+def period_partial(*, end: date, today: date) -> str:
+    """Why a period's figures may not cover all its days: the period has not ended by `today`
+    (its last day included). Answer dates are not used: the demo's NSPCC answers are dated
+    March 2017, before 2016/17 ended, yet DOMAIN.md's worked example gives that year's rate
+    ("15 a day"), so an answer date is not taken as proof of partial data."""
+    if end >= today:
+        return f"the period runs to {long_date(end)}, so its figures are not yet complete"
+    return ""
 
 
 @dataclass

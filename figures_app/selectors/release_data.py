@@ -9,6 +9,7 @@ cannot move.
 
 from __future__ import annotations
 
+from figures_app.metric_words import counted_noun
 from figures_app.presentation import round_by_rule
 from figures_app.selectors.headline import change_pct
 from figures_app.selectors.totals import ForceRow, Totals
@@ -70,7 +71,7 @@ def metric_payload(
     periods = [p for p in totals.periods if p.label in chosen]
     labels = [p.label for p in periods]
     dropped = [p.label for p in totals.periods if p.label not in chosen]
-    noun = totals.metric.label[:1].lower() + totals.metric.label[1:]
+    noun = counted_noun(totals.metric.label)
     forces = [_force_entry(row, periods, caveats, groupings) for row in totals.forces]
     _rank(forces, labels[-1] if labels else None)
     payload = {

@@ -39,6 +39,7 @@ from figures_app.selectors.headline import (
     add_up,
     change_pct,
     headline_cells,
+    period_partial,
 )
 from figures_app.selectors.reasons import figure_review_of, missing_reason
 from requests_app.models import Campaign, FoiRequest, Force, Series
@@ -218,6 +219,8 @@ def series_totals(
         raise ValueError(f"as must be one of {', '.join(AS_REPORTED)}")
     read = _read_series(series, metric_slug, basis, only_force)
     rows = [read.force_row(unit, as_reported, today) for unit in read.sorted_units()]
+    for period in read.periods:
+        period.partial = period_partial(end=period.end, today=today)
     campaigns = read.campaigns
     latest_metric = next(
         (read.metric_of[c.pk] for c in reversed(campaigns) if c.pk in read.metric_of), None

@@ -31,6 +31,7 @@ from figures_app.selectors.headline import (
     PeriodSum,
     change_pct,
     headline_cells,
+    period_partial,
 )
 from figures_app.selectors.reasons import figure_review_of, missing_reason_of
 from requests_app.models import Campaign, FoiRequest, Period
@@ -254,6 +255,7 @@ def _period_totals(periods: list[Period], reading: _ForcesReading) -> list[Perio
     period_totals = []
     for period in periods:
         cells = [r.cells[period.pk] for r in reading.rows if period.pk in r.cells]
+        partial = period_partial(end=period.end, today=reading.today)
         period_totals.append(
             PeriodTotal(
                 period=period,
@@ -261,6 +263,7 @@ def _period_totals(periods: list[Period], reading: _ForcesReading) -> list[Perio
                 total_upper=sum(c.upper for c in cells),
                 suppressed_cells=sum(c.suppressed_cells for c in cells),
                 forces_reporting=len(reading.reporting[period.pk]),
+                partial=partial,
             )
         )
     return period_totals

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from figures_app import charts
 from figures_app.columns import named_row
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.presentation import fmt_pct, rate, rule_words
 from figures_app.selectors.release_data import amount_words, pct_words
 from requests_app.text import plural
 
@@ -72,7 +72,7 @@ def page_metric(metric: dict, rule: str) -> dict:
     exact values."""
     labels = [p["period"] for p in metric["periods"]]
     per_day = {
-        p["period"]: round_by_rule(p["per_day"], rule, 1) if p["forces_reporting"] else None
+        p["period"]: rate(p["per_day"], rule) if p["forces_reporting"] else None
         for p in metric["periods"]
     }
     dimensions: dict[str, dict] = {}
@@ -95,7 +95,11 @@ def page_metric(metric: dict, rule: str) -> dict:
     return {
         "m": metric,
         "labels": labels,
-        "period_rows": [{"p": p, "per_day": per_day[p["period"]]} for p in metric["periods"]],
+        "period_rows": [
+            # Releases frozen before issue 27 have no "no_rate".
+            {"p": p, "per_day": per_day[p["period"]], "no_rate": p.get("no_rate", "")}
+            for p in metric["periods"]
+        ],
         "change_rows": [
             {
                 "c": c,

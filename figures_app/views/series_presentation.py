@@ -6,7 +6,7 @@ revisions and the chart. The JSON and the files are figures_app/series_output.py
 from __future__ import annotations
 
 from figures_app import charts
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words
+from figures_app.presentation import fmt_pct, rate, rule_words
 from figures_app.selectors.series import SeriesPeriod, SeriesTotals
 from figures_app.series_output import series_headlines, state_text
 
@@ -23,7 +23,8 @@ def series_page_context(
         "period_rows": [
             {
                 "p": p,
-                "per_day": round_by_rule(p.per_day, rule, 1) if p.forces_reporting else None,
+                "per_day": rate(p.per_day, rule),
+                "no_rate": p.no_rate,
             }
             for p in totals.periods
         ],

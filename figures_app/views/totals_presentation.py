@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from figures_app import charts
 from figures_app.models import Metric
-from figures_app.presentation import fmt_pct, round_by_rule, rule_words, total_status
+from figures_app.presentation import fmt_pct, rate, rule_words, total_status
 from figures_app.presentation import headlines as headline_sentences
 from figures_app.selectors.totals import Totals
 
@@ -83,7 +83,8 @@ def totals_page_context(totals: Totals) -> dict:
         "period_rows": [
             {
                 "t": t,
-                "per_day": round_by_rule(t.per_day, rule, 1),
+                "per_day": rate(t.per_day, rule),
+                "no_rate": t.no_rate,
                 "message": total_status(totals, t.period)[1],
             }
             for t in totals.period_totals

@@ -1,8 +1,10 @@
+from datetime import date
 from functools import cache
 
 from django import template
 from django.utils.html import format_html
 
+from requests_app.text import long_date as long_date_words
 from requests_app.text import plural as counted
 from requests_app.workflow import (
     ANSWERED_STATES,
@@ -66,3 +68,17 @@ def plural(count, word):
     """{{ n|plural:"force" }} -> '1 force', '2 forces'; {{ n|plural:"reply,replies" }}."""
     one, _, many = word.partition(",")
     return counted(int(count or 0), one, many)
+
+
+@register.filter
+def long_date(value):
+    """{{ day|long_date }} -> '1 April 2017', the site's one long date format (issue 27); takes
+    a date or an ISO date string (frozen release payloads keep ISO); '' for none."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return long_date_words(value)

@@ -29,7 +29,7 @@ from requests_app.selectors.campaigns import (
 from requests_app.selectors.requests import campaign_requests, request_rows
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import requests_bulk_mark_sent
-from requests_app.text import plural
+from requests_app.text import long_date, plural
 from requests_app.workflow import InvalidTransition, Status
 
 
@@ -168,8 +168,7 @@ def campaign_bulk_mark_sent(request, slug):
     sent_on = form.cleaned_data["sent_on"]
     messages.success(
         request,
-        f"Recorded {plural(count, 'request')} as sent outside the tracker on "
-        f"{sent_on.day} {sent_on:%b %Y}.",
+        f"Recorded {plural(count, 'request')} as sent outside the tracker on {long_date(sent_on)}.",
     )
     return redirect(campaign)
 

@@ -119,4 +119,4 @@ def test_the_answer_date_given_in_the_grid_dates_the_response(browser, live_serv
             time.sleep(0.1)
         assert kent.status == "answered" and kent.answered_on.isoformat() == "2017-03-20"
         page.goto(f"{live_server.url}/campaigns/online-offences/answering/")
-        expect(page.locator("body")).to_contain_text("20 Mar 2017")
+        expect(page.locator("body")).to_contain_text("20 March 2017")  # the long format (issue 27)

@@ -41,11 +41,11 @@ def test_recording_requests_sent_by_post(page, live_server, log_in, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.click("#bulk-mark-sent")
     expect(page.locator("body")).to_contain_text(
-        "Recorded 1 request as sent outside the tracker on 2 Nov 2026."
+        "Recorded 1 request as sent outside the tracker on 2 November 2026."
     )
     foi = campaign.requests.exclude(status="draft").get()
     page.goto(f"{live_server.url}{foi.get_absolute_url()}")
     expect(page.locator("#timeline .sent-outside")).to_have_text(
-        "Sent outside the tracker by post on 2 Nov 2026, recorded by sam"
+        "Sent outside the tracker by post on 2 November 2026, recorded by sam"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= width

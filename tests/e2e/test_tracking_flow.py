@@ -33,7 +33,9 @@ def test_it_runs_a_campaign_from_creation_to_first_answer(page, live_server, log
     page.fill("#id_sent_on", "2026-11-02")
     page.select_option("#id_sent_how", label="Post")
     page.click("#bulk-mark-sent")
-    page.wait_for_selector("text=Recorded 43 requests as sent outside the tracker on 2 Nov 2026.")
+    page.wait_for_selector(
+        "text=Recorded 43 requests as sent outside the tracker on 2 November 2026."
+    )
     assert "43 awaiting a reply" in page.inner_text("#progress-summary")
 
     page.click("a:has-text('Kent Police')")

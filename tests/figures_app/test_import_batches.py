@@ -413,5 +413,5 @@ def test_the_preview_pages_the_lines_in_constant_queries(client, campaign, metri
         counts.append(len(ctx))
     assert counts[0] == counts[1]
     page = response.content.decode()
-    assert "Lines 1801–1850 of 5000" in page and "Page 37 of 100" in page
+    assert "Lines 1,801–1,850 of 5,000" in page and "Page 37 of 100" in page
     assert '<td class="num">1802</td>' in page and '<td class="num">1852</td>' not in page

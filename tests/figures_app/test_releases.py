@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +26,7 @@ from figures_app.services.releases import (
 )
 from requests_app.models import Campaign
 from requests_app.roles import REVIEWER
+from requests_app.text import long_date
 from tests.factories import UserFactory
 
 from .conftest import enter
@@ -594,3 +596,19 @@ def test_the_admin_shows_releases_and_their_versions_read_only(client, figures, 
     assert b"Online child sex offences" in page.content
     assert client.get(reverse("admin:figures_app_release_add")).status_code == 403
     assert client.get(reverse("admin:figures_app_forcegroup_changelist")).status_code == 200
+
+
+def test_how_each_force_answered_gives_dates_in_the_sites_long_format(client, figures, reviewer):
+    """Issue 27: the release page wrote the frozen answers' dates as ISO ("2017-04-21")."""
+    figures.requests.filter(force__name="Kent Police").update(
+        received_on=date(2017, 4, 3), due_on=date(2017, 5, 3)
+    )
+    publish(figures, reviewer, spec=ReleaseSpec(title="T", include_answering=True))
+    kent = next(a for a in api(client).json()["answering"]["forces"] if a["due"])
+    assert kent["due"] == "2017-05-03"  # the API keeps ISO
+    page = client.get(reverse("release_public", args=["nspcc"])).content.decode()
+    section = page[page.index('id="answering"') :]
+    section = section[: section.index("</section>")]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", section)
+    assert f"<td>{long_date(date(2017, 5, 3))}</td>" in section
+    assert "<td>3 May 2017</td>" in section

@@ -59,6 +59,7 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
         "suppressed_cells": 1,
         "forces_reporting": 3,
         "per_day": pytest.approx(15 / 366),
+        "no_rate": "",
         "status": "reported",
         "message": "",
     }
@@ -70,6 +71,7 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
         "suppressed_cells": 1,
         "forces_reporting": 5,
         "per_day": pytest.approx(68 / 365),
+        "no_rate": "",
         "status": "reported",
         "message": "",
     }

@@ -344,6 +344,8 @@ def test_the_page_shows_the_table_the_method_and_the_summary(staff_client, asked
     assert "<strong>14 working days</strong>" in page
     assert '<span class="text-danger">3 working days late</span>' in page
     assert "Overdue, not answered" in page  # Suffolk, due 31 March
+    # Dates in the site's one long format (issue 27), not "20 Mar 2026" or ISO.
+    assert "<td>20 March 2026</td>" in page and "20 Mar 2026" not in page
     assert "Partly answered" in page and "Not held" in page and "Overturned" in page
     assert "None" not in page  # a force with no review shows a dash
     essex = FoiRequest.objects.get(campaign=asked, force__name="Essex Police")

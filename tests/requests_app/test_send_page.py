@@ -68,7 +68,7 @@ def test_partly_sent_it_says_what_went_when_and_what_is_left(
     request_mark_sent(request_id=gwent.pk, actor=staff, sent_on=date(2026, 11, 2))
     page = _page(staff_client, reverse("campaign_send", args=["online"]))
     assert (
-        "Sent: 2 requests, the first on 2 Nov 2026, the last on 3 Nov 2026 (1 by email from "
+        "Sent: 2 requests, the first on 2 November 2026, the last on 3 November 2026 (1 by email from "
         "the tracker, 1 recorded as sent outside it)."
     ) in page
     assert "Left to send: 1 request; those with an address are below." in page
@@ -83,7 +83,7 @@ def test_all_sent_it_says_nothing_is_left(
     gwent = _foi(uk_campaign, "Gwent Police")
     request_mark_sent(request_id=gwent.pk, actor=staff, sent_on=date(2026, 11, 3))
     page = _page(staff_client, reverse("campaign_send", args=["online"]))
-    assert "Sent: 3 requests, on 3 Nov 2026 (2 by email from the tracker, 1 recorded" in page
+    assert "Sent: 3 requests, on 3 November 2026 (2 by email from the tracker, 1 recorded" in page
     assert "Nothing is left to send" in page
     assert "Nothing has been sent yet" not in page and "Will be sent" not in page
 
@@ -94,6 +94,6 @@ def test_one_sent_request_says_nothing_is_left(
     _send(uk_campaign, staff, "Kent Police", django_capture_on_commit_callbacks)
     kent = _foi(uk_campaign, "Kent Police")
     page = _page(staff_client, reverse("request_send", args=[kent.pk]))
-    assert "Already sent or closed (1)" in page and "sent 3 Nov 2026" in page
+    assert "Already sent or closed (1)" in page and "sent 3 November 2026" in page
     assert "Nothing is left to send" in page
     assert "Nothing has been sent yet" not in page and "Will be sent" not in page

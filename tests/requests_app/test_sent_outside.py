@@ -44,11 +44,11 @@ def test_sending_is_the_main_action_and_recording_the_secondary_one(staff_client
 def test_it_records_how_they_were_sent_and_the_timeline_says_so(staff_client, campaign, staff):
     ids = list(campaign.requests.order_by("pk").values_list("pk", flat=True)[:2])
     page = _post(staff_client, campaign, ids, sent_how="post")
-    assert "Recorded 2 requests as sent outside the tracker on 2 Nov 2026." in _text(page)
+    assert "Recorded 2 requests as sent outside the tracker on 2 November 2026." in _text(page)
     event = RequestEvent.objects.get(request_id=ids[0], kind=Action.MARK_SENT)
     assert event.data == {"sent_outside": {"how": "post"}}
     timeline = _text(staff_client.get(FoiRequest.objects.get(pk=ids[0]).get_absolute_url()))
-    assert f"Sent outside the tracker by post on 2 Nov 2026, recorded by {staff.username}" in (
+    assert f"Sent outside the tracker by post on 2 November 2026, recorded by {staff.username}" in (
         timeline
     )
 
@@ -102,6 +102,6 @@ def test_the_request_page_asks_how_too(staff_client, campaign):
         staff_client.post(url, {"sent_on": "2026-11-02", "sent_how": "portal"}).status_code == 302
     )
     timeline = _text(staff_client.get(foi.get_absolute_url()))
-    assert "Sent outside the tracker through the force's web form or portal on 2 Nov 2026" in (
+    assert "Sent outside the tracker through the force's web form or portal on 2 November 2026" in (
         timeline
     )

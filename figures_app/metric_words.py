@@ -1,0 +1,74 @@
+"""What a metric counts, in words a sentence can use (issue 27, "Numbers and words people
+quote"). Headlines and press lines say "Police recorded 48 <what is counted> in 2016/17"; a
+metric's label is a name as a person types it ("Online child sex offences recorded", "Number of
+sexual communication with a child offences", "Recorded rapes of children under 13"), so pasting
+it in gives "Police recorded 48 online child sex offences recorded". The counted noun phrase is
+the label less the words that only say "a count of" or repeat the sentence's verb.
+
+Pure functions of the label: no field to keep in step with it, so renaming a metric renames its
+sentences too."""
+
+from __future__ import annotations
+
+import re
+
+# Leading words that say "a count of" (longest first, so "total number of" wins over "number of").
+_LEADING = (
+    "the total number of",
+    "total number of",
+    "the number of",
+    "number of",
+    "no. of",
+    "count of",
+    "total of",
+    "total",
+    "police recorded",
+    "recorded",
+    "reported",
+)
+# A trailing bare participle repeats the sentence's verb ("... offences recorded"). Only a bare
+# last word: "Children reported missing" keeps "reported missing", which says what was counted.
+_TRAILING = ("recorded by police", "recorded by the police", "recorded", "reported", "logged")
+
+
+def _strip_leading(text: str) -> str:
+    lowered = text.lower()
+    for words in _LEADING:
+        if lowered.startswith(words + " ") and len(text) > len(words) + 1:
+            return text[len(words) + 1 :].lstrip()
+    return text
+
+
+def _strip_trailing(text: str) -> str:
+    lowered = text.lower()
+    for words in _TRAILING:
+        if lowered.endswith(" " + words):
+            return text[: -len(words) - 1].rstrip()
+    return text
+
+
+def _lower_first(text: str) -> str:
+    """'Offences' -> 'offences', but 'CSE offences', 'Kent cases' and 'iPhone thefts' keep their
+    first word as written (an acronym or a name is not lowered)."""
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:] == first[1:].lower():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def counted_noun(label: str) -> str:
+    """The noun phrase a metric counts, for "Police recorded 48 <noun> in 2016/17":
+    "Online child sex offences recorded" -> "online child sex offences";
+    "Number of sexual communication with a child offences" -> "sexual communication with a
+    child offences"; "Recorded rapes of children under 13" -> "rapes of children under 13";
+    "Children reported missing" -> "children reported missing"; "Offences" -> "offences"."""
+    text = re.sub(r"\s+", " ", label).strip().rstrip(".:")
+    if not text:
+        return text
+    # Strip repeatedly: "Number of offences recorded", "Total recorded offences".
+    while True:
+        stripped = _strip_trailing(_strip_leading(text))
+        if stripped == text:
+            break
+        text = stripped
+    return _lower_first(text)
