@@ -52,3 +52,8 @@ def enter(campaign, user, rows, *, approve_by=None):
         with transaction.atomic():
             _approve(result.requests, approve_by, comment="test")
     return result
+
+
+# The release tests' approved figures (release_helpers.py; modules with a `figures` fixture of
+# their own keep theirs).
+from tests.figures_app.release_helpers import figures  # noqa: E402, F401

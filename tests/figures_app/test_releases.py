@@ -6,13 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,40 +24,13 @@ from figures_app.services.releases import (
     release_publish,
 )
 from requests_app.models import Campaign
-from requests_app.roles import REVIEWER
 from requests_app.text import long_date
 from tests.factories import UserFactory
+from tests.figures_app.release_helpers import at
 
 from .conftest import enter
 
 pytestmark = pytest.mark.django_db
-LONDON = ZoneInfo("Europe/London")
-
-
-def at(year, *args) -> datetime:
-    """A time in the year given, moved 25 years on: after the fixtures' figures were entered
-    (now), so a correction's date read from the history is the one the test travels to."""
-    return datetime(year + 25, *args, tzinfo=LONDON)
-
-
-@pytest.fixture
-def figures(campaign, metric, staff, reviewer):
-    enter(
-        campaign,
-        staff,
-        [
-            ("Kent", "2015/16", 63),
-            ("Kent", "2016/17", 361),
-            ("Surrey", "2015/16", 40),
-            ("Surrey", "2016/17", 30),
-            ("Essex", "2015/16", 12),
-            ("Essex", "2016/17", "<5"),
-            ("Cumbria", "2015/16", "not held"),
-            ("Cumbria", "2016/17", 7),
-        ],
-        approve_by=reviewer,
-    )
-    return campaign
 
 
 def publish(campaign, reviewer, slug="nspcc", **kwargs):
@@ -451,77 +423,6 @@ def test_staff_save_a_custom_grouping_from_the_web(client, figures, staff):
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_the_command_publishes_then_publishes_the_next_version(figures, staff, reviewer):
-    out = io.StringIO()
-    call_command(
-        "publish_release",
-        figures.slug,
-        "--slug",
-        "cmd",
-        "--title",
-        "T",
-        "--user",
-        reviewer.username,
-        stdout=out,
-    )
-    assert "version 1" in out.getvalue() and "public now" in out.getvalue()
-    enter(figures, staff, [("Kent", "2016/17", 316)], approve_by=reviewer)
-    out = io.StringIO()
-    call_command(
-        "publish_release",
-        figures.slug,
-        "--slug",
-        "cmd",
-        "--user",
-        reviewer.username,
-        "--metric",
-        "offences",
-        "--note",
-        "Kent corrected",
-        stdout=out,
-    )
-    assert "version 2" in out.getvalue()
-    assert "Kent corrected from 361 to 316" in out.getvalue()
-
-
-def test_the_command_embargoes_with_at_and_checks_the_user(figures, staff, reviewer):
-    with time_machine.travel(at(2017, 5, 31, 12), tick=False):
-        out = io.StringIO()
-        call_command(
-            "publish_release",
-            figures.slug,
-            "--slug",
-            "emb",
-            "--title",
-            "T",
-            "--user",
-            reviewer.username,
-            "--at",
-            "2042-06-01 00:01",
-            stdout=out,
-        )
-        assert "embargoed until 2042-06-01 00:01" in out.getvalue()
-    with pytest.raises(CommandError, match="reviewer role"):
-        call_command(
-            "publish_release", figures.slug, "--slug", "x", "--title", "T", "--user", staff.username
-        )
-    with pytest.raises(CommandError, match="No user"):
-        call_command("publish_release", figures.slug, "--slug", "x", "--user", "nobody")
-    with pytest.raises(CommandError, match="not a date"):
-        call_command(
-            "publish_release",
-            figures.slug,
-            "--slug",
-            "x",
-            "--user",
-            reviewer.username,
-            "--at",
-            "soon",
-        )
-    with pytest.raises(CommandError, match="No campaign"):
-        call_command("publish_release", "nope", "--slug", "x", "--user", reviewer.username)
-
-
 # --- the demo: the issue's "Done means" ----------------------------------------------------------
 
 
@@ -559,22 +460,6 @@ def test_the_demo_nspcc_release_shows_the_national_figures_and_kent(
     p17 = body["metrics"][0]["periods"][-1]
     assert (p17["total"], p17["forces_reporting"]) == (5653, 38)
     assert body["metrics"][0]["changes"][0]["change_pct"] == pytest.approx(44.837, abs=0.001)
-
-
-def test_a_reviewer_role_is_what_the_command_checks(figures):
-    only_reviewer = UserFactory(username="rita", roles=[REVIEWER])
-    call_command(
-        "publish_release",
-        figures.slug,
-        "--slug",
-        "r",
-        "--title",
-        "T",
-        "--user",
-        "rita",
-        stdout=io.StringIO(),
-    )
-    assert ReleaseVersion.objects.get().published_by == only_reviewer
 
 
 def test_a_staff_copy_of_a_public_page_is_never_cached_by_a_proxy(client, figures, reviewer, staff):
