@@ -9,7 +9,6 @@ from django.urls import reverse
 from figures_app.forms_releases import release_slug_from_title
 from figures_app.models import Release
 
-from .test_releases import figures  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
