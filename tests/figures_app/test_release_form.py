@@ -9,7 +9,6 @@ from django.urls import reverse
 from figures_app.forms_releases import release_slug_from_title
 from figures_app.models import Release
 
-
 pytestmark = pytest.mark.django_db
 
 CHOICES = {"metrics": ["offences"], "periods": ["2015/16", "2016/17"]}
