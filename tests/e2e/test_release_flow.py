@@ -4,6 +4,7 @@ phone and in print."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from foi_tracker.demo import demo_load_with_figures
 from requests_app.demo import NSPCC_SLUG
@@ -27,14 +28,20 @@ def test_a_reviewer_publishes_the_demo_and_the_public_reads_it(
     log_in("riley", "riley-password")
     page.goto(f"{live_server.url}/campaigns/{NSPCC_SLUG}/totals/")
     page.click("#releases-link a")
-    page.click("text=Prepare a release")
+    with page.expect_navigation():  # the form's page and its script loaded before typing
+        page.click("text=Prepare a release")
     page.fill("#id_title", "Online child sex offences recorded by police, 2016/17")
     page.fill("#id_slug", "nspcc-2017")
     page.fill("#id_methodology", "Every force in England and Wales was asked the same question.")
     page.fill("#id_caveats", "Norfolk: could not flag online offences before 2016/17")
     page.check("#id_include_answering")
     page.click("input[type=submit][value='Publish release']")
-    page.wait_for_url(f"{live_server.url}/releases/nspcc-2017/v1/")
+    try:
+        page.wait_for_url(f"{live_server.url}/releases/nspcc-2017/v1/", timeout=60_000)
+    except PlaywrightTimeoutError:  # say where it went and what the page said
+        pytest.fail(
+            f"Publishing did not reach version 1; at {page.url}:\n{page.inner_text('main')}"
+        )
     assert "Published version 1" in page.inner_text("main")
 
     # Anyone, logged out, in a fresh browser context.
