@@ -96,7 +96,8 @@ class _Rels(StreamHandler):
 
 
 def resolve(folder: str, target: str) -> str:
-    """A relationship's target as a part name."""
+    """A relationship's target as a part name (OPC, ECMA-376 part 2: every Office package,
+    read here and by screening/packages.py)."""
     if target.startswith("/"):
         return target.lstrip("/")
     parts = [p for p in folder.split("/") if p]

@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from requests_app.screening.limits import Limits, ScreeningLimit
+from requests_app.xlsx_stream import resolve
 
 ZIP_MAGIC = b"PK\x03\x04"
 CHUNK = 64 * 1024
@@ -133,19 +134,6 @@ class _Counted(io.RawIOBase):
 def local(tag: str) -> str:
     """The tag without its namespace."""
     return tag.rpartition("}")[2]
-
-
-def resolve(folder: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = [p for p in folder.split("/") if p] if folder else []
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def core_authors(package: Package) -> list[str]:
