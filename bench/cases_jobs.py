@@ -36,7 +36,7 @@ def row_reminders(bench: Bench, day) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from requests_app.selectors import CHASED_STATUSES
+    from requests_app.selectors.deadlines import CHASED_STATUSES
 
     def sweep(*options: str) -> tuple[float, int, int]:
         """(seconds, queries, emails the run reports) for one run of the command."""
