@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from figures_app.bound_words import between_words
 from figures_app.metric_words import counted_noun
 from figures_app.selectors.breakdown import DimensionSummary
 from figures_app.selectors.headline import Change
@@ -143,8 +144,8 @@ def headlines(totals: Totals) -> list[str]:
         if t.suppressed_cells:
             cells = "cell" if t.suppressed_cells == 1 else "cells"
             sentence += (
-                f", plus {t.suppressed_cells} suppressed {cells} (so between {t.total:,} and "
-                f"{t.total_upper:,})"
+                f", plus {t.suppressed_cells} suppressed {cells} "
+                f"(so {between_words(t.total_lower, t.total_upper)})"
             )
         sentence += _rate_words(t, rule)
         out.append(sentence)
@@ -263,7 +264,7 @@ def _bands_sentence(summary: DimensionSummary, totals: Totals) -> str:
     parts = [
         f"{b.category.label}, {b.total:,} {unit}"
         if b.exact
-        else f"{b.category.label}, between {b.total:,} and {b.total_upper:,} {unit}"
+        else f"{b.category.label}, {between_words(b.total_lower, b.total_upper)} {unit}"
         for b in rows
     ]
     sentence = f"By {summary.dimension.label.lower()} in {summary.period.label}: " + "; ".join(

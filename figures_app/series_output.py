@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from figures_app.bound_words import between_words, bounds_text
 from figures_app.columns import named_row
 from figures_app.metric_words import counted_noun
 from figures_app.presentation import fmt_pct, rule_words
@@ -35,9 +36,7 @@ def state_text(state: State | None) -> str:
         return ""
     if state.exact:
         return f"{state.lower:,}"
-    if state.floor == state.upper:
-        return f"{state.upper:,}"
-    return f"{state.floor:,}-{state.upper:,}"
+    return bounds_text(state.floor, state.upper)
 
 
 def _revision_json(revision: Revision, *, with_force: bool) -> dict:
@@ -59,6 +58,15 @@ def _revision_json(revision: Revision, *, with_force: bool) -> dict:
     }
 
 
+def _no_rate(period: SeriesPeriod) -> str:
+    """Why `per_day` is empty, as the totals API says it (issue 27); empty when there is a rate.
+    The series has no status or message per period, so a period no force gave a figure for
+    says that here too."""
+    if period.per_day is not None:
+        return ""
+    return period.no_rate or "no rate a day: no force gave a figure for the period"
+
+
 def series_json(totals: SeriesTotals) -> dict:
     """The series API's body (README, "Series"). A period no force reported in has a null
     total, never 0."""
@@ -73,9 +81,12 @@ def series_json(totals: SeriesTotals) -> dict:
             {
                 "period": p.label,
                 "total": p.total if p.forces_reporting else None,
+                "total_lower": p.total_lower if p.forces_reporting else None,
                 "total_upper": p.total_upper if p.forces_reporting else None,
                 "forces_reporting": p.forces_reporting,
                 "forces_asked": p.forces_asked,
+                "per_day": p.per_day,
+                "no_rate": _no_rate(p),
             }
             for p in totals.periods
         ],
@@ -168,11 +179,13 @@ PERIOD_COLUMNS = (
     "start",
     "end",
     "total",
+    "total_lower",
     "total_upper",
     "suppressed_cells",
     "forces_reporting",
     "forces_asked",
     "per_day",
+    "no_rate",
 )
 
 
@@ -187,11 +200,13 @@ def period_rows(totals: SeriesTotals) -> Iterator[list]:
                 "start": p.start,
                 "end": p.end,
                 "total": p.total if some else None,
+                "total_lower": p.total_lower if some else None,
                 "total_upper": p.total_upper if some else None,
                 "suppressed_cells": p.suppressed_cells,
                 "forces_reporting": p.forces_reporting,
                 "forces_asked": p.forces_asked,
                 "per_day": p.per_day if some else None,
+                "no_rate": _no_rate(p),
             },
         )
 
@@ -268,7 +283,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     if last.suppressed_cells:
         line += (
             f", plus {plural(last.suppressed_cells, 'suppressed cell')} "
-            f"(up to {last.total_upper:,} in all)"
+            f"(so {between_words(last.total_lower, last.total_upper)} in all)"
         )
     lines.append(line + ".")
     if len(reported) >= 2:

@@ -35,6 +35,7 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
             {
                 "period": t.period.label,
                 "total": t.total,
+                "total_lower": t.total_lower,
                 "total_upper": t.total_upper,
                 "suppressed_cells": t.suppressed_cells,
                 "forces_reporting": t.forces_reporting,
@@ -63,6 +64,12 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
                 "force": row.foi.force.name,
                 "force_code": row.foi.force.ons_code,
                 "values": {p.label: row.value(p) for p in periods},
+                # Where cells were suppressed, what the figure can be at least and at most.
+                "bounds": {
+                    p.label: {"lower": cell.lower, "upper": cell.upper}
+                    for p in periods
+                    if (cell := row.cells.get(p.pk)) and cell.suppressed_cells
+                },
                 "change_pct": row.change_pct,
             }
             for row in totals.forces
@@ -73,6 +80,7 @@ def totals_json(totals: Totals, headlines: list[str] | None = None) -> dict:
                 "dimension": b.dimension.slug,
                 "category": b.category.value,
                 "total": b.total,
+                "total_lower": b.total_lower,
                 "total_upper": b.total_upper,
                 "forces": b.forces,
                 "forces_exact": b.forces_exact,
@@ -91,6 +99,7 @@ TOTALS_COLUMNS = (
     "dimension",
     "category",
     "total",
+    "total_lower",
     "total_upper",
     "suppressed_cells",
     "forces_reporting",
@@ -124,6 +133,7 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             section="period",
             period=t.period.label,
             total=t.total if some else None,
+            total_lower=t.total_lower if some else None,
             total_upper=t.total_upper if some else None,
             suppressed_cells=t.suppressed_cells,
             forces_reporting=t.forces_reporting,
@@ -147,12 +157,17 @@ def totals_rows(totals: Totals) -> Iterator[list]:
         )
     for row in totals.forces:
         for p in totals.periods:
+            cell = row.cells.get(p.pk)
+            bounded = bool(cell and cell.suppressed_cells)
             yield _totals_row(
                 section="force",
                 period=p.label,
                 force=row.foi.force.name,
                 force_code=row.foi.force.ons_code,
                 total=row.value(p),
+                total_lower=cell.lower if bounded else None,
+                total_upper=cell.upper if bounded else None,
+                suppressed_cells=cell.suppressed_cells if bounded else None,
                 change_pct=row.change_pct if p == totals.periods[-1] else "",
                 basis=basis,
                 message=row.reasons.get(p.pk, ""),
@@ -164,6 +179,7 @@ def totals_rows(totals: Totals) -> Iterator[list]:
             dimension=b.dimension.slug,
             category=b.category.value,
             total=b.total,
+            total_lower=b.total_lower,
             total_upper=b.total_upper,
             suppressed_cells=b.suppressed_cells,
             forces_reporting=b.forces,

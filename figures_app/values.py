@@ -76,7 +76,10 @@ def _suppressed(text: str, bounds: tuple[int, int]) -> Parsed:
             raise ValueError(f"'{_quoted(text)}': the bound is larger than {MAX_COUNT:,}.")
         if limit < 2:
             raise ValueError(f"'{text}': a suppressed figure below {limit} cannot be above 0.")
-        return Parsed(Kind.SUPPRESSED, lower=1, upper=limit - 1, raw_text=text)
+        # The campaign's lower bound, as for '*': "<5" is "1-4" or "0-4" by the campaign's
+        # rule, never one for '*' and the other for "<5" (issue 27).
+        lower = min(bounds[0], limit - 1)
+        return Parsed(Kind.SUPPRESSED, lower=lower, upper=limit - 1, raw_text=text)
     raise ValueError(f"'{_quoted(text)}' is not a suppressed figure ('*', '<5', 'fewer than 5').")
 
 

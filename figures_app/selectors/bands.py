@@ -6,7 +6,9 @@ their API and files, the headlines and the releases all read the breakdown built
   lower and its upper bound);
 - a range that straddles bands is a bound: it counts in the upper bound of every band it
   touches and in the lower bound of none (nothing is shared out between bands);
-- suppressed cells keep their own rule: their upper bound adds to the upper bound only;
+- suppressed cells keep their own rule: inside one band their upper bound adds to the upper
+  bound and their lower bound (the campaign's rule, 1 or 0) to the floor; straddling, the upper
+  bound only;
 - 'unknown' and categories that are words are not in any band: they stay rows of their own.
 """
 
@@ -98,6 +100,7 @@ class BandCount:
 
     lower: int = 0
     upper: int = 0
+    floor: int = 0  # `lower` plus the suppressed cells' lower bounds inside it
     suppressed_cells: int = 0
     forces: set[int] | None = None
     inexact_forces: set[int] | None = None
@@ -107,6 +110,7 @@ class BandCount:
             self.forces, self.inexact_forces = set(), set()
         if exact:
             self.lower += cell.total
+            self.floor += cell.total + cell.lower_extra
             self.suppressed_cells += cell.suppressed_cells
         self.upper += cell.total + cell.upper_extra
         if cell.reporting:
@@ -128,6 +132,7 @@ class CellSums:
     upper_extra: int
     suppressed_cells: int
     reporting: bool
+    lower_extra: int = 0  # the suppressed cells' lower bounds added up
 
 
 def count_in_bands(

@@ -28,6 +28,7 @@ def sums() -> dict:
     return {
         "total": Coalesce(Sum("value", filter=REPORTED), 0),
         "upper_extra": Coalesce(Sum("upper", filter=SUPPRESSED), 0),
+        "lower_extra": Coalesce(Sum("lower", filter=SUPPRESSED), 0),
         "suppressed_cells": Count("pk", filter=SUPPRESSED),
     }
 

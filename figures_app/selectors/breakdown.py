@@ -45,11 +45,12 @@ _CATEGORY_FIELDS = tuple(f"category__{name}" for name in _CATEGORY_ATTRS)
 _BREAKDOWN_SQL = """
 SELECT s.period_id, s.request_id, s.category_id, c.dimension_id, c.value, c.label,
        c.numeric_value, c.is_unknown, c.position, c.low, c.high,
-       s.total, s.upper_extra, s.suppressed_cells, s.reporting_cells
+       s.total, s.upper_extra, s.lower_extra, s.suppressed_cells, s.reporting_cells
 FROM (
     SELECT f.period_id, f.request_id, f.category_id,
            COALESCE(SUM(CASE WHEN f.kind = %s THEN f.value END), 0) AS total,
            COALESCE(SUM(CASE WHEN f.kind = %s THEN f.upper END), 0) AS upper_extra,
+           COALESCE(SUM(CASE WHEN f.kind = %s THEN f.lower END), 0) AS lower_extra,
            SUM(CASE WHEN f.kind = %s THEN 1 ELSE 0 END) AS suppressed_cells,
            SUM(CASE WHEN f.kind IN (%s, %s) THEN 1 ELSE 0 END) AS reporting_cells
     FROM {figure} f
@@ -58,7 +59,7 @@ FROM (
 ) s
 JOIN {category} c ON c.id = s.category_id
 """
-_SUMS = ("total", "upper_extra", "suppressed_cells", "reporting_cells")
+_SUMS = ("total", "upper_extra", "lower_extra", "suppressed_cells", "reporting_cells")
 _BREAKDOWN_COLUMNS = ("period_id", "request_id", "category_id", *_CATEGORY_FIELDS, *_SUMS)
 
 
@@ -71,7 +72,7 @@ def _breakdown_sums(metric: Metric, request_ids: list[int]) -> list[dict]:
         request_ids=", ".join(["%s"] * len(request_ids)),
     )
     reported, suppressed = Kind.REPORTED.value, Kind.SUPPRESSED.value
-    params = [reported, suppressed, suppressed, reported, suppressed, metric.pk]
+    params = [reported, suppressed, suppressed, suppressed, reported, suppressed, metric.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *request_ids])
         rows = [dict(zip(_BREAKDOWN_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
@@ -85,11 +86,14 @@ class BreakdownRow:
     period: Period
     dimension: Dimension
     category: Category  # for a band, an unsaved Category named by the band's label
-    total: int  # the lower bound: exact cells only
+    total: int  # exact cells only
     total_upper: int
     suppressed_cells: int
     forces: int = 0  # forces that gave a figure here
     forces_exact: int = 0  # of them, those whose answer fitted inside (all, without bands)
+    # The lower bound: exact cells plus each suppressed cell's own lower bound (the campaign's
+    # rule), so a '*' reads "1–4" here as on the request page (figures_app/bound_words.py).
+    total_lower: int = 0
 
     @property
     def exact(self) -> bool:
@@ -187,6 +191,7 @@ def _cells(rows: Iterable[dict], periods: list[Period], dimensions: list[Dimensi
             request_id=r["request_id"],
             total=r["total"] or 0,
             upper_extra=r["upper_extra"] or 0,
+            lower_extra=r["lower_extra"] or 0,
             suppressed_cells=r["suppressed_cells"] or 0,
             reporting=bool(r["reporting_cells"]),
         )
@@ -210,6 +215,7 @@ def _by_category(
         if row is None:
             row = rows[cat.pk] = BreakdownRow(period, dim, cat, 0, 0, 0)
         row.total += cell.total
+        row.total_lower += cell.total + cell.lower_extra
         row.total_upper += cell.total + cell.upper_extra
         row.suppressed_cells += cell.suppressed_cells
         if cell.reporting:
@@ -231,6 +237,7 @@ def _in_bands(
             dimension=dim,
             category=band_category(dim, band, i),
             total=count.lower,
+            total_lower=count.floor,
             total_upper=count.upper,
             suppressed_cells=count.suppressed_cells,
             forces=len(count.forces),

@@ -92,7 +92,10 @@ def add_up(rows: Iterable[FigureRow]) -> Bounds | None:
 class PeriodSum:
     """A period's total over the forces reporting in it."""
 
-    total: int = 0
+    total: int = 0  # the exact values added up
+    # What the figures can be at least and at most: the exact values plus each suppressed
+    # cell's own lower (upper) bound, i.e. the campaign's rule (bound_words.py writes them).
+    total_lower: int = 0
     total_upper: int = 0
     suppressed_cells: int = 0
     forces_reporting: int = 0

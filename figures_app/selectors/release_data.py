@@ -9,6 +9,9 @@ cannot move.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from figures_app.bound_words import between_words
 from figures_app.metric_words import counted_noun
 from figures_app.presentation import round_by_rule
 from figures_app.selectors.headline import change_pct
@@ -133,6 +136,12 @@ def _force_entry(
             label: cell.upper if cell and cell.suppressed_cells else None
             for label, cell in cells.items()
         },
+        # By the campaign's rule (figures_app/bound_words.py); releases frozen before issue 27
+        # have no "lower".
+        "lower": {
+            label: cell.lower if cell and cell.suppressed_cells else None
+            for label, cell in cells.items()
+        },
         "suppressed_cells": {
             label: cell.suppressed_cells if cell else 0 for label, cell in cells.items()
         },
@@ -178,14 +187,21 @@ def _rank(forces: list[dict], latest: str | None) -> None:
 # --- words frozen into the payload ---------------------------------------------------------------
 
 
-def amount_words(force: dict, label: str) -> str | None:
-    """'361', 'between 12 and 15', 'fewer than 5' (one suppressed cell, nothing exact), or None
-    when the force gave no number for the period."""
+def amount_words(
+    force: dict, label: str, *, write: Callable[[int, int], str] = between_words
+) -> str | None:
+    """'361', 'between 1 and 4', 'between 13 and 15' (bounds by the campaign's rule, written by
+    `write`: words for a sentence, bounds_text for a table's cell), or None when the force gave
+    no number for the period."""
     value = force["values"].get(label)
     cells = force["suppressed_cells"].get(label, 0)
     upper = force["upper"].get(label)
     if not cells:
         return None if value is None else f"{value:,}"
+    lower = force.get("lower", {}).get(label)
+    if lower is not None:
+        return write(lower, upper)
+    # Frozen before issue 27, when no lower bound was kept: the words it was published with.
     if value is None:
         return f"fewer than {upper + 1:,}" if cells == 1 else f"up to {upper:,}"
     return f"between {value:,} and {upper:,}"
@@ -269,10 +285,15 @@ def regions(metric: dict, grouping_names: list[str]) -> list[dict]:
                     f["upper"][label] if f["upper"].get(label) is not None else f["values"][label]
                     for f in reporting
                 )
+                lower = sum(
+                    f["lower"][label] if f["lower"].get(label) is not None else f["values"][label]
+                    for f in reporting
+                )
                 area_periods.append(
                     {
                         "period": label,
                         "total": total if reporting else None,
+                        "total_lower": lower if reporting else None,
                         "total_upper": upper if reporting else None,
                         "suppressed_cells": sum(
                             f["suppressed_cells"].get(label, 0) for f in members

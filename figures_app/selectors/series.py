@@ -344,6 +344,7 @@ class _SeriesRead:
         if chosen is not None:
             period.forces_reporting += 1
             period.total += chosen.lower
+            period.total_lower += chosen.floor
             period.total_upper += chosen.upper
             period.suppressed_cells += chosen.suppressed_cells
             period.published += chosen.published

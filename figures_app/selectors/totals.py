@@ -51,6 +51,9 @@ class ForceCell:
     value: int | None  # sum of reported values; None when nothing was reported
     suppressed_cells: int = 0
     upper: int | None = None
+    # What it can be at least: the exact values plus each suppressed cell's lower bound (the
+    # campaign's rule: 1 for "1-4", 0 for "0-4"), not the exact values alone.
+    lower: int | None = None
     # Where the figure was read (issue 13): the file all its figures came from, and the cell
     # when it is one figure. The totals page links them to the file's view.
     attachment_id: int | None = None
@@ -241,6 +244,7 @@ class _ForcesReading:
                 value=headline.total if headline.reported_cells else None,
                 suppressed_cells=headline.suppressed_cells,
                 upper=headline.total + headline.upper_extra,
+                lower=headline.total + headline.lower_extra,
                 attachment_id=headline.attachment_id,
                 location=headline.location if headline.figures == 1 else "",
             )
@@ -260,6 +264,7 @@ def _period_totals(periods: list[Period], reading: _ForcesReading) -> list[Perio
             PeriodTotal(
                 period=period,
                 total=sum(c.value or 0 for c in cells),
+                total_lower=sum(c.lower for c in cells),
                 total_upper=sum(c.upper for c in cells),
                 suppressed_cells=sum(c.suppressed_cells for c in cells),
                 forces_reporting=len(reading.reporting[period.pk]),
@@ -303,6 +308,7 @@ SELECT f.request_id, f.period_id, c.dimension_id,
        SUM(CASE WHEN f.kind = %(reported)s THEN f.value END),
        SUM(CASE WHEN f.kind = %(suppressed)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(suppressed)s THEN f.upper END),
+       SUM(CASE WHEN f.kind = %(suppressed)s THEN f.lower END),
        SUM(CASE WHEN f.kind = %(not_held)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(refused)s THEN 1 ELSE 0 END),
        SUM(CASE WHEN f.kind = %(not_provided)s THEN 1 ELSE 0 END),
@@ -329,6 +335,9 @@ class _Sums:
     total: int = 0  # sum of reported values
     suppressed_cells: int = 0
     upper_extra: int = 0  # sum of suppressed cells' upper bounds
+    # Sum of their lower bounds: each figure's own, as the campaign's rule set it (never 0 for
+    # a '*' the campaign says is at least 1).
+    lower_extra: int = 0
     not_held: int = 0
     refused: int = 0
     not_provided: int = 0

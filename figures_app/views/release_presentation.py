@@ -12,6 +12,7 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 from figures_app import charts
+from figures_app.bound_words import bounds_text
 from figures_app.columns import named_row
 from figures_app.presentation import fmt_pct, rate, rule_words
 from figures_app.selectors.release_data import amount_words, pct_words
@@ -114,7 +115,7 @@ def page_metric(metric: dict, rule: str) -> dict:
                 "cells": [
                     {
                         "label": label,
-                        "amount": amount_words(f, label),
+                        "amount": amount_words(f, label, write=bounds_text),
                         "reason": f["reasons"].get(label, ""),
                     }
                     for label in labels
@@ -212,6 +213,7 @@ DOWNLOAD_COLUMNS = [
     "code",
     "grouping",
     "value",
+    "value_lower",
     "value_upper",
     "suppressed_cells",
     "forces_reporting",
@@ -253,6 +255,7 @@ def download_rows(payload: dict) -> Iterator[list]:
                 metric=slug,
                 period=p["period"],
                 value=p["total"] if some else None,
+                value_lower=p.get("total_lower") if some else None,
                 value_upper=p["total_upper"] if some else None,
                 suppressed_cells=p["suppressed_cells"],
                 forces_reporting=p["forces_reporting"],
@@ -280,6 +283,7 @@ def download_rows(payload: dict) -> Iterator[list]:
                     code=f["force_code"],
                     grouping=f["region"],
                     value=f["values"].get(label),
+                    value_lower=f.get("lower", {}).get(label),
                     value_upper=f["upper"].get(label),
                     suppressed_cells=f["suppressed_cells"].get(label),
                     change_pct=f["change_pct"]
@@ -306,6 +310,7 @@ def download_rows(payload: dict) -> Iterator[list]:
                 name=f"{b['dimension_label']}: {b['category_label']}",
                 code=b["category"],
                 value=b["total"],
+                value_lower=b.get("total_lower"),
                 value_upper=b["total_upper"],
                 suppressed_cells=b["suppressed_cells"],
             )
@@ -319,6 +324,7 @@ def download_rows(payload: dict) -> Iterator[list]:
                         name=area["area"],
                         grouping=grouping["grouping"],
                         value=p["total"],
+                        value_lower=p.get("total_lower"),
                         value_upper=p["total_upper"],
                         suppressed_cells=p["suppressed_cells"],
                         forces_reporting=p["forces_reporting"],

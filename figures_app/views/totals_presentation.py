@@ -6,6 +6,7 @@ the charts. The API's JSON and the files are figures_app/totals_output.py's, fro
 from __future__ import annotations
 
 from figures_app import charts
+from figures_app.bound_words import bounds_text
 from figures_app.models import Metric
 from figures_app.presentation import fmt_pct, rate, rule_words, total_status
 from figures_app.presentation import headlines as headline_sentences
@@ -78,6 +79,10 @@ def totals_page_context(totals: Totals) -> dict:
         "totals": totals,
         "headlines": headline_sentences(totals),
         "rule_words": rule_words(rule),
+        # What a '*' is taken to be, written as every suppressed cell is (bound_words.py).
+        "campaign_bounds": bounds_text(
+            totals.campaign.suppressed_lower, totals.campaign.suppressed_upper
+        ),
         "status": status,
         "status_message": message,
         "period_rows": [

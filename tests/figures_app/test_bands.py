@@ -146,15 +146,16 @@ def test_a_band_headline_gives_bounds_when_not_exact_and_a_number_when_exact(mix
     text = " ".join(_json(metric)["headlines"])
     assert (
         "By victim age in 2016/17: 0-10, between 27 and 33 offences; 11-12, between 0 and 13 "
-        "offences; 13, between 10 and 21 offences; 14-15, between 0 and 4 offences; 16-17, "
+        "offences; 13, between 11 and 21 offences; 14-15, between 0 and 4 offences; 16-17, "
         "between 2 and 6 offences (a force's range that straddles bands counts only in the "
         "upper bound of each band it touches)."
     ) in text
     _banded(metric, bands=["0-15", "16-17"])
     Category.objects.filter(value__in=["0-12", "14 and over"]).update(high=15)
     text = " ".join(_json(metric)["headlines"])
-    # Every range now fits one band: bounds only from Surrey's suppressed cell.
-    assert "By victim age in 2016/17: 0-15, between 54 and 58 offences; 16-17, 2 offences." in text
+    # Every range now fits one band: bounds only from Surrey's suppressed cell, "<5" counted
+    # 1-4 by the campaign's rule (not 0-4).
+    assert "By victim age in 2016/17: 0-15, between 55 and 58 offences; 16-17, 2 offences." in text
     assert "straddles" not in text
 
 
@@ -228,7 +229,7 @@ def test_a_release_freezes_the_bands_with_their_bounds(client, mixed, campaign, 
         2,
     )
     page = client.get(reverse("release_public", args=["nspcc"])).content.decode()
-    assert "27 to 33" in page  # a straddled band shows its bounds, no cell suppressed
+    assert "27–33" in page  # a straddled band shows its bounds, no cell suppressed
 
 
 def test_bands_read_in_the_same_number_of_queries(mixed, metric, django_assert_num_queries):

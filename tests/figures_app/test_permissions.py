@@ -127,9 +127,12 @@ def test_the_series_api_answers_in_json(client, objects, outsider, staff):
     assert client.get(url).json()["periods"][0] == {
         "period": "2015/16",
         "total": None,  # Kent's 63 is not approved yet: no total, not 0
+        "total_lower": None,
         "total_upper": None,
         "forces_reporting": 0,
         "forces_asked": 43,
+        "per_day": None,
+        "no_rate": "no rate a day: no force gave a figure for the period",
     }
     assert client.post(url).status_code == 405
 

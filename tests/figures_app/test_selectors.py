@@ -51,10 +51,12 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
     data = _json(metric)
     assert data["forces_asked"] == 43
     p15, p16 = data["periods"]
-    # 2015/16: Kent 10 + Essex 5 = 15; Dorset '*' adds 0..4 -> upper 19; 3 forces reporting.
+    # 2015/16: Kent 10 + Essex 5 = 15; Dorset '*' is 1-4 by the campaign's rule -> between 16
+    # and 19; 3 forces reporting.
     assert p15 == {
         "period": "2015/16",
         "total": 15,
+        "total_lower": 16,
         "total_upper": 19,
         "suppressed_cells": 1,
         "forces_reporting": 3,
@@ -63,10 +65,11 @@ def test_it_totals_approved_figures_with_bounds_and_coverage(figures, metric):
         "status": "reported",
         "message": "",
     }
-    # 2016/17: Kent 20 + Surrey 30 + Dorset 8 + Norfolk (6 + 4) = 68; Essex '<5' -> upper 72.
+    # 2016/17: Kent 20 + Surrey 30 + Dorset 8 + Norfolk (6 + 4) = 68; Essex '<5' -> 69 to 72.
     assert p16 == {
         "period": "2016/17",
         "total": 68,
+        "total_lower": 69,
         "total_upper": 72,
         "suppressed_cells": 1,
         "forces_reporting": 5,
@@ -125,6 +128,7 @@ def test_it_breaks_down_by_category_with_bounds(figures, metric):
         "dimension": "victim_age",
         "category": "13",
         "total": 12,
+        "total_lower": 13,
         "total_upper": 16,
         "forces": 2,  # Kent and Essex (its "<5")
         "forces_exact": 2,  # without bands every answer is exact for its own category
@@ -174,7 +178,7 @@ def test_it_says_police_recorded(figures, metric):
     assert text.startswith(
         "Police recorded 68 online-flagged child sex offences in 2016/17, from 5 of 43 forces asked"
     )
-    assert "plus 1 suppressed cell (so between 68 and 72)" in text
+    assert "plus 1 suppressed cell (so between 69 and 72)" in text
 
 
 def test_it_counts_only_forces_that_gave_a_breakdown_figure(campaign, metric, staff, reviewer):

@@ -33,30 +33,42 @@ def test_the_api_gives_the_fields_the_issue_lists(built, reader):
         {
             "period": "2015/16",
             "total": 133,
+            "total_lower": 134,
             "total_upper": 137,
             "forces_reporting": 4,
             "forces_asked": 4,
+            "per_day": pytest.approx(133 / 366),
+            "no_rate": "",
         },
         {
             "period": "2016/17",
             "total": 460,
+            "total_lower": 460,
             "total_upper": 460,
             "forces_reporting": 4,
             "forces_asked": 4,
+            "per_day": pytest.approx(460 / 365),
+            "no_rate": "",
         },
         {
             "period": "2017/18",
             "total": 503,
+            "total_lower": 503,
             "total_upper": 503,
             "forces_reporting": 4,
             "forces_asked": 4,
+            "per_day": pytest.approx(503 / 365),
+            "no_rate": "",
         },
         {
             "period": "2018/19",
             "total": 472,
+            "total_lower": 472,
             "total_upper": 472,
             "forces_reporting": 3,
             "forces_asked": 4,
+            "per_day": pytest.approx(472 / 365),
+            "no_rate": "",
         },
     ]
     forces = {f["force"]: f for f in body["forces"]}
@@ -244,9 +256,12 @@ def test_basis_all_counts_figures_awaiting_review(built, reader, staff, tmp_path
     assert approved["periods"][-1] | {} == {
         "period": "2018/19",
         "total": 52,
+        "total_lower": 52,
         "total_upper": 52,
         "forces_reporting": 2,
         "forces_asked": 4,
+        "per_day": pytest.approx(52 / 365),
+        "no_rate": "",
     }
     everything = reader.get(API + "?basis=all").json()
     assert everything["basis"] == "all"
