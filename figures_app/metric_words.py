@@ -72,3 +72,80 @@ def counted_noun(label: str) -> str:
             break
         text = stripped
     return _lower_first(text)
+
+
+# --- one or many: "1 offence", "2 offences" ------------------------------------------------------
+
+# Words after the noun a phrase counts ("rapes of children under 13", "children reported
+# missing", "offences against children"): the counted noun is the word before the first of them.
+# Without one it is the last word ("sexual communication with a child offences").
+_AFTER_HEAD = (
+    "of",
+    "against",
+    "involving",
+    "where",
+    "reported",
+    "recorded",
+    "flagged",
+    "committed",
+    "by",
+    "in",
+    "on",
+    "under",
+    "for",
+    "from",
+    "aged",
+    "with",
+    "arrested",
+    "charged",
+    "convicted",
+    "missing",
+)
+_IRREGULAR = {"children": "child", "people": "person", "men": "man", "women": "woman"}
+# Plural endings that drop "es" (searches, boxes, witnesses); otherwise a final "s" goes.
+_ES_ENDINGS = ("ches", "shes", "sses", "xes", "zes")
+
+
+def _singular_word(word: str) -> str:
+    lowered = word.lower()
+    if lowered in _IRREGULAR:
+        one = _IRREGULAR[lowered]
+        return one.capitalize() if word[:1].isupper() else one
+    if lowered.endswith("ies") and len(word) > 4 and lowered != "series":
+        return word[:-3] + "y"
+    if lowered.endswith(_ES_ENDINGS):
+        return word[:-2]
+    if lowered.endswith("s") and not lowered.endswith(("ss", "us", "is")) and len(word) > 2:
+        return word[:-1]
+    return word
+
+
+def _head_index(words: list[str]) -> int:
+    """Where the counted noun is: the word before the first word that follows a head noun,
+    never the first word of a phrase that starts with one ("with a child offences")."""
+    for i, word in enumerate(words[1:], start=1):
+        if word.lower() in _AFTER_HEAD:
+            # "sexual communication with a child offences": "with" inside a compound noun
+            # whose head still ends the phrase. Only "with" is read so, and only when a plural
+            # follows it.
+            if word.lower() == "with" and _singular_word(words[-1]) != words[-1]:
+                return len(words) - 1
+            return i - 1
+    return len(words) - 1
+
+
+def singular_noun(noun: str) -> str:
+    """The counted noun phrase for one: "online child sex offences" -> "online child sex
+    offence"; "rapes of children under 13" -> "rape of children under 13"; "children reported
+    missing" -> "child reported missing"."""
+    words = noun.split(" ")
+    if not noun.strip():
+        return noun
+    i = _head_index(words)
+    words[i] = _singular_word(words[i])
+    return " ".join(words)
+
+
+def number_noun(n: int, noun: str) -> str:
+    """A count with its noun, one or many: "1 offence", "1,243 offences"."""
+    return f"{n:,} {singular_noun(noun) if n == 1 else noun}"

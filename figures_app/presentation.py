@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from figures_app.bound_words import between_words
-from figures_app.metric_words import counted_noun
+from figures_app.metric_words import counted_noun, number_noun
 from figures_app.selectors.breakdown import DimensionSummary
 from figures_app.selectors.headline import Change
 from figures_app.selectors.totals import Entered, PeriodTotal, Totals
@@ -138,7 +138,7 @@ def headlines(totals: Totals) -> list[str]:
             out.append(total_status(totals, t.period)[1])
             continue
         sentence = (
-            f"Police recorded {t.total:,} {noun} in {t.period.label}, "
+            f"Police recorded {number_noun(t.total, noun)} in {t.period.label}, "
             f"{_coverage(t.forces_reporting, totals.forces_asked)}"
         )
         if t.suppressed_cells:
@@ -233,9 +233,10 @@ def _summary_sentence(summary: DimensionSummary, totals: Totals) -> str:
         else ""
     )
     sentence = (
-        f"Where {dim} was recorded in {summary.period.label} ({summary.recorded_total:,} {unit} "
+        f"Where {dim} was recorded in {summary.period.label} "
+        f"({number_noun(summary.recorded_total, unit)} "
         f"from {summary.forces} force{'' if summary.forces == 1 else 's'}): "
-        f"{modal} was the most common{' ' + dim if among else ''}{among} ({top.total:,} {unit})"
+        f"{modal} was the most common{' ' + dim if among else ''}{among} ({number_noun(top.total, unit)})"
     )
     if summary.lowest is not None:
         lowest = summary.lowest.category.label or summary.lowest.category.value
@@ -262,8 +263,8 @@ def _bands_sentence(summary: DimensionSummary, totals: Totals) -> str:
         return ""
     unit = totals.metric.unit
     parts = [
-        f"{b.category.label}, {b.total:,} {unit}"
-        if b.exact
+        f"{b.category.label}, {number_noun(b.total_upper, unit)}"
+        if b.total_lower == b.total_upper
         else f"{b.category.label}, {between_words(b.total_lower, b.total_upper)} {unit}"
         for b in rows
     ]

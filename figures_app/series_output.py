@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from figures_app.bound_words import between_words, bounds_text
 from figures_app.columns import named_row
-from figures_app.metric_words import counted_noun
+from figures_app.metric_words import counted_noun, number_noun
 from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
@@ -277,7 +277,8 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         return [f"No {counted} for {noun} in this series yet."]
     last = reported[-1]
     line = (
-        f"Police recorded {last.total:,} {noun} in {last.label}, from {last.forces_reporting} "
+        f"Police recorded {number_noun(last.total, noun)} in {last.label}, "
+        f"from {last.forces_reporting} "
         f"of {plural(last.forces_asked, 'force')} asked"
     )
     if last.suppressed_cells:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from figures_app.bound_words import between_words
-from figures_app.metric_words import counted_noun
+from figures_app.metric_words import counted_noun, singular_noun
 from figures_app.presentation import round_by_rule
 from figures_app.selectors.headline import change_pct
 from figures_app.selectors.totals import ForceRow, Totals
@@ -222,11 +222,13 @@ def press_line(force: dict, metric: dict, rule: str) -> str:
     name, noun = force["force"], metric["noun"]
     latest = labels[-1]
     now = amount_words(force, latest)
+    # "1 offence", not "1 offences" (the noun after the latest period's amount).
+    noun_now = singular_noun(noun) if now == "1" else noun
     why_now = force["reasons"].get(latest, "no figure")
     if len(labels) == 1:
         if now is None:
             return f"{name} gave no figure for {latest} ({why_now})."
-        return f"{name} recorded {now} {noun} in {latest}."
+        return f"{name} recorded {now} {noun_now} in {latest}."
     before_label = labels[-2]
     before = amount_words(force, before_label)
     why_before = force["reasons"].get(before_label, "no figure")
@@ -234,25 +236,28 @@ def press_line(force: dict, metric: dict, rule: str) -> str:
         return f"{name} gave no figure for {latest} ({why_now}) or {before_label} ({why_before})."
     if now is None:
         return (
-            f"{name} gave no figure for {latest} ({why_now}); it recorded {before} {noun} in "
+            f"{name} gave no figure for {latest} ({why_now}); it recorded {before} "
+            f"{singular_noun(noun) if before == '1' else noun} in "
             f"{before_label}."
         )
     if before is None:
         return (
-            f"{name} recorded {now} {noun} in {latest}; it gave no figure for {before_label} "
+            f"{name} recorded {now} {noun_now} in {latest}; it gave no figure for {before_label} "
             f"({why_before}), so there is no change to give."
         )
     if force["suppressed_cells"].get(latest) or force["suppressed_cells"].get(before_label):
         return (
-            f"{name} recorded {now} {noun} in {latest}, against {before} in {before_label} "
+            f"{name} recorded {now} {noun_now} in {latest}, against {before} in {before_label} "
             "(small numbers were withheld, so no percentage change is given)."
         )
     new, old = force["values"][latest], force["values"][before_label]
     if new == old:
-        return f"{name} recorded {now} {noun} in {latest}, the same number as in {before_label}."
+        return (
+            f"{name} recorded {now} {noun_now} in {latest}, the same number as in {before_label}."
+        )
     direction = "up" if new > old else "down"
     sentence = (
-        f"{name} recorded {now} {noun} in {latest}, {direction} from {before} in {before_label}"
+        f"{name} recorded {now} {noun_now} in {latest}, {direction} from {before} in {before_label}"
     )
     if old == 0:
         return sentence + "."

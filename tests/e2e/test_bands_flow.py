@@ -67,7 +67,7 @@ def test_a_straddled_band_shows_its_bounds_on_the_totals_page(browser, live_serv
         }
         # Kent's 2 and Essex's 0-10 fit the band; Essex's 11-13 straddles 11-12 and 13.
         assert rows["0-10"].startswith("22")
-        assert rows["11-12"].startswith("0–7") and "(0 of 1 forces exact)" in rows["11-12"]
+        assert rows["11-12"].startswith("0–7") and "(0 of 1 force exact)" in rows["11-12"]
         assert rows["13"].startswith("10–17") and "(1 of 2 forces exact)" in rows["13"]
         expect(page.locator("body")).to_contain_text(
             "By victim age in 2016/17: 0-10, 22 offences; 11-12, between 0 and 7 offences; "

@@ -5,7 +5,7 @@ sex offences recorded in 2016/17")."""
 import pytest
 from django.utils import timezone
 
-from figures_app.metric_words import counted_noun
+from figures_app.metric_words import counted_noun, number_noun
 from figures_app.presentation import headlines
 from figures_app.selectors.basis import ALL
 from figures_app.selectors.release_data import press_line
@@ -91,3 +91,76 @@ def test_the_press_line_uses_the_same_words():
     assert press_line(kent, metric, RoundingRule.DOWN) == (
         "Kent Police recorded 1,243 online child sex offences in 2016/17."
     )
+
+
+# "1 offences" reads "1 offence" (issue 27): the noun the phrase counts is made singular, wherever
+# it sits in the phrase.
+@pytest.mark.parametrize(
+    ("label", "one", "many"),
+    [
+        (
+            "Online child sex offences recorded",
+            "1 online child sex offence",
+            "2 online child sex offences",
+        ),
+        (
+            "Number of sexual communication with a child offences",
+            "1 sexual communication with a child offence",
+            "2 sexual communication with a child offences",
+        ),
+        (
+            "Recorded rapes of children under 13",
+            "1 rape of children under 13",
+            "2 rapes of children under 13",
+        ),
+        ("Children reported missing", "1 child reported missing", "2 children reported missing"),
+        ("Offences", "1 offence", "2 offences"),
+        ("CSE offences", "1 CSE offence", "2 CSE offences"),
+        (
+            "Offences against children aged under 16",
+            "1 offence against children aged under 16",
+            "2 offences against children aged under 16",
+        ),
+        (
+            "Sexual offences with an online flag",
+            "1 sexual offence with an online flag",
+            "2 sexual offences with an online flag",
+        ),
+        ("Stop and searches", "1 stop and search", "2 stop and searches"),
+        ("People arrested", "1 person arrested", "2 people arrested"),
+        (
+            "Cases of child sexual exploitation",
+            "1 case of child sexual exploitation",
+            "2 cases of child sexual exploitation",
+        ),
+    ],
+)
+def test_one_is_singular_and_many_plural(label, one, many):
+    noun = counted_noun(label)
+    assert number_noun(1, noun) == one
+    assert number_noun(2, noun) == many
+    assert number_noun(1243, noun).startswith("1,243 ")
+
+
+@pytest.mark.django_db
+def test_a_headline_and_press_line_of_one_are_singular(campaign, metric, staff):
+    metric.label = "Recorded rapes of children under 13"
+    metric.save(update_fields=["label"])
+    enter(campaign, staff, [("Kent", "2016/17", 1, 13)])
+    totals = metric_totals(metric=metric, basis=ALL, today=timezone.localdate())
+    text = " ".join(headlines(totals))
+    assert text.startswith("Police recorded 1 rape of children under 13 in 2016/17")
+    assert "(1 offence)" in text and "1 offences" not in text  # the unit, where age was recorded
+    kent = {
+        "force": "Kent Police",
+        "values": {"2016/17": 1},
+        "suppressed_cells": {},
+        "upper": {},
+        "reasons": {},
+    }
+    line = press_line(
+        kent,
+        {"noun": counted_noun(metric.label), "periods": [{"period": "2016/17"}]},
+        RoundingRule.DOWN,
+    )
+    assert line == "Kent Police recorded 1 rape of children under 13 in 2016/17."
