@@ -17,6 +17,7 @@ from figures_app.values import HELP, parse_figure
 from requests_app.forms import styled_submit
 from requests_app.models import FoiRequest, Period
 from requests_app.selectors.answering import reply_dates
+from requests_app.text import long_date
 from requests_app.workflow import AWAITING_RESPONSE
 
 NEW_ROWS = 3
@@ -158,7 +159,7 @@ class EntryGridForm(forms.Form):
             raise forms.ValidationError("The answer date cannot be in the future.")
         if self.foi.sent_on and day < self.foi.sent_on:
             raise forms.ValidationError(
-                f"The answer date cannot be before the request was sent ({self.foi.sent_on:%d %b %Y})."
+                f"The answer date cannot be before the request was sent ({long_date(self.foi.sent_on)})."
             )
         return day
 

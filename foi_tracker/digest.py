@@ -10,7 +10,7 @@ from figures_app.selectors.review import reviews_awaiting, sent_back_to
 from foi_tracker.items import request_item
 from requests_app.roles import can_edit, can_review
 from requests_app.selectors.reminder_digests import DigestSection
-from requests_app.text import plural
+from requests_app.text import long_date, plural
 
 ITEMS_PER_SECTION = 50
 
@@ -23,7 +23,7 @@ def waiting_for_review(user, today: date) -> list[dict]:
             review.request,
             f"{plural(review.n_figures, 'figure')} entered by "
             f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
-            + (f" on {review.submitted_at:%d %b %Y}" if review.submitted_at else ""),
+            + (f" on {long_date(review.submitted_at)}" if review.submitted_at else ""),
         )
         for review in reviews_awaiting(user)[:ITEMS_PER_SECTION]
     ]

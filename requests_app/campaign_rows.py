@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from requests_app.selectors.requests import RequestRow
 from requests_app.templatetags.foi import status_badge
+from requests_app.text import LONG_DATE, LONG_DAY, long_datetime
 from requests_app.workflow import Status
 
 PIT_BEYOND_LIMIT = mark_safe(
@@ -27,7 +28,7 @@ LONG_OVERDUE = mark_safe(' <span class="badge text-bg-danger">long overdue</span
 
 
 @lru_cache(maxsize=512)
-def _day(day: date | None, form: str = "j M Y", none: str = "—") -> str:
+def _day(day: date | None, form: str = LONG_DATE, none: str = "—") -> str:
     """The template's date:form|default:none, once per date (a table's rows share a few)."""
     return dateformat.format(day, form) if day else none
 
@@ -59,7 +60,7 @@ def _row(row: RequestRow, url_of: str, can_edit: bool) -> str:
         )
     new_reply = ""
     if foi.new_reply_at:
-        received = dateformat.format(timezone.localtime(foi.new_reply_at), "j M Y H:i")
+        received = long_datetime(timezone.localtime(foi.new_reply_at))
         new_reply = (
             f' <a href="{url}#new-reply" class="badge text-bg-info text-decoration-none'
             f' new-reply-badge" title="Reply received {escape(received)}: record the response">'
@@ -99,7 +100,7 @@ def deadline_rows_html(rows: list[RequestRow]) -> SafeString:
         lines.append(
             f'<tr><td><a href="{escape(url_of.format(foi.pk))}">{escape(foi.force.name)}</a></td>'
             f"<td>{status_badge(foi)}</td>"
-            f"<td>{escape(_day(foi.next_due_on, 'D j M Y', ''))}</td>"
+            f"<td>{escape(_day(foi.next_due_on, LONG_DAY, ''))}</td>"
             f'<td class="num">{days}</td></tr>'
         )
     return mark_safe("\n".join(lines))

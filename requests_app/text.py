@@ -1,6 +1,7 @@
-"""Counted nouns for text built in Python: '1 force', '2 forces', '1,234 figures'."""
+"""Counted nouns for text built in Python: '1 force', '2 forces', '1,234 figures'; and the
+site's one way to write a date, a day and a moment for people."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import dateformat
 
@@ -13,8 +14,24 @@ def plural(n: int, word: str, words: str = "") -> str:
 # The site's one long date format, as the templates write it ({{ day|date:"j F Y" }}):
 # every date a person reads, in pages and sentences; files and the API keep ISO dates.
 LONG_DATE = "j F Y"
+# The same with its weekday, where the day of the week matters (deadlines, a digest's day), and
+# with the time, for a moment (a message received, a change recorded): one format each, so a
+# page never says "Mon 7 Dec 2026" beside "7 December 2026" (issue 27).
+LONG_DAY = "l j F Y"
+LONG_DATETIME = "j F Y, H:i"
 
 
 def long_date(day: date | None) -> str:
     """'1 April 2017'; '' for no date."""
     return dateformat.format(day, LONG_DATE) if day else ""
+
+
+def long_day(day: date | None) -> str:
+    """'Saturday 1 April 2017'; '' for no date."""
+    return dateformat.format(day, LONG_DAY) if day else ""
+
+
+def long_datetime(moment: datetime | None) -> str:
+    """'1 April 2017, 14:05' in the time it is given in (the templates' filter gives it in the
+    site's time zone); '' for none."""
+    return dateformat.format(moment, LONG_DATETIME) if moment else ""

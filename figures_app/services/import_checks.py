@@ -29,6 +29,7 @@ from figures_app.services.import_lines import read_date
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, FoiRequest, Period
+from requests_app.text import long_date
 
 MAX_ERRORS = 200
 # check_rows reports progress every this many rows: often enough for a progress bar, rarely
@@ -386,18 +387,18 @@ class _RowChecker:
         if day is None:
             problem = f"the answer date '{cell_text(raw)}' is not a date (write it as 2017-03-20)."
         elif day > self.today:
-            problem = f"the answer date {day:%d %b %Y} is in the future."
+            problem = f"the answer date {long_date(day)} is in the future."
         elif foi.sent_on and day < foi.sent_on:
             problem = (
-                f"the answer date {day:%d %b %Y} is before the request to {foi.force.name} was "
-                f"sent ({foi.sent_on:%d %b %Y})."
+                f"the answer date {long_date(day)} is before the request to {foi.force.name} was "
+                f"sent ({long_date(foi.sent_on)})."
             )
         else:
             first = self.answered.setdefault(foi.id, (day, line))
             if first[0] != day:
                 problem = (
-                    f"the answer date {day:%d %b %Y} differs from line {first[1]}'s "
-                    f"({first[0]:%d %b %Y}) for {foi.force.name}: a force answers on one day."
+                    f"the answer date {long_date(day)} differs from line {first[1]}'s "
+                    f"({long_date(first[0])}) for {foi.force.name}: a force answers on one day."
                 )
         if problem:
             errors.append(f"Line {line}: {problem}")

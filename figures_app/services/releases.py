@@ -26,6 +26,7 @@ from figures_app.selectors.releases import (
 from requests_app import roles
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign
+from requests_app.text import long_date
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -85,7 +86,7 @@ def caveats_text(*, campaign: Campaign, caveats: dict[str, list[str]]) -> str:
 
 def _when(value: datetime) -> str:
     day = timezone.localtime(value).date() if isinstance(value, datetime) else value
-    return f"{day.day} {day:%B %Y}"
+    return long_date(day)
 
 
 def _amount(force: dict, label: str) -> str:

@@ -47,6 +47,7 @@ from figures_app.views.release_presentation import (
 from requests_app import roles
 from requests_app.access import get_campaign_for_user, view_required
 from requests_app.tabular import write_csv, write_xlsx
+from requests_app.text import long_datetime
 
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -315,7 +316,7 @@ def release_prepare(request: HttpRequest, slug: str) -> HttpResponse:
                 request,
                 f"Published version {version.number} of '{version.release.title}'"
                 + (
-                    f", embargoed until {timezone.localtime(version.publish_at):%d %B %Y %H:%M}: "
+                    f", embargoed until {long_datetime(timezone.localtime(version.publish_at))}: "
                     "this preview is visible only to staff."
                     if embargoed
                     else "."

@@ -11,7 +11,7 @@ from figures_app.selectors.to_enter import figures_to_enter
 from foi_tracker.items import request_item
 from requests_app.needs_you import DashboardSection
 from requests_app.roles import can_edit, can_review
-from requests_app.text import plural
+from requests_app.text import long_date, plural
 from requests_app.views import dashboard as tracking
 
 
@@ -30,7 +30,7 @@ def figure_sections(user, today: date) -> list[DashboardSection]:
                     review.request,
                     f"{plural(review.n_figures, 'figure')} entered by "
                     f"{review.submitted_by.get_username() if review.submitted_by else 'someone'}"
-                    + (f" on {review.submitted_at:%-d %b %Y}" if review.submitted_at else ""),
+                    + (f" on {long_date(review.submitted_at)}" if review.submitted_at else ""),
                 ),
                 url=reverse("figures_review_queue"),
                 url_label="Open the review queue",
@@ -59,7 +59,7 @@ def figure_sections(user, today: date) -> list[DashboardSection]:
                 item=lambda foi: (
                     request_item(
                         foi,
-                        f"{foi.get_outcome_display()} on {foi.answered_on:%-d %b %Y}; "
+                        f"{foi.get_outcome_display()} on {long_date(foi.answered_on)}; "
                         "no figures entered yet",
                     )
                     | {"url": reverse("request_detail", args=[foi.pk]) + "#figures"}

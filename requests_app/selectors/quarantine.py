@@ -17,7 +17,7 @@ from requests_app import roles
 from requests_app.models import AttachmentScreening, RequestAttachment
 from requests_app.needs_you import DashboardSection
 from requests_app.screening import LABELS, UNITS, Finding
-from requests_app.text import plural
+from requests_app.text import long_date, plural
 
 DIGEST_SECTION = "Files quarantined"
 
@@ -145,7 +145,7 @@ def force_note(attachment: RequestAttachment, screening: AttachmentScreening) ->
     lines = [
         f"Dear {foi.force.name} FOI team,",
         "",
-        f"On {arrived:%-d %B %Y} we received the file {attachment.original_name} "
+        f"On {long_date(arrived)} we received the file {attachment.original_name} "
         f"(SHA-256 {attachment.sha256}) in reply to our request {foi.reference} "
         f'("{foi.campaign.title}"){theirs}.',
         "",

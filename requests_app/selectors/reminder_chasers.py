@@ -30,6 +30,7 @@ from requests_app.selectors.reminders import (
     is_retryable,
     retryable_q,
 )
+from requests_app.text import long_date
 from requests_app.workflow import Status
 
 # Chasers ------------------------------------------------------------------------------------
@@ -333,7 +334,7 @@ class ChaserRenderer:
             in_reply_to=foi.sent_message_id if threaded else "",
             event_note=(
                 f"{'Second' if stage == 2 else 'First'} chaser for the {what} due "
-                f"{foi.next_due_on:%d %b %Y} sent to {foi.force.foi_email}."
+                f"{long_date(foi.next_due_on)} sent to {foi.force.foi_email}."
             ),
             event_data={
                 "reminder_kind": kind,

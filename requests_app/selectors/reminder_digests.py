@@ -35,7 +35,7 @@ from requests_app.selectors.reminders import (
     absolute_url,
     is_retryable,
 )
-from requests_app.text import plural
+from requests_app.text import long_day, plural
 from requests_app.workflow import Status
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class _Links:
 
 def _late_detail(foi: FoiRequest, cal: WorkingCalendar, today: date, what: str) -> str:
     late = cal.working_days_between(foi.next_due_on, today)
-    return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {plural(late, 'working day')} late"
+    return f"{what} was due {long_day(foi.next_due_on)}: {plural(late, 'working day')} late"
 
 
 def _soon_last(today: date, cals) -> dict[str, date]:
@@ -153,7 +153,7 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
                 detail = _late_detail(foi, cal, today, "Internal review")
             elif foi.next_due_on <= soon_last[foi.force.law]:
                 left = cal.working_days_between(today, foi.next_due_on)
-                detail = f"Internal review due {foi.next_due_on:%a %-d %b %Y} ({plural(left, 'working day')} left)"
+                detail = f"Internal review due {long_day(foi.next_due_on)} ({plural(left, 'working day')} left)"
             else:
                 continue
             sections[owner]["Internal reviews due or late"].append(_item(foi, detail))
@@ -168,7 +168,7 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
             sections[owner][f"Due within {DUE_SOON_WORKING_DAYS} working days"].append(
                 _item(
                     foi,
-                    f"Answer due {foi.next_due_on:%a %-d %b %Y} ({plural(left, 'working day')} left)",
+                    f"Answer due {long_day(foi.next_due_on)} ({plural(left, 'working day')} left)",
                 )
             )
     unrecorded = (
@@ -188,7 +188,7 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
     )
     for foi in new_replies:
         sections[foi.campaign.owner_id][NEW_REPLIES].append(
-            _item(foi, f"Reply received {timezone.localtime(foi.new_reply_at):%a %-d %b %Y}")
+            _item(foi, f"Reply received {long_day(timezone.localtime(foi.new_reply_at))}")
         )
     bouncing = bouncing_requests(FoiRequest.objects.filter(campaign__owner_id__in=user_ids))
     for foi in bouncing:
@@ -201,7 +201,7 @@ def _request_sections(user_ids: list[int], *, today: date, cals) -> dict[int, di
         sections[foi.campaign.owner_id]["Complaint windows closing"].append(
             _item(
                 foi,
-                f"Last day to complain to the {window.commissioner}: {window.closes_on:%a %-d %b %Y}",
+                f"Last day to complain to the {window.commissioner}: {long_day(window.closes_on)}",
             )
         )
     return sections

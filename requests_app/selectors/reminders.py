@@ -31,6 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat
 
 from requests_app.models.reminders import ReminderKind, ReminderStatus
+from requests_app.text import LONG_DATE
 
 CHASER_STAGES = {
     # status group -> (first kind, second kind)
@@ -120,7 +121,7 @@ def date_words(day: date | None) -> str:
     """'3 December 2026' (the templates' "j F Y"), worked out once per date: a run's thousands
     of chasers share a few dozen sending dates, and the template filter cost more than the rest
     of rendering a subject."""
-    return dateformat.format(day, "j F Y") if day else ""
+    return dateformat.format(day, LONG_DATE) if day else ""
 
 
 class EmailTemplates:

@@ -40,6 +40,7 @@ from requests_app.services.lifecycle import (
     request_reply_seen,
 )
 from requests_app.services.transitions import lock_request
+from requests_app.text import long_date
 from requests_app.workflow import Action
 
 if TYPE_CHECKING:
@@ -298,7 +299,7 @@ def message_correct_kind(*, message_id: int, kind: str, actor: AbstractBaseUser)
     old_label = message.get_kind_display()
     message.kind = kind
     message.kind_reason = (
-        f"corrected by {actor.get_username()} on {timezone.localdate():%d %b %Y} from "
+        f"corrected by {actor.get_username()} on {long_date(timezone.localdate())} from "
         f"{old_label.lower()} ({message.kind_reason or 'no reason recorded'})"
     )[:2000]
     message.save(update_fields=["kind", "kind_reason"])

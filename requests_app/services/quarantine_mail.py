@@ -29,6 +29,7 @@ from requests_app.models import AttachmentScreening, RequestAttachment, RequestE
 from requests_app.selectors.quarantine import force_note, screening_of
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
+from requests_app.text import long_date
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -49,7 +50,7 @@ def attachment_email_force_note(*, attachment_id: int, actor: AbstractBaseUser) 
         raise ServiceError("Only a quarantined file needs a note to the force.")
     if screening.force_told_at:
         raise ServiceError(
-            f"The force was already told, on {timezone.localtime(screening.force_told_at):%-d %B %Y}."
+            f"The force was already told, on {long_date(timezone.localtime(screening.force_told_at))}."
         )
     note = force_note(attachment, screening)
     if not note.to:

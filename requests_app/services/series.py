@@ -22,6 +22,7 @@ from requests_app.selectors.force_successors import FollowedForces, follow_force
 from requests_app.series_names import next_name, series_title
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_create, campaign_slug_problem
 from requests_app.services.errors import ServiceError
+from requests_app.text import long_date
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -45,7 +46,7 @@ def next_periods(periods: Iterable[Period | PeriodSpec]) -> list[PeriodSpec]:
     taken = {p.label for p in ordered}
     if following.label in taken:
         following = PeriodSpec(
-            f"{following.label} ({following.start:%-d %b %Y})", following.start, following.end
+            f"{following.label} ({long_date(following.start)})", following.start, following.end
         )
     kept = [PeriodSpec(p.label, p.start, p.end) for p in ordered[1:]]
     return [*kept, following]

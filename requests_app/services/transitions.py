@@ -20,6 +20,7 @@ from requests_app.models import FoiRequest, RequestEvent
 from requests_app.services.attachments import attachment_add
 from requests_app.services.deadlines import DERIVED_FIELDS, apply_deadlines
 from requests_app.services.errors import ServiceError
+from requests_app.text import long_date
 from requests_app.workflow import Action, InvalidTransition, allowed_actions, target_status
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def check_date(
         raise ServiceError("The date cannot be in the future.", field)
     if not_before and value < not_before:
         raise ServiceError(
-            f"The date cannot be before {before_label} ({not_before:%d %b %Y}).", field
+            f"The date cannot be before {before_label} ({long_date(not_before)}).", field
         )
 
 

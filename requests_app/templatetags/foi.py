@@ -1,10 +1,12 @@
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from django import template
 from django.utils.html import format_html
 
 from requests_app.text import long_date as long_date_words
+from requests_app.text import long_datetime as long_datetime_words
+from requests_app.text import long_day as long_day_words
 from requests_app.text import plural as counted
 from requests_app.workflow import (
     ANSWERED_STATES,
@@ -82,3 +84,19 @@ def long_date(value):
         except ValueError:
             return value
     return long_date_words(value)
+
+
+@register.filter(expects_localtime=True)
+def long_day(value):
+    """{{ day|long_day }} -> 'Saturday 1 April 2017': the long format with its weekday."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return long_day_words(value)
+
+
+@register.filter(expects_localtime=True)
+def long_datetime(value):
+    """{{ moment|long_datetime }} -> '1 April 2017, 14:05', in the site's time zone."""
+    return long_datetime_words(value) if value else ""

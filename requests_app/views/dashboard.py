@@ -29,7 +29,7 @@ from requests_app.selectors.deadlines import (
 )
 from requests_app.selectors.quarantine import dashboard_sections as quarantine_sections
 from requests_app.selectors.requests import figures_unrecorded_requests, new_reply_requests
-from requests_app.text import plural
+from requests_app.text import long_date, long_day, plural
 from requests_app.views.paging import paged
 from requests_app.workflow import Status
 
@@ -53,7 +53,7 @@ def _late_detail(foi: FoiRequest, cal, today: date) -> str:
     what = "Internal review" if foi.status == Status.REVIEW_REQUESTED else "Answer"
     late = plural(cal.working_days_between(foi.next_due_on, today), "working day")
     long = " (long overdue)" if foi.is_long_overdue(today) else ""
-    return f"{what} was due {foi.next_due_on:%a %-d %b %Y}: {late} late{long}"
+    return f"{what} was due {long_day(foi.next_due_on)}: {late} late{long}"
 
 
 def request_sections(requests, today: date, cals, *, yours: bool) -> list[DashboardSection]:
@@ -68,7 +68,7 @@ def request_sections(requests, today: date, cals, *, yours: bool) -> list[Dashbo
             items=new_reply_requests(requests),
             item=lambda foi: _item(
                 foi,
-                f"Reply received {timezone.localtime(foi.new_reply_at):%-d %b %Y}",
+                f"Reply received {long_date(timezone.localtime(foi.new_reply_at))}",
                 "#new-reply",
             ),
         ),
@@ -100,8 +100,7 @@ def request_sections(requests, today: date, cals, *, yours: bool) -> list[Dashbo
             items=complaint_windows_closing(requests, today=today, cals=cals),
             item=lambda window: _item(
                 window.foi,
-                f"Last day to complain to the {window.commissioner}: "
-                f"{window.closes_on:%a %-d %b %Y}",
+                f"Last day to complain to the {window.commissioner}: {long_day(window.closes_on)}",
             ),
         ),
     ]
