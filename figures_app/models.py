@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from figures_app.bound_words import bounds_text
+
 UNKNOWN = "unknown"
 
 
@@ -146,14 +148,15 @@ REPORTING_KINDS = (Kind.REPORTED, Kind.SUPPRESSED)
 
 def describe_figure(state: dict | None) -> str:
     """A figure in words, from its state (Figure.state() or a history row's old/new):
-    '1,234', '<5 (1-4)', 'not held', 'refused (foia:s12)'. '' for no figure."""
+    '1,234', '<5 (1–4)', 'not held', 'refused (foia:s12)'. '' for no figure. A suppressed figure's
+    bounds are written by the one rule (bound_words.py), as on every page."""
     if state is None:
         return ""
     kind = state["kind"]
     if kind == Kind.REPORTED:
         return f"{state['value']:,}"
     if kind == Kind.SUPPRESSED:
-        return f"{state['raw_text'] or '*'} ({state['lower']}-{state['upper']})"
+        return f"{state['raw_text'] or '*'} ({bounds_text(state['lower'], state['upper'])})"
     text = Kind(kind).label.lower()
     return f"{text} ({state['exemption']})" if state.get("exemption") else text
 

@@ -218,7 +218,7 @@ def test_a_total_row_is_the_metrics_total_and_a_total_of_periods_is_refused(camp
     kept = run(campaign, aged, by_year, "B2:E3", PERIODS, CATEGORIES)
     assert kept.errors == []
     assert len(kept.cells) == 8
-    assert ("Answer!C2", "2015/16", "10 to 15", "* (1-4)") in listed(kept)
+    assert ("Answer!C2", "2015/16", "10 to 15", "* (1–4)") in listed(kept)
     assert ("Answer!E3", "2016/17", "Total", "61") in listed(kept)
 
 
@@ -271,7 +271,7 @@ def test_a_pdf_table_is_taken_whole_cited_by_page_table_row_and_column(
     preview = client.post(url, {**form, "block": "B2:C5", "preview": "1"}).content.decode()
     assert "Save 8 figures" in preview
     assert "<td>page 1, table 1, row 3, column 2</td>" in preview
-    assert "* (1-4)" in preview
+    assert "* (1–4)" in preview
     assert client.post(url, {**form, "block": "B2:C5", "save": "1"}).status_code == 302
     figures = Figure.objects.filter(request=kent)
     assert figures.count() == 8

@@ -391,7 +391,7 @@ def test_the_preview_lists_each_line_as_it_became(client, campaign, metric, staf
         "changed from 361",
     ]
     assert lines[4][1:] == ["2016/17", metric.label, "Victim age: 13", "40", "unchanged"]
-    assert lines[5][0] == "Devon and Cornwall Police" and lines[5][4] == "<5 (1-4)"
+    assert lines[5][0] == "Devon and Cornwall Police" and lines[5][4] == "<5 (1–4)"
     assert lines[9] == ["Essex Police", "2016/17", metric.label, "Total", "7", "new"]
     client.force_login(staff)
     page = client.get(preview_url(batch)).content.decode()

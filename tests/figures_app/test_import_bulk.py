@@ -170,7 +170,7 @@ def test_a_mixed_import_writes_exactly_the_changes(staff, five):
     assert (plan.rows, plan.created, plan.changed, plan.unchanged) == (7, 2, 2, 3)
     assert [line[:1] + line[2:] for line in plan.changed_lines] == [
         (3, "361", "361 (note changed)"),
-        (4, "<5 (1-4)", "12"),
+        (4, "<5 (1–4)", "12"),
     ]
     result = run(campaign, staff, MIXED_SECOND, name="second.csv")
     assert (result.created, result.changed, result.unchanged) == (2, 2, 3)
@@ -188,7 +188,7 @@ def test_a_mixed_import_writes_exactly_the_changes(staff, five):
     assert result.changed_requests == {kent, essex, norfolk}
     assert _history(campaign) - before == {
         ("offences / 2016/17 / total", "changed", "361", "361", "import second.csv line 3"),
-        ("offences / 2016/17 / total", "changed", "<5 (1-4)", "12", "import second.csv line 4"),
+        ("offences / 2016/17 / total", "changed", "<5 (1–4)", "12", "import second.csv line 4"),
         ("offences / 2016/17 / total", "created", "", "0", "import second.csv line 7"),
         (
             "offences / 2016/17 / victim_age=13",
@@ -331,8 +331,8 @@ def test_an_import_writes_what_each_kind_of_figure_says(staff, reviewer, five, a
     assert {
         ("created", "", "0"),
         ("created", "", "1,234,567"),
-        ("created", "", "* (1-4)"),
-        ("created", "", "fewer than 5 (1-4)"),
+        ("created", "", "* (1–4)"),
+        ("created", "", "fewer than 5 (1–4)"),
         ("created", "", "refused (foia:s40(2))"),
         ("created", "", "refused"),
         ("created", "", "not held"),
@@ -340,7 +340,7 @@ def test_an_import_writes_what_each_kind_of_figure_says(staff, reviewer, five, a
         ("created", "", "1,234"),
         ("changed", "0", "5"),
         ("changed", "1,234,567", "1,234,567"),
-        ("changed", "* (1-4)", "<10 (1-9)"),
+        ("changed", "* (1–4)", "<10 (1–9)"),
         ("changed", "refused", "refused (foia:s12)"),
         # "refused" naming no exemption keeps the one recorded (only the wording changed).
         ("changed", "refused (foia:s40(2))", "refused (foia:s40(2))"),

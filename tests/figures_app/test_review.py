@@ -89,12 +89,12 @@ def test_every_change_is_kept_and_shown(kent, campaign, staff, reviewer, client)
     assert [(h.action, h.old_display, h.new_display) for h in history] == [
         ("created", "", "361"),
         ("changed", "361", "316"),
-        ("changed", "316", "<5 (1-4)"),
+        ("changed", "316", "<5 (1–4)"),
     ]
     assert all(h.actor == staff and h.created_at for h in history)
     client.force_login(reviewer)
     page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
-    assert "361 → 316" in page and "316 → &lt;5 (1-4)" in page
+    assert "361 → 316" in page and "316 → &lt;5 (1–4)" in page
 
 
 def test_approve_and_send_back_through_the_web(kent, client, reviewer, staff):

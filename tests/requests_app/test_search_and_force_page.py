@@ -211,7 +211,7 @@ def test_the_force_page_shows_its_address_and_whether_mail_bounced(staff_client,
     kent = Force.objects.get(name="Kent Police")
     page = staff_client.get(reverse("force_detail", args=[kent.pk])).content.decode()
     assert '<a href="mailto:foi@kent.example.org">foi@kent.example.org</a>' in page
-    assert "Mail to this address bounced on Mon 1 Jun 2026: 550 mailbox unavailable" in page
+    assert "Mail to this address bounced on Monday 1 June 2026: 550 mailbox unavailable" in page
     change = f"{reverse('force_address', args=[kent.pk])}?next=/forces/{kent.pk}/"
     assert f'<a class="small" href="{change}">Change the address</a>' in page
 
@@ -273,6 +273,6 @@ def test_the_force_page_shows_its_figures_per_campaign(staff_client, staff, kent
     url = reverse("figures_request", args=[kent_record["on_time"].pk])
     assert f'<a href="{url}">On time</a>' in block
     assert '<td>Online offences</td><td>2015/16</td><td class="num">63</td>' in block
-    assert '<td>Online offences</td><td>2016/17</td><td class="num">&lt;5 (1-4)</td>' in block
+    assert '<td>Online offences</td><td>2016/17</td><td class="num">&lt;5 (1–4)</td>' in block
     assert block.count("<tr>") == 3  # header + the two totals; the age breakdown is not listed
     assert "<td>Awaiting review</td>" in block
