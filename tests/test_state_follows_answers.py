@@ -373,9 +373,12 @@ def test_an_import_without_answer_dates_leaves_the_response_to_a_person(
 @pytest.mark.parametrize(
     "kent_dates, message",
     [
-        (("2026-04-17", "2026-04-16"), "Line 3: the answer date 16 Apr 2026 differs from line 2's"),
-        (("2026-04-21", ""), "Line 2: the answer date 21 Apr 2026 is in the future."),
-        (("2026-03-01", ""), "is before the request to Kent Police was sent (16 Mar 2026)"),
+        (
+            ("2026-04-17", "2026-04-16"),
+            "Line 3: the answer date 16 April 2026 differs from line 2's",
+        ),
+        (("2026-04-21", ""), "Line 2: the answer date 21 April 2026 is in the future."),
+        (("2026-03-01", ""), "is before the request to Kent Police was sent (16 March 2026)"),
         (("soon", ""), "Line 2: the answer date 'soon' is not a date (write it as 2017-03-20)."),
     ],
 )
@@ -420,7 +423,7 @@ def test_the_grid_asks_for_the_date_with_the_reply_s_day_filled_in(
     assert response.status_code == 400
     assert "The answer date cannot be in the future." in response.content.decode()
     response = _grid_post(staff_client, kent, "2026-03-01")
-    assert "The answer date cannot be before the request was sent (16 Mar 2026)." in (
+    assert "The answer date cannot be before the request was sent (16 March 2026)." in (
         response.content.decode()
     )
     assert _grid_post(staff_client, kent, "2026-04-15").status_code == 302

@@ -516,7 +516,7 @@ def test_the_dashboard_lists_new_replies_oldest_first(staff_client, campaign):
     essex_link = f'<a href="/requests/{essex.pk}/#new-reply">Essex Police</a>'
     assert kent_link in card and essex_link in card
     assert card.index(kent_link) < card.index(essex_link)
-    assert "Reply received 10 Mar 2026" in card
+    assert "Reply received 10 March 2026" in card
     assert "Online child sex offences" in card
 
 

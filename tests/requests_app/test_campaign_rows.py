@@ -55,8 +55,8 @@ def test_a_row_has_every_cell_escaped():
         '<td><a href="/requests/7/">Kent &lt;Police&gt;</a></td>'
         "<td>FOIA</td>"
         '<td><span class="badge text-bg-primary status-badge">Sent</span></td>'
-        "<td>2 Mar 2026</td>"
-        "<td>31 Mar 2026</td>"
+        "<td>2 March 2026</td>"
+        "<td>31 March 2026</td>"
         '<td class="num">3</td>'
         '<td class="num"></td>'
         "<td>&lt;b&gt;&quot;x&quot;&lt;/b&gt;</td></tr>"
@@ -73,9 +73,9 @@ def test_staff_get_a_checkbox_and_drafts_are_marked_for_select_all_not_sent():
     ) in draft
     assert 'value="7" aria-label="Select Kent &lt;Police&gt;"></td>' in sent
     # No next due date: the first one, then a dash when there is none either.
-    assert "<td>30 Mar 2026</td>" in draft
+    assert "<td>30 March 2026</td>" in draft
     undated = campaign_rows_html([_row(next_due_on=None, due_on=None)], can_edit=False)
-    assert "<td>2 Mar 2026</td><td>—</td>" in undated
+    assert "<td>2 March 2026</td><td>—</td>" in undated
 
 
 def test_late_long_overdue_pit_and_a_new_reply_are_flagged():
@@ -102,7 +102,7 @@ def test_late_long_overdue_pit_and_a_new_reply_are_flagged():
     # The reply's time in the site's zone (London: BST from 29 March).
     assert (
         ' <a href="/requests/7/#new-reply" class="badge text-bg-info text-decoration-none'
-        ' new-reply-badge" title="Reply received 2 Apr 2026 09:05: record the response">'
+        ' new-reply-badge" title="Reply received 2 April 2026, 09:05: record the response">'
         "New reply</a>"
     ) in html
 

@@ -131,12 +131,15 @@ def test_it_puts_what_needs_the_campaign_owner_first(client, world, staff):
     overdue = sections["overdue"]
     assert overdue["count"] == 2
     assert [(i["label"], i["detail"]) for i in overdue["items"]] == [
-        ("Kent Police", "Answer was due Tue 31 Mar 2026: 50 working days late (long overdue)"),
-        ("Durham Constabulary", "Answer was due Tue 19 May 2026: 18 working days late"),
+        (
+            "Kent Police",
+            "Answer was due Tuesday 31 March 2026: 50 working days late (long overdue)",
+        ),
+        ("Durham Constabulary", "Answer was due Tuesday 19 May 2026: 18 working days late"),
     ]
     (window,) = sections["complaints"]["items"]
     assert window["label"] == "Cumbria Constabulary"
-    assert window["detail"] == "Last day to complain to the ICO: Tue 23 Jun 2026"
+    assert window["detail"] == "Last day to complain to the ICO: Tuesday 23 June 2026"
     # Riley's campaign is not sam's: Gwent is not in his "Needs you".
     assert "Gwent Police" not in card(page, "overdue")
     assert page.index('id="needs-you"') < page.index('id="deadlines"')
@@ -180,7 +183,7 @@ def test_new_replies_and_unrecorded_figures_on_your_campaigns(client, world, sta
     client.force_login(staff)
     sections = needs_you(client.get(reverse("dashboard")))
     assert [(i["label"], i["detail"]) for i in sections["replies"]["items"]] == [
-        ("Essex Police", "Reply received 12 Jun 2026")
+        ("Essex Police", "Reply received 12 June 2026")
     ]
     assert sections["replies"]["items"][0]["url"] == f"/requests/{essex.pk}/#new-reply"
     assert [i["label"] for i in sections["unrecorded"]["items"]] == ["Durham Constabulary"]
@@ -397,7 +400,7 @@ def test_answered_requests_with_no_figures_are_listed_to_enter(client, world, st
     section = needs_you(client.get(reverse("dashboard")))["to_enter"]
     # Police Scotland answered too, but its figures are in; Cumbria was refused.
     assert [(i["label"], i["detail"]) for i in section["items"]] == [
-        ("Durham Constabulary", "Answered in part on 1 Jun 2026; no figures entered yet")
+        ("Durham Constabulary", "Answered in part on 1 June 2026; no figures entered yet")
     ]
     assert section["items"][0]["url"].endswith(f"/requests/{durham.pk}/#figures")
     enter(world["a"], staff, [("Durham Constabulary", "2015/16", "7")])

@@ -267,7 +267,7 @@ def test_it_warns_when_a_complaint_window_is_closing(easter_campaign, staff, tim
     assert digests() == []
     run(date(2026, 6, 5), time_machine)  # 5 working days before Fri 12 June
     (digest,) = digests()
-    assert "Complaint windows closing" in digest.body and "12 Jun 2026" in digest.body
+    assert "Complaint windows closing" in digest.body and "12 June 2026" in digest.body
 
 
 def test_a_person_without_a_role_gets_no_digest(easter_campaign, time_machine):
