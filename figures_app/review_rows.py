@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from figures_app.bound_words import bounds_text
 from figures_app.models import Figure, FigureSource, Kind
 
 
@@ -60,9 +61,9 @@ _PUBLISHED = ' <span class="badge text-bg-secondary published-marker">published<
 def _value(f: Figure) -> str:
     """The figure as the queue shows it, escaped."""
     if f.kind == Kind.REPORTED:
-        shown = escape(str(f.value))
+        shown = escape(f"{f.value:,}")
     elif f.kind == Kind.SUPPRESSED:
-        shown = escape(f"{f.lower}–{f.upper} (suppressed)")
+        shown = escape(f"{bounds_text(f.lower, f.upper)} (suppressed)")
     elif f.exemption:
         shown = escape(f"{_KIND_LABEL[f.kind]} ({f.exemption})")
     else:

@@ -59,3 +59,13 @@ def test_every_page_writes_counts_with_thousands_separators(big, campaign, revie
     assert "Police recorded 3,243 online-flagged child sex offences in 2016/17" in totals
     assert "1–4" in totals  # Essex's '*' for age 14, by the campaign's rule
     assert "1,100" in totals
+
+
+def test_the_review_queue_writes_counts_and_bounds_the_one_way(
+    campaign, metric, staff, reviewer, client
+):
+    enter(campaign, staff, [("Kent", "2016/17", 1243), ("Kent", "2016/17", "*", 13)])
+    client.force_login(reviewer)
+    text = _text(client.get(reverse("figures_review_queue")).content.decode())
+    assert "1,243" in text and "1–4 (suppressed)" in text
+    assert "1243" not in text
