@@ -45,4 +45,4 @@ def test_history_and_review_events_read_together_newest_first(
     page = client.get(reverse("request_detail", args=[kent.pk])).content.decode()
     shown = re.search(r'<ul[^>]*id="figure-history">(.*?)</ul>', page, re.S).group(1)
     assert shown.index("63 → 64") < shown.index("— → 63")
-    assert "3 Apr 2026" in shown and "Check the year." in shown
+    assert "3 April 2026, " in shown and "Check the year." in shown
