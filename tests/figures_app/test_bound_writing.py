@@ -121,3 +121,23 @@ def test_the_same_campaign_writes_a_suppressed_cell_the_same_everywhere(
     )
     age13_row = next(r for r in rows if r["section"] == "breakdown" and r["category"] == "13")
     assert (age13_row["total_lower"], age13_row["total_upper"]) == (str(lower), "4")
+
+
+@pytest.mark.parametrize("lower", [0, 1])
+def test_the_series_writes_a_state_the_same_way(lower):
+    from figures_app.selectors.series import State
+    from figures_app.series_output import state_json, state_text
+
+    state = State(
+        lower=0,
+        upper=4,
+        floor=lower,
+        suppressed_cells=1,
+        reported_cells=0,
+        published=False,
+        campaign=None,
+        reported_on=None,
+        partial=False,
+    )
+    assert state_text(state) == f"{lower}–4"
+    assert state_json(state) == {"lower": lower, "upper": 4}
