@@ -41,7 +41,8 @@ def store(foi, name, data, actor):
 
 
 def test_a_clean_file_is_stored_in_the_default_storage_and_opened_cell_by_cell(foi, staff, client):
-    attachment = store(foi, "kent.xlsx", corpus.clean_xlsx(), staff)
+    data = corpus.clean_xlsx()
+    attachment = store(foi, "kent.xlsx", data, staff)
     assert not attachment.file.name.startswith(QUARANTINE_PREFIX)
     assert storages["default"].exists(attachment.file.name)
     assert not storages["quarantine"].exists(attachment.file.name)
@@ -50,7 +51,7 @@ def test_a_clean_file_is_stored_in_the_default_storage_and_opened_cell_by_cell(f
     assert cells.status_code == 200
     download = client.get(reverse("attachment_download", args=[attachment.pk]))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == corpus.clean_xlsx()
+    assert b"".join(download.streaming_content) == data
 
 
 def test_a_quarantined_file_goes_to_the_quarantine_storage_only(foi, staff, reviewer, client):
@@ -121,3 +122,36 @@ def test_the_sweep_looks_in_the_quarantine_storage_too(foi, staff):
     deleted = stored_files_sweep(now=timezone.now() + timedelta(days=1))
     assert deleted == [QUARANTINE_PREFIX + "attachments/1/1/orphan.xlsx"]
     assert leaked.file.storage.exists(leaked.file.name)
+
+
+def test_on_an_s3_store_quarantined_files_go_to_their_own_bucket(
+    foi, staff, settings, monkeypatch, client
+):
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    s3_backend = "storages.backends.s3.S3Storage"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ("files", "quarantined"):
+            s3.create_bucket(Bucket=bucket)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": s3_backend, "OPTIONS": {"bucket_name": "files"}},
+            "quarantine": {"BACKEND": s3_backend, "OPTIONS": {"bucket_name": "quarantined"}},
+        }
+        data = corpus.clean_xlsx()
+        clean = store(foi, "kent.xlsx", data, staff)
+        leaked = store(foi, "kent-reply.xlsx", corpus.psni_like_xlsx(people=20), staff)
+
+        def keys(bucket):
+            return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+        assert keys("files") == [clean.file.name]
+        assert keys("quarantined") == [leaked.file.name.removeprefix(QUARANTINE_PREFIX)]
+        client.force_login(staff)
+        download = client.get(reverse("attachment_download", args=[clean.pk]))
+        assert b"".join(download.streaming_content) == data
+        assert client.get(reverse("figures_cells", args=[clean.pk])).status_code == 200
