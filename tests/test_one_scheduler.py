@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from foi_tracker.celery import app
@@ -56,9 +56,25 @@ def late_campaign(transactional_db, staff, england_and_wales):
 def test_two_beats_send_the_daily_job_twice_and_no_email_twice(late_campaign, time_machine):
     # Only the daily job, last run the day before: due at 07:00 on Friday 30 October, the day
     # after the FOIA due date, when every force is owed its first chaser.
+    # The schedule as migration 0004 writes it (made here: an earlier test that flushed the
+    # tables may have emptied them).
     PeriodicTask.objects.exclude(name=DAILY_JOB).update(enabled=False)
-    PeriodicTask.objects.filter(name=DAILY_JOB).update(
-        last_run_at=datetime(2026, 10, 29, 7, 0, tzinfo=LONDON)
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="0",
+        hour="7",
+        day_of_week="1-5",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="Europe/London",
+    )
+    PeriodicTask.objects.update_or_create(
+        name=DAILY_JOB,
+        defaults={
+            "task": "requests_app.send_daily_reminders",
+            "crontab": crontab,
+            "enabled": True,
+            "last_run_at": datetime(2026, 10, 29, 7, 0, tzinfo=LONDON),
+        },
     )
     time_machine.move_to(datetime(2026, 10, 30, 7, 0, 30, tzinfo=LONDON), tick=False)
     mail.outbox = []
