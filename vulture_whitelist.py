@@ -10,6 +10,8 @@ bad_request, permission_denied, page_not_found, server_error
 locked_out, original_response
 nav
 ROOT_URLCONF  # bench/loadsite/settings.py, read by Django
+# The local quarantine storage, named in STORAGES (settings.py); Django reads base_location.
+QuarantineFolder, _.base_location
 
 # Read by templates (Django's template language is not Python).
 _.answered_pct, _.n_more, _.n_long_overdue, _.rows_html, _.mailto, _.withdrawn

@@ -272,8 +272,55 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored files (attachments, raw emails, quarantined files, backups) go through Django's storage
+# API only, never by local path, so web processes and workers on different hosts share them.
+# Local folders by default; any S3-compatible store (django-storages, its own setting names) when
+# AWS_STORAGE_BUCKET_NAME is set. Quarantined files have a storage of their own, so that it can
+# be a separate private bucket (or, by default, the "quarantine/" prefix of the same bucket).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", "") or None
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "") or None
+# Private objects: every file leaves through a view that checks who asks (never a public URL).
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_FILE_OVERWRITE = False
+FOI_QUARANTINE_BUCKET = env_str("FOI_QUARANTINE_BUCKET", "")
+FOI_BACKUP_BUCKET = env_str("FOI_BACKUP_BUCKET", "")
+# Where `manage.py backup NAME` writes when no bucket is configured.
+FOI_BACKUP_DIR = Path(env_str("FOI_BACKUP_DIR", str(DATA_DIR / "backups")))
+if AWS_STORAGE_BUCKET_NAME:
+    _S3 = "storages.backends.s3.S3Storage"
+    _FILE_STORAGES = {
+        "default": {"BACKEND": _S3, "OPTIONS": {"bucket_name": AWS_STORAGE_BUCKET_NAME}},
+        "quarantine": {
+            "BACKEND": _S3,
+            "OPTIONS": {
+                "bucket_name": FOI_QUARANTINE_BUCKET or AWS_STORAGE_BUCKET_NAME,
+                "location": "" if FOI_QUARANTINE_BUCKET else "quarantine",
+            },
+        },
+        "backups": {
+            "BACKEND": _S3,
+            "OPTIONS": {
+                "bucket_name": FOI_BACKUP_BUCKET or AWS_STORAGE_BUCKET_NAME,
+                "location": "" if FOI_BACKUP_BUCKET else "backups",
+            },
+        },
+    }
+else:
+    _FILE_STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # MEDIA_ROOT/quarantine, following MEDIA_ROOT (requests_app/storage.py).
+        "quarantine": {"BACKEND": "requests_app.storage.QuarantineFolder"},
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(FOI_BACKUP_DIR)},
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_FILE_STORAGES,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -414,6 +461,8 @@ FIGURE_IMPORT_STALE_MINUTES = env_int("FIGURE_IMPORT_STALE_MINUTES", 10)
 if not DEBUG and not FOI_DEMO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer probes each host over plain http: a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)

@@ -26,9 +26,12 @@ CELERY_BROKER_URL = "memory://"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="foi-test-media-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="foi-test-static-"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 (the files' storages as configured: local folders, or S3)
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if STORAGES["backups"]["BACKEND"].endswith("FileSystemStorage"):
+    _backups = Path(tempfile.mkdtemp(prefix="foi-test-backups-"))
+    STORAGES["backups"] = {**STORAGES["backups"], "OPTIONS": {"location": str(_backups)}}
 # A session is renewed once an hour here, not once a minute: tests that compare the query counts
 # of two requests never see a renewal's UPDATE in one of them (tests of renewal set their own).
 SESSION_RENEW_SECONDS = 3600

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from foi_tracker.health import healthz
 from foi_tracker.pages import (
     campaign_form,
     campaign_page,
@@ -19,6 +20,8 @@ handler404 = "requests_app.views.errors.page_not_found"
 handler500 = "requests_app.views.errors.server_error"
 
 urlpatterns = [
+    # For load balancers: no login, no data (foi_tracker/health.py).
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

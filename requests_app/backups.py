@@ -1,13 +1,17 @@
 """Backup and restore of the whole tracker: every app's rows, the attachment files, a manifest.
 
-A backup is a folder:
+A backup is a folder, in the "backups" storage (settings.STORAGES: var/backups locally, a bucket
+or prefix on S3) or in a local folder given by path, written and read through the storage API:
     manifest.json   format, when, Django and database, the migrations applied, rows per model,
-                    the SHA-256 of data.json and of every file under MEDIA_ROOT, and which rows
+                    the SHA-256 of data.json and of every stored file, and which rows
                     point at which file (with the SHA-256 the database holds for it)
     data.json       every app's rows in `dumpdata` JSON (natural foreign keys; times kept to the
                     microsecond; sessions left out: they are logins, not data), read in one
                     transaction so that it is a consistent snapshot; `loaddata` reads it
-    media/          a copy of MEDIA_ROOT (attachments)
+    media/          a copy of the stored files (attachments, quarantined files, raw emails),
+                    read through the file fields' storage (requests_app/storage.py)
+
+The manifest is written last: a backup cut short has none, and restore refuses it.
 
 Restore checks the folder against its manifest before it touches anything, refuses a database
 that already holds data (unless forced), brings the schema to the migrations the backup was made
@@ -28,15 +32,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import shutil
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import django
 from django.apps import apps
-from django.conf import settings
 from django.core import serializers
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -44,6 +51,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from requests_app.storage import STORED_FOLDERS, file_store, files_under
 from requests_app.text import plural
 
 FORMAT = "foi-tracker-backup/1"
@@ -72,12 +80,70 @@ class BackupError(Exception):
     """The backup cannot be made or restored; the message says why and what to do."""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Place:
+    """Where a backup is: a storage and the folder (prefix) inside it."""
+
+    storage: Storage
+    prefix: str
+    label: str
+
+    def name(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def is_empty(self) -> bool:
+        try:
+            folders, files = self.storage.listdir(self.prefix)
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        return not folders and not files
+
+
+def place_for(target: str | Path) -> Place:
+    """A local folder for a path (absolute, or starting with ./ or ../), else a name in the
+    "backups" storage, which is the one every host shares when it is a bucket."""
+    text = str(target)
+    if os.path.isabs(text) or text.startswith(("./", "../")):
+        folder = Path(text).resolve()
+        return Place(FileSystemStorage(location=str(folder)), "", str(folder))
+    name = text.strip("/")
+    if not name or ".." in name.split("/"):
+        raise BackupError(f"{text!r} is not a backup name.")
+    return Place(storages["backups"], name, f"{name} in the backups storage")
+
+
+def _hash_copy(source: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+        digest.update(chunk)
+        size += len(chunk)
+        if sink is not None:
+            sink.write(chunk)
+    return digest.hexdigest(), size
+
+
+def sha256_of(storage: Storage, name: str) -> str:
+    with storage.open(name, "rb") as handle:
+        return _hash_copy(handle)[0]
+
+
+def copy_file(source: Storage, name: str, destination: Storage, to: str) -> dict:
+    """Copy one stored file between storages (any backends), through a temporary copy on this
+    host; its SHA-256 and size as read."""
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        with source.open(name, "rb") as handle:
+            sha, size = _hash_copy(handle, spool)
+        spool.seek(0)
+        saved = destination.save(to, File(spool, name=to))
+    if saved != to:
+        destination.delete(saved)
+        raise BackupError(f"{to} already exists where the file was to be copied.")
+    return {"sha256": sha, "size": size}
+
+
+def stored_files() -> list[str]:
+    """Every stored file's name, through the file fields' storage."""
+    return [name for folder in STORED_FOLDERS for name in files_under(file_store, folder)]
 
 
 def _models() -> list[type[models.Model]]:
@@ -165,56 +231,48 @@ def _dump(path: Path, *, using: str) -> None:
 
 @dataclass
 class BackupResult:
-    path: Path
+    path: str
     counts: dict[str, int]
     files: int
     bytes: int = 0
 
 
-def backup(target: Path, *, using: str = DEFAULT_DB_ALIAS) -> BackupResult:
-    """Write a backup folder at `target` (which must not exist or be empty)."""
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BackupError(f"{target} already exists and is not an empty folder.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Built beside the target and renamed at the end: a half-written backup never looks done.
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
-        manifest = _write_backup(staging, using=using)
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+def backup(target: str | Path, *, using: str = DEFAULT_DB_ALIAS) -> BackupResult:
+    """Write a backup at `target` (a name in the backups storage, or a local folder), which must
+    not exist or be empty. The manifest goes last, so a backup cut short never looks done."""
+    place = place_for(target)
+    if not place.is_empty():
+        raise BackupError(f"{place.label} already exists and is not an empty folder.")
+    manifest = _write_backup(place, using=using)
     total = sum(entry["size"] for entry in manifest["media"].values())
-    return BackupResult(target, manifest["counts"], len(manifest["media"]), total)
+    return BackupResult(place.label, manifest["counts"], len(manifest["media"]), total)
 
 
-def _write_backup(folder: Path, *, using: str) -> dict:
+def _write_backup(place: Place, *, using: str) -> dict:
     connection = connections[using]
-    data_path = folder / DATA_FILE
-    with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            # One snapshot for every table (the default, READ COMMITTED, is one per query).
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        # On SQLite the transaction (BEGIN IMMEDIATE in these settings) holds the write lock:
-        # writers wait (up to the 20 s timeout) while the dump runs.
-        _dump(data_path, using=using)
-        counts = _counts(using)
-        references = _file_references(using)
-        migrations = _applied_leaves(using)
+    with tempfile.TemporaryDirectory(prefix="foi-backup-") as scratch:
+        data_path = Path(scratch) / DATA_FILE
+        # Called inside a transaction already (a test), the rows are read in the caller's.
+        own_transaction = not connection.in_atomic_block
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql" and own_transaction:
+                # One snapshot for every table (the default, READ COMMITTED, is one per query).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # On SQLite the transaction (BEGIN IMMEDIATE in these settings) holds the write
+            # lock: writers wait (up to the 20 s timeout) while the dump runs.
+            _dump(data_path, using=using)
+            counts = _counts(using)
+            references = _file_references(using)
+            migrations = _applied_leaves(using)
+        data = copy_file(
+            FileSystemStorage(location=scratch), DATA_FILE, place.storage, place.name(DATA_FILE)
+        )
 
-    media_root = Path(settings.MEDIA_ROOT)
-    media: dict[str, dict] = {}
-    if media_root.is_dir():
-        for source in sorted(p for p in media_root.rglob("*") if p.is_file()):
-            relative = source.relative_to(media_root).as_posix()
-            destination = folder / MEDIA_DIR / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
-            media[relative] = {"sha256": sha256_of(destination), "size": destination.stat().st_size}
+    media = {
+        name: copy_file(file_store, name, place.storage, place.name(f"{MEDIA_DIR}/{name}"))
+        for name in stored_files()
+    }
     missing = [ref for ref in references if ref["name"] not in media]
     if missing:
         names = ", ".join(f"{r['model']} {r['pk']}: {r['name']}" for r in missing[:10])
@@ -234,12 +292,13 @@ def _write_backup(folder: Path, *, using: str) -> dict:
         "django": django.get_version(),
         "database": connection.vendor,
         "migrations": migrations,
-        "data": {"file": DATA_FILE, "sha256": sha256_of(data_path)},
+        "data": {"file": DATA_FILE, "sha256": data["sha256"]},
         "counts": counts,
         "media": media,
         "file_references": references,
     }
-    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    place.storage.save(place.name(MANIFEST_FILE), ContentFile(text.encode()))
     return manifest
 
 
@@ -254,27 +313,34 @@ class RestoreResult:
     replaced: dict[str, int] = field(default_factory=dict)
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(place: Place) -> dict:
     """The manifest, after checking data.json and every media file against it."""
-    folder = Path(folder)
     try:
-        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        with place.storage.open(place.name(MANIFEST_FILE), "rb") as handle:
+            manifest = json.loads(handle.read())
     except FileNotFoundError:
-        raise BackupError(f"{folder} is not a backup: no {MANIFEST_FILE}.") from None
+        raise BackupError(f"{place.label} is not a backup: no {MANIFEST_FILE}.") from None
     except ValueError as exc:
-        raise BackupError(f"{folder / MANIFEST_FILE} is not valid JSON: {exc}") from None
+        raise BackupError(f"{place.label}: {MANIFEST_FILE} is not valid JSON: {exc}") from None
     if manifest.get("format") != FORMAT:
         raise BackupError(f"Unknown backup format {manifest.get('format')!r} (expected {FORMAT}).")
-    data_path = folder / manifest["data"]["file"]
-    if not data_path.is_file() or sha256_of(data_path) != manifest["data"]["sha256"]:
-        raise BackupError(f"{data_path} is missing or does not match the manifest's SHA-256.")
+    data_name = place.name(manifest["data"]["file"])
+    if _sha_or_none(place.storage, data_name) != manifest["data"]["sha256"]:
+        raise BackupError(f"{data_name} is missing or does not match the manifest's SHA-256.")
     for relative, entry in manifest["media"].items():
-        path = folder / MEDIA_DIR / relative
-        if not path.is_file():
+        sha = _sha_or_none(place.storage, place.name(f"{MEDIA_DIR}/{relative}"))
+        if sha is None:
             raise BackupError(f"Media file missing from the backup: {relative}")
-        if sha256_of(path) != entry["sha256"]:
+        if sha != entry["sha256"]:
             raise BackupError(f"Media file does not match the manifest's SHA-256: {relative}")
     return manifest
+
+
+def _sha_or_none(storage: Storage, name: str) -> str | None:
+    try:
+        return sha256_of(storage, name)
+    except FileNotFoundError:
+        return None
 
 
 def existing_data(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
@@ -295,12 +361,7 @@ def existing_data(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
 
 
 def existing_media() -> list[str]:
-    media_root = Path(settings.MEDIA_ROOT)
-    if not media_root.is_dir():
-        return []
-    return sorted(
-        p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()
-    )
+    return stored_files()
 
 
 def migrate_to(targets: list[tuple[str, str]], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -320,9 +381,11 @@ def migrate_to(targets: list[tuple[str, str]], *, using: str = DEFAULT_DB_ALIAS)
     executor.migrate(targets, plan=plan)
 
 
-def restore(folder: Path, *, force: bool = False, using: str = DEFAULT_DB_ALIAS) -> RestoreResult:
-    folder = Path(folder)
-    manifest = read_manifest(folder)
+def restore(
+    target: str | Path, *, force: bool = False, using: str = DEFAULT_DB_ALIAS
+) -> RestoreResult:
+    place = place_for(target)
+    manifest = read_manifest(place)
     replaced = existing_data(using)
     media_present = set(existing_media())
     clashes = sorted(media_present & set(manifest["media"]))
@@ -337,15 +400,31 @@ def restore(folder: Path, *, force: bool = False, using: str = DEFAULT_DB_ALIAS)
 
     migrate_to([tuple(node) for node in manifest["migrations"]], using=using)
 
-    media_root = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory(prefix="foi-restore-") as scratch:
+        # loaddata reads a local file: data.json is copied here from wherever the backup is.
+        data = Path(scratch) / DATA_FILE
+        copy_file(
+            place.storage,
+            place.name(manifest["data"]["file"]),
+            FileSystemStorage(location=scratch),
+            DATA_FILE,
+        )
+        counts, references = _load(place, manifest, data, using=using)
+
+    # Upgrade a backup from an older release to this code's schema (no-op when they match);
+    # this also adds content types and permissions for models newer than the backup.
+    call_command("migrate", database=using, interactive=False, verbosity=0)
+    return RestoreResult(counts, len(manifest["media"]), len(references), replaced)
+
+
+def _load(place: Place, manifest: dict, data: Path, *, using: str):
+    """In one transaction: empty the tables, load the rows, check them, copy the files back."""
     with transaction.atomic(using=using):
         # Empty every table, content types included (they come back with their ids).
         call_command(
             "flush", interactive=False, inhibit_post_migrate=True, database=using, verbosity=0
         )
-        call_command(
-            "loaddata", str(folder / manifest["data"]["file"]), database=using, verbosity=0
-        )
+        call_command("loaddata", str(data), database=using, verbosity=0)
         counts = _counts(using)
         expected = manifest["counts"]
         differ = {
@@ -360,16 +439,14 @@ def restore(folder: Path, *, force: bool = False, using: str = DEFAULT_DB_ALIAS)
         references = _file_references(using)
         _check_references(references, manifest)
         for relative, entry in manifest["media"].items():
-            destination = media_root / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(folder / MEDIA_DIR / relative, destination)
-            if sha256_of(destination) != entry["sha256"]:
-                raise BackupError(f"{destination} differs from the backup after copying.")
-
-    # Upgrade a backup from an older release to this code's schema (no-op when they match);
-    # this also adds content types and permissions for models newer than the backup.
-    call_command("migrate", database=using, interactive=False, verbosity=0)
-    return RestoreResult(counts, len(manifest["media"]), len(references), replaced)
+            if file_store.exists(relative):  # --force: the backup's copy replaces it
+                file_store.delete(relative)
+            copied = copy_file(
+                place.storage, place.name(f"{MEDIA_DIR}/{relative}"), file_store, relative
+            )
+            if copied["sha256"] != entry["sha256"]:
+                raise BackupError(f"{relative} differs from the backup as copied.")
+    return counts, references
 
 
 def _check_references(references: list[dict], manifest: dict) -> None:

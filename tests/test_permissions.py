@@ -27,6 +27,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "healthz",  # for load balancers: says only which services answer
 } | RELEASES_PUBLIC  # published releases: the public results pages, downloads and API
 # Pages that need login but no role (your own password and second factor).
 LOGIN_ONLY = {

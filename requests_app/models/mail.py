@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app.storage import file_store
+
 
 class MessageKind(models.TextChoices):
     REPLY = "reply", "Reply"
@@ -61,7 +63,7 @@ class InboundMessage(models.Model):
         max_length=255, blank=True, help_text="The Message-ID header, without angle brackets."
     )
     raw_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the raw bytes received.")
-    raw = models.FileField(upload_to=raw_path, max_length=300, blank=True)
+    raw = models.FileField(upload_to=raw_path, storage=file_store, max_length=300, blank=True)
     size_bytes = models.PositiveBigIntegerField()
     source = models.CharField(max_length=10, choices=MessageSource.choices)
 

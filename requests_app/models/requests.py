@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 
+from requests_app.storage import file_store
 from requests_app.workflow import (
     AWAITING_RESPONSE,
     Action,
@@ -329,7 +330,8 @@ class RequestAttachment(models.Model):
     event = models.ForeignKey(
         RequestEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
-    file = models.FileField(upload_to=attachment_path, max_length=300)
+    # Through file_store: a quarantined file's name routes it to the quarantine storage.
+    file = models.FileField(upload_to=attachment_path, storage=file_store, max_length=300)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=120, blank=True)
     size_bytes = models.PositiveBigIntegerField()

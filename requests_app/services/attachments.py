@@ -21,7 +21,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,8 @@ from django.utils.text import get_valid_filename
 
 from requests_app.models import FoiRequest, InboundMessage, RequestAttachment, RequestEvent
 from requests_app.services.errors import ServiceError
-from requests_app.services.screening import attachment_screen
+from requests_app.services.screening import attachment_screen, must_quarantine, screen_data
+from requests_app.storage import files_under, quarantine_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -78,7 +79,11 @@ def check_upload(upload: UploadedFile) -> str:
 
 # Where the files rows point at are stored (the upload_to of RequestAttachment.file and of
 # InboundMessage.raw), and the rows that name them. The sweep looks nowhere else.
-SWEPT_FOLDERS = {"attachments": (RequestAttachment, "file"), "mail/in": (InboundMessage, "raw")}
+SWEPT_FOLDERS = {
+    "attachments": (RequestAttachment, "file"),
+    quarantine_name("attachments"): (RequestAttachment, "file"),
+    "mail/in": (InboundMessage, "raw"),
+}
 # An unreferenced file younger than this may belong to a transaction still open: left alone.
 SWEEP_AFTER = timedelta(hours=6)
 
@@ -92,14 +97,14 @@ def stored_files_sweep(
     """Delete the stored files no row names (left by a transaction that rolled back, or a
     process killed before its commit) and last written before `now - older_than`; returns their
     names. Safe to run at any time and twice: a file a row names is never touched."""
-    storage = storage or default_storage
+    storage = storage or RequestAttachment.file.field.storage
     cutoff = (now or timezone.now()) - older_than
     named = set()
     for model, field in SWEPT_FOLDERS.values():
         named.update(model._base_manager.exclude(**{field: ""}).values_list(field, flat=True))
     deleted = []
     for folder in SWEPT_FOLDERS:
-        for name in _files_under(storage, folder):
+        for name in files_under(storage, folder):
             if name in named or storage.get_modified_time(name) > cutoff:
                 continue
             try:
@@ -111,16 +116,6 @@ def stored_files_sweep(
     if deleted:
         logger.info("Deleted %s stored file(s) no row names.", len(deleted))
     return deleted
-
-
-def _files_under(storage: Storage, folder: str):
-    if not storage.exists(folder):
-        return
-    folders, files = storage.listdir(folder)
-    for name in sorted(files):
-        yield f"{folder}/{name}"
-    for sub in sorted(folders):
-        yield from _files_under(storage, f"{folder}/{sub}")
 
 
 @transaction.atomic
@@ -152,9 +147,16 @@ def attachment_add(
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    attachment.file.save(
-        get_valid_filename(original) or f"attachment.{extension}", upload, save=False
+    # Screened before it is stored, so a file that may hold personal data is written straight
+    # to the quarantine storage (requests_app/storage.py) and never sits among the others.
+    findings = screen_data(name=attachment.original_name, data=b"".join(chunks))
+    field = RequestAttachment.file.field
+    name = field.generate_filename(
+        attachment, get_valid_filename(original) or f"attachment.{extension}"
     )
+    if must_quarantine(findings):
+        name = quarantine_name(name)
+    attachment.file = field.storage.save(name, upload, max_length=field.max_length)
     attachment.save()
-    attachment_screen(attachment=attachment, data=b"".join(chunks))
+    attachment_screen(attachment=attachment, findings=findings)
     return attachment

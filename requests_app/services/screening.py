@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,9 +24,11 @@ from requests_app.models import (
     RequestAttachment,
     RequestEvent,
 )
+from requests_app.screening.findings import Finding
 from requests_app.screening.sandbox import screen_sandboxed
 from requests_app.selectors.quarantine import summary
 from requests_app.services.errors import ServiceError
+from requests_app.storage import QUARANTINE_PREFIX, quarantine_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -33,18 +36,34 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def attachment_screen(*, attachment: RequestAttachment, data: bytes) -> AttachmentScreening:
-    """Screen the stored file's bytes and record the findings; quarantine it when one of them
-    can hold personal data, with a note on the request's timeline. Never raises for a bad file."""
-    findings = screen_sandboxed(
-        attachment.original_name,
+def screen_data(*, name: str, data: bytes) -> list[Finding]:
+    """The findings for a file's bytes (the child process with its limits); never raises."""
+    return screen_sandboxed(
+        name,
         data,
         seconds=settings.SCREENING_MAX_SECONDS,
         memory_mb=settings.SCREENING_MAX_MEMORY_MB,
         max_file_mb=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024) + 1,
         max_unpacked_mb=settings.SCREENING_MAX_UNPACKED_MB,
     )
-    quarantined = any(item.personal_data_risk for item in findings)
+
+
+def must_quarantine(findings: list[Finding]) -> bool:
+    return any(item.personal_data_risk for item in findings)
+
+
+def attachment_screen(
+    *, attachment: RequestAttachment, data: bytes = b"", findings: list[Finding] | None = None
+) -> AttachmentScreening:
+    """Record the findings for the stored file's bytes (`findings` when the caller screened them
+    before choosing where to store the file); quarantine it when one of them can hold personal
+    data, with a note on the request's timeline, and keep its bytes in the quarantine storage.
+    Never raises for a bad file."""
+    if findings is None:
+        findings = screen_data(name=attachment.original_name, data=data)
+    quarantined = must_quarantine(findings)
+    if quarantined and not attachment.file.name.startswith(QUARANTINE_PREFIX):
+        _move_to_quarantine(attachment)
     screening = AttachmentScreening.objects.create(
         attachment=attachment,
         findings=[item.as_dict() for item in findings],
@@ -69,6 +88,27 @@ def attachment_screen(*, attachment: RequestAttachment, data: bytes) -> Attachme
             summary(screening.findings),
         )
     return screening
+
+
+def _move_to_quarantine(attachment: RequestAttachment) -> None:
+    """A file stored before it was screened (older releases, a restored backup) goes to the
+    quarantine storage: written there now, the row pointed at it in this transaction, and the
+    old copy deleted only after the commit (a rollback leaves the row and file as they were; the
+    new copy is then left for the nightly sweep)."""
+    storage, old = attachment.file.storage, attachment.file.name
+    with storage.open(old, "rb") as source:
+        attachment.file.name = storage.save(
+            quarantine_name(old), File(source), max_length=RequestAttachment.file.field.max_length
+        )
+    RequestAttachment.objects.filter(pk=attachment.pk).update(file=attachment.file.name)
+
+    def remove_old() -> None:
+        try:
+            storage.delete(old)
+        except OSError:
+            logger.exception("Could not delete %s after quarantining it.", old)
+
+    transaction.on_commit(remove_old)
 
 
 def attachments_screen_unscreened(*, limit: int | None = None) -> dict[str, int]:

@@ -1,14 +1,13 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.backups import BackupError, existing_data, read_manifest, restore
+from requests_app.backups import BackupError, existing_data, place_for, read_manifest, restore
 from requests_app.text import plural
 
 
 class Command(BaseCommand):
     help = (
-        "Restore a folder written by `manage.py backup` into this database and MEDIA_ROOT. "
+        "Restore a backup written by `manage.py backup` (a name in the backups storage, or a "
+        "local folder path) into this database and the file storage. "
         "Checks the backup first; refuses a database that already holds data unless --force; "
         "the database part is all or nothing; every attachment's SHA-256 is verified."
     )
@@ -22,9 +21,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        folder = Path(options["folder"])
+        folder = options["folder"]
         try:
-            manifest = read_manifest(folder)
+            manifest = read_manifest(place_for(folder))
             self.stdout.write(
                 f"Backup of {manifest['created_at']} ({manifest['database']}): checked "
                 f"data.json and {plural(len(manifest['media']), 'file')} against the manifest."

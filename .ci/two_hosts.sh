@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# CI (issue 29): two web processes (gunicorn) and one Celery worker, each in its own empty
+# working folder, on one PostgreSQL, one Redis and one S3-compatible store (moto in server mode,
+# started here on a free port and stopped after). The checks are in .ci/two_hosts.py; any
+# failure exits non-zero with the processes' last log lines.
+#
+# Needs DATABASE_URL naming a PostgreSQL server (databases are created and dropped) and Redis;
+# TWO_HOSTS_BROKER_URL defaults to redis://127.0.0.1:6379/13.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-.venv/bin/python}"
+: "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server (postgres://user@host:5432/db)}"
+
+port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+log="$(mktemp -t foi-moto-XXXXXX.log)"
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+moto_pid=$!
+stop_moto() {
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+}
+trap stop_moto EXIT
+
+for _ in $(seq 1 60); do
+  if "$PYTHON" -c "import urllib.request, sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=2)" 2>/dev/null; then
+    break
+  fi
+  sleep 0.5
+done
+if ! kill -0 "$moto_pid" 2>/dev/null; then
+  echo "The S3-compatible server (moto_server) did not start:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+
+export AWS_S3_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_ACCESS_KEY_ID=two-hosts AWS_SECRET_ACCESS_KEY=two-hosts AWS_S3_REGION_NAME=us-east-1
+export CELERY_BROKER_URL="${TWO_HOSTS_BROKER_URL:-redis://127.0.0.1:6379/13}"
+export SECRET_KEY="${SECRET_KEY:-two-hosts-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')}"
+timeout 600 "$PYTHON" .ci/two_hosts.py
