@@ -17,12 +17,24 @@ from requests_app.models.forces import BodyKind, Country
 class BodyNouns:
     singular: str  # "force", "council"
     plural: str  # "forces", "councils"
-    qualified: str  # "Scottish councils": the plural with the nation all of them share
+    adjective: str  # "Scottish" where every body is in one nation (never for police)
     police: bool  # headlines say "Police recorded" only then
 
     def count(self, n: int) -> str:
         """'1 council', '32 councils' (thousands separated, as text.plural)."""
         return f"{n:,} {self.singular if n == 1 else self.plural}"
+
+    def count_qualified(self, n: int) -> str:
+        """'32 Scottish councils'; '43 forces' (police wording never changes)."""
+        return f"{n:,} {self.adjective + ' ' if self.adjective else ''}" + (
+            self.singular if n == 1 else self.plural
+        )
+
+    @property
+    def possessive(self) -> str:
+        """ "a force's", "a council's"."""
+        article = "an" if self.singular[:1] in "aeiou" else "a"
+        return f"{article} {self.singular}'s"
 
     @property
     def subject(self) -> str:
@@ -30,7 +42,7 @@ class BodyNouns:
         return "Police" if self.police else self.plural[:1].upper() + self.plural[1:]
 
 
-POLICE_NOUNS = BodyNouns("force", "forces", "forces", police=True)
+POLICE_NOUNS = BodyNouns("force", "forces", "", police=True)
 
 _NOUNS = {
     BodyKind.POLICE: ("force", "forces"),
@@ -64,8 +76,7 @@ def body_nouns(bodies: Iterable[tuple[str, str]]) -> BodyNouns:
     else:
         singular, plural = _NOUNS.get(kind, _AUTHORITY)
     nation = next(iter(nations)) if len(nations) == 1 else None
-    qualified = f"{_ADJECTIVES[nation]} {plural}" if nation in _ADJECTIVES else plural
-    return BodyNouns(singular, plural, qualified, police=False)
+    return BodyNouns(singular, plural, _ADJECTIVES.get(nation, ""), police=False)
 
 
 def kind_nouns(kind: str) -> BodyNouns:

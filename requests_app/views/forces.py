@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from requests_app.access import edit_required, view_required
 from requests_app.body_lists import BodyFileError, read_bodies
-from requests_app.body_words import body_nouns
+from requests_app.body_words import body_nouns, kind_nouns
 from requests_app.forms import ForceListForm
 from requests_app.forms_bodies import BodiesImportForm
 from requests_app.models import Force, ForceList
@@ -33,7 +33,7 @@ ADDRESS_CHANGES_SHOWN = 10
 
 @view_required
 def force_detail(request, pk, *, sections: Callable[..., list[str]]):
-    """A force's page; `sections(http_request, force)` -> the HTML of what other apps show below
+    """A body's page (a force's, a council's: its words by kind); `sections(http_request, force)` -> the HTML of what other apps show below
     its requests (the figures), wired by foi_tracker/pages/force_page.py."""
     force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
     record = force_record(force, timezone.localdate())
@@ -49,6 +49,7 @@ def force_detail(request, pk, *, sections: Callable[..., list[str]]):
             "page": page,
             "sections": shown,
             "address_changes": address_changes,
+            "nouns": kind_nouns(force.kind),
         },
     )
 
