@@ -24,7 +24,7 @@ from django.db import transaction
 from requests_app.body_lists import read_bodies
 from requests_app.calendars import calendar_for
 from requests_app.models import Campaign, ForceList
-from requests_app.models.forces import BodyKind
+from requests_app.models.forces import BodyKind, Country
 from requests_app.periods import PeriodSpec
 from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.services import lifecycle as life
@@ -336,14 +336,16 @@ def _welsh_councils(users: dict, today: date) -> Campaign:
     report = bodies_import(rows, kind=BodyKind.COUNCIL, actor=None, source=WELSH_COUNCILS_CSV.name)
     if report.refused:
         raise CommandError(f"{WELSH_COUNCILS_CSV.name}: {report.summary()}")
-    welsh = ForceList.objects.get(slug="welsh-councils")
+    # The built-in "All councils in Wales" (migration 0023); computed on the spot if it is gone.
+    welsh = ForceList.objects.filter(kind=BodyKind.COUNCIL, nation=Country.WALES).first()
+    councils = list((welsh or ForceList(kind=BodyKind.COUNCIL, nation=Country.WALES)).members())
     campaign = campaign_create(
         actor=sam,
         owner=sam,
         slug=COUNCILS_SLUG,
         title="Children looked after by Welsh councils, 2023/24 and 2024/25",
         request_text=COUNCILS_TEXT,
-        forces=list(welsh.members()),
+        forces=councils,
         force_list=welsh,
         periods=[
             PeriodSpec("2023/24", date(2023, 4, 1), date(2024, 3, 31)),

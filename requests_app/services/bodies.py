@@ -239,7 +239,12 @@ def _plan_new(row, *, code, email, nation, law, kind, registry) -> _Plan:
 
 def _plan_update(row, body: Force, *, code, email, nation, law, registry) -> _Plan:
     plan = _Plan(row, body, {})
-    if row.name != body.name:
+    by_code = bool(code) and body.ons_code.upper() == code
+    aliases = list(row.aliases)
+    if row.name != body.name and not by_code:
+        # Matched by a name, loosely: the list's spelling is another name, not a rename.
+        aliases.insert(0, row.name)
+    elif row.name != body.name:
         # Matched by code under another name: the list's name is the body's name now.
         if row.name.lower() in registry.names and registry.names[row.name.lower()] != body:
             raise _Refused(f"another body is already called {row.name}.")
@@ -260,7 +265,7 @@ def _plan_update(row, body: Force, *, code, email, nation, law, registry) -> _Pl
         plan.changes.append(f"FOI address {email}")
     known = {normalise(n) for n in (body.name, body.short_name, *plan.fields.values())}
     known |= {normalise(a.name) for a in body.aliases.all()}
-    for alias in row.aliases:
+    for alias in aliases:
         if normalise(alias) not in known:
             plan.aliases.append((alias, False))
             plan.changes.append(f"also known as {alias}")
