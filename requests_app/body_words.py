@@ -33,7 +33,13 @@ class BodyNouns:
     @property
     def possessive(self) -> str:
         """ "a force's", "a council's"."""
-        article = "an" if self.singular[:1] in "aeiou" else "a"
+        # "a university": the u says "you".
+        vowel = (
+            self.singular[:1] in "aeio"
+            or self.singular.startswith("un")
+            and not self.singular.startswith("uni")
+        )
+        article = "an" if vowel else "a"
         return f"{article} {self.singular}'s"
 
     @property
