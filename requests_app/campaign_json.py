@@ -42,9 +42,8 @@ CORE_KEYS = {
     "series",
     "bodies",
 }
-REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
 # "bodies" (issue 30) may stand in for "forces": any kind of public body.
-ASKED_KEYS = ("forces", "bodies")
+REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
 BUILTIN_LISTS = {"england-and-wales", "uk-territorial", "all"}
 
 
