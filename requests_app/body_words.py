@@ -18,7 +18,7 @@ class BodyNouns:
     singular: str  # "force", "council"
     plural: str  # "forces", "councils"
     adjective: str  # "Scottish" where every body is in one nation (never for police)
-    police: bool  # headlines say "Police recorded" only then
+    police: bool  # headlines say "Police recorded" only then (and keep their wording)
 
     def count(self, n: int) -> str:
         """'1 council', '32 councils' (thousands separated, as text.plural)."""
@@ -29,6 +29,11 @@ class BodyNouns:
         return f"{n:,} {self.adjective + ' ' if self.adjective else ''}" + (
             self.singular if n == 1 else self.plural
         )
+
+    @property
+    def pair(self) -> str:
+        """'council,councils', for the templates' plural filter ({{ n|plural:nouns.pair }})."""
+        return f"{self.singular},{self.plural}"
 
     @property
     def possessive(self) -> str:

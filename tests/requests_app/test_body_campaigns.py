@@ -209,6 +209,11 @@ def test_the_campaign_page_names_the_bodies(staff_client, councils):
     text = staff_client.get(campaign.get_absolute_url()).content.decode()
     assert "How each council answered" in text
     assert "Council reference" in text
+    answering = staff_client.get(reverse("campaign_answering", args=[campaign.slug]))
+    assert '<h1 class="h3 mb-0">How each council answered</h1>' in answering.content.decode()
+    csv = b"".join(staff_client.get(reverse("campaign_requests_csv", args=[campaign.slug])))
+    assert csv.decode().splitlines()[0].endswith(",body_kind")
+    assert csv.decode().splitlines()[1].endswith(",council")
 
 
 @pytest.mark.parametrize(
