@@ -175,11 +175,12 @@ def _csv_rows(data: bytes) -> list[tuple[int, list]]:
         text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise BodyFileError("The file contains a NUL character: it is not a CSV file.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Commas, unless the first line that is not a comment has none but has tabs or semicolons
+    # (a spreadsheet saved in a locale that uses them). Not csv.Sniffer: a quoted "a; b" in an
+    # "also known as" column fooled it into splitting on ";".
+    first = next((ln for ln in text.splitlines() if ln.strip() and ln.lstrip()[0] != "#"), "")
+    delimiter = "," if "," in first else "\t" if "\t" in first else ";" if ";" in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
         for values in reader:

@@ -208,3 +208,10 @@ def test_a_reviewer_alone_cannot_import(client):
 
     client.force_login(UserFactory(username="rita", roles=[REVIEWER]))
     assert client.get(reverse("bodies_import")).status_code == 403
+
+
+def test_it_reads_semicolons_and_tabs_where_a_file_uses_them():
+    assert [r.name for r in read_bodies(b"Name;Code\nFife;S12000047\n", "x.csv")] == ["Fife"]
+    assert [r.code for r in read_bodies(b"Name\tCode\nFife\tS12000047\n", "x.csv")] == ["S12000047"]
+    rows = read_bodies(b'Name,Also known as\nCardiff,"Caerdydd; Cardiff Council"\n', "x.csv")
+    assert rows[0].aliases == ["Caerdydd", "Cardiff Council"]
