@@ -247,3 +247,12 @@ def test_a_kind_has_its_noun():
     assert kind_nouns("fire").plural == "fire and rescue services"
     assert kind_nouns("university").possessive == "a university's"
     assert kind_nouns("other").possessive == "an authority's"
+
+
+def test_the_campaign_form_knows_a_computed_lists_bodies(staff_client, councils):
+    page = staff_client.get(reverse("campaign_new")).content.decode()
+    scottish = ForceList.objects.get(slug="scottish-councils")
+    members = json.loads(page.split('id="list-members" type="application/json">')[1].split("<")[0])
+    assert sorted(members[str(scottish.pk)]) == sorted(
+        f.pk for f in councils.values() if f.country == "scotland"
+    )
