@@ -26,7 +26,7 @@ def ensure_forces_registry() -> None:
         migration = importlib.import_module("requests_app.migrations.0002_load_forces")
         migration.load(apps, None)
         # Found by name, not number: a merge may renumber the migration.
-        (bodies,) = Path(migration.__file__).parent.glob("*_public_bodies.py")
+        (bodies,) = Path(migration.__file__).parent.glob("*_public_body_lists.py")
         importlib.import_module(f"requests_app.migrations.{bodies.stem}").add_lists(apps, None)
 
 

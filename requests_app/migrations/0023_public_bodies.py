@@ -3,29 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# Computed lists shipped with the tracker (issue 30): each is every active body of a kind (and
-# nation) as the registry stands when a campaign is made from it.
-COMPUTED_LISTS = [
-    ("All police forces", "police-forces", "police", ""),
-    ("All Scottish councils", "scottish-councils", "council", "scotland"),
-    ("All councils in Wales", "welsh-councils", "council", "wales"),
-    ("All councils in England", "english-councils", "council", "england"),
-]
-
-
-def add_lists(apps, schema_editor):
-    ForceList = apps.get_model("requests_app", "ForceList")
-    for name, slug, kind, nation in COMPUTED_LISTS:
-        ForceList.objects.get_or_create(
-            slug=slug, defaults={"name": name, "kind": kind, "nation": nation, "builtin": True}
-        )
-
-
-def remove_lists(apps, schema_editor):
-    ForceList = apps.get_model("requests_app", "ForceList")
-    ForceList.objects.filter(slug__in=[s for _n, s, _k, _c in COMPUTED_LISTS]).delete()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -102,5 +79,4 @@ class Migration(migrations.Migration):
             model_name='forcelist',
             constraint=models.CheckConstraint(condition=models.Q(('nation', ''), models.Q(('kind', ''), _negated=True), _connector='OR'), name='force_list_nation_needs_kind'),
         ),
-        migrations.RunPython(add_lists, remove_lists),
     ]
