@@ -215,3 +215,19 @@ def test_it_reads_semicolons_and_tabs_where_a_file_uses_them():
     assert [r.code for r in read_bodies(b"Name\tCode\nFife\tS12000047\n", "x.csv")] == ["S12000047"]
     rows = read_bodies(b'Name,Also known as\nCardiff,"Caerdydd; Cardiff Council"\n', "x.csv")
     assert rows[0].aliases == ["Caerdydd", "Cardiff Council"]
+
+
+def test_it_reads_a_mysociety_style_council_list():
+    data = (
+        b"local-authority-code,official-name,nice-name,gss-code,nation,region\n"
+        b"ABE,Aberdeen City Council,Aberdeen,S12000033,Scotland,\n"
+        b"CRF,Cardiff Council,Cardiff,W06000015,Wales,\n"
+    )
+    report = _import(data)
+    assert report.counts["created"] == 2
+    aberdeen = Force.objects.get(ons_code="S12000033")
+    assert (aberdeen.name, aberdeen.short_name, aberdeen.law) == (
+        "Aberdeen City Council",
+        "Aberdeen",
+        "foisa",
+    )
