@@ -20,6 +20,9 @@ _.placed_by, _.placed_at, _.body_html, _.reviewed_at, _.updated_by, _.updated_at
 _.applied_at, _.progress_at, _.last_failure_at, _.confirmed
 _.nothing_new, _.first_on, _.last_on, _.left_to_send, _.outside, _.duplicates
 
+# The bodies import page's form fields, read from cleaned_data by name (forms_bodies.py).
+name_column, code_column, nation_column, email_column, aliases_column, check_only
+
 # A stored column read only by the ORM in filters (next_long_overdue_on__lt).
 _.next_long_overdue_on
 

@@ -149,7 +149,7 @@ def _forces():
     england_wales = list(ForceList.objects.get(slug="england-and-wales").forces.order_by("name"))
     others = list(
         Force.objects.exclude(pk__in=[f.pk for f in england_wales])
-        .filter(country__in=["scotland", "northern_ireland"])
+        .filter(country__in=["scotland", "northern_ireland"], kind="police")
         .order_by("name")
     )
     forces = (england_wales + others)[:FORCES_PER_CAMPAIGN]

@@ -39,6 +39,16 @@ LIVE_METRIC = "sexual-communication-with-a-child"
 LIVE_LABEL = "Sexual communication with a child offences"
 DRAFT_SLUG = "indecent-images-shared-online-draft"
 DRAFT_METRIC = "indecent-images-shared-online"
+COUNCILS_SLUG = "children-looked-after-wales-2025"
+COUNCILS_METRIC = "children-starting-care"
+# Rough populations of the Welsh councils (thousands), for spreading an invented national total.
+COUNCIL_WEIGHTS = {
+    "Isle of Anglesey": 69, "Gwynedd": 117, "Conwy": 114, "Denbighshire": 96, "Flintshire": 155,
+    "Wrexham": 135, "Ceredigion": 71, "Pembrokeshire": 123, "Carmarthenshire": 187,
+    "Swansea": 238, "Neath Port Talbot": 142, "Bridgend": 145, "Vale of Glamorgan": 131,
+    "Cardiff": 362, "Rhondda Cynon Taf": 237, "Caerphilly": 175, "Blaenau Gwent": 67,
+    "Torfaen": 92, "Monmouthshire": 93, "Newport": 159, "Powys": 133, "Merthyr Tydfil": 58,
+}  # fmt: skip
 ILLUSTRATIVE = (
     "Illustrative: per-force figures are invented for the demo. Only the national totals "
     "(5,653 from 38 forces in 2016/17; 3,903 from 39 in 2015/16), Kent (63 -> 361) and the age "
@@ -482,6 +492,36 @@ def _draft(campaign: Campaign) -> None:
     )
 
 
+def _councils(campaign: Campaign, actor) -> None:
+    """The Welsh councils' answers (invented figures, about 2,300 a year), approved, so
+    the totals and headlines speak of councils: "recorded by 20 of 22 Welsh councils"."""
+    sam, riley = _users(actor)
+    metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            slug=COUNCILS_METRIC,
+            label="Children who started to be looked after",
+            unit="children",
+            notes="Illustrative: per-council figures are invented for the demo.",
+            dimensions=(),
+        ),
+    )
+    answered = [
+        foi.force.name
+        for foi in campaign.requests.select_related("force")
+        if foi.status in ANSWERED_STATES
+    ]
+    weights = {name: COUNCIL_WEIGHTS.get(name, 100) for name in answered}
+    rows = [
+        {"force": name, "period": period, "metric": COUNCILS_METRIC, "value": value}
+        for period, total in (("2023/24", 2390), ("2024/25", 2270))
+        for name, value in allocate(total, weights).items()
+    ]
+    if rows:
+        result = _enter(campaign, sam, rows, "demo figures (illustrative)")
+        _approve(result.requests, riley, comment="Checked against the council's letter (demo).")
+
+
 def demo_extension(campaign: Campaign, *, actor, today: date) -> None:
     if campaign.slug == NSPCC_SLUG:
         _nspcc(campaign, actor)
@@ -491,3 +531,5 @@ def demo_extension(campaign: Campaign, *, actor, today: date) -> None:
         _live(campaign, actor, today)
     elif campaign.slug == DRAFT_SLUG:
         _draft(campaign)
+    elif campaign.slug == COUNCILS_SLUG:
+        _councils(campaign, actor)

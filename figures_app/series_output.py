@@ -14,6 +14,7 @@ from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
 from figures_app.selectors.series import LATEST, Revision, SeriesPeriod, SeriesTotals, State
+from requests_app.body_words import body_nouns
 from requests_app.text import plural
 
 
@@ -276,10 +277,14 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         counted = "approved figures" if totals.basis == APPROVED else "figures"
         return [f"No {counted} for {noun} in this series yet."]
     last = reported[-1]
+    nouns = body_nouns((row.force.kind, row.force.country) for row in totals.forces)
     line = (
         f"Police recorded {number_noun(last.total, noun)} in {last.label}, "
         f"from {last.forces_reporting} "
         f"of {plural(last.forces_asked, 'force')} asked"
+        if nouns.police
+        else f"{last.total:,} {noun} in {last.label}, recorded by {last.forces_reporting} of "
+        f"{nouns.count_qualified(last.forces_asked)} asked"
     )
     if last.suppressed_cells:
         line += (

@@ -30,6 +30,7 @@ class ForceAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "short_name",
+        "kind",
         "ons_code",
         "region",
         "country",
@@ -37,7 +38,7 @@ class ForceAdmin(admin.ModelAdmin):
         "foi_email",
         "active",
     ]
-    list_filter = ["law", "country", "region", "active"]
+    list_filter = ["kind", "law", "country", "region", "active"]
     search_fields = ["name", "short_name", "ons_code", "aliases__name", "foi_email"]
     list_editable = ["foi_email", "active"]
     prepopulated_fields = {"slug": ["name"]}
@@ -87,7 +88,7 @@ class ForceAliasAdmin(admin.ModelAdmin):
 
 @admin.register(ForceList)
 class ForceListAdmin(admin.ModelAdmin):
-    list_display = ["name", "builtin", "owner"]
+    list_display = ["name", "kind", "nation", "builtin", "owner"]
     list_filter = ["builtin"]
     search_fields = ["name"]
     filter_horizontal = ["forces"]

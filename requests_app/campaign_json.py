@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 
 from requests_app.force_names import ForceNameError, ForceResolver
 from requests_app.models import Campaign, Force, ForceList
+from requests_app.models.forces import BodyKind, Country
 from requests_app.periods import PeriodSpec
 from requests_app.services.campaigns import campaign_create, campaign_slug_problem, campaign_update
 from requests_app.services.errors import ServiceError
@@ -39,7 +40,9 @@ CORE_KEYS = {
     "rounding",
     "suppressed_bounds",
     "series",
+    "bodies",
 }
+# "bodies" (issue 30) may stand in for "forces": any kind of public body.
 REQUIRED_KEYS = {"slug", "title", "request_text", "forces", "periods"}
 BUILTIN_LISTS = {"england-and-wales", "uk-territorial", "all"}
 
@@ -102,8 +105,12 @@ def _check_keys(text: str, data: dict, *, allowed: set[str], update: bool) -> No
         raise CampaignJsonError(
             f"Unknown key '{unknown[0]}'{where}. Allowed keys: {', '.join(sorted(allowed))}."
         )
+    if "forces" in data and "bodies" in data:
+        raise key_error(text, "bodies", "give 'forces' or 'bodies', not both.")
     required = {"slug"} if update else REQUIRED_KEYS
     missing = sorted(required - set(data))
+    if missing == ["forces"] and "bodies" in data:
+        missing = []
     if missing:
         raise CampaignJsonError(f"Missing key '{missing[0]}'.")
 
@@ -164,23 +171,71 @@ def _rounding(text: str, data: dict) -> dict[str, Any]:
     return fields
 
 
-def _named_forces(text: str, value: list) -> list[Force]:
-    resolver = ForceResolver()
+def _named_forces(text: str, value: list, key: str = "forces") -> list[Force]:
+    # "forces" names police forces only, as it always has: a council called "Kent" cannot make
+    # "Kent" ambiguous there. "bodies" names any body.
+    registry = Force.objects.prefetch_related("aliases")
+    if key == "forces":
+        registry = registry.filter(kind=BodyKind.POLICE)
+    resolver = ForceResolver(registry)
     forces: list[Force] = []
     for i, name in enumerate(value, start=1):
         if not isinstance(name, str):
-            raise key_error(text, "forces", f"item {i}: expected a force name, got {name!r}.")
+            raise key_error(text, key, f"item {i}: expected a name, got {name!r}.")
         try:
             force = resolver.resolve(name)
         except ForceNameError as exc:
-            raise key_error(text, "forces", f"item {i}: {exc}") from None
+            raise key_error(text, key, f"item {i}: {exc}") from None
         if force in forces:
-            raise key_error(text, "forces", f"item {i}: '{name}' names {force.name} a second time.")
+            raise key_error(text, key, f"item {i}: '{name}' names {force.name} a second time.")
         forces.append(force)
     return forces
 
 
+def _bodies_by_kind(text: str, value: dict) -> tuple[list[Force], ForceList | None]:
+    unknown = sorted(set(value) - {"kind", "nation"})
+    if unknown or value.get("kind") not in BodyKind.values:
+        raise key_error(
+            text,
+            "bodies",
+            f'expected {{"kind": one of {", ".join(BodyKind.values)}, "nation": optional}}.',
+        )
+    nation = value.get("nation", "")
+    if nation and nation not in Country.values:
+        raise key_error(text, "bodies", f"nation: expected one of {', '.join(Country.values)}.")
+    # The built-in list of that kind and nation, if there is one, so running the campaign again
+    # asks the list as it stands then.
+    force_list = ForceList.objects.filter(kind=value["kind"], nation=nation).first()
+    bodies = force_list or ForceList(kind=value["kind"], nation=nation)
+    found = list(bodies.members())
+    if not found:
+        raise key_error(text, "bodies", "no active body of that kind (and nation) is known.")
+    return found, force_list
+
+
+def _bodies(text: str, data: dict) -> tuple[list[Force] | None, ForceList | None]:
+    """'bodies': {"kind": ..., "nation": ...}, a list of names, or a saved list's slug."""
+    value = data["bodies"]
+    if isinstance(value, dict):
+        return _bodies_by_kind(text, value)
+    if isinstance(value, str):
+        force_list = ForceList.objects.filter(slug=value).first()
+        if force_list is None:
+            raise key_error(text, "bodies", f"no saved list with the slug '{value}'.")
+        found = list(force_list.members())
+        if not found:
+            raise key_error(text, "bodies", f"the list '{value}' has no active body in it.")
+        return found, force_list
+    if isinstance(value, list) and value:
+        return _named_forces(text, value, "bodies"), None
+    raise key_error(
+        text, "bodies", "expected a kind and nation, a saved list's slug or a list of names."
+    )
+
+
 def _forces(text: str, data: dict) -> tuple[list[Force] | None, ForceList | None]:
+    if "bodies" in data:
+        return _bodies(text, data)
     if "forces" not in data:
         return None, None
     value = data["forces"]
@@ -192,7 +247,7 @@ def _forces(text: str, data: dict) -> tuple[list[Force] | None, ForceList | None
                 f"'{value}' is not a list; use one of {sorted(BUILTIN_LISTS)} or a list of names.",
             )
         force_list = ForceList.objects.get(slug=value)
-        return list(force_list.forces.all()), force_list
+        return list(force_list.members()), force_list
     if isinstance(value, list) and value:
         return _named_forces(text, value), None
     raise key_error(text, "forces", "expected a list name or a non-empty list of force names.")

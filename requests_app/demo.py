@@ -1,5 +1,6 @@
-"""The demo the run command loads: people, the NSPCC 2017 campaign, a live 2026 campaign and a
-draft campaign that has not been sent, so a newcomer can send it and drop replies in.
+"""The demo the run command loads: people, the NSPCC 2017 campaign, a live 2026 campaign, a
+draft campaign that has not been sent, so a newcomer can send it and drop replies in, and a
+campaign to the 22 councils of Wales (from the council list in demo_data/).
 
 The NSPCC campaign replays the 1 June 2017 release (requests sent 1 March 2017); figures for it
 are added by figures_app (foi_tracker/demo.py passes them in as `extend`) and are illustrative, not the real
@@ -13,17 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from requests_app.body_lists import read_bodies
 from requests_app.calendars import calendar_for
 from requests_app.models import Campaign, ForceList
+from requests_app.models.forces import BodyKind, Country
 from requests_app.periods import PeriodSpec
 from requests_app.roles import REVIEWER, STAFF, grant
 from requests_app.services import lifecycle as life
+from requests_app.services.bodies import bodies_import
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.people import profile_for
 from requests_app.services.series import campaign_run_again, series_get_or_create
@@ -33,6 +38,10 @@ NSPCC_NEXT_SLUG = "nspcc-online-child-sex-offences-2018"
 SERIES_SLUG = "nspcc-online-child-sex-offences"
 LIVE_SLUG = "sexual-communication-with-a-child-2026"
 DRAFT_SLUG = "indecent-images-shared-online-draft"
+COUNCILS_SLUG = "children-looked-after-wales-2025"
+# The council list shipped with the demo (issue 30): the 22 Welsh unitary authorities with their
+# GSS codes, loaded by the same import as `import_bodies`.
+WELSH_COUNCILS_CSV = Path(__file__).resolve().parent / "demo_data" / "welsh_councils.csv"
 
 # (username, password, roles, superuser)
 DEMO_USERS = [
@@ -312,6 +321,54 @@ def _draft(users: dict, today: date) -> Campaign:
     )
 
 
+COUNCILS_TEXT = """Dear {force_name},
+
+Under {act}, please tell me how many children started to be looked after by the council in each of {periods} (1 April to 31 March).
+
+Thank you."""
+
+
+def _welsh_councils(users: dict, today: date) -> Campaign:
+    """A campaign to every council in Wales (issue 30), from the council list shipped with the
+    demo: sent 35 working days ago, so all are due; all but two have answered."""
+    sam = users["sam"]
+    rows = read_bodies(WELSH_COUNCILS_CSV.read_bytes(), WELSH_COUNCILS_CSV.name)
+    report = bodies_import(rows, kind=BodyKind.COUNCIL, actor=None, source=WELSH_COUNCILS_CSV.name)
+    if report.refused:
+        raise CommandError(f"{WELSH_COUNCILS_CSV.name}: {report.summary()}")
+    # The built-in "All councils in Wales" (migration 0023); computed on the spot if it is gone.
+    welsh = ForceList.objects.filter(kind=BodyKind.COUNCIL, nation=Country.WALES).first()
+    councils = list((welsh or ForceList(kind=BodyKind.COUNCIL, nation=Country.WALES)).members())
+    campaign = campaign_create(
+        actor=sam,
+        owner=sam,
+        slug=COUNCILS_SLUG,
+        title="Children looked after by Welsh councils, 2023/24 and 2024/25",
+        request_text=COUNCILS_TEXT,
+        forces=councils,
+        force_list=welsh,
+        periods=[
+            PeriodSpec("2023/24", date(2023, 4, 1), date(2024, 3, 31)),
+            PeriodSpec("2024/25", date(2024, 4, 1), date(2025, 3, 31)),
+        ],
+        chase_forces=True,
+    )
+    sent = _working_days_before(today, 35)
+    calendar = calendar_for("foia")
+    requests = campaign.requests.select_related("force").order_by("force__name")
+    for i, foi in enumerate(requests):
+        life.request_mark_sent(request_id=foi.pk, actor=sam, sent_on=sent)
+        if i in (3, 17):
+            continue  # two councils have not answered: overdue
+        life.request_record_response(
+            request_id=foi.pk,
+            actor=sam,
+            outcome="full",
+            answered_on=min(calendar.add_working_days(sent, 12 + i % 9), today),
+        )
+    return campaign
+
+
 @transaction.atomic
 def demo_load(
     *,
@@ -330,6 +387,7 @@ def demo_load(
         (NSPCC_NEXT_SLUG, partial(_nspcc_next, copy_more=copy_more)),  # after the one it runs again
         (LIVE_SLUG, _live),
         (DRAFT_SLUG, _draft),
+        (COUNCILS_SLUG, _welsh_councils),
     )
     for slug, build in builders:
         if Campaign.objects.filter(slug=slug).exists():

@@ -34,6 +34,9 @@ COLUMNS = [
     "complained_on",
     "decision_on",
     "decision_outcome",
+    # What the body is (issue 30): police, council, nhs...; last, so the columns before it
+    # stay where police campaigns' readers look for them.
+    "body_kind",
 ]
 
 
@@ -62,6 +65,7 @@ def row_values(row: RequestRow) -> list:
         foi.complained_on,
         foi.decision_on,
         foi.get_decision_outcome_display(),
+        foi.force.kind,
     ]
 
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 from requests_app.models import Force
 
-# Words that spreadsheets add or drop without changing which force is meant.
-_FILLER_WORDS = {"police", "constabulary", "force", "service", "the", "of", "and"}
+# Words that spreadsheets add or drop without changing which force is meant ("council" the same
+# for a council: "Fife" or "Fife Council"; no police force's name has it).
+_FILLER_WORDS = {"police", "constabulary", "force", "service", "the", "of", "and", "council"}
 
 
 def normalise(name: str) -> str:

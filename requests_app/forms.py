@@ -12,6 +12,7 @@ from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList, StaffProfile
 from requests_app.models.campaigns import DEFAULT_REQUEST_TEXT, PLACEHOLDERS, RoundingRule
+from requests_app.models.forces import BodyKind, Country
 from requests_app.models.requests import SENT_HOW_OTHER_MAX, SentOutside
 from requests_app.series_names import readable_slug
 from requests_app.services.campaigns import SLUG_MAX_LENGTH, campaign_slug_problem
@@ -133,7 +134,7 @@ class CampaignForm(forms.Form):
             data["slug"] = slug
         chosen = set(data.get("forces") or [])
         if data.get("force_list"):
-            chosen |= set(data["force_list"].forces.all())
+            chosen |= set(data["force_list"].members())
         if not chosen:
             self.add_error("forces", "Choose a list or at least one force.")
         data["all_forces"] = sorted(chosen, key=lambda f: f.name)
@@ -194,8 +195,23 @@ class ForceAddressForm(forms.Form):
 
 class ForceListForm(forms.Form):
     name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(
+        choices=[("", "None: the bodies ticked below"), *BodyKind.choices],
+        required=False,
+        label="Every body of a kind",
+        help_text="Chosen: the list is every active body of this kind as the registry stands "
+        "(a body imported later is in it); the ticks below are not used.",
+    )
+    nation = forms.ChoiceField(
+        choices=[("", "Any nation"), *Country.choices],
+        required=False,
+        help_text="With a kind: only bodies in this nation.",
+    )
     forces = forms.ModelMultipleChoiceField(
-        queryset=Force.objects.all(), widget=forms.CheckboxSelectMultiple
+        queryset=Force.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Bodies",
     )
 
     def __init__(self, *args, **kwargs):

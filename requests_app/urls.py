@@ -82,6 +82,7 @@ urlpatterns = [
     ),
     path("forces/", forces.force_list, name="force_list"),
     path("forces/<int:pk>/address/", sending.force_address, name="force_address"),
+    path("forces/import/", forces.bodies_import_page, name="bodies_import"),
     path("forces/lists/new/", forces.force_list_new, name="force_list_new"),
     path("forces/lists/<int:pk>/edit/", forces.force_list_edit, name="force_list_edit"),
     path("search/", search.search, name="search"),

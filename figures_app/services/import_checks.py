@@ -28,7 +28,7 @@ from figures_app.readers import OPTIONAL, REQUIRED, ImportFileError, Row
 from figures_app.services.import_lines import read_date
 from figures_app.values import Parsed, parse_figure
 from requests_app.force_names import ForceNameError, ForceResolver
-from requests_app.models import Campaign, FoiRequest, Period
+from requests_app.models import Campaign, FoiRequest, Force, Period
 from requests_app.text import long_date
 
 MAX_ERRORS = 200
@@ -234,7 +234,12 @@ class _RowChecker:
             self.periods[p.label.lower().replace("/", "-")] = p
         self.period_labels = ", ".join(p.label for p in campaign_periods)
         self.requests = {foi.force_id: foi for foi in campaign.requests.select_related("force")}
-        self.resolver = ForceResolver()
+        # Names are read among bodies of the campaign's kinds (all police for a police
+        # campaign, as before): a council's "Kent" cannot make a force's "Kent" ambiguous.
+        kinds = {foi.force.kind for foi in self.requests.values()}
+        self.resolver = ForceResolver(
+            Force.objects.filter(kind__in=kinds).prefetch_related("aliases") if kinds else None
+        )
         self.bounds = (campaign.suppressed_lower, campaign.suppressed_upper)
         self.has_note = "note" in columns
         self.has_source = "source" in columns

@@ -8,7 +8,7 @@ from __future__ import annotations
 from figures_app import charts
 from figures_app.bound_words import bounds_text
 from figures_app.models import Metric
-from figures_app.presentation import fmt_pct, rate, rule_words, total_status
+from figures_app.presentation import fmt_pct, rate, rule_words, total_status, totals_nouns
 from figures_app.presentation import headlines as headline_sentences
 from figures_app.selectors.totals import Totals
 
@@ -77,6 +77,7 @@ def totals_page_context(totals: Totals) -> dict:
     status, message = total_status(totals)
     return {
         "totals": totals,
+        "nouns": totals_nouns(totals),  # "force" or "council"... (requests_app/body_words.py)
         "headlines": headline_sentences(totals),
         "rule_words": rule_words(rule),
         # What a '*' is taken to be, written as every suppressed cell is (bound_words.py).

@@ -12,6 +12,7 @@ from requests_app.access import edit_required, get_campaign_for_user
 from requests_app.forms import CampaignForm, PeriodFormSet
 from requests_app.models import Campaign, Force
 from requests_app.periods import PeriodSpec
+from requests_app.selectors.forces import list_member_ids
 from requests_app.services.errors import ServiceError
 from requests_app.text import plural
 
@@ -75,10 +76,7 @@ def _show_error(exc: ServiceError, form, periods, metrics: MetricsSection) -> No
 
 
 def _render(request, campaign, form, periods, metrics, status):
-    list_members = {
-        fl.pk: [f.pk for f in fl.forces.all()]
-        for fl in form.fields["force_list"].queryset.prefetch_related("forces")
-    }
+    list_members = list_member_ids(form.fields["force_list"].queryset)
     return render(
         request,
         "requests_app/campaign_form.html",

@@ -262,13 +262,23 @@ def campaign_update(
 
 @transaction.atomic
 def force_list_save(
-    *, actor: AbstractBaseUser, name: str, forces: Sequence[Force], list_id: int | None = None
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    forces: Sequence[Force],
+    list_id: int | None = None,
+    kind: str = "",
+    nation: str = "",
 ) -> ForceList:
-    """Create a list owned by `actor`, or (list_id) change one; built-in lists cannot change."""
+    """Create a list owned by `actor`, or (list_id) change one; built-in lists cannot change.
+    With a `kind` the list is computed (every active body of the kind, and `nation` if given)
+    and keeps no ticked bodies."""
     if not name.strip():
         raise ServiceError("The list needs a name.", "name")
-    if not forces:
-        raise ServiceError("Choose at least one force.", "forces")
+    if nation and not kind:
+        raise ServiceError("Choose a kind of body to go with the nation.", "kind")
+    if not forces and not kind:
+        raise ServiceError("Choose at least one body, or a kind of body.", "forces")
     if list_id:
         force_list = ForceList.objects.get(pk=list_id)
         if force_list.builtin:
@@ -277,8 +287,9 @@ def force_list_save(
         force_list = ForceList(owner=actor)
     force_list.name = name.strip()
     force_list.slug = slugify(name)[:80] or "list"
+    force_list.kind, force_list.nation = kind, nation
     if ForceList.objects.exclude(pk=force_list.pk).filter(slug=force_list.slug).exists():
         raise ServiceError(f"A list called '{name}' already exists.", "name")
     force_list.save()
-    force_list.forces.set(forces)
+    force_list.forces.set([] if kind else forces)
     return force_list

@@ -120,7 +120,7 @@ def run_again_plan(campaign: Campaign) -> tuple[FollowedForces, list[PeriodSpec]
     """What running `campaign` again would create: (forces, periods, slug, title). No writes."""
     if campaign.force_list_id:
         # The list as it is now: a force added to (or removed from) it since is asked (or not).
-        forces = list(campaign.force_list.forces.all())
+        forces = list(campaign.force_list.members())
     else:
         forces = list(Force.objects.filter(requests__campaign=campaign))
     followed = follow_forces(forces)

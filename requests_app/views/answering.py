@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.access import get_campaign_for_user, view_required
+from requests_app.body_words import body_nouns
 from requests_app.selectors.answering import AWAITING, EXTENDED, ForceAnswer, campaign_answering
 from requests_app.tabular import write_csv
 
@@ -46,10 +47,13 @@ def campaign_answering_page(request, slug):
         sort = "rank"
     today = timezone.localdate()
     # Each force's row links to its request; one query for the whole campaign.
+    links = list(
+        campaign.requests.values_list("force__slug", "pk", "force__kind", "force__country")
+    )
     request_urls = {
-        force_slug: reverse("request_detail", args=[pk])
-        for force_slug, pk in campaign.requests.values_list("force__slug", "pk")
+        force_slug: reverse("request_detail", args=[pk]) for force_slug, pk, *_ in links
     }
+    nouns = body_nouns((kind, country) for *_, kind, country in links)
     rows = [
         {
             "answer": answer,
@@ -69,6 +73,7 @@ def campaign_answering_page(request, slug):
             "summary": table.summary,
             "rows": rows,
             "sort": sort,
+            "nouns": nouns,
         },
     )
 

@@ -88,6 +88,11 @@ def campaign_requests_json(request, slug):
                 "force": foi.force.name,
                 "force_code": foi.force.ons_code or None,
                 "force_slug": foi.force.slug,
+                # Every row names its public body (issue 30); "force" and "force_code" above
+                # say the same, kept for clients written for police campaigns.
+                "body": foi.force.name,
+                "body_code": foi.force.ons_code or None,
+                "body_kind": foi.force.kind,
                 "law": foi.force.law,
                 "status": foi.status,
                 "outcome": foi.outcome or None,

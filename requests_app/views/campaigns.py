@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from requests_app import roles as role_rules
 from requests_app.access import edit_required, get_campaign_for_user, view_required
+from requests_app.body_words import body_nouns
 from requests_app.campaign_rows import campaign_rows_html
 from requests_app.exports import requests_csv_chunks, requests_xlsx
 from requests_app.filters import CampaignListFilter, RequestStateFilter
@@ -105,6 +106,8 @@ def campaign_detail(request, slug, *, links: Callable[..., list[tuple[str, str]]
     periods = list(campaign.periods.all())
     # Unfiltered, the rows are all the campaign's requests: the progress line adds them up.
     progress = campaign_progress(campaign, today) if state else progress_of_rows(rows)
+    # The rows' bodies say what they are called ("force", "council"): no query of their own.
+    nouns = body_nouns((row.foi.force.kind, row.foi.force.country) for row in rows)
     return render(
         request,
         "requests_app/campaign_detail.html",
@@ -120,6 +123,8 @@ def campaign_detail(request, slug, *, links: Callable[..., list[tuple[str, str]]
             "sort": sort,
             "today": today,
             "links": links(campaign),
+            "nouns": nouns,
+            "reference_label": f"{nouns.singular.capitalize()} reference",
             "statuses": Status.choices,
             "sent_how_choices": SentOutside.choices,
             "sent_how_other_max": SENT_HOW_OTHER_MAX,

@@ -6,18 +6,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from requests_app.access import edit_required, view_required
+from requests_app.body_lists import BodyFileError, read_bodies
+from requests_app.body_words import body_nouns, kind_nouns
 from requests_app.forms import ForceListForm
+from requests_app.forms_bodies import BodiesImportForm
 from requests_app.models import Force, ForceList
-from requests_app.selectors.forces import force_record
+from requests_app.selectors.forces import force_record, list_sizes
+from requests_app.services.bodies import bodies_import
 from requests_app.services.campaigns import force_list_save
 from requests_app.services.errors import ServiceError
-from requests_app.text import plural
 
 
 @view_required
 def force_list(request):
-    forces = Force.objects.prefetch_related("aliases").order_by("country", "region", "name")
-    lists = ForceList.objects.prefetch_related("forces").select_related("owner")
+    forces = Force.objects.prefetch_related("aliases").order_by("kind", "country", "region", "name")
+    lists = list_sizes(ForceList.objects.select_related("owner"))
     return render(request, "requests_app/force_list.html", {"forces": forces, "lists": lists})
 
 
@@ -30,7 +33,7 @@ ADDRESS_CHANGES_SHOWN = 10
 
 @view_required
 def force_detail(request, pk, *, sections: Callable[..., list[str]]):
-    """A force's page; `sections(http_request, force)` -> the HTML of what other apps show below
+    """A body's page (a force's, a council's: its words by kind); `sections(http_request, force)` -> the HTML of what other apps show below
     its requests (the figures), wired by foi_tracker/pages/force_page.py."""
     force = get_object_or_404(Force.objects.prefetch_related("aliases"), pk=pk)
     record = force_record(force, timezone.localdate())
@@ -46,6 +49,7 @@ def force_detail(request, pk, *, sections: Callable[..., list[str]]):
             "page": page,
             "sections": shown,
             "address_changes": address_changes,
+            "nouns": kind_nouns(force.kind),
         },
     )
 
@@ -60,19 +64,26 @@ def _list_form_page(request, force_list_obj=None):
                     name=form.cleaned_data["name"],
                     forces=list(form.cleaned_data["forces"]),
                     list_id=force_list_obj.pk if force_list_obj else None,
+                    kind=form.cleaned_data["kind"],
+                    nation=form.cleaned_data["nation"],
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
-                messages.success(
-                    request, f"Saved list '{saved.name}' ({plural(saved.forces.count(), 'force')})."
-                )
+                members = list(saved.members().values_list("kind", "country"))
+                size = body_nouns(members).count(len(members))
+                messages.success(request, f"Saved list '{saved.name}' ({size}).")
                 return redirect("force_list")
         status = 400
     else:
         initial = {}
         if force_list_obj:
-            initial = {"name": force_list_obj.name, "forces": list(force_list_obj.forces.all())}
+            initial = {
+                "name": force_list_obj.name,
+                "kind": force_list_obj.kind,
+                "nation": force_list_obj.nation,
+                "forces": list(force_list_obj.forces.all()),
+            }
         form = ForceListForm(initial=initial)
         status = 200
     return render(
@@ -95,3 +106,39 @@ def force_list_edit(request, pk):
         messages.error(request, "Built-in lists cannot be changed; make a new list instead.")
         return redirect("force_list")
     return _list_form_page(request, obj)
+
+
+# A list of every council in the UK is some 400 lines; a registry export some 30,000.
+BODIES_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+
+
+@edit_required
+def bodies_import_page(request):
+    """Import a list of public bodies (the page for `import_bodies`): the report, line by line."""
+    report = None
+    if request.method == "POST":
+        form = BodiesImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > BODIES_UPLOAD_MAX_BYTES:
+                    raise BodyFileError("The file is larger than 20 MB.")
+                rows = read_bodies(upload.read(), upload.name, overrides=form.overrides())
+            except BodyFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                report = bodies_import(
+                    rows,
+                    kind=form.cleaned_data["kind"],
+                    nation=form.cleaned_data["nation"],
+                    actor=request.user,
+                    source=upload.name,
+                    dry_run=form.cleaned_data["check_only"],
+                )
+        status = 200 if report and not report.refused else 400
+    else:
+        form = BodiesImportForm()
+        status = 200
+    return render(
+        request, "requests_app/bodies_import.html", {"form": form, "report": report}, status=status
+    )

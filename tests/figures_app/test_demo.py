@@ -111,3 +111,29 @@ def test_the_live_campaign_has_a_file_read_by_cells_and_one_quarantined(demo):
     (quarantined,) = AttachmentScreening.objects.filter(quarantined=True)
     assert quarantined.attachment.request.campaign == live
     assert quarantined.findings[0]["kind"] == "hidden_sheet"
+
+
+def test_the_welsh_councils_campaign_speaks_of_councils(client, demo, django_user_model):
+    """Issue 30: the second demo campaign, to the 22 Welsh councils of the list in demo_data/."""
+    councils = Campaign.objects.get(slug="children-looked-after-wales-2025")
+    assert councils.requests.count() == 22
+    assert set(councils.requests.values_list("force__kind", "force__law")) == {("council", "foia")}
+    assert councils.requests.filter(force__ons_code="W06000015").exists()  # Cardiff
+    client.force_login(django_user_model.objects.get(username="sam"))
+    url = reverse("figures_totals_api", args=[councils.slug])
+    data = client.get(url, {"metric": "children-starting-care"}).json()
+    text = " ".join(data["headlines"])
+    assert "recorded by 20 of 22 Welsh councils asked" in text
+    assert "Police" not in text and "forces" not in text
+    assert "No figure for 2024/25 from 2 councils" in text
+    assert "These are figures as the councils recorded them" in text
+    page = client.get(councils.get_absolute_url()).content.decode()
+    assert "How each council answered" in page
+
+
+def test_loading_the_demo_again_changes_no_body(demo):
+    from requests_app.models import Force, ForceAddressChange
+
+    before = (Force.objects.count(), ForceAddressChange.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert (Force.objects.count(), ForceAddressChange.objects.count()) == before
