@@ -1,10 +1,13 @@
 """Two web processes and one worker, as on three hosts (issue 29), run by .ci/two_hosts.sh.
 
 Each process has its own empty working folder (FOI_DATA_DIR: no shared MEDIA_ROOT); they share
-one PostgreSQL database, one Redis broker and one S3-compatible store (moto's server). Checked:
+one PostgreSQL database, one Redis broker, one S3-compatible store (moto's server) and one IMAP
+mailbox (dovecot), each set as production sets it (DATABASE_URL, CELERY_BROKER_URL, the AWS_*
+variables, FOI_IMAP_URL and FOI_IMAP_DONE_FOLDER, the same on every host). Checked:
 
-1. a reply with a spreadsheet, dropped in the worker's own folder, is fetched by the worker when
-   staff press "Check for mail now" on web 1, screened, and stored in the bucket;
+1. a force's reply with a spreadsheet, delivered to the IMAP mailbox, is fetched by the worker
+   when staff press "Check for mail now" on web 1, screened, and stored in the bucket; the
+   message is moved to the done folder and no host's drop folder is used;
 2. through web 2 its cells page shows its cells and its download gives the same bytes;
 3. the demo's quarantined file is in the quarantine bucket only, and staff get 403 on web 2;
 4. a release published from the worker's folder is downloaded from web 2 with no login;
@@ -13,14 +16,18 @@ one PostgreSQL database, one Redis broker and one S3-compatible store (moto's se
    buckets) from a fourth empty folder, with every figure, row count and file's SHA-256 intact;
 7. no working folder holds a stored file.
 
-Any failure exits non-zero with what differed. Needs: DATABASE_URL (a server: databases are
-created and dropped), CELERY_BROKER_URL, AWS_S3_ENDPOINT_URL (an empty S3-compatible server).
+Any failure exits non-zero with what differed. Needs: DATABASE_URL (a server: databases named
+TWO_HOSTS_DB_PREFIX_<run> are created and dropped), CELERY_BROKER_URL, AWS_S3_ENDPOINT_URL (an
+empty S3-compatible server), TWO_HOSTS_IMAP_URL (imap://user:password@host:port/INBOX, a
+mailbox of its own: the done folder is created in it).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.cookiejar
+import imaplib
 import json
 import os
 import signal
@@ -42,6 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SERVER_URL = os.environ["DATABASE_URL"]
 ENDPOINT = os.environ["AWS_S3_ENDPOINT_URL"]
+IMAP_URL = os.environ["TWO_HOSTS_IMAP_URL"]
+DONE_FOLDER = "Filed"
+DB_PREFIX = os.environ.get("TWO_HOSTS_DB_PREFIX", "foi_two_hosts")
 RUN = uuid.uuid4().hex[:8]
 BUCKETS = {
     "AWS_STORAGE_BUCKET_NAME": f"foi-files-{RUN}",
@@ -98,6 +108,16 @@ what["quarantined"] = leaked and {"pk": leaked.pk, "name": leaked.file.name}
 print(json.dumps(what))
 """
 
+# A force's mail system writes the reply (the demo's made-up one: a spreadsheet of figures).
+REPLY = """
+import base64
+from requests_app.demo_mail import demo_message
+from requests_app.models import FoiRequest
+foi = FoiRequest.objects.get(campaign__slug="sexual-communication-with-a-child-2026",
+    force__name__startswith="Essex")
+print(base64.b64encode(demo_message(foi, "reply", f"FOI/{foi.pk:06d}")).decode())
+"""
+
 PUBLISH = """
 from django.contrib.auth import get_user_model
 from figures_app.services.releases import ReleaseSpec, release_publish
@@ -142,6 +162,8 @@ class Host:
             **os.environ,
             **buckets,
             "DATABASE_URL": database_url(database),
+            "FOI_IMAP_URL": IMAP_URL,
+            "FOI_IMAP_DONE_FOLDER": DONE_FOLDER,
             "FOI_DATA_DIR": str(self.folder / "var"),
             "PYTHONPATH": str(ROOT),
             "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
@@ -152,6 +174,7 @@ class Host:
             "ALLOWED_HOSTS": "127.0.0.1",
         }
         self.env.pop("MEDIA_ROOT", None)
+        self.env.pop("FOI_MAIL_DROP_DIR", None)
 
     def manage(self, *args: str, stdin: bytes | None = None) -> str:
         result = subprocess.run(
@@ -180,6 +203,11 @@ class Host:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def drop_folder(self) -> list[str]:
+        """What is in this host's drop folder (the demo's inbox), which nothing should use."""
+        inbox = self.folder / "var" / "inbox"
+        return sorted(str(p.relative_to(inbox)) for p in inbox.rglob("*")) if inbox.exists() else []
 
     def stored_files(self) -> list[str]:
         """Files under this host's folder other than logs and the broker's or mail's folders."""
@@ -243,6 +271,40 @@ def up(port: int) -> bool:
         return False
 
 
+class Mailbox:
+    """The team's FOI mailbox on the IMAP server, as the forces' mail reaches it."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.client = imaplib.IMAP4(parts.hostname, parts.port or 143, timeout=30)
+        self.client.login(
+            urllib.parse.unquote(parts.username or ""), urllib.parse.unquote(parts.password or "")
+        )
+        self.inbox = urllib.parse.unquote(parts.path.lstrip("/")) or "INBOX"
+
+    def create(self, folder: str) -> None:
+        status, data = self.client.create(folder)
+        if status != "OK":
+            raise Failed(f"IMAP CREATE {folder} failed: {data}")
+
+    def deliver(self, raw: bytes) -> None:
+        status, data = self.client.append(self.inbox, None, None, raw)
+        if status != "OK":
+            raise Failed(f"IMAP APPEND to {self.inbox} failed: {data}")
+
+    def count(self, folder: str) -> int:
+        status, data = self.client.select(folder, readonly=True)
+        if status != "OK":
+            raise Failed(f"IMAP SELECT {folder} failed: {data}")
+        return int(data[0])
+
+    def close(self) -> None:
+        try:
+            self.client.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+
 def keys(s3, bucket: str) -> list[str]:
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
@@ -252,7 +314,7 @@ def main() -> int:
     s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1")
     for bucket in sorted(set(BUCKETS.values()) | set(RESTORED_BUCKETS.values())):
         s3.create_bucket(Bucket=bucket)
-    source_db, restored_db = f"foi_two_hosts_{RUN}", f"foi_two_hosts_restored_{RUN}"
+    source_db, restored_db = f"{DB_PREFIX}_{RUN}", f"{DB_PREFIX}_restored_{RUN}"
     with psycopg.connect(SERVER_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{source_db}"')
         conn.execute(f'CREATE DATABASE "{restored_db}"')
@@ -328,9 +390,17 @@ def run(s3, web1: Host, web2: Host, worker: Host, restored: Host, processes: lis
     for port in ports:
         wait_for(f"web process on port {port} answers /healthz with 200", lambda p=port: up(p))
 
-    print("== A reply with a spreadsheet, fetched by the worker")
+    print("== A reply with a spreadsheet, delivered to the IMAP mailbox, fetched by the worker")
     before = worker.shell(FACTS)
-    worker.manage("demo_reply", "Essex", "--campaign", "sexual-communication-with-a-child-2026")
+    mailbox = Mailbox(IMAP_URL)
+    try:
+        mailbox.create(DONE_FOLDER)
+        # The shell's last line (Django's shell first says what it imported).
+        printed = worker.manage("shell", "-c", REPLY).strip().splitlines()[-1]
+        mailbox.deliver(base64.b64decode(printed, validate=True))
+        check(mailbox.count(mailbox.inbox) == 1, "the force's reply is in the IMAP mailbox")
+    finally:
+        mailbox.close()
     sam1 = Browser(ports[0])
     sam1.login("sam", "sam-password")
     status, _ = sam1.post("/inbox/check/", {})
@@ -347,6 +417,14 @@ def run(s3, web1: Host, web2: Host, worker: Host, restored: Host, processes: lis
     files = keys(s3, BUCKETS["AWS_STORAGE_BUCKET_NAME"])
     check(reply["name"] in files, f"its file is in the bucket ({reply['name']})")
     check(facts["raw"] in files, f"the raw email is in the bucket ({facts['raw']})")
+    mailbox = Mailbox(IMAP_URL)
+    try:
+        moved = (mailbox.count(mailbox.inbox), mailbox.count(DONE_FOLDER))
+    finally:
+        mailbox.close()
+    check(moved == (0, 1), f"the message was moved to the IMAP folder {DONE_FOLDER} {moved}")
+    for host in (web1, web2, worker):
+        check(host.drop_folder() == [], f"{host.name}'s drop folder was not used")
 
     print("== Read through the second web process")
     sam2 = Browser(ports[1])
