@@ -30,12 +30,14 @@ import http.cookiejar
 import imaplib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -310,7 +312,14 @@ def keys(s3, bucket: str) -> list[str]:
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
+def stopped(signum, frame) -> None:
+    # `timeout` (in .ci/two_hosts.sh) sends SIGTERM: fail as any check does, so the processes
+    # are stopped, the databases dropped and the logs printed.
+    raise Failed(f"stopped by signal {signum} (the run took too long)")
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stopped)
     s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1")
     for bucket in sorted(set(BUCKETS.values()) | set(RESTORED_BUCKETS.values())):
         s3.create_bucket(Bucket=bucket)
@@ -326,7 +335,9 @@ def main() -> int:
     restored = Host("restored", base, database=restored_db, buckets=RESTORED_BUCKETS)
     try:
         run(s3, web1, web2, worker, restored, processes)
-    except Failed as exc:
+    except Exception as exc:
+        if not isinstance(exc, Failed):  # an error in the run itself: where it was raised
+            traceback.print_exc()
         print(f"\nTWO-HOST TEST FAILED: {exc}", file=sys.stderr)
         for host in (web1, web2, worker):
             for log in host.folder.glob("*.log"):
@@ -349,6 +360,7 @@ def main() -> int:
         with psycopg.connect(SERVER_URL, autocommit=True) as conn:
             for name in (source_db, restored_db):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(base, ignore_errors=True)
     print("\nTwo hosts: every check passed.")
     return 0
 

@@ -7,7 +7,7 @@
 #
 # Needs DATABASE_URL naming a PostgreSQL server (databases named TWO_HOSTS_DB_PREFIX_<run>,
 # default foi_two_hosts, are created and dropped) and Redis; TWO_HOSTS_BROKER_URL defaults to
-# redis://127.0.0.1:6379/13.
+# redis://127.0.0.1:6379/13. TWO_HOSTS_TIMEOUT (seconds, default 300) stops a run that hangs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
@@ -53,4 +53,4 @@ export AWS_S3_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=two-hosts AWS_SECRET_ACCESS_KEY=two-hosts AWS_S3_REGION_NAME=us-east-1
 export CELERY_BROKER_URL="${TWO_HOSTS_BROKER_URL:-redis://127.0.0.1:6379/13}"
 export SECRET_KEY="${SECRET_KEY:-two-hosts-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')}"
-timeout 300 "$PYTHON" .ci/two_hosts.py
+timeout "${TWO_HOSTS_TIMEOUT:-300}" "$PYTHON" .ci/two_hosts.py
