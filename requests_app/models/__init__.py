@@ -1,4 +1,4 @@
-from requests_app.models.campaigns import Campaign, Period
+from requests_app.models.campaigns import Campaign, CampaignDataVersion, Period
 from requests_app.models.forces import (
     Force,
     ForceAddressChange,
@@ -22,6 +22,7 @@ __all__ = [
     "AttachmentDeletion",
     "AttachmentScreening",
     "Campaign",
+    "CampaignDataVersion",
     "FoiRequest",
     "InboundMessage",
     "MailCheck",

@@ -161,3 +161,21 @@ class Period(models.Model):
     def days(self) -> int:
         """Real number of days, both ends included (2015/16 has 366)."""
         return (self.end - self.start).days + 1
+
+
+class CampaignDataVersion(models.Model):
+    """A number the services raise, in the same transaction, whenever they write anything a
+    campaign's totals are worked out from (its figures, reviews, requests, periods, metrics or
+    settings; issue 28). Cached totals are keyed on it, so a reader that sees the new number
+    also sees the new data, and a stale answer is never served under it.
+
+    Its own table, not a column of Campaign: a campaign saved from a form writes every column
+    it holds, and would put back an older number that a figure write had raised meanwhile."""
+
+    campaign = models.OneToOneField(
+        Campaign, primary_key=True, on_delete=models.CASCADE, related_name="data_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.version}"

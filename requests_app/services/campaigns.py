@@ -16,6 +16,7 @@ from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest, Force, ForceList, Period, RequestEvent
 from requests_app.models.campaigns import PLACEHOLDER_RE, PLACEHOLDERS, RoundingRule
 from requests_app.periods import PeriodSpec
+from requests_app.services.data_versions import campaigns_data_changed
 from requests_app.services.deadlines import apply_deadlines
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
@@ -238,6 +239,8 @@ def campaign_update(
     for field, value in settings.items():
         setattr(campaign, field, value)
     campaign.save()
+    # Its settings, periods and requests are all in its totals (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     if periods is not None:
         _check_periods(periods)
         _save_periods(campaign, periods)

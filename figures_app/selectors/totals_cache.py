@@ -1,0 +1,75 @@
+"""One metric's totals, served from Django's cache (issue 28): the totals page, the JSON API,
+the CSV and XLSX, and a release's payload all read them through `cached_metric_totals`.
+
+The key is the campaign, its data version (requests_app/services/data_versions.py: raised in
+the same transaction as every write to the campaign's figures, reviews, requests, periods,
+metrics or settings), the metric, the basis and the day. A reader that sees a version sees the
+data written with it, so an entry is never stale; the day is in the key because the reasons a
+force has no figure ("no reply yet, overdue") move with the date and no write.
+
+The totals are worked out by `metric_totals` (selectors/totals.py), untouched: this module only
+wraps it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from django.core.cache import cache as shared_cache
+
+from figures_app.models import Metric
+from figures_app.selectors.totals import Totals, metric_totals
+from requests_app.selectors.data_versions import campaign_data_version
+
+
+@cache
+def _code_fingerprint() -> str:
+    """A digest of the code that shapes a cached Totals (the selectors and both apps' models):
+    an entry pickled by an older release is never unpickled into a newer one's classes, since
+    the cache (a table, or Redis) outlives a deploy."""
+    figures = Path(__file__).resolve().parent.parent
+    requests = figures.parent / "requests_app"
+    files = sorted(
+        [
+            *figures.glob("selectors/*.py"),
+            *figures.glob("models*.py"),
+            *requests.glob("models/*.py"),
+        ]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def totals_key(*, campaign_id: int, version: int, metric_id: int, basis: str, today: date) -> str:
+    return (
+        f"totals:{_code_fingerprint()}:{campaign_id}:{version}:{metric_id}:{basis}:"
+        f"{today.isoformat()}"
+    )
+
+
+def cached_metric_totals(
+    *, metric: Metric, basis: str, today: date, version: int | None = None
+) -> Totals:
+    """metric_totals from the cache, or worked out and stored. `version` is the campaign's data
+    version when the caller read it with the metric (the views annotate it: no query); else it
+    is read here, one query. Read it before the data, never after: a version read later than
+    the figures could name figures older than itself."""
+    if version is None:
+        version = campaign_data_version(metric.campaign_id)
+    key = totals_key(
+        campaign_id=metric.campaign_id,
+        version=version,
+        metric_id=metric.pk,
+        basis=basis,
+        today=today,
+    )
+    totals = shared_cache.get(key)
+    if totals is None:
+        totals = metric_totals(metric=metric, basis=basis, today=today)
+        shared_cache.set(key, totals)
+    return totals

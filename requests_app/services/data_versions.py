@@ -1,0 +1,54 @@
+"""Raise the data version of campaigns (CampaignDataVersion, issue 28) inside the caller's
+transaction: every service that writes what a campaign's totals are worked out from calls one
+of these, so the cached totals (figures_app/selectors/totals_cache.py) are read afresh next.
+
+One statement each: an upsert over the campaigns in id order (two writers raising the same
+campaigns lock their rows in the same order, so they queue and never deadlock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from requests_app.models import Campaign, CampaignDataVersion, FoiRequest
+
+_TABLE = CampaignDataVersion._meta.db_table
+
+
+def _raise(campaigns: QuerySet) -> None:
+    sql, params = campaigns.values("pk").order_by().query.sql_with_params()
+    quoted = connection.ops.quote_name(_TABLE)
+    campaign = connection.ops.quote_name(Campaign._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quoted} (campaign_id, version) "
+            f"SELECT id, 1 FROM {campaign} WHERE id IN ({sql}) ORDER BY id "
+            f"ON CONFLICT (campaign_id) DO UPDATE SET version = {quoted}.version + 1",
+            params,
+        )
+
+
+def campaigns_data_changed(*, campaign_ids: Iterable[int]) -> None:
+    ids = sorted(set(campaign_ids))
+    if ids:
+        _raise(Campaign.objects.filter(pk__in=ids))
+
+
+def requests_data_changed(*, request_ids: Iterable[int]) -> None:
+    """The campaigns of these requests."""
+    ids = sorted(set(request_ids))
+    if ids:
+        _raise(
+            Campaign.objects.filter(
+                pk__in=FoiRequest.objects.filter(pk__in=ids).values("campaign_id")
+            )
+        )
+
+
+def forces_data_changed(*, force_ids: Iterable[int]) -> None:
+    """Every campaign that asked these forces (a force renamed shows in their totals)."""
+    ids = sorted(set(force_ids))
+    if ids:
+        _raise(Campaign.objects.filter(requests__force_id__in=ids).distinct())
