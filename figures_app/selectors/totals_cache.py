@@ -13,6 +13,7 @@ wraps it."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -26,17 +27,14 @@ from requests_app.selectors.data_versions import campaign_data_version
 
 @cache
 def _code_fingerprint() -> str:
-    """A digest of the code that shapes a cached Totals (the selectors and both apps' models):
-    an entry pickled by an older release is never unpickled into a newer one's classes, since
-    the cache (a table, or Redis) outlives a deploy."""
+    """A digest of the code that shapes a cached Totals and what is made of it (figures_app's
+    selectors and modules, requests_app's models): an entry pickled by an older release is never
+    unpickled into a newer one's classes, nor an older JSON served, since the cache (a table, or
+    Redis) outlives a deploy."""
     figures = Path(__file__).resolve().parent.parent
     requests = figures.parent / "requests_app"
     files = sorted(
-        [
-            *figures.glob("selectors/*.py"),
-            *figures.glob("models*.py"),
-            *requests.glob("models/*.py"),
-        ]
+        [*figures.glob("selectors/*.py"), *figures.glob("*.py"), *requests.glob("models/*.py")]
     )
     digest = hashlib.sha256()
     for path in files:
@@ -73,3 +71,32 @@ def cached_metric_totals(
         totals = metric_totals(metric=metric, basis=basis, today=today)
         shared_cache.set(key, totals)
     return totals
+
+
+def cached_totals_output(
+    *,
+    metric: Metric,
+    basis: str,
+    today: date,
+    version: int,
+    name: str,
+    make: Callable[[Totals], str],
+) -> str:
+    """Something made of the cached totals (the API's JSON: `name` says which), kept beside
+    them under the same key, so a hit is one read and no unpickling or rewriting of the totals.
+    Made from `cached_metric_totals` on a miss, so it says what the page and files say."""
+    key = (
+        totals_key(
+            campaign_id=metric.campaign_id,
+            version=version,
+            metric_id=metric.pk,
+            basis=basis,
+            today=today,
+        )
+        + f":{name}"
+    )
+    made = shared_cache.get(key)
+    if made is None:
+        made = make(cached_metric_totals(metric=metric, basis=basis, today=today, version=version))
+        shared_cache.set(key, made)
+    return made
