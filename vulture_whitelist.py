@@ -35,5 +35,5 @@ NOT_UPHELD, RESOLVED
 # Rules stated once in Python for the tests to check the fast paths against.
 chaser_dates, due_date, installed, clear_cache
 
-# sqlite3 reads it: autocommit on the bench's plain connection (bench/counting.py).
-_.isolation_level
+# psycopg and sqlite3 read them: autocommit on the bench's plain connection (bench/counting.py).
+_.isolation_level, _.autocommit
