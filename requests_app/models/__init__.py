@@ -1,4 +1,9 @@
-from requests_app.models.campaigns import Campaign, CampaignDataVersion, Period
+from requests_app.models.campaigns import (
+    Campaign,
+    CampaignDataVersion,
+    CampaignDeadlineCounts,
+    Period,
+)
 from requests_app.models.forces import (
     Force,
     ForceAddressChange,
@@ -23,6 +28,7 @@ __all__ = [
     "AttachmentScreening",
     "Campaign",
     "CampaignDataVersion",
+    "CampaignDeadlineCounts",
     "FoiRequest",
     "InboundMessage",
     "MailCheck",

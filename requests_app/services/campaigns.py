@@ -191,6 +191,9 @@ def campaign_create(
     _create_requests(campaign, list(dict.fromkeys(forces)), actor)
     if sent_on:
         _mark_drafts_sent(campaign, sent_on, actor)
+    # Its settings, periods and requests are all in its totals, its requests in the
+    # dashboard's counts: after every change above (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     return campaign
 
 
@@ -239,8 +242,6 @@ def campaign_update(
     for field, value in settings.items():
         setattr(campaign, field, value)
     campaign.save()
-    # Its settings, periods and requests are all in its totals (issue 28).
-    campaigns_data_changed(campaign_ids=[campaign.pk])
     if periods is not None:
         _check_periods(periods)
         _save_periods(campaign, periods)
@@ -260,6 +261,9 @@ def campaign_update(
         _create_requests(campaign, [f for pk, f in wanted.items() if pk not in current], actor)
     if sent_on:
         _mark_drafts_sent(campaign, sent_on, actor)
+    # Its settings, periods and requests are all in its totals, its requests in the
+    # dashboard's counts: after every change above (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     return campaign
 
 

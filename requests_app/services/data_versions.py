@@ -1,6 +1,7 @@
 """Raise the data version of campaigns (CampaignDataVersion, issue 28) inside the caller's
 transaction: every service that writes what a campaign's totals are worked out from calls one
-of these, so the cached totals (figures_app/selectors/totals_cache.py) are read afresh next.
+of these, so the cached totals (figures_app/selectors/totals_cache.py) are read afresh next;
+and count the campaigns' deadlines again for the dashboard (services/deadline_counts.py).
 
 One statement each: an upsert over the campaigns in id order (two writers raising the same
 campaigns lock their rows in the same order, so they queue and never deadlock)."""
@@ -11,8 +12,10 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from requests_app.models import Campaign, CampaignDataVersion, FoiRequest
+from requests_app.services.deadline_counts import campaign_deadlines_recount
 
 _TABLE = CampaignDataVersion._meta.db_table
 
@@ -25,9 +28,14 @@ def _raise(campaigns: QuerySet) -> None:
         cursor.execute(
             f"INSERT INTO {quoted} (campaign_id, version) "
             f"SELECT id, 1 FROM {campaign} WHERE id IN ({sql}) ORDER BY id "
-            f"ON CONFLICT (campaign_id) DO UPDATE SET version = {quoted}.version + 1",
+            f"ON CONFLICT (campaign_id) DO UPDATE SET version = {quoted}.version + 1 "
+            "RETURNING campaign_id",
             params,
         )
+        raised = [pk for (pk,) in cursor.fetchall()]
+    # After the version's row lock, so a writer to the same campaign that committed first is
+    # counted: the dashboard's counts are kept in the same transaction (issue 28).
+    campaign_deadlines_recount(campaign_ids=raised, today=timezone.localdate())
 
 
 def campaigns_data_changed(*, campaign_ids: Iterable[int]) -> None:
