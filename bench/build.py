@@ -442,6 +442,13 @@ def _after_bulk(models_written: Iterable[type[models.Model]]) -> None:
     # Triggers were off with the foreign-key checks (session_replication_role), FoiRequest's
     # has_figures among them: put it right.
     has_figures.put_right(connection)
+    # The rows were written round the services, which keep the dashboard's per-campaign
+    # deadline counts (issue 28): count them for today, as the beat job would.
+    from django.utils import timezone
+
+    from requests_app.services.deadline_counts import deadline_counts_refresh
+
+    deadline_counts_refresh(today=timezone.localdate())
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(models_written)):
             cursor.execute(sql)
