@@ -3,8 +3,9 @@ transaction: every service that writes what a campaign's totals are worked out f
 of these, so the cached totals (figures_app/selectors/totals_cache.py) are read afresh next;
 and count the campaigns' deadlines again for the dashboard (services/deadline_counts.py).
 
-One statement each: an upsert over the campaigns in id order (two writers raising the same
-campaigns lock their rows in the same order, so they queue and never deadlock)."""
+Three statements each: an upsert of the versions over the campaigns in id order (two writers
+raising the same campaigns lock their rows in the same order, so they queue and never
+deadlock), then the campaigns' deadlines counted and stored."""
 
 from __future__ import annotations
 
