@@ -8,21 +8,43 @@ data written with it, so an entry is never stale; the day is in the key because 
 force has no figure ("no reply yet, overdue") move with the date and no write.
 
 The totals are worked out by `metric_totals` (selectors/totals.py), untouched: this module only
-wraps it."""
+wraps it. A cache that fails (Redis down or unreachable) is a miss that stores nothing: the
+totals are worked out, served, and a warning logged, never an error page."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache as shared_cache
 
 from figures_app.models import Metric
 from figures_app.selectors.totals import Totals, metric_totals
 from requests_app.selectors.data_versions import campaign_data_version
+
+logger = logging.getLogger(__name__)
+
+
+def _cache_get(key: str) -> Any:
+    """The cached value, or None on a miss or when the cache fails (logged)."""
+    try:
+        return shared_cache.get(key)
+    except Exception:  # any backend's error: redis.ConnectionError, a timeout, ...
+        logger.warning("Totals cache unavailable; reading %s without it", key, exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: Any) -> None:
+    """Store `value`; when the cache fails, log it and go on (the value is served anyway)."""
+    try:
+        shared_cache.set(key, value)
+    except Exception:
+        logger.warning("Totals cache unavailable; %s not stored", key, exc_info=True)
 
 
 @cache
@@ -66,10 +88,10 @@ def cached_metric_totals(
         basis=basis,
         today=today,
     )
-    totals = shared_cache.get(key)
+    totals = _cache_get(key)
     if totals is None:
         totals = metric_totals(metric=metric, basis=basis, today=today)
-        shared_cache.set(key, totals)
+        _cache_set(key, totals)
     return totals
 
 
@@ -95,8 +117,8 @@ def cached_totals_output(
         )
         + f":{name}"
     )
-    made = shared_cache.get(key)
+    made = _cache_get(key)
     if made is None:
         made = make(cached_metric_totals(metric=metric, basis=basis, today=today, version=version))
-        shared_cache.set(key, made)
+        _cache_set(key, made)
     return made
