@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from figures_app.models import Figure, FigureReview, ReviewEvent, ReviewState
-from figures_app.selectors.review import figures_and_warnings, is_maker, made_by_among
+from figures_app.selectors.review import is_maker, made_by_among
+from figures_app.selectors.review_figures import figures_and_warnings
 from requests_app.models import FoiRequest
 from requests_app.roles import can_edit, can_review
 from requests_app.services.data_versions import requests_data_changed
