@@ -94,18 +94,18 @@ class RequestFigures:
     version: int = 0
 
 
-def _read_rows(ids: list[int]) -> tuple[list[FigureRow], list[Period]]:
+def _read_rows(ids: list[int]) -> tuple[list[FigureRow], list[Period], list[Dimension]]:
     """The figures of requests `ids` in the queue's order, each with what it shares set (four
-    queries, one per shared table, after the figures). Returns the rows and the periods read:
-    every period of the figures' campaigns in order (the warnings compare them), and any other
-    a figure names."""
+    queries, one per shared table, after the figures). Returns the rows, the periods read:
+    every period of the figures' campaigns in order (the warnings compare them) and any other
+    a figure names, and the dimensions of the figures' categories."""
     raw = list(
         Figure.objects.filter(request_id__in=ids)
         .order_by("request_id", *FIGURE_ORDER)
         .values_list(*ROW_COLUMNS)
     )
     if not raw:
-        return [], []
+        return [], [], []
     metrics = Metric.objects.in_bulk({r[1] for r in raw})
     campaign_ids = {m.campaign_id for m in metrics.values()}
     periods = list(
@@ -134,7 +134,10 @@ def _read_rows(ids: list[int]) -> tuple[list[FigureRow], list[Period]]:
         )
         for r in raw
     ]
-    return rows, periods
+    # From the few categories, not the rows: hashing a model object per row cost more than
+    # building the rows.
+    dimensions = list({c.dimension_id: c.dimension for c in categories.values()}.values())
+    return rows, periods, dimensions
 
 
 def figures_and_warnings(
@@ -148,7 +151,7 @@ def figures_and_warnings(
     ids = sorted(set(request_ids))
     if not ids:
         return {}
-    rows, periods_read = _read_rows(ids)
+    rows, periods_read, found = _read_rows(ids)
     if not rows:
         return {}
     out: dict[int, RequestFigures] = {}
@@ -159,7 +162,6 @@ def figures_and_warnings(
         periods[period.campaign_id].append(period)
     # A dimension none of the figures falls in yields no warning, so the dimensions the
     # figures' categories name are all the warnings need, in the metric's order.
-    found = {row.category.dimension for row in rows if row.category_id}
     dimensions: dict[int, list[Dimension]] = defaultdict(list)
     for dim in sorted(found, key=lambda d: (d.metric_id, d.position, d.pk)):
         dimensions[dim.metric_id].append(dim)
