@@ -39,3 +39,6 @@ NOT_UPHELD, RESOLVED
 
 # Rules stated once in Python for the tests to check the fast paths against.
 chaser_dates, due_date, installed, clear_cache
+
+# psycopg and sqlite3 read them: autocommit on the bench's plain connection (bench/counting.py).
+_.isolation_level, _.autocommit

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from counting import open_plain  # noqa: E402
 from django_setup import add_database_option, signed_in_client, start_django  # noqa: E402
 
 # The limit the totals API is measured against: one GROUP BY over the same approved rows.
@@ -45,18 +46,19 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(runs)
 
 
-def totals_api_and_sql(client, campaign):
+def totals_api_and_sql(client, campaign, plain):
     """(call the totals API, call its floor, run the raw GROUP BY) for the campaign's one
     metric; checks once that all three give the same totals. The floor is the raw GROUP BY
     behind the same signed-in request (bench/loadsite/urls.py: the session, the user, the
-    second factor and the role, then the one query, as JSON): no API can cost less."""
-    from django.db import connection
-    from django.urls import reverse
+    second factor and the role, then the one query, as JSON): no API can cost less. The raw
+    GROUP BY runs on `plain`, a connection of the driver's own (bench/counting.py)."""
+
+    from counting import execute
 
     from figures_app.models import ReviewState
 
     metric = campaign.metrics.get()
-    api = reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+    api = api_url(campaign)
     floor = f"/bench/totals-floor/{metric.pk}/"
 
     def get(url):
@@ -65,9 +67,7 @@ def totals_api_and_sql(client, campaign):
         return response.json()
 
     def call_sql():
-        with connection.cursor() as cursor:
-            cursor.execute(RAW_TOTALS_SQL, [metric.pk, ReviewState.APPROVED])
-            return cursor.fetchall()
+        return execute(plain, RAW_TOTALS_SQL, [metric.pk, ReviewState.APPROVED])
 
     totals = [r[1] for r in call_sql()]
     assert [p["total"] for p in get(api)["periods"]] == totals, "API and SQL disagree"
@@ -75,17 +75,24 @@ def totals_api_and_sql(client, campaign):
     return (lambda: get(api)), (lambda: get(floor)), call_sql
 
 
+def api_url(campaign) -> str:
+    from django.urls import reverse
+
+    metric = campaign.metrics.get()
+    return reverse("figures_totals_api", args=[campaign.slug]) + f"?metric={metric.slug}"
+
+
 def query_counts(client, pages: dict[str, str]) -> dict[str, int]:
-    """Queries each page (a GET answered 200) runs."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    """Queries each page (a GET answered 200) runs, counted without a cap
+    (bench/counting.py)."""
+    from counting import counted
 
     counts = {}
     for name, url in pages.items():
-        with CaptureQueriesContext(connection) as ctx:
+        with counted() as counter:
             status = client.get(url).status_code
         assert status == 200, (url, status)
-        counts[name] = len(ctx)
+        counts[name] = counter.statements
     return counts
 
 
@@ -130,7 +137,8 @@ def main() -> int:
         n_figures = Figure.objects.count()
         # bench-checker is a reviewer, so every page wants the second factor.
         client = signed_in_client("bench-checker")
-        call_api, call_floor, call_sql = totals_api_and_sql(client, campaign)
+        plain = open_plain()
+        call_api, call_floor, call_sql = totals_api_and_sql(client, campaign, plain)
         counts = query_counts(
             client,
             {
@@ -139,11 +147,7 @@ def main() -> int:
                 "review queue": reverse("figures_review_queue"),
             },
         )
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as ctx:
-            call_api()
-        counts["totals API"] = len(ctx)
+        counts.update(query_counts(client, {"totals API": api_url(campaign)}))
         results.append(
             {
                 "campaigns": size,
@@ -154,6 +158,7 @@ def main() -> int:
                 "counts": counts,
             }
         )
+        plain.close()
 
     print()
     print(

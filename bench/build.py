@@ -6,7 +6,8 @@ still open and mostly overdue, about 3,250 figure sets waiting for review). Each
 45 forces (the 43 of England and Wales, Police Scotland and the PSNI) about four financial
 years, one metric broken down by victim age (0-17 and unknown).
 
-Rows are written with COPY on PostgreSQL and executemany on SQLite, ids assigned here so that
+Rows are written with COPY on PostgreSQL and executemany on SQLite, with every foreign-key check
+and trigger on (issue 28: nothing turns them off, set-up included), ids assigned here so that
 children can point at their parents without reading anything back; services and history are
 bypassed (no FigureChange rows, no request events), so this is for benchmark databases only.
 A seeded random generator makes every build of a scale the same data.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.management.color import no_style
-from django.db import DatabaseError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 PREFIX = "bulk"
@@ -345,7 +346,6 @@ def build(
                 )
                 built.pending_reviews += pending
         with transaction.atomic():
-            _skip_foreign_key_checks()
             for writer in writers.values():
                 writer.flush()
         if progress:
@@ -419,19 +419,6 @@ def build_import_file(
     return campaign, lines()
 
 
-def _skip_foreign_key_checks() -> None:
-    """PostgreSQL checks every row's foreign keys at commit, which costs more than the COPY;
-    the ids written here point at rows written in the same transaction, so a superuser (the
-    usual benchmark set-up) turns the checks off for it. Without the right, they stay on."""
-    if connection.vendor != "postgresql":
-        return
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        pass
-
-
 def _after_bulk(models_written: Iterable[type[models.Model]]) -> None:
     """Sequences past the ids written here; fresh planner statistics. On PostgreSQL also VACUUM,
     as autovacuum leaves a table in use: freshly COPYed rows are not yet marked all-visible, so
@@ -439,9 +426,17 @@ def _after_bulk(models_written: Iterable[type[models.Model]]) -> None:
     running site does not (the dashboard's counts measured 40% slower before it)."""
     from figures_app import has_figures
 
-    # Triggers were off with the foreign-key checks (session_replication_role), FoiRequest's
-    # has_figures among them: put it right.
+    # The rows are written with every check and trigger on; put FoiRequest's has_figures right
+    # where its trigger could not set it (a figure written before its request in the same
+    # transaction: the foreign keys are checked at commit).
     has_figures.put_right(connection)
+    # The rows were written round the services, which keep the dashboard's per-campaign
+    # deadline counts (issue 28): count them for today, as the beat job would.
+    from django.utils import timezone
+
+    from requests_app.services.deadline_counts import deadline_counts_refresh
+
+    deadline_counts_refresh(today=timezone.localdate())
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(models_written)):
             cursor.execute(sql)

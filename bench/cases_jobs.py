@@ -1,6 +1,7 @@
-"""bench/run.py's measurements of jobs that write: the tidy import beside a raw COPY (and, on
-PostgreSQL as a superuser, without the foreign-key checks), and the daily reminder sweep beside a
-raw SELECT of what it chases."""
+"""bench/run.py's measurements of jobs that write: the tidy import beside a raw COPY, and the
+daily reminder sweep beside a raw SELECT of what it chases. Statements are counted without a
+cap and the limits run on a plain connection (bench/counting.py). The import runs with every
+constraint checked, as the site runs it: nothing here turns a check off (issue 28)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import bench_load
 from bench_totals import timed
+from counting import counted, execute, plain_connection
 from django_setup import ROOT
 from run_table import Bench, fmt_ms
 
@@ -33,32 +34,29 @@ RAW_CHASE_SQL = """
 
 def row_reminders(bench: Bench, day) -> None:
     from django.core import mail
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.core.management import call_command
 
     from requests_app.selectors.deadlines import CHASED_STATUSES
 
     def sweep(*options: str) -> tuple[float, int, int]:
-        """(seconds, queries, emails the run reports) for one run of the command."""
+        """(seconds, queries, emails the run reports) for one run of the command: every
+        statement counted, however many (Django's query log would stop at 9,000)."""
         out = io.StringIO()
-        with CaptureQueriesContext(connection) as ctx:
+        with counted() as counter:
             started = time.perf_counter()
             call_command("send_reminders", "--date", day.isoformat(), *options, stdout=out)
             seconds = time.perf_counter() - started
         found = re.search(r"Total: (\d+)", out.getvalue())
-        return seconds, len(ctx), int(found.group(1)) if found else -1
-
-    from django.core.management import call_command
+        return seconds, counter.statements, int(found.group(1)) if found else -1
 
     statuses = ", ".join(f"'{s}'" for s in sorted(CHASED_STATUSES))
+    with plain_connection() as plain:
 
-    def raw():
-        with connection.cursor() as cursor:
-            cursor.execute(RAW_CHASE_SQL.format(statuses=statuses), [day])
-            return cursor.fetchall()
+        def raw():
+            return execute(plain, RAW_CHASE_SQL.format(statuses=statuses), [day])
 
-    open_requests = len(raw())
-    raw_ms = timed(raw, bench.args.repeat)
+        open_requests = len(raw())
+        raw_ms = timed(raw, bench.args.repeat)
     seconds, queries, owed = sweep("--dry-run")
     bench.add(
         f"reminders: work out {owed:,} owed over {open_requests:,} overdue (dry-run)",
@@ -93,6 +91,11 @@ def row_reminders(bench: Bench, day) -> None:
     )
 
 
+# Issue 28: the import as the site runs it, every foreign key and constraint checked by the
+# database; 20,000 rows/s would have meant not checking them, and that target was retired.
+IMPORT_ROWS_PER_SECOND = 10_000
+
+
 def row_import(bench: Bench, day, postgres: bool) -> None:
     import build
     from django.db import connection
@@ -113,27 +116,27 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
         with path.open(newline="") as handle:
             data = list(csv.reader(handle))[1:]
 
-        def raw() -> None:
+        def raw(plain) -> None:
             """The file's rows written as they are into a scratch table: the floor."""
             quote = connection.ops.quote_name
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {quote('bench_tidy')} "
-                    "(force TEXT, period TEXT, metric TEXT, location TEXT, value TEXT)"
-                )
-                try:
-                    if postgres:
-                        with cursor.copy("COPY bench_tidy FROM STDIN") as copy:
-                            for line in data:
-                                copy.write_row(line)
-                    else:
-                        cursor.executemany(
-                            "INSERT INTO bench_tidy VALUES (%s, %s, %s, %s, %s)", data
-                        )
-                finally:
-                    cursor.execute("DROP TABLE bench_tidy")
+            cursor = plain.cursor()
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quote('bench_tidy')} "
+                "(force TEXT, period TEXT, metric TEXT, location TEXT, value TEXT)"
+            )
+            try:
+                if postgres:
+                    with cursor.copy("COPY bench_tidy FROM STDIN") as copy:
+                        for line in data:
+                            copy.write_row(line)
+                else:
+                    cursor.executemany("INSERT INTO bench_tidy VALUES (?, ?, ?, ?, ?)", data)
+            finally:
+                cursor.execute("DROP TABLE bench_tidy")
+                cursor.close()
 
-        raw_rate = rows / (timed(raw, bench.args.repeat) / 1000)
+        with plain_connection() as plain:
+            raw_rate = rows / (timed(lambda: raw(plain), bench.args.repeat) / 1000)
         env = bench_load.site_env(
             Path(os.environ.get("FOI_DATA_DIR") or folder),
             use_database_url=bench.args.use_database_url,
@@ -147,18 +150,6 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
 
         first = import_file(campaign.slug, path)
         again = import_file(campaign.slug, path)
-        unchecked = None
-        if postgres and superuser():
-            # Not a target of the issue's: what dropping the foreign keys would buy, the same
-            # import into a campaign of its own with their check triggers off.
-            other, other_lines = build.build_import_file(
-                slug=f"{campaign.slug}-unchecked", rows=rows, today=day
-            )
-            other_path = folder / "unchecked.csv"
-            with other_path.open("w", newline="") as handle:
-                csv.writer(handle).writerows(other_lines)
-            with foreign_key_checks_off(figure_tables()):
-                unchecked = import_file(other.slug, other_path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rate = rows / first["seconds"]
@@ -169,8 +160,8 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
         f"{rate:,.0f} rows/s ({first['seconds']:,.1f} s)",
         f"{raw_rate:,.0f} rows/s",
         f"{rate / raw_rate:.3f}",
-        ">= 20,000 rows/s",
-        rate >= 20_000,
+        f">= {IMPORT_ROWS_PER_SECOND:,} rows/s",
+        rate >= IMPORT_ROWS_PER_SECOND,
     )
     bench.add(
         "tidy import, peak memory of the process",
@@ -186,62 +177,7 @@ def row_import(bench: Bench, day, postgres: bool) -> None:
         f"{again['seconds']:,.2f} s ({again_rate:,.0f} rows/s)",
         "-",
         "-",
-        ">= 20,000 rows/s",
-        again_rate >= 20_000,
+        f">= {IMPORT_ROWS_PER_SECOND:,} rows/s",
+        again_rate >= IMPORT_ROWS_PER_SECOND,
     )
-    if unchecked:
-        unchecked_rate = rows / unchecked["seconds"]
-        bench.add(
-            "  the same import without foreign-key checks on figures and history",
-            f"{unchecked_rate:,.0f} rows/s ({unchecked['seconds']:,.1f} s)",
-            f"{raw_rate:,.0f} rows/s",
-            f"{unchecked_rate / raw_rate:.3f}",
-        )
     bench.notes.append(f"import: {first['output']} / again: {again['output']}")
-
-
-def figure_tables() -> tuple[str, str]:
-    """The tables an import writes a row in for every figure: the figures and their history."""
-    from figures_app.models import Figure, FigureChange
-
-    return Figure._meta.db_table, FigureChange._meta.db_table
-
-
-def superuser() -> bool:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        return bool(cursor.fetchone()[0])
-
-
-@contextmanager
-def foreign_key_checks_off(tables):
-    """PostgreSQL, as a superuser: the triggers that check these tables' foreign keys on insert
-    and update disabled for the duration, whatever happens; the constraints themselves stay."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT c.relname, t.tgname FROM pg_trigger t
-            JOIN pg_class c ON c.oid = t.tgrelid
-            JOIN pg_constraint k ON k.oid = t.tgconstraint
-            WHERE t.tgisinternal AND k.contype = 'f' AND k.conrelid = t.tgrelid
-              AND c.relname = ANY(%s)
-            """,
-            [list(tables)],
-        )
-        triggers = cursor.fetchall()
-
-    def switch(state: str) -> None:
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            for table, trigger in triggers:
-                cursor.execute(f"ALTER TABLE {quote(table)} {state} TRIGGER {quote(trigger)}")
-
-    switch("DISABLE")
-    try:
-        yield
-    finally:
-        switch("ENABLE")

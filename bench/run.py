@@ -39,7 +39,7 @@ from cases_pages import (  # noqa: E402
     row_totals,
 )
 from django_setup import add_database_option, signed_in_client, start_django  # noqa: E402
-from run_table import Bench, print_table  # noqa: E402
+from run_table import Bench, compare_scales, print_table  # noqa: E402
 
 MEASUREMENTS = {
     "totals": "totals API vs raw GROUP BY",
@@ -93,6 +93,13 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=300,
         help="PostgreSQL: seconds before a measured query is cancelled (0: none).",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "var" / "bench",
+        help="Where each run keeps its load ratios per database and scale, to print the "
+        "dashboard's growth between scales (run at 10, then at 100).",
     )
     add_database_option(parser)
     args = parser.parse_args()
@@ -188,6 +195,7 @@ def main() -> int:
             continue
         bench.measure(MEASUREMENTS[name], step)
 
+    compare_scales(bench, connection.vendor, args.results_dir)
     print_table(bench, connection.vendor)
     if bench.failed:
         print(f"\nFailed: {', '.join(bench.failed)}")

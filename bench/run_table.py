@@ -4,10 +4,12 @@ table printed at the end."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Bench:
         self.rows: list[Row] = []
         self.failed: list[str] = []
         self.notes: list[str] = []
+        # Page -> requests/s as a share of the bare view's, for the growth between scales.
+        self.load_ratios: dict[str, float] = {}
 
     def measure(self, what: str, fn) -> None:
         """Run one measurement; an error is reported and the run goes on to the next."""
@@ -77,3 +81,30 @@ def print_table(bench: Bench, vendor: str) -> None:
 
 def yes(meets: bool | None) -> str:
     return "-" if meets is None else "yes" if meets else "no"
+
+
+def compare_scales(bench: Bench, vendor: str, folder: Path) -> None:
+    """Keep this run's load ratios (a JSON file per database and scale in `folder`) and add a
+    row for the dashboard's growth against each other scale kept there (issue 28: its cost
+    flat from scale 10 to 100): the smaller scale's ratio over the larger's, 1.0 when flat."""
+    if not bench.load_ratios:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    scale = bench.args.scale
+    record = {"scale": scale, "vendor": vendor, "when": time.time(), **bench.load_ratios}
+    (folder / f"load-{vendor}-scale-{scale:g}.json").write_text(json.dumps(record))
+    for path in sorted(folder.glob(f"load-{vendor}-scale-*.json")):
+        other = json.loads(path.read_text())
+        if other["scale"] == scale or "dashboard" not in other:
+            continue
+        small, large = sorted([other, record], key=lambda r: r["scale"])
+        growth = small["dashboard"] / large["dashboard"] if large["dashboard"] else float("inf")
+        bench.add(
+            f"dashboard's cost, scale {small['scale']:g} -> {large['scale']:g} "
+            f"(x bare view: {small['dashboard']:.3f} -> {large['dashboard']:.3f})",
+            f"grew x{growth:.2f}",
+            "-",
+            f"{growth:.2f}",
+            "flat (<= 1.25)",
+            growth <= 1.25,
+        )

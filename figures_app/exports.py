@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from figures_app.models import Category, Dimension, Figure, Kind, ReviewState
 from figures_app.selectors.basis import APPROVED, basis_filter, basis_words
-from figures_app.selectors.totals import metric_totals
+from figures_app.selectors.totals_cache import cached_metric_totals
 from figures_app.totals_output import totals_sheet_rows
 from figures_app.values import parse_figure
 from requests_app.models import Campaign
@@ -389,7 +389,7 @@ def figures_workbook_sheets(campaign: Campaign, *, basis: str, today: date) -> d
     and headlines, then 'about', saying which figures the file holds."""
     sheets: dict[str, object] = {"figures": export_rows(campaign, basis=basis)}
     for metric in campaign.metrics.all():
-        totals = metric_totals(metric=metric, basis=APPROVED, today=today)
+        totals = cached_metric_totals(metric=metric, basis=APPROVED, today=today)
         sheets[f"totals {metric.slug}"[:31]] = totals_sheet_rows(totals)
     sheets["about"] = [
         ["campaign", campaign.title],

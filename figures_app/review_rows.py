@@ -5,7 +5,9 @@ and an include for each was most of the page's time. Also where a figure was rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -14,11 +16,15 @@ from django.utils.safestring import SafeString, mark_safe
 from figures_app.bound_words import bounds_text
 from figures_app.models import Figure, FigureSource, Kind
 
+if TYPE_CHECKING:
+    from figures_app.selectors.review_figures import FigureRow
 
-def figure_rows_html(figures: list[Figure]) -> SafeString:
+
+def figure_rows_html(figures: Sequence[Figure | FigureRow]) -> SafeString:
     """The rows of a request's figures table in the queue, as the template wrote them. Plain
     strings and html.escape (what Django's escape calls): format_html and Django's escape check
-    every argument for lazy text, which cost more than the rest of writing 1,400 rows."""
+    every argument for lazy text, which cost more than the rest of writing 1,400 rows. Takes
+    Figure objects or the queue's plain rows (selectors.review_figures.FigureRow)."""
     urls: dict[str, str] = {}
 
     def url(name: str, pk: int) -> str:
@@ -44,7 +50,7 @@ def figure_rows_html(figures: list[Figure]) -> SafeString:
     return mark_safe("\n".join(rows))  # every value above is escaped
 
 
-def _cell(f: Figure) -> str:
+def _cell(f: Figure | FigureRow) -> str:
     where = f"{f.metric.label} · {f.period.label}"
     if f.category_id:
         return f"{where} · {f.category.dimension.label} {f.category.label or f.category.value}"
@@ -58,7 +64,7 @@ _KIND_LABEL = {kind.value: str(kind.label) for kind in Kind}
 _PUBLISHED = ' <span class="badge text-bg-secondary published-marker">published</span>'
 
 
-def _value(f: Figure) -> str:
+def _value(f: Figure | FigureRow) -> str:
     """The figure as the queue shows it, escaped."""
     if f.kind == Kind.REPORTED:
         shown = escape(f"{f.value:,}")
@@ -78,7 +84,7 @@ def provenance_html(f: Figure, url=None) -> SafeString:
     return mark_safe(_provenance(f, url or (lambda name, pk: reverse(name, args=[pk]))))
 
 
-def _provenance(f: Figure, url) -> str:
+def _provenance(f: Figure | FigureRow, url) -> str:
     """provenance_html as a plain string, escaped."""
     if not f.attachment_id:
         return escape(f.location)

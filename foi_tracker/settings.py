@@ -181,6 +181,34 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Caches shared by every process and host (issue 28: the totals; issue 29: no per-process
+# memory cache anywhere, as web processes run on several hosts). A table in the database by
+# default (created by a migration, requests_app 0023, so a fresh `migrate` has it); Redis when
+# CACHE_URL names one. Entries are keyed on versions the services raise, so none is ever stale;
+# the timeout only clears out the keys of days gone by.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis:// address, got {CACHE_URL!r}")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "TIMEOUT": 2 * 24 * 3600,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "foi_cache",
+            "TIMEOUT": 2 * 24 * 3600,
+            # One entry per campaign, metric and basis a day: room for every campaign of a
+            # hundred charities' worth before the table culls a third of itself.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50_000)},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -46,3 +46,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _folder = tempfile.mkdtemp(prefix="foi-test-db-", dir=_shm if _shm.is_dir() else None)
     atexit.register(shutil.rmtree, _folder, ignore_errors=True)
     DATABASES["default"]["TEST"] = {"NAME": str(Path(_folder) / "test.sqlite3")}  # noqa: F405
+
+# The database cache always, whatever CACHE_URL the shell has: its table is in each test
+# database, so one test's entries go with its transaction and never reach another worker's.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "foi_cache",
+    }
+}

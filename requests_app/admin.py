@@ -15,9 +15,37 @@ from requests_app.models import (
     Series,
     StaffProfile,
 )
+from requests_app.services.data_versions import (
+    campaigns_data_changed,
+    forces_data_changed,
+    requests_data_changed,
+)
 from requests_app.services.deadlines import deadlines_refresh_all
 from requests_app.services.forces import force_set_foi_email
 from requests_app.text import plural
+
+
+class DataVersionAdmin(admin.ModelAdmin):
+    """An edit here skips the services, so it raises the data version of the campaigns it
+    touches itself (issue 28: their cached totals are read afresh). save_related runs after
+    the object and its inlines are saved, in the admin's transaction, for the change form and
+    the list's inline edits alike."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.data_changed(form.instance)
+
+    def delete_model(self, request, obj):
+        self.data_changed(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.data_changed(obj)
+        super().delete_queryset(request, queryset)
+
+    def data_changed(self, obj) -> None:
+        raise NotImplementedError
 
 
 class ForceAliasInline(admin.TabularInline):
@@ -26,7 +54,7 @@ class ForceAliasInline(admin.TabularInline):
 
 
 @admin.register(Force)
-class ForceAdmin(admin.ModelAdmin):
+class ForceAdmin(DataVersionAdmin):
     list_display = [
         "name",
         "short_name",
@@ -43,6 +71,9 @@ class ForceAdmin(admin.ModelAdmin):
     list_editable = ["foi_email", "active"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ForceAliasInline]
+
+    def data_changed(self, obj) -> None:
+        forces_data_changed(force_ids=[obj.pk])
 
     def save_model(self, request, obj, form, change):
         """The FOI address changes through its service (its audit row), here as everywhere;
@@ -127,12 +158,15 @@ class PeriodInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(DataVersionAdmin):
     list_display = ["title", "slug", "owner", "created_at", "chase_forces"]
     list_filter = ["chase_forces", "rounding_rule", "owner"]
     search_fields = ["title", "slug", "request_text"]
     inlines = [PeriodInline]
     readonly_fields = ["created_at", "updated_at"]
+
+    def data_changed(self, obj) -> None:
+        campaigns_data_changed(campaign_ids=[obj.pk])
 
 
 @admin.register(Series)
@@ -162,7 +196,7 @@ class RequestEventInline(admin.TabularInline):
 
 
 @admin.register(FoiRequest)
-class FoiRequestAdmin(admin.ModelAdmin):
+class FoiRequestAdmin(DataVersionAdmin):
     """Read-mostly: lifecycle changes go through the request page so the audit trail is kept."""
 
     list_display = [
@@ -190,6 +224,9 @@ class FoiRequestAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [RequestEventInline]
+
+    def data_changed(self, obj) -> None:
+        requests_data_changed(request_ids=[obj.pk])
 
 
 @admin.register(RequestEvent)

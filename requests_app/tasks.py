@@ -7,8 +7,10 @@ import logging
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.utils import timezone
 
 from requests_app.services.attachments import stored_files_sweep
+from requests_app.services.deadline_counts import deadline_counts_refresh
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_checks import mail_check_finish
 from requests_app.services.mail_fetch import mail_fetch
@@ -130,6 +132,13 @@ def sweep_files() -> int:
     """Beat, nightly: delete stored files no row names, left by transactions that rolled back
     (safe to run twice: a file a row names is never touched)."""
     return len(stored_files_sweep())
+
+
+@shared_task(name="requests_app.count_deadlines", acks_late=True)
+def count_deadlines() -> int:
+    """Beat, just after midnight: every campaign's deadline counts for the new day, so the
+    first dashboard of the day does not pay for them (safe to run twice: it counts again)."""
+    return deadline_counts_refresh(today=timezone.localdate())
 
 
 # Files screened per nightly run: at up to SCREENING_MAX_SECONDS each, a backlog is worked

@@ -12,7 +12,7 @@ from figures_app.models import FigureChange, Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.release_data import ONS_REGIONS, force_code, metric_payload
-from figures_app.selectors.totals import metric_totals
+from figures_app.selectors.totals_cache import cached_metric_totals
 from requests_app.models import Campaign
 from requests_app.selectors.answering import campaign_answering
 
@@ -70,7 +70,7 @@ def build_payload(
     }
     for metric in metrics:
         metric.campaign = campaign
-        totals = metric_totals(metric=metric, basis=APPROVED, today=today)
+        totals = cached_metric_totals(metric=metric, basis=APPROVED, today=today)
         payload["metrics"].append(
             metric_payload(
                 totals, period_labels=period_labels, caveats=caveats, groupings=groupings

@@ -1,12 +1,11 @@
 """Reads for a request's figures and for review: the figures and their history, the review
-queue, figures sent back, and warnings a reviewer should see (breakdowns that do not add up,
-jumps between periods)."""
+queue and figures sent back. The figures of a queue page and the warnings a reviewer should see
+(breakdowns that do not add up, jumps between periods) are in review_figures."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -27,20 +26,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from figures_app.categories import CategoryIndex
 from figures_app.models import (
-    REPORTING_KINDS,
-    Category,
-    Dimension,
     Figure,
     FigureChange,
     FigureReview,
-    Kind,
-    Metric,
     ReviewEvent,
     ReviewState,
 )
-from requests_app.models import FoiRequest, Period, RequestAttachment
+from figures_app.selectors.review_figures import FIGURE_ORDER
+from requests_app.models import FoiRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -53,16 +47,6 @@ FIGURE_RELATED = (
     "attachment",
     "entered_by",
     "updated_by",
-)
-# Times no review page shows, left unread: turning each into an aware datetime cost more than
-# the rest of reading a page of 20 requests' figures.
-UNSHOWN_TIMES = ("created_at", "updated_at")
-FIGURE_ORDER = (
-    "metric__position",
-    "metric_id",
-    "period__position",
-    "period__start",
-    "category_key",
 )
 
 
@@ -140,16 +124,6 @@ def request_history_and_reviews(
 
 
 @dataclass
-class RequestFigures:
-    """One request's figures, the warnings a reviewer must check before approving them, and
-    the version the reviewer saw (see ReviewStanding.version)."""
-
-    figures: list[Figure] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    version: int = 0
-
-
-@dataclass
 class ReviewStanding:
     """A request's review (None before any), whether `user` made some of its figures (per
     made_by_among), and the version of its figures: which state of them a page shows, the id
@@ -182,92 +156,6 @@ def review_standing(user: AbstractBaseUser, request_id: int) -> ReviewStanding:
     except FigureReview.DoesNotExist:
         review = None
     return ReviewStanding(review=review, made_by_user=bool(foi.made_by_user), version=foi.version)
-
-
-def _share_related(figures: list[Figure]) -> list[Period]:
-    """Set each figure's metric, period, category (with its dimension) and file from one read
-    of each. What the review queue and the approve checks show of a figure: not who entered it
-    (the maker-checker rule reads the history). A page's 1,400 figures share a few dozen of
-    these, where select_related built five model objects per figure, and joined four tables.
-    Returns the periods read, every period of the figures' campaigns in order (the warnings
-    compare them), and any other a figure names."""
-    metrics = Metric.objects.in_bulk({f.metric_id for f in figures})
-    campaign_ids = {m.campaign_id for m in metrics.values()}
-    periods = list(
-        Period.objects.filter(
-            Q(campaign_id__in=campaign_ids) | Q(pk__in={f.period_id for f in figures})
-        ).order_by("campaign", "position", "start")
-    )
-    period_of = {p.pk: p for p in periods}
-    category_ids = {f.category_id for f in figures} - {None}
-    categories = (
-        Category.objects.select_related("dimension").in_bulk(category_ids) if category_ids else {}
-    )
-    attachment_ids = {f.attachment_id for f in figures} - {None}
-    attachments = (
-        RequestAttachment.objects.defer("uploaded_at").in_bulk(attachment_ids)
-        if attachment_ids
-        else {}
-    )
-    # What assigning through each relation would cache, without the assignment's checks: each
-    # object is the one the figure's own id names (prefetch_related sets them the same way).
-    shared = [
-        (Figure._meta.get_field("metric"), "metric_id", metrics),
-        (Figure._meta.get_field("period"), "period_id", period_of),
-        (Figure._meta.get_field("category"), "category_id", categories),
-        (Figure._meta.get_field("attachment"), "attachment_id", attachments),
-    ]
-    for f in figures:
-        for relation, attname, objects in shared:
-            relation.set_cached_value(f, objects.get(getattr(f, attname)))
-    return periods
-
-
-def figures_and_warnings(
-    request_ids: Iterable[int], *, versions: Mapping[int, int] | None = None
-) -> dict[int, RequestFigures]:
-    """Each request's figures, warnings and version (requests without figures are left out).
-    At most six queries however many requests: the figures, then what they share
-    (_share_related: metrics, periods, categories with their dimensions, files), then the
-    latest changes, unless the caller has read the `versions` already (the review queue, with
-    its page of reviews). The review queue shows this; the approve services check it."""
-    ids = sorted(set(request_ids))
-    if not ids:
-        return {}
-    figures = list(
-        Figure.objects.filter(request_id__in=ids)
-        .defer(*UNSHOWN_TIMES)
-        .order_by("request_id", *FIGURE_ORDER)
-    )
-    if not figures:
-        return {}
-    periods_read = _share_related(figures)
-    out: dict[int, RequestFigures] = {}
-    for fig in figures:
-        out.setdefault(fig.request_id, RequestFigures()).figures.append(fig)
-    periods: dict[int, list[Period]] = defaultdict(list)
-    for period in periods_read:
-        periods[period.campaign_id].append(period)
-    # A dimension none of the figures falls in yields no warning, so the dimensions the
-    # figures' categories name are all the warnings need, in the metric's order.
-    found = {f.category.dimension for rf in out.values() for f in rf.figures if f.category_id}
-    dimensions: dict[int, list[Dimension]] = defaultdict(list)
-    for dim in sorted(found, key=lambda d: (d.metric_id, d.position, d.pk)):
-        dimensions[dim.metric_id].append(dim)
-    if versions is None:
-        versions = {
-            row["request_id"]: row["last"]
-            for row in FigureChange.objects.filter(request_id__in=ids)
-            .order_by()
-            .values("request_id")
-            .annotate(last=Max("pk"))
-        }
-    for request_id, version in versions.items():
-        if request_id in out and version:
-            out[request_id].version = version
-    for rf in out.values():
-        rf.warnings = _warnings(rf.figures, periods[rf.figures[0].metric.campaign_id], dimensions)
-    return out
 
 
 def review_queue(*, campaign_id: int | None = None) -> QuerySet[FigureReview]:
@@ -456,58 +344,3 @@ def reviews_awaiting(user: AbstractBaseUser) -> QuerySet[FigureReview]:
     if not settings.FIGURES_ALLOW_SELF_APPROVAL:
         qs = qs.exclude(_made_by(user, OuterRef("request")))
     return qs
-
-
-def request_warnings(
-    figures: list[Figure], periods: list[Period], index: CategoryIndex
-) -> list[str]:
-    """Warnings, not errors: a breakdown that does not add up to its total, and a value more
-    than 5x or less than 1/5 of the same force's previous period."""
-    return _warnings(figures, periods, index.dimensions)
-
-
-def _warnings(
-    figures: Sequence[Figure],
-    periods: Sequence[Period],
-    dimensions: Mapping[int, Sequence[Dimension]],
-) -> list[str]:
-    warnings = []
-    by_cell = {(f.metric_id, f.period_id, f.category_key): f for f in figures}
-    metrics = {f.metric_id: f.metric for f in figures}
-    # The one-way breakdowns' figures by (metric, period, dimension), gathered in one pass.
-    breakdowns: dict[tuple[int, int, int], list[Figure]] = defaultdict(list)
-    for f in figures:
-        if f.category_id:
-            breakdowns[f.metric_id, f.period_id, f.category.dimension_id].append(f)
-    for (metric_id, period_id, key), total in by_cell.items():
-        if key != "" or total.kind != Kind.REPORTED:
-            continue
-        for dim in dimensions.get(metric_id, []):
-            parts = breakdowns.get((metric_id, period_id, dim.pk), [])
-            if not parts or any(p.kind not in REPORTING_KINDS for p in parts):
-                continue
-            low = sum(p.value if p.kind == Kind.REPORTED else p.lower for p in parts)
-            high = sum(p.value if p.kind == Kind.REPORTED else p.upper for p in parts)
-            if not low <= total.value <= high:
-                said = f"{low:,}" if low == high else f"between {low:,} and {high:,}"
-                warnings.append(
-                    f"{metrics[metric_id].label}, {total.period.label}: the breakdown by "
-                    f"{dim.label.lower()} adds up to {said}, but the total is {total.value:,}."
-                )
-    order = {p.pk: i for i, p in enumerate(periods)}
-    for (metric_id, period_id, key), fig in by_cell.items():
-        i = order.get(period_id)
-        if not i or fig.kind != Kind.REPORTED:
-            continue
-        prev = by_cell.get((metric_id, periods[i - 1].pk, key))
-        if prev is None or prev.kind != Kind.REPORTED:
-            continue
-        if prev.value and (fig.value > 5 * prev.value or fig.value * 5 < prev.value):
-            what = fig.metric.label
-            if fig.category_id:
-                what += f", {fig.category.dimension.label.lower()} {fig.category.label or fig.category.value}"
-            warnings.append(
-                f"{what}: {fig.value:,} in {fig.period.label} against {prev.value:,} in "
-                f"{periods[i - 1].label} (x{fig.value / prev.value:.2f}); check it is not a typing slip."
-            )
-    return warnings

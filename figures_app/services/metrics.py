@@ -16,6 +16,7 @@ from figures_app.models import UNKNOWN, Category, Dimension, Metric
 from figures_app.ranges import bands_problems, first_overlap, parse_range
 from figures_app.readers import RESERVED_COLUMNS
 from requests_app.models import Campaign
+from requests_app.services.data_versions import campaigns_data_changed
 from requests_app.services.errors import ServiceError
 from requests_app.text import plural
 
@@ -237,6 +238,8 @@ def metric_save(*, campaign: Campaign, spec: MetricSpec, position: int | None = 
     metric.save()
     for pos, dim in enumerate(spec.dimensions):
         _save_dimension(metric, dim, pos)
+    # A metric's words, order and breakdowns are in its campaign's totals (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     return metric
 
 
@@ -307,6 +310,7 @@ def _set_bands(metric: Metric, specs: tuple[DimensionSpec, ...]) -> None:
         if spec is not None and (dim.bands != list(spec.bands) or dim.maximum != spec.maximum):
             dim.bands, dim.maximum = list(spec.bands), spec.maximum
             dim.save(update_fields=["bands", "maximum"])
+            campaigns_data_changed(campaign_ids=[metric.campaign_id])
 
 
 def campaign_metrics_copy(*, source: Campaign, campaign: Campaign, actor) -> None:
@@ -469,6 +473,7 @@ def metric_replace_dimensions(*, metric: Metric, dimensions: tuple[DimensionSpec
             for category in dim.categories.all():
                 if category.value.lower() not in keep:
                     category.delete()
+    campaigns_data_changed(campaign_ids=[metric.campaign_id])
 
 
 @transaction.atomic
@@ -480,4 +485,5 @@ def metric_remove(*, metric: Metric) -> None:
             f"{'uses' if n == 1 else 'use'} it.",
             "metrics",
         )
+    campaigns_data_changed(campaign_ids=[metric.campaign_id])
     metric.delete()

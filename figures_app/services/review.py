@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from figures_app.models import Figure, FigureReview, ReviewEvent, ReviewState
-from figures_app.selectors.review import figures_and_warnings, is_maker, made_by_among
+from figures_app.selectors.review import is_maker, made_by_among
+from figures_app.selectors.review_figures import figures_and_warnings
 from requests_app.models import FoiRequest
 from requests_app.roles import can_edit, can_review
+from requests_app.services.data_versions import requests_data_changed
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -47,6 +49,9 @@ def mark_pending(
         changed.append(review)
     FigureReview.objects.bulk_create(new)
     FigureReview.objects.bulk_update(changed, ["state", "submitted_by", "submitted_at"])
+    # Every figure write and every review comes through here or _approve: the campaigns'
+    # cached totals are read afresh after (issue 28).
+    requests_data_changed(request_ids=ids)
     ReviewEvent.objects.bulk_create(
         ReviewEvent(
             request_id=rid, action=ReviewEvent.Action.SUBMITTED, actor=actor, comment=comment
@@ -72,6 +77,7 @@ def _approve(request_ids: Iterable[int], actor: AbstractBaseUser, comment: str) 
     FigureReview.objects.filter(request_id__in=ids).update(
         state=ReviewState.APPROVED, reviewed_by=actor, reviewed_at=now, comment=""
     )
+    requests_data_changed(request_ids=ids)
     ReviewEvent.objects.bulk_create(
         ReviewEvent(
             request_id=rid, action=ReviewEvent.Action.APPROVED, actor=actor, comment=comment
@@ -206,6 +212,7 @@ def figures_send_back(*, request_id: int, actor: AbstractBaseUser, comment: str)
     review.state, review.comment = ReviewState.SENT_BACK, comment.strip()
     review.reviewed_by, review.reviewed_at = actor, timezone.now()
     review.save(update_fields=["state", "comment", "reviewed_by", "reviewed_at"])
+    requests_data_changed(request_ids=[request_id])
     ReviewEvent.objects.create(
         request_id=request_id,
         action=ReviewEvent.Action.SENT_BACK,

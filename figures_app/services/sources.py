@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from figures_app.models import Figure, FigureChange, FigureSource
+from requests_app.services.data_versions import requests_data_changed
 from requests_app.services.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ def figures_mark_source_keys(
     """Set the source of the figures named by (request, metric, period, category key) -> (the
     cell's name, where the change came from), after they are written, in the same transaction:
     the bulk import's rows. Each figure whose source changes gets a history row. Returns how
-    many changed. Two queries and two writes however many figures."""
+    many changed. Two queries and two writes however many figures (and the data version of
+    the figures' campaigns: the totals mark what was loaded from a release)."""
     _check(source)
     if not wanted:
         return 0
@@ -71,4 +73,5 @@ def figures_mark_source_keys(
         changed.append(figure)
     Figure.objects.bulk_update(changed, ["source"])
     FigureChange.objects.bulk_create(history)
+    requests_data_changed(request_ids={figure.request_id for figure in changed})
     return len(changed)

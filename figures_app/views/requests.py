@@ -13,6 +13,7 @@ from figures_app.cells import READABLE
 from figures_app.forms import EntryGridForm, FigureForm, SendBackForm
 from figures_app.models import Figure
 from figures_app.selectors import review as review_reads
+from figures_app.selectors import review_figures
 from figures_app.services.figures import figure_update, figures_save_grid
 from requests_app import roles
 from requests_app.access import edit_required, get_request_for_user, view_required
@@ -62,7 +63,7 @@ def request_section_context(
         "may_approve": may_approve,
         "figures_version": version,
         "send_back_form": SendBackForm(action_url=reverse("figures_send_back", args=[foi.pk])),
-        "warnings": review_reads.request_warnings(figures, periods, index),
+        "warnings": review_figures.request_warnings(figures, periods, index),
         "history": history,
         "review_events": review_events,
         "cell_names": {f.pk: index.cell_name(f.metric, f.period, f.category_key) for f in figures},
@@ -159,7 +160,7 @@ def request_figures_save(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             fresh = review_reads.request_figures(foi)
-            warnings = review_reads.request_warnings(fresh, periods, CategoryIndex(campaign))
+            warnings = review_figures.request_warnings(fresh, periods, CategoryIndex(campaign))
             if (
                 result.written
                 and "answered_on" in form.fields

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from figures_app.forms import SendBackForm
 from figures_app.review_rows import figure_rows_html
 from figures_app.selectors import review as review_reads
+from figures_app.selectors import review_figures
 from figures_app.services.review import (
     figures_approve,
     figures_approve_many,
@@ -167,10 +168,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     paginator.count = chosen.pending if chosen else counts.pending
     page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)
-    read = review_reads.figures_and_warnings(
+    read = review_figures.figures_and_warnings(
         [r.request_id for r in reviews], versions={r.request_id: r.version for r in reviews}
     )
-    empty = review_reads.RequestFigures()
+    empty = review_figures.RequestFigures()
     items = [
         {
             "review": r,

@@ -1,4 +1,9 @@
-from requests_app.models.campaigns import Campaign, Period
+from requests_app.models.campaigns import (
+    Campaign,
+    CampaignDataVersion,
+    CampaignDeadlineCounts,
+    Period,
+)
 from requests_app.models.forces import (
     Force,
     ForceAddressChange,
@@ -22,6 +27,8 @@ __all__ = [
     "AttachmentDeletion",
     "AttachmentScreening",
     "Campaign",
+    "CampaignDataVersion",
+    "CampaignDeadlineCounts",
     "FoiRequest",
     "InboundMessage",
     "MailCheck",

@@ -161,3 +161,58 @@ class Period(models.Model):
     def days(self) -> int:
         """Real number of days, both ends included (2015/16 has 366)."""
         return (self.end - self.start).days + 1
+
+
+class CampaignDataVersion(models.Model):
+    """A number the services raise, in the same transaction, whenever they write anything a
+    campaign's totals are worked out from (its figures, reviews, requests, periods, metrics or
+    settings; issue 28). Cached totals are keyed on it, so a reader that sees the new number
+    also sees the new data, and a stale answer is never served under it.
+
+    Its own table, not a column of Campaign: a campaign saved from a form writes every column
+    it holds, and would put back an older number that a figure write had raised meanwhile."""
+
+    campaign = models.OneToOneField(
+        Campaign, primary_key=True, on_delete=models.CASCADE, related_name="data_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.version}"
+
+
+class CampaignDeadlineCounts(models.Model):
+    """A campaign's requests overdue (of which long overdue) and due soon, as counted on
+    `counted_on` (issue 28): the dashboard reads these rows instead of counting every open
+    request of every campaign on each load. Counted again in the transaction of every write to
+    the campaign's requests (services/data_versions.py, with its data version), and for every
+    campaign when the date moves (services/deadline_counts.py: the first dashboard of the day,
+    or the beat job just after midnight)."""
+
+    campaign = models.OneToOneField(
+        Campaign, primary_key=True, on_delete=models.CASCADE, related_name="deadline_counts"
+    )
+    counted_on = models.DateField()
+    overdue = models.PositiveIntegerField(default=0)
+    long_overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The dashboard's cards: campaigns with something owed, the most overdue first.
+            models.Index(
+                F("overdue").desc(),
+                F("due_soon").desc(),
+                name="deadline_counts_shown_idx",
+                condition=Q(overdue__gt=0) | Q(due_soon__gt=0),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(long_overdue__lte=F("overdue")),
+                name="deadline_counts_long_within_overdue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} on {self.counted_on}: {self.overdue} overdue"

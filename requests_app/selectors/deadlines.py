@@ -14,7 +14,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from requests_app.deadlines import FOISA, WorkingCalendar
-from requests_app.models import Campaign, FoiRequest
+from requests_app.models import CampaignDeadlineCounts, FoiRequest
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.selectors.clock import request_deadlines
 from requests_app.selectors.requests import RequestRow, request_rows
@@ -137,24 +137,24 @@ class CampaignDeadlines:
         return self.n_overdue + self.n_due_soon - len(self.deadline_rows)
 
 
-def campaigns_with_deadlines(
+def deadline_counts(
     today: date,
     cals: dict[str, WorkingCalendar],
     working_days: int,
     *,
-    owner: AbstractBaseUser | None = None,
-) -> list[CampaignDeadlines]:
-    """The campaigns (of `owner`, or all) with something overdue or due soon, the most overdue
-    first, in one query.
+    campaign_ids: list[int] | None = None,
+) -> dict[int, tuple[int, int, int]]:
+    """campaign id -> (overdue, long overdue, due soon) for the campaigns given (or all) with
+    any, in one query: what services/deadline_counts.py stores for the dashboard.
 
     Counted by campaign twice: the overdue (overdue_q), with the long overdue among them (past
     next_long_overdue_on too), read from the partial index of owed requests by due date alone;
     and the due soon (due_soon_q), which needs each force's calendar. The two are added up by
-    campaign, with its title for the order. (One GROUP BY over both sets read every owed row
-    from the table and joined the forces to all of them: twice the time at 48k requests.)"""
+    campaign. (One GROUP BY over both sets read every owed row from the table and joined the
+    forces to all of them: twice the time at 48k requests.)"""
     scoped = FoiRequest.objects.all()
-    if owner is not None:
-        scoped = scoped.filter(campaign__owner=owner)
+    if campaign_ids is not None:
+        scoped = scoped.filter(campaign_id__in=campaign_ids)
     # Counted by next_due_on (never null here), not by id: then every column this reads is in
     # the partial index of owed requests, and PostgreSQL counts from the index alone.
     overdue = (
@@ -176,24 +176,53 @@ def campaigns_with_deadlines(
     )
     overdue_sql, overdue_params = overdue.query.sql_with_params()
     soon_sql, soon_params = due_soon.query.sql_with_params()
-    campaigns = connection.ops.quote_name(Campaign._meta.db_table)
     sql = f"""
-        SELECT c.id, c.slug, c.title, SUM(t.n_overdue), SUM(t.n_long), SUM(t.n_soon)
+        SELECT t.campaign_id, SUM(t.n_overdue), SUM(t.n_long), SUM(t.n_soon)
         FROM (
             SELECT o.campaign_id, o.n AS n_overdue, o.n_long, 0 AS n_soon FROM ({overdue_sql}) o
             UNION ALL
             SELECT s.campaign_id, 0, 0, s.n FROM ({soon_sql}) s
         ) t
-        JOIN {campaigns} c ON c.id = t.campaign_id
-        GROUP BY c.id, c.slug, c.title
-        ORDER BY 4 DESC, 6 DESC, c.title, c.id
+        GROUP BY t.campaign_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, (*overdue_params, *soon_params))
-        return [
-            CampaignDeadlines(pk, slug, title, int(n), int(n_long), int(n_soon))
-            for pk, slug, title, n, n_long, n_soon in cursor.fetchall()
-        ]
+        return {
+            pk: (int(n), int(n_long), int(n_soon)) for pk, n, n_long, n_soon in cursor.fetchall()
+        }
+
+
+def campaigns_with_deadlines(
+    today: date, *, owner: AbstractBaseUser | None = None
+) -> QuerySet[CampaignDeadlineCounts]:
+    """The campaigns (of `owner`, or all) with something overdue or due soon, the most overdue
+    first, from the counts stored for them (CampaignDeadlineCounts: the page is paginated in
+    SQL, from the partial index, and builds only the rows it shows). `today` is checked by the
+    caller: the counts are of the day they were counted on (refreshed when it moves)."""
+    shown = CampaignDeadlineCounts.objects.filter(Q(overdue__gt=0) | Q(due_soon__gt=0))
+    if owner is not None:
+        shown = shown.filter(campaign__owner=owner)
+    return shown.order_by("-overdue", "-due_soon", "campaign__title", "campaign_id").values(
+        "campaign_id",
+        "campaign__slug",
+        "campaign__title",
+        "overdue",
+        "long_overdue",
+        "due_soon",
+        "counted_on",
+    )
+
+
+def campaign_deadlines(row: dict) -> CampaignDeadlines:
+    """One row of campaigns_with_deadlines as the page shows it."""
+    return CampaignDeadlines(
+        row["campaign_id"],
+        row["campaign__slug"],
+        row["campaign__title"],
+        row["overdue"],
+        row["long_overdue"],
+        row["due_soon"],
+    )
 
 
 def deadline_rows_by_campaign(
@@ -205,7 +234,7 @@ def deadline_rows_by_campaign(
     per_campaign: int,
 ) -> dict[int, list[RequestRow]]:
     """campaign id -> rows of its first `per_campaign` overdue and due-soon requests (the same
-    two definitions as campaigns_with_deadlines), soonest due first. One query for any number of
+    two definitions as deadline_counts), soonest due first. One query for any number of
     campaigns."""
     requests = (
         FoiRequest.objects.filter(campaign_id__in=campaign_ids)

@@ -24,6 +24,7 @@ from requests_app.body_lists import BodyRow
 from requests_app.force_names import normalise
 from requests_app.models import Force, ForceAlias
 from requests_app.models.forces import AddressChangeVia, BodyKind, Country, Law, law_for_nation
+from requests_app.services.data_versions import forces_data_changed
 from requests_app.services.forces import force_set_foi_email
 
 if TYPE_CHECKING:
@@ -361,5 +362,7 @@ def bodies_import(
                     via=AddressChangeVia.IMPORT,
                     note=f"Imported from {source}" if source else "Imported from a list",
                 )
+        # A body renamed shows in the totals of the campaigns that asked it (issue 28's cache).
+        forces_data_changed(force_ids=[p.body.pk for p in plans if p.body and p.fields])
     report.written = True
     return report

@@ -16,6 +16,7 @@ from requests_app.calendars import calendars
 from requests_app.models import Campaign, FoiRequest, Force, ForceList, Period, RequestEvent
 from requests_app.models.campaigns import PLACEHOLDER_RE, PLACEHOLDERS, RoundingRule
 from requests_app.periods import PeriodSpec
+from requests_app.services.data_versions import campaigns_data_changed
 from requests_app.services.deadlines import apply_deadlines
 from requests_app.services.errors import ServiceError
 from requests_app.services.lifecycle import request_mark_sent
@@ -190,6 +191,9 @@ def campaign_create(
     _create_requests(campaign, list(dict.fromkeys(forces)), actor)
     if sent_on:
         _mark_drafts_sent(campaign, sent_on, actor)
+    # Its settings, periods and requests are all in its totals, its requests in the
+    # dashboard's counts: after every change above (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     return campaign
 
 
@@ -257,6 +261,9 @@ def campaign_update(
         _create_requests(campaign, [f for pk, f in wanted.items() if pk not in current], actor)
     if sent_on:
         _mark_drafts_sent(campaign, sent_on, actor)
+    # Its settings, periods and requests are all in its totals, its requests in the
+    # dashboard's counts: after every change above (issue 28).
+    campaigns_data_changed(campaign_ids=[campaign.pk])
     return campaign
 
 

@@ -9,6 +9,7 @@ from requests_app.models import FoiRequest
 # clock_facts and request_deadlines are reads and live in requests_app.selectors.clock; they are re-exported
 # here because services/reminders.py imports request_deadlines from this module.
 from requests_app.selectors.clock import clock_facts, request_deadlines
+from requests_app.services.data_versions import campaigns_data_changed
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
 __all__ = [
@@ -47,4 +48,5 @@ def deadlines_refresh_all() -> int:
         if apply_deadlines(foi, cal=cals[foi.force.law]):
             changed.append(foi)
     FoiRequest.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=500)
+    campaigns_data_changed(campaign_ids={foi.campaign_id for foi in changed})
     return len(changed)

@@ -27,6 +27,7 @@ from requests_app.models import (
 from requests_app.screening.findings import Finding
 from requests_app.screening.sandbox import screen_sandboxed
 from requests_app.selectors.quarantine import summary
+from requests_app.services.data_versions import requests_data_changed
 from requests_app.services.errors import ServiceError
 from requests_app.storage import QUARANTINE_PREFIX, quarantine_name
 
@@ -193,6 +194,8 @@ def attachment_delete(
     )
     storage, name = attachment.file.storage, attachment.file.name
     RequestAttachment.objects.filter(pk=attachment.pk).update(file="")
+    # The totals link a figure to the file it was read from.
+    requests_data_changed(request_ids=[attachment.request_id])
     RequestEvent.objects.create(
         request_id=attachment.request_id,
         kind=RequestEvent.Kind.NOTE,

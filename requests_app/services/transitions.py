@@ -18,6 +18,7 @@ from requests_app.calendars import calendar_for
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest, RequestEvent
 from requests_app.services.attachments import attachment_add
+from requests_app.services.data_versions import campaigns_data_changed
 from requests_app.services.deadlines import DERIVED_FIELDS, apply_deadlines
 from requests_app.services.errors import ServiceError
 from requests_app.text import long_date
@@ -99,6 +100,8 @@ def transition(
         foi.new_reply_at = None
     apply_deadlines(foi, cal=cal or calendar_for(foi.force.law))
     foi.save(update_fields=["status", "updated_at", *changes, *DERIVED_FIELDS])
+    # A request's status, outcome and dates are in its campaign's totals (issue 28).
+    campaigns_data_changed(campaign_ids=[foi.campaign_id])
     event = RequestEvent.objects.create(
         request=foi,
         kind=action,

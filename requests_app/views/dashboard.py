@@ -8,20 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 
 from requests_app.access import view_required
 from requests_app.calendars import calendars
 from requests_app.campaign_rows import deadline_rows_html
-from requests_app.models import Campaign, FoiRequest
+from requests_app.models import Campaign, CampaignDeadlineCounts, FoiRequest
 from requests_app.needs_you import DashboardSection
 from requests_app.selectors.campaigns import campaigns_with_progress
 from requests_app.selectors.counting import counts_of
 from requests_app.selectors.deadlines import (
     DUE_SOON_WORKING_DAYS,
     bouncing_requests,
+    campaign_deadlines,
     campaigns_with_deadlines,
     complaint_windows_closing,
     deadline_rows_by_campaign,
@@ -29,6 +30,7 @@ from requests_app.selectors.deadlines import (
 )
 from requests_app.selectors.quarantine import dashboard_sections as quarantine_sections
 from requests_app.selectors.requests import figures_unrecorded_requests, new_reply_requests
+from requests_app.services.deadline_counts import deadline_counts_refresh
 from requests_app.text import long_date, long_day, plural
 from requests_app.views.paging import paged
 from requests_app.workflow import Status
@@ -155,6 +157,28 @@ def needs_you(
     return shown
 
 
+def deadline_campaigns(request, today: date, *, scope: str):
+    """The page of campaigns with something overdue or due soon, from the counts stored per
+    campaign (issue 28), with the paging. The counts are of the day they were counted on: when
+    any is older than today (the beat job has not run since midnight) or none was counted today,
+    every campaign is counted again first, once, and the page read again."""
+    listed = campaigns_with_deadlines(
+        today, owner=request.user if scope == "mine" else None
+    ).annotate(stale=Exists(CampaignDeadlineCounts.objects.filter(counted_on__lt=today)))
+    for attempt in range(2):
+        deadlines = paged(request, listed, param="page", per_page=CAMPAIGNS_PER_PAGE)
+        shown = list(deadlines.page.object_list)
+        fresh = (
+            not shown[0]["stale"]
+            if shown
+            else CampaignDeadlineCounts.objects.filter(counted_on=today).exists()
+        )
+        if fresh or attempt:
+            break
+        deadline_counts_refresh(today=today)
+    return [campaign_deadlines(row) for row in shown], deadlines
+
+
 @view_required
 def dashboard(request, *, figure_sections: SectionsFor):
     today = timezone.localdate()
@@ -170,19 +194,7 @@ def dashboard(request, *, figure_sections: SectionsFor):
     scope = request.GET.get("campaigns")
     if scope not in ("mine", "all"):
         scope = "mine" if owns_any else "all"
-    deadlines = paged(
-        request,
-        campaigns_with_deadlines(
-            today,
-            cals,
-            DUE_SOON_WORKING_DAYS,
-            owner=request.user if scope == "mine" else None,
-        ),
-        param="page",
-        per_page=CAMPAIGNS_PER_PAGE,
-    )
-    page = deadlines.page
-    campaigns = list(page.object_list)
+    campaigns, deadlines = deadline_campaigns(request, today, scope=scope)
     rows = deadline_rows_by_campaign(
         [c.pk for c in campaigns],
         today,
@@ -201,7 +213,7 @@ def dashboard(request, *, figure_sections: SectionsFor):
                 request, today, cals, scope=scope, figure_sections=figure_sections
             ),
             "deadline_campaigns": campaigns,
-            "deadline_page": page,
+            "deadline_page": deadlines.page,
             "deadline_previous_url": deadlines.previous_url,
             "deadline_next_url": deadlines.next_url,
             "scope": scope,

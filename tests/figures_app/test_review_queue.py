@@ -274,6 +274,41 @@ def test_the_queue_uses_the_same_queries_for_2_or_8_requests(
     assert page.count('class="card mb-2 review-item"') == 8
 
 
+def test_the_queue_uses_the_same_queries_for_few_or_many_figures(
+    campaign, metric, staff, client, reviewer, django_assert_max_num_queries
+):
+    """The figures are read as rows for the page shown (review_figures.figures_and_warnings):
+    more figures per request, in more categories, add no query."""
+    from django.db import connection
+
+    fois = list(campaign.requests.select_related("force").order_by("pk")[:2])
+    enter(
+        campaign,
+        staff,
+        [(foi.force.name, "2015/16", "10") for foi in fois]
+        + [(foi.force.name, "2015/16", "1", "12") for foi in fois],
+    )
+    client.force_login(reviewer)
+    _queue(client)  # warm the session and role caches
+    with CaptureQueriesContext(connection) as few:
+        page = _queue(client)
+    assert page.count('class="card mb-2 review-item"') == 2 and "2 figures," in page
+    enter(
+        campaign,
+        staff,
+        [
+            (foi.force.name, period, "1", str(age))
+            for foi in fois
+            for period in ("2015/16", "2016/17")
+            for age in range(12)
+        ],
+    )
+    with django_assert_max_num_queries(len(few)):
+        page = _queue(client)
+    assert page.count('class="card mb-2 review-item"') == 2 and "26 figures," in page
+    assert page.count('data-label="Cell"') == 52
+
+
 def test_the_queue_links_to_sent_back_to_you_for_staff(kent, client, reviewer):
     client.force_login(reviewer)  # staff and reviewer
     assert reverse("figures_sent_back_to_you") in _queue(client)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from figures_app.models import Figure, Kind
 from requests_app.models import RequestAttachment
+from requests_app.services.data_versions import requests_data_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,9 @@ def _file(foi, name):
 
 
 def _figure(foi, metric, period, value, *, attachment=None, location="", key="", category=None):
+    # Written straight to the table, so the data version is raised here as a service would
+    # (the totals are cached on it).
+    requests_data_changed(request_ids=[foi.pk])
     return Figure.objects.create(
         request=foi,
         metric=metric,

@@ -1,0 +1,124 @@
+"""One metric's totals, served from Django's cache (issue 28): the totals page, the JSON API,
+the CSV and XLSX, and a release's payload all read them through `cached_metric_totals`.
+
+The key is the campaign, its data version (requests_app/services/data_versions.py: raised in
+the same transaction as every write to the campaign's figures, reviews, requests, periods,
+metrics or settings), the metric, the basis and the day. A reader that sees a version sees the
+data written with it, so an entry is never stale; the day is in the key because the reasons a
+force has no figure ("no reply yet, overdue") move with the date and no write.
+
+The totals are worked out by `metric_totals` (selectors/totals.py), untouched: this module only
+wraps it. A cache that fails (Redis down or unreachable) is a miss that stores nothing: the
+totals are worked out, served, and a warning logged, never an error page."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache as shared_cache
+
+from figures_app.models import Metric
+from figures_app.selectors.totals import Totals, metric_totals
+from requests_app.selectors.data_versions import campaign_data_version
+
+logger = logging.getLogger(__name__)
+
+
+def _cache_get(key: str) -> Any:
+    """The cached value, or None on a miss or when the cache fails (logged)."""
+    try:
+        return shared_cache.get(key)
+    except Exception:  # any backend's error: redis.ConnectionError, a timeout, ...
+        logger.warning("Totals cache unavailable; reading %s without it", key, exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: Any) -> None:
+    """Store `value`; when the cache fails, log it and go on (the value is served anyway)."""
+    try:
+        shared_cache.set(key, value)
+    except Exception:
+        logger.warning("Totals cache unavailable; %s not stored", key, exc_info=True)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """A digest of the code that shapes a cached Totals and what is made of it (figures_app's
+    selectors and modules, requests_app's models): an entry pickled by an older release is never
+    unpickled into a newer one's classes, nor an older JSON served, since the cache (a table, or
+    Redis) outlives a deploy."""
+    figures = Path(__file__).resolve().parent.parent
+    requests = figures.parent / "requests_app"
+    files = sorted(
+        [*figures.glob("selectors/*.py"), *figures.glob("*.py"), *requests.glob("models/*.py")]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def totals_key(*, campaign_id: int, version: int, metric_id: int, basis: str, today: date) -> str:
+    return (
+        f"totals:{_code_fingerprint()}:{campaign_id}:{version}:{metric_id}:{basis}:"
+        f"{today.isoformat()}"
+    )
+
+
+def cached_metric_totals(
+    *, metric: Metric, basis: str, today: date, version: int | None = None
+) -> Totals:
+    """metric_totals from the cache, or worked out and stored. `version` is the campaign's data
+    version when the caller read it with the metric (the views annotate it: no query); else it
+    is read here, one query. Read it before the data, never after: a version read later than
+    the figures could name figures older than itself."""
+    if version is None:
+        version = campaign_data_version(metric.campaign_id)
+    key = totals_key(
+        campaign_id=metric.campaign_id,
+        version=version,
+        metric_id=metric.pk,
+        basis=basis,
+        today=today,
+    )
+    totals = _cache_get(key)
+    if totals is None:
+        totals = metric_totals(metric=metric, basis=basis, today=today)
+        _cache_set(key, totals)
+    return totals
+
+
+def cached_totals_output(
+    *,
+    metric: Metric,
+    basis: str,
+    today: date,
+    version: int,
+    name: str,
+    make: Callable[[Totals], str],
+) -> str:
+    """Something made of the cached totals (the API's JSON: `name` says which), kept beside
+    them under the same key, so a hit is one read and no unpickling or rewriting of the totals.
+    Made from `cached_metric_totals` on a miss, so it says what the page and files say."""
+    key = (
+        totals_key(
+            campaign_id=metric.campaign_id,
+            version=version,
+            metric_id=metric.pk,
+            basis=basis,
+            today=today,
+        )
+        + f":{name}"
+    )
+    made = _cache_get(key)
+    if made is None:
+        made = make(cached_metric_totals(metric=metric, basis=basis, today=today, version=version))
+        _cache_set(key, made)
+    return made

@@ -1,0 +1,24 @@
+"""Reads of a campaign's data version (issue 28; services/data_versions.py raises it)."""
+
+from __future__ import annotations
+
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from requests_app.models import CampaignDataVersion
+
+
+def campaign_data_version(campaign_id: int) -> int:
+    """0 for a campaign no service has written to since the version was introduced."""
+    version = (
+        CampaignDataVersion.objects.filter(campaign_id=campaign_id)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return version or 0
+
+
+def data_version_of(campaign_path: str = "campaign"):
+    """An annotation reading the version with a query that already joins the campaign (the
+    totals views' metrics query), so a cache hit costs no query for it."""
+    return Coalesce(F(f"{campaign_path}__data_version__version"), Value(0))
