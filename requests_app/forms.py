@@ -132,6 +132,7 @@ class CampaignForm(forms.Form):
         if not self.nouns.police:
             singular, many = self.nouns.singular, self.nouns.plural
             self.fields["forces"].label = f"Individual {many}"
+            self.fields["force_list"].label = "Saved list"
             self.fields[
                 "force_list"
             ].help_text = f"Every {singular} in this list is asked, plus any ticked below."

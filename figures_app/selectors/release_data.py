@@ -22,7 +22,7 @@ from requests_app.models import Period
 
 ONS_REGIONS = "ONS police regions"
 # Other bodies' regions are what the registry holds for them (a body list's nation by default).
-REGIONS = "Regions"
+REGIONS = "Nations and regions"
 NO_AREA = "Not in an area"
 
 

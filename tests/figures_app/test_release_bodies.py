@@ -88,7 +88,7 @@ def test_the_payload_freezes_what_the_bodies_are_called(client, council_release)
     cardiff = next(f for f in body["metrics"][0]["forces"] if f["force"] == "Cardiff Council")
     assert (cardiff["kind"], cardiff["nation"]) == ("council", "wales")
     regions = body["metrics"][0]["regions"][0]
-    assert regions["grouping"] == "Regions"
+    assert regions["grouping"] == "Nations and regions"
     assert regions["areas"][0]["periods"][1]["coverage"] == "from 2 of 3 councils asked"
 
 
@@ -173,3 +173,11 @@ def test_a_release_frozen_before_issue_30_reads_as_it_always_has(client, figures
     assert "How each force answered" in page
     assert "Nationally, police recorded" in kent and "All forces</a>" in kent
     assert "ONS police regions" in _csv
+
+
+def test_the_release_form_speaks_of_councils(client, council_release, reviewer):
+    client.force_login(reviewer)
+    page = _get(client, "release_prepare", council_release.slug)
+    assert "Nations and regions only" in page
+    assert "Caveats per council" in page and "Include how each council answered" in page
+    assert "police" not in page.lower()
