@@ -258,13 +258,19 @@ def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:
 
 def _basis_words(totals: SeriesTotals) -> str:
     counted = "Approved figures" if totals.basis == APPROVED else "All figures, approved or not"
+    each = series_nouns(totals).singular
     if totals.as_reported == LATEST:
-        return f"{counted}; for each force and period the latest campaign's figure."
-    return f"{counted}; for each force and period the figure as first reported."
+        return f"{counted}; for each {each} and period the latest campaign's figure."
+    return f"{counted}; for each {each} and period the figure as first reported."
 
 
 def _reported_periods(totals: SeriesTotals) -> list[SeriesPeriod]:
     return [p for p in totals.periods if p.forces_reporting]
+
+
+def series_nouns(totals: SeriesTotals) -> BodyNouns:
+    """What the series' bodies are called: "force", "council"... (requests_app/body_words)."""
+    return body_nouns((row.force.kind, row.force.country) for row in totals.forces)
 
 
 def series_headlines(totals: SeriesTotals) -> list[str]:
@@ -277,7 +283,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         counted = "approved figures" if totals.basis == APPROVED else "figures"
         return [f"No {counted} for {noun} in this series yet."]
     last = reported[-1]
-    nouns = body_nouns((row.force.kind, row.force.country) for row in totals.forces)
+    nouns = series_nouns(totals)
     line = (
         f"Police recorded {number_noun(last.total, noun)} in {last.label}, "
         f"from {last.forces_reporting} "

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from figures_app.selectors.series import series_totals
@@ -82,3 +83,12 @@ def test_the_series_headline_names_the_councils_and_their_coverage(council_serie
     )
     text = " ".join(lines)
     assert "police" not in text.lower() and "force" not in text
+
+
+def test_the_series_page_speaks_of_councils(client, council_series, staff):
+    client.force_login(staff)
+    page = client.get(reverse("figures_series", args=[council_series.slug])).content.decode()
+    for words in ("Councils reporting", "By council</h2>", "Each council as it is now"):
+        assert words in page, words
+    main = page[page.index("<main") : page.index("</main>")]  # the site's menu names "Forces"
+    assert "police" not in main.lower() and "Force" not in main and " forces" not in main
