@@ -79,3 +79,19 @@ def test_a_councils_letters_name_the_council_and_its_law(staff, councils, time_m
     assert "Dear Freedom of Information team at Cardiff Council" in wales[0].body
     for text in (letter, fife[0].body, wales[0].body):
         assert "police" not in text.lower() and "force" not in text.lower()
+
+
+def test_the_letter_preview_and_send_page_name_the_councils(staff_client, staff, councils):
+    campaign = campaign_create(
+        actor=staff,
+        owner=staff,
+        slug="care",
+        title="Children in care",
+        request_text="Dear {force_name}, how many children in {periods}?",
+        forces=councils,
+        periods=NSPCC_PERIODS,
+    )
+    preview = staff_client.get(reverse("campaign_preview", args=[campaign.slug])).content
+    assert 'for="force">Council</label>' in preview.decode()
+    send = staff_client.get(reverse("campaign_send", args=[campaign.slug])).content.decode()
+    assert "to one council at a time" in send and "one force" not in send
