@@ -13,8 +13,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html
 
+from figures_app.selectors.release_data import standard_grouping
 from figures_app.selectors.releases import custom_groupings
 from figures_app.services.releases import ReleaseError, ReleaseSpec, parse_caveats
+from requests_app.body_words import body_nouns
 from requests_app.series_names import readable_slug
 
 RELEASE_SLUG_MAX = 80
@@ -86,9 +88,27 @@ class ReleaseForm(forms.Form):
         self.fields["periods"].choices = [
             (label, label) for label in campaign.periods.values_list("label", flat=True)
         ]
-        self.fields["regions_grouping"].choices = [("", "ONS police regions only")] + [
+        nouns = body_nouns(campaign.requests.values_list("force__kind", "force__country"))
+        standard = standard_grouping(nouns)  # "ONS police regions", "Nations and regions"
+        self.fields["regions_grouping"].choices = [("", f"{standard} only")] + [
             (g, g) for g in custom_groupings(campaign)
         ]
+        if not nouns.police:
+            singular = nouns.singular
+            self.fields["regions_grouping"].help_text = (
+                f"Regional totals always use the {standard.lower()}; add one of the campaign's own "
+                "groupings."
+            )
+            self.fields["caveats"].label = f"Caveats per {singular}"
+            self.fields["caveats"].help_text = (
+                f"One a line, '{singular.capitalize()}: caveat'. Shown with that {singular}'s "
+                "figures everywhere in the release."
+            )
+            self.fields[
+                "include_answering"
+            ].label = (
+                f"Include how each {singular} answered (working days, on time or late, refusals)"
+            )
         if next_version:
             self.fields["slug"].disabled = True
             self.fields["note"].required = True

@@ -14,7 +14,7 @@ from figures_app.presentation import fmt_pct, rule_words
 from figures_app.selectors.basis import APPROVED
 from figures_app.selectors.headline import Change
 from figures_app.selectors.series import LATEST, Revision, SeriesPeriod, SeriesTotals, State
-from requests_app.body_words import body_nouns
+from requests_app.body_words import POLICE_NOUNS, BodyNouns, body_nouns
 from requests_app.text import plural
 
 
@@ -258,13 +258,19 @@ def series_sheets(totals: SeriesTotals) -> dict[str, Iterator[list]]:
 
 def _basis_words(totals: SeriesTotals) -> str:
     counted = "Approved figures" if totals.basis == APPROVED else "All figures, approved or not"
+    each = series_nouns(totals).singular
     if totals.as_reported == LATEST:
-        return f"{counted}; for each force and period the latest campaign's figure."
-    return f"{counted}; for each force and period the figure as first reported."
+        return f"{counted}; for each {each} and period the latest campaign's figure."
+    return f"{counted}; for each {each} and period the figure as first reported."
 
 
 def _reported_periods(totals: SeriesTotals) -> list[SeriesPeriod]:
     return [p for p in totals.periods if p.forces_reporting]
+
+
+def series_nouns(totals: SeriesTotals) -> BodyNouns:
+    """What the series' bodies are called: "force", "council"... (requests_app/body_words)."""
+    return body_nouns((row.force.kind, row.force.country) for row in totals.forces)
 
 
 def series_headlines(totals: SeriesTotals) -> list[str]:
@@ -277,13 +283,13 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         counted = "approved figures" if totals.basis == APPROVED else "figures"
         return [f"No {counted} for {noun} in this series yet."]
     last = reported[-1]
-    nouns = body_nouns((row.force.kind, row.force.country) for row in totals.forces)
+    nouns = series_nouns(totals)
     line = (
         f"Police recorded {number_noun(last.total, noun)} in {last.label}, "
         f"from {last.forces_reporting} "
         f"of {plural(last.forces_asked, 'force')} asked"
         if nouns.police
-        else f"{last.total:,} {noun} in {last.label}, recorded by {last.forces_reporting} of "
+        else f"{number_noun(last.total, noun)} in {last.label}, recorded by {last.forces_reporting} of "
         f"{nouns.count_qualified(last.forces_asked)} asked"
     )
     if last.suppressed_cells:
@@ -293,7 +299,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
         )
     lines.append(line + ".")
     if len(reported) >= 2:
-        lines.append(change_sentence(totals.change(reported[-2], last), rule))
+        lines.append(change_sentence(totals.change(reported[-2], last), rule, nouns))
     if totals.revisions:
         amount = totals.revised_total
         exact = [r for r in totals.revisions if r.amount is not None]
@@ -324,7 +330,7 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     if published:
         lines.append(
             f"Figures for {', '.join(published)} include ones loaded from what was published, "
-            "not forces' answers to us."
+            f"not {'forces' if nouns.police else 'the ' + nouns.plural}' answers to us."
         )
     for row in totals.forces:
         if row.former:
@@ -334,16 +340,18 @@ def series_headlines(totals: SeriesTotals) -> list[str]:
     return lines
 
 
-def change_sentence(change: Change[SeriesPeriod], rule: str) -> str:
-    """Between two periods forces reported in."""
+def change_sentence(
+    change: Change[SeriesPeriod], rule: str, nouns: BodyNouns = POLICE_NOUNS
+) -> str:
+    """Between two periods bodies reported in (the series' nouns: "forces", "councils")."""
     before, after, lfl = change.from_period, change.to_period, change.like_for_like
     raw = fmt_pct(change.change_pct, rule)
     text = f"From {before.label} to {after.label}: {before.total:,} to {after.total:,} ({raw})"
     if lfl.forces:
         text += (
-            f"; like for like over the {plural(lfl.forces, 'force')} reporting both, "
+            f"; like for like over the {nouns.count(lfl.forces)} reporting both, "
             f"{lfl.from_total:,} to {lfl.to_total:,} ({fmt_pct(lfl.change_pct, rule)})"
         )
     else:
-        text += "; no force reported both periods"
+        text += f"; no {nouns.singular} reported both periods"
     return text + "."

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from requests_app.body_words import body_nouns
 from requests_app.deadlines import LAWS
 from requests_app.exemptions import exemption_choices
 from requests_app.models import Campaign, Force, ForceList, StaffProfile
@@ -123,6 +124,23 @@ class CampaignForm(forms.Form):
         if instance:
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "The slug cannot change once the campaign exists."
+        # The bodies offered are the registry's: "forces" while it holds police forces only
+        # (the police journey reads as it always has), "authorities" for a mix (body_words).
+        self.nouns = body_nouns(
+            Force.objects.filter(active=True).values_list("kind", "country").distinct()
+        )
+        if not self.nouns.police:
+            singular, many = self.nouns.singular, self.nouns.plural
+            self.fields["forces"].label = f"Individual {many}"
+            self.fields["force_list"].label = "Saved list"
+            self.fields[
+                "force_list"
+            ].help_text = f"Every {singular} in this list is asked, plus any ticked below."
+            self.fields["chase_forces"].label = f"Chase {many}"
+            self.fields["chase_forces"].help_text = f"Email {many} politely when late."
+            self.fields["request_text"].help_text = self.fields["request_text"].help_text.replace(
+                "the Act the force answers under", f"the Act the {singular} answers under"
+            )
 
     def clean(self):
         data = super().clean()
@@ -136,7 +154,7 @@ class CampaignForm(forms.Form):
         if data.get("force_list"):
             chosen |= set(data["force_list"].members())
         if not chosen:
-            self.add_error("forces", "Choose a list or at least one force.")
+            self.add_error("forces", f"Choose a list or at least one {self.nouns.singular}.")
         data["all_forces"] = sorted(chosen, key=lambda f: f.name)
         lower, upper = data.get("suppressed_lower"), data.get("suppressed_upper")
         if lower is not None and upper is not None and upper < lower:

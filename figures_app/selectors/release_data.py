@@ -17,10 +17,12 @@ from figures_app.presentation import round_by_rule
 from figures_app.selectors.headline import change_pct
 from figures_app.selectors.totals import ForceRow, Totals
 from figures_app.totals_output import totals_json
+from requests_app.body_words import POLICE_NOUNS, BodyNouns
 from requests_app.models import Period
-from requests_app.text import plural
 
 ONS_REGIONS = "ONS police regions"
+# Other bodies' regions are what the registry holds for them (a body list's nation by default).
+REGIONS = "Nations and regions"
 NO_AREA = "Not in an area"
 
 
@@ -48,6 +50,30 @@ def _public_headline(headline: str) -> str:
     return headline
 
 
+_NOUN_FIELDS = ("singular", "plural", "adjective", "police")
+
+
+def bodies_entry(nouns: BodyNouns, laws: set[str]) -> dict:
+    """What the release's bodies are called and the laws they answered under, frozen with it
+    (issue 30): its pages, press lines and downloads word a council campaign by these, as the
+    totals page does."""
+    return {field: getattr(nouns, field) for field in _NOUN_FIELDS} | {"laws": sorted(laws)}
+
+
+def release_nouns(payload: dict) -> BodyNouns:
+    """The nouns a release was frozen with; a release frozen before issue 30 asked police
+    forces only, and reads as it always has."""
+    bodies = payload.get("bodies")
+    if not bodies:
+        return POLICE_NOUNS
+    return BodyNouns(**{field: bodies[field] for field in _NOUN_FIELDS})
+
+
+def standard_grouping(nouns: BodyNouns) -> str:
+    """The grouping every release totals by: the ONS police regions, or the bodies' regions."""
+    return ONS_REGIONS if nouns.police else REGIONS
+
+
 def force_code(force) -> str:
     """A force's code in release addresses: its ONS code, or its slug for the forces without one
     (British Transport Police, the MOD and Civil Nuclear police)."""
@@ -63,12 +89,14 @@ def metric_payload(
     period_labels: list[str],
     caveats: dict[str, list[str]],
     groupings: dict[str, dict[int, str]],
+    nouns: BodyNouns = POLICE_NOUNS,
 ) -> dict:
     """One metric of a release: the totals API's fields for the periods chosen (periods,
     changes between two chosen periods, breakdown, headlines), plus each force with its values,
     rank, caveats and press line, and the regional totals of every grouping.
 
-    `groupings`: grouping name -> {force id: area}; the ONS police regions come first."""
+    `groupings`: grouping name -> {force id: area}; the ONS police regions (or the bodies'
+    regions) come first. `nouns`: what the bodies are called (the regions' coverage)."""
     api = totals_json(totals)
     chosen = set(period_labels)
     periods = [p for p in totals.periods if p.label in chosen]
@@ -110,7 +138,7 @@ def metric_payload(
     rule = totals.campaign.rounding_rule
     for force in forces:
         force["press_line"] = press_line(force, payload, rule)
-    payload["regions"] = regions(payload, list(groupings))
+    payload["regions"] = regions(payload, list(groupings), nouns)
     return payload
 
 
@@ -129,6 +157,8 @@ def _force_entry(
         "short_name": force.short_name,
         "force_code": force_code(force),
         "ons_code": force.ons_code or None,
+        "kind": force.kind,
+        "nation": force.country,
         "region": force.region,
         "areas": {name: areas.get(force.pk, NO_AREA) for name, areas in groupings.items()},
         "values": {label: cell.value if cell else None for label, cell in cells.items()},
@@ -267,8 +297,9 @@ def press_line(force: dict, metric: dict, rule: str) -> str:
     return sentence + f", a {'rise' if new > old else 'fall'} of {pct_words(pct, rule)}."
 
 
-def regions(metric: dict, grouping_names: list[str]) -> list[dict]:
-    """Regional totals of every grouping, each area stating its own coverage."""
+def regions(metric: dict, grouping_names: list[str], nouns: BodyNouns = POLICE_NOUNS) -> list[dict]:
+    """Regional totals of every grouping, each area stating its own coverage ("from 3 of 5
+    forces asked", "from 3 of 5 councils asked")."""
     labels = [p["period"] for p in metric["periods"]]
     out = []
     for grouping in grouping_names:
@@ -304,8 +335,7 @@ def regions(metric: dict, grouping_names: list[str]) -> list[dict]:
                             f["suppressed_cells"].get(label, 0) for f in members
                         ),
                         "forces_reporting": len(reporting),
-                        "coverage": f"from {len(reporting)} of "
-                        f"{plural(len(members), 'force')} asked",
+                        "coverage": f"from {len(reporting)} of {nouns.count(len(members))} asked",
                     }
                 )
             rows.append(

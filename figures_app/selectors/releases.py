@@ -11,8 +11,14 @@ from django.utils import timezone
 from figures_app.models import FigureChange, Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
 from figures_app.selectors.basis import APPROVED
-from figures_app.selectors.release_data import ONS_REGIONS, force_code, metric_payload
+from figures_app.selectors.release_data import (
+    bodies_entry,
+    force_code,
+    metric_payload,
+    standard_grouping,
+)
 from figures_app.selectors.totals_cache import cached_metric_totals
+from requests_app.body_words import body_nouns
 from requests_app.models import Campaign
 from requests_app.selectors.answering import campaign_answering
 
@@ -52,8 +58,9 @@ def build_payload(
     today: date,
 ) -> dict:
     """The whole frozen release, as the API gives it. Approved figures only."""
-    requests = campaign.requests.select_related("force")
-    groupings = {ONS_REGIONS: {foi.force_id: foi.force.region for foi in requests}}
+    requests = list(campaign.requests.select_related("force"))
+    nouns = body_nouns((foi.force.kind, foi.force.country) for foi in requests)
+    groupings = {standard_grouping(nouns): {foi.force_id: foi.force.region for foi in requests}}
     if regions_grouping:
         groupings[regions_grouping] = grouping_areas(campaign, regions_grouping)
     payload = {
@@ -66,6 +73,8 @@ def build_payload(
         "methodology": methodology,
         "changelog": changelog,
         "caveats": caveats,
+        # What the bodies are called (issue 30; a payload without it asked police forces).
+        "bodies": bodies_entry(nouns, {foi.force.law for foi in requests}),
         "metrics": [],
     }
     for metric in metrics:
@@ -73,7 +82,11 @@ def build_payload(
         totals = cached_metric_totals(metric=metric, basis=APPROVED, today=today)
         payload["metrics"].append(
             metric_payload(
-                totals, period_labels=period_labels, caveats=caveats, groupings=groupings
+                totals,
+                period_labels=period_labels,
+                caveats=caveats,
+                groupings=groupings,
+                nouns=nouns,
             )
         )
     if include_answering:

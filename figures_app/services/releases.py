@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from figures_app.models import Metric
 from figures_app.models_releases import ForceGroup, Release, ReleaseVersion
-from figures_app.selectors.release_data import NO_AREA, force_code
+from figures_app.selectors.release_data import NO_AREA, force_code, release_nouns
 from figures_app.selectors.releases import (
     build_payload,
     campaign_force_codes,
@@ -110,6 +110,12 @@ def changelog_lines(
     361 to 316, 3 July 2017, reason ..." (the day the figure was last changed), national totals
     revised, methodology or caveats revised. The note is the reason."""
     reason = f", reason {note}" if note else ""
+    nouns = release_nouns(payload)
+
+    def bodies(n: int) -> str:
+        # Police releases keep their words ("(4 forces)", "1 forces" included).
+        return f"{n} forces" if nouns.police else nouns.count(n)
+
     dates = correction_dates(list(metric_ids.values()), since)
     lines = []
     old_metrics = {m["metric"]: m for m in previous["metrics"]}
@@ -127,8 +133,8 @@ def changelog_lines(
             ):
                 lines.append(
                     f"{p['period']} national total revised from {was['total']:,} "
-                    f"({was['forces_reporting']} forces) to {p['total']:,} "
-                    f"({p['forces_reporting']} forces), {_when(now)}{reason}."
+                    f"({bodies(was['forces_reporting'])}) to {p['total']:,} "
+                    f"({bodies(p['forces_reporting'])}), {_when(now)}{reason}."
                 )
         old_forces = {f["force_code"]: f for f in old["forces"]}
         for force in metric["forces"]:
@@ -155,7 +161,7 @@ def changelog_lines(
         lines.append(f"Title changed from '{previous['title']}'{reason}.")
     if bool(previous.get("answering")) != bool(payload.get("answering")):
         shown = "added" if payload.get("answering") else "removed"
-        lines.append(f"How each force answered {shown}{reason}.")
+        lines.append(f"How each {nouns.singular} answered {shown}{reason}.")
     if not lines:
         lines.append(f"Republished with no change to the figures{reason}.")
     return lines

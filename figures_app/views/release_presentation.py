@@ -15,13 +15,16 @@ from figures_app import charts
 from figures_app.bound_words import bounds_text
 from figures_app.columns import named_row
 from figures_app.presentation import fmt_pct, rate, rule_words
-from figures_app.selectors.release_data import amount_words, pct_words
+from figures_app.selectors.release_data import amount_words, pct_words, release_nouns
+from requests_app.body_words import POLICE_NOUNS, BodyNouns
 from requests_app.text import plural
 
 
-def national_context(force: dict, metric: dict, rule: str) -> str:
+def national_context(force: dict, metric: dict, rule: str, nouns: BodyNouns = POLICE_NOUNS) -> str:
     """The national picture beside a force's line: the latest total with its coverage, the
-    change on the previous period, and the force's rank."""
+    change on the previous period, and the force's rank. Worded by the release's nouns
+    (release_data.release_nouns): "Nationally, police recorded..." for police forces,
+    "Altogether, 2,270 children in 2024/25, recorded by 20 of 22 Welsh councils asked"."""
     periods = [p for p in metric["periods"] if p["forces_reporting"]]
     if not periods:
         return metric["message"]
@@ -30,6 +33,10 @@ def national_context(force: dict, metric: dict, rule: str) -> str:
         f"Nationally, police recorded {latest['total']:,} {metric['noun']} in "
         f"{latest['period']}, from {latest['forces_reporting']} of "
         f"{plural(metric['forces_asked'], 'force')} asked"
+        if nouns.police
+        else f"Altogether, {latest['total']:,} {metric['noun']} in {latest['period']}, "
+        f"recorded by {latest['forces_reporting']} of "
+        f"{nouns.count_qualified(metric['forces_asked'])} asked"
     )
     change = next((c for c in metric["changes"] if c["to"] == latest["period"]), None)
     if change and change["change_pct"] is not None:
@@ -37,16 +44,21 @@ def national_context(force: dict, metric: dict, rule: str) -> str:
         direction = "up" if change["change_pct"] > 0 else "down"
         sentence += (
             f", {direction} {pct_words(change['change_pct'], rule)} from {before['total']:,} "
-            f"({before['forces_reporting']} forces) in {before['period']}"
+            f"({_bodies(before['forces_reporting'], nouns)}) in {before['period']}"
         )
     sentence += "."
     if force.get("rank"):
         ranked = sum(1 for f in metric["forces"] if f.get("rank"))
         sentence += (
-            f" {force['force']} ranked {ordinal(force['rank'])} of the {ranked} forces with an "
-            f"exact figure for {latest['period']}."
+            f" {force['force']} ranked {ordinal(force['rank'])} of the "
+            f"{_bodies(ranked, nouns)} with an exact figure for {latest['period']}."
         )
     return sentence
+
+
+def _bodies(n: int, nouns: BodyNouns) -> str:
+    # Police releases keep the words they were published with ("1 forces" included).
+    return f"{n} forces" if nouns.police else nouns.count(n)
 
 
 def ordinal(n: int) -> str:
@@ -68,7 +80,7 @@ def force_in(payload: dict, code: str) -> list[tuple[dict, dict]]:
     return [(m, f) for m in payload["metrics"] for f in m["forces"] if f["force_code"] == code]
 
 
-def page_metric(metric: dict, rule: str) -> dict:
+def page_metric(metric: dict, rule: str, nouns: BodyNouns = POLICE_NOUNS) -> dict:
     """What the release page shows of one metric, rounded by the campaign's rule beside the
     exact values."""
     labels = [p["period"] for p in metric["periods"]]
@@ -125,12 +137,12 @@ def page_metric(metric: dict, rule: str) -> dict:
             for f in metric["forces"]
         ],
         "breakdowns": breakdowns,
-        "charts": [{**c, "svg": chart_svg(c)} for c in chart_specs(metric)],
+        "charts": [{**c, "svg": chart_svg(c)} for c in chart_specs(metric, nouns)],
         "caveated": [f for f in metric["forces"] if f["caveats"]],
     }
 
 
-def chart_specs(metric: dict) -> list[dict]:
+def chart_specs(metric: dict, nouns: BodyNouns = POLICE_NOUNS) -> list[dict]:
     """The charts of one metric, as data (the SVG and the PNG are drawn from the same spec).
     A force with caveats is marked * in the chart, and its caveats are listed under it."""
     labels = [p["period"] for p in metric["periods"]]
@@ -146,7 +158,7 @@ def chart_specs(metric: dict) -> list[dict]:
                 {
                     "name": "forces",
                     "kind": "hbar",
-                    "title": f"{metric['label']}, {latest}, by force",
+                    "title": f"{metric['label']}, {latest}, by {nouns.singular}",
                     "items": [
                         (f["short_name"] + (" *" if f["caveats"] else ""), f["values"][latest])
                         for f in ranked
@@ -199,9 +211,10 @@ def chart_svg(spec: dict) -> SafeString:
 
 
 def find_chart(payload: dict, metric_slug: str, name: str) -> dict | None:
+    nouns = release_nouns(payload)
     for metric in payload["metrics"]:
         if metric["metric"] == metric_slug:
-            return next((c for c in chart_specs(metric) if c["name"] == name), None)
+            return next((c for c in chart_specs(metric, nouns) if c["name"] == name), None)
     return None
 
 
@@ -368,6 +381,21 @@ def answering_words(answer: dict) -> str:
     if answer["internal_review"]:
         parts.append(f"internal review: {answer['internal_review']}")
     return ", ".join(parts)
+
+
+_ACTS = {"foia": "FOIA 2000", "foisa": "FOISA 2002"}
+
+
+def footer_sentence(payload: dict) -> str:
+    """Whose figures these are and under which law: 'Police recorded figures...' for a police
+    release (and one frozen before issue 30); otherwise the bodies asked and their laws."""
+    nouns = release_nouns(payload)
+    if nouns.police:
+        return "Police recorded figures obtained under FOIA 2000 and FOISA 2002."
+    laws = payload["bodies"].get("laws") or list(_ACTS)
+    acts = " and ".join(_ACTS.get(law, law) for law in laws)
+    who = f"{nouns.adjective} {nouns.plural}" if nouns.adjective else nouns.plural
+    return f"Figures as recorded by the {who} asked, obtained under {acts}."
 
 
 def rule_sentence(rule: str) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from figures_app.forms_releases import GroupingForm, ReleaseForm
 from figures_app.models_releases import ReleaseVersion
 from figures_app.release_png import render_png
+from figures_app.selectors.release_data import release_nouns
 from figures_app.selectors.releases import (
     campaign_releases,
     custom_groupings,
@@ -38,6 +39,7 @@ from figures_app.views.release_presentation import (
     download_rows,
     download_sheets,
     find_chart,
+    footer_sentence,
     force_in,
     methodology_html,
     national_context,
@@ -93,6 +95,7 @@ def _versions(version: ReleaseVersion, staff: bool):
 def _page_context(request, version: ReleaseVersion, preview: bool) -> dict:
     payload = version.payload
     rule = payload["rounding"]
+    nouns = release_nouns(payload)
     staff = roles.can_view(request.user)
     versions = _versions(version, staff)
     public_numbers = [v["number"] for v in versions if not v["embargoed"]]
@@ -108,8 +111,10 @@ def _page_context(request, version: ReleaseVersion, preview: bool) -> dict:
         "latest": latest,
         "newer_embargoed": [v for v in versions if v["embargoed"] and v["number"] > version.number],
         "versions": versions,
-        "metrics": [page_metric(m, rule) for m in payload["metrics"]],
+        "nouns": nouns,  # "force" or "council"..., as frozen (release_data.release_nouns)
+        "metrics": [page_metric(m, rule, nouns) for m in payload["metrics"]],
         "methodology": methodology_html(payload["methodology"]),
+        "footer": footer_sentence(payload),
         "rule_sentence": rule_sentence(rule),
         "answering": [
             {**a, "words": answering_words(a)}
@@ -138,6 +143,7 @@ def _force_page(request, slug: str, code: str, number: int | None) -> HttpRespon
         raise Http404("No such force in this release.")
     rule = version.payload["rounding"]
     context = _page_context(request, version, preview)
+    nouns = context["nouns"]
     force = found[0][1]
     context.update(
         {
@@ -149,10 +155,10 @@ def _force_page(request, slug: str, code: str, number: int | None) -> HttpRespon
                     "f": f,
                     "row": next(
                         r
-                        for r in page_metric(metric, rule)["force_rows"]
+                        for r in page_metric(metric, rule, nouns)["force_rows"]
                         if r["f"]["force_code"] == code
                     ),
-                    "context": national_context(f, metric, rule),
+                    "context": national_context(f, metric, rule, nouns),
                     "ranked": sum(1 for x in metric["forces"] if x.get("rank")),
                     "areas": [(g, a) for g, a in f["areas"].items()],
                 }
@@ -238,6 +244,8 @@ def release_api(request: HttpRequest, slug: str) -> JsonResponse:
         "changelog": payload["changelog"],
         "metrics": payload["metrics"],
     }
+    if "bodies" in payload:
+        body["bodies"] = payload["bodies"]
     if "answering" in payload:
         body["answering"] = payload["answering"]
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

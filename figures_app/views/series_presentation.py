@@ -8,7 +8,7 @@ from __future__ import annotations
 from figures_app import charts
 from figures_app.presentation import fmt_pct, rate, rule_words
 from figures_app.selectors.series import SeriesPeriod, SeriesTotals
-from figures_app.series_output import series_headlines, state_text
+from figures_app.series_output import series_headlines, series_nouns, state_text
 
 
 def series_page_context(
@@ -18,6 +18,7 @@ def series_page_context(
     change = totals.change(before, after) if before and after else None
     return {
         "totals": totals,
+        "nouns": series_nouns(totals),  # "force" or "council"... (requests_app/body_words.py)
         "headlines": series_headlines(totals),
         "rule_words": rule_words(rule),
         "period_rows": [

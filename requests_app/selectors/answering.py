@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from statistics import median
 
+from requests_app.body_words import POLICE_NOUNS, BodyNouns, body_nouns
 from requests_app.calendars import calendars
 from requests_app.deadlines import WorkingCalendar
 from requests_app.models import Campaign, FoiRequest, RequestAttachment, RequestEvent
@@ -75,16 +76,22 @@ _REVIEW_WORDS = {
 }
 REVIEW_AWAITED = "awaiting review"
 
-METHOD = (
-    "Forces that have answered are ranked by the working days they took, fewest first: counted "
-    "under each force's own law and calendar from the day it received the request (or our "
-    "clarification, which restarts the clock) to the day it answered, leaving out days waiting "
-    "for a fee to be paid. A refusal or a 'not held' answer ends the clock as any answer does, "
-    "so it is ranked by when it came. Forces taking the same number of working days share a "
-    "rank. Forces that have not answered are not ranked; they follow, the earliest due first. "
-    "An answer whose date no one gave (recorded from figures on the day they were entered, "
-    "before the tracker asked for the date) is not ranked either."
-)
+
+def method_words(nouns: BodyNouns = POLICE_NOUNS) -> str:
+    """How the table ranks, in the campaign's nouns ("Forces that have answered...",
+    "Councils that have answered...")."""
+    them = nouns.plural[:1].upper() + nouns.plural[1:]
+    return (
+        f"{them} that have answered are ranked by the working days they took, fewest first: "
+        f"counted under each {nouns.singular}'s own law and calendar from the day it received "
+        "the request (or our clarification, which restarts the clock) to the day it answered, "
+        "leaving out days waiting for a fee to be paid. A refusal or a 'not held' answer ends "
+        "the clock as any answer does, so it is ranked by when it came. "
+        f"{them} taking the same number of working days share a rank. {them} that have not "
+        "answered are not ranked; they follow, the earliest due first. An answer whose date no "
+        "one gave (recorded from figures on the day they were entered, before the tracker asked "
+        "for the date) is not ranked either."
+    )
 
 
 # The one definition of the time a force took --------------------------------------------------
@@ -259,7 +266,7 @@ def _order(answer: ForceAnswer) -> tuple:
 
 
 def campaign_answering(campaign: Campaign) -> AnsweringTable:
-    """One row per force asked, ranked as METHOD says. Two queries (the requests with their
+    """One row per force asked, ranked as method_words says. Two queries (the requests with their
     forces, the calendars) however many forces the campaign asked."""
     cals = calendars()
     requests = (
@@ -298,7 +305,8 @@ def campaign_answering(campaign: Campaign) -> AnsweringTable:
         a if a.working_days is None else replace(a, rank=first_at[a.working_days]) for a in unranked
     ]
     rows.sort(key=_order)
-    return AnsweringTable(rows=rows, method=METHOD)
+    nouns = body_nouns((foi.force.kind, foi.force.country) for foi in requests)
+    return AnsweringTable(rows=rows, method=method_words(nouns))
 
 
 # The date a force's reply came -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from requests_app.tabular import write_csv
 # Column -> the value sorted on; None (nothing to show) goes after every value whichever way the
 # column is sorted, so forces yet to answer never top a "most working days" list.
 ANSWER_SORTS = {
-    "rank": None,  # the table's own order (answering.py METHOD)
+    "rank": None,  # the table's own order (answering.py method_words)
     "force": lambda a: a.force_name.lower(),
     "outcome": lambda a: a.outcome,
     "days": lambda a: a.working_days,

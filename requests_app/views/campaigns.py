@@ -144,7 +144,13 @@ def campaign_preview(request, slug):
     return render(
         request,
         "requests_app/campaign_preview.html",
-        {"campaign": campaign, "forces": forces, "force": force, "text": text},
+        {
+            "campaign": campaign,
+            "forces": forces,
+            "force": force,
+            "text": text,
+            "nouns": body_nouns(forces.order_by().values_list("kind", "country").distinct()),
+        },
     )
 
 

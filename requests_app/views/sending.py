@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from requests_app.access import edit_required, get_campaign_for_user, get_request_for_user
+from requests_app.body_words import body_nouns
 from requests_app.forms import ForceAddressForm
 from requests_app.letters import from_address
 from requests_app.models import Force, ForceAddressChange
@@ -54,6 +55,9 @@ def _preview(request, *, campaign, plan, action_url, back_url, single=False, sum
             "single": single,
             "summary": summary,
             "from_email": from_address(),
+            "nouns": body_nouns(
+                campaign.requests.order_by().values_list("force__kind", "force__country").distinct()
+            ),
         },
     )
 

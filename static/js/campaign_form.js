@@ -5,7 +5,8 @@
   const count = document.getElementById("force-count");
   const update = () => {
     const n = boxes.filter(b => b.checked).length;
-    count.textContent = `${n} ${n === 1 ? "force" : "forces"}`;
+    // The nouns the page was written with ("force", "authority": requests_app/body_words.py).
+    count.textContent = `${n} ${n === 1 ? count.dataset.singular : count.dataset.plural}`;
   };
   boxes.forEach(b => b.addEventListener("change", update));
   document.getElementById("id_force_list").addEventListener("change", (e) => {

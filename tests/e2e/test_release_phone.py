@@ -87,3 +87,42 @@ def test_each_forces_key_numbers_show_without_scrolling_sideways(
     expect(page.locator("#methodology")).to_be_in_viewport()
     page.click("#release-contents >> text=Caveats")
     expect(page.locator("#caveats-online-child-sex-offences")).to_be_in_viewport()
+
+
+@pytest.fixture
+def council_release(demo):
+    from django.contrib.auth import get_user_model
+
+    from figures_app.services.releases import ReleaseSpec, release_publish
+    from requests_app.demo import COUNCILS_SLUG
+    from requests_app.models import Campaign
+
+    release_publish(
+        campaign=Campaign.objects.get(slug=COUNCILS_SLUG),
+        actor=get_user_model().objects.get(username="riley"),
+        slug="welsh-care",
+        spec=ReleaseSpec(title="Children looked after by Welsh councils", include_answering=True),
+    )
+
+
+def test_the_demos_council_release_speaks_of_councils_and_fits(
+    sized_page, live_server, council_release
+):
+    """Issue 30: the Welsh councils' release at 390 px and 1400 px, and Cardiff's page."""
+    page = sized_page
+    page.goto(f"{live_server.url}/releases/welsh-care/")
+    expect(page.locator("#release-contents")).to_contain_text("Each council")
+    expect(page.locator("h3", has_text="Each council")).to_be_visible()
+    swansea = page.locator("#forces-children-starting-care tbody tr", has_text="Swansea")
+    for part in ("th", ".force-latest", ".force-change", ".force-rank"):
+        _within(page, swansea.locator(part))
+    expect(page.locator("footer")).to_contain_text("Figures as recorded by the Welsh councils")
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    )
+    page.click("#forces-children-starting-care >> text=Cardiff")
+    expect(page.locator("text=All councils")).to_be_visible()
+    context = page.locator(".national-context")
+    expect(context).to_contain_text("recorded by 20 of 22 Welsh councils asked")
+    _within(page, context)
+    assert "police" not in page.inner_text("main").lower()

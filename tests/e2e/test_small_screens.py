@@ -25,6 +25,7 @@ DESKTOP = {"width": 1400, "height": 1000}
 # (POST-only actions answer a GET with 405 and are passed over by the walk itself.)
 NOT_PAGES = {
     "logout",
+    "healthz",  # JSON for load balancers (issue 29)
     "attachment_download",
     "campaign_requests_csv",
     "campaign_requests_xlsx",

@@ -240,7 +240,9 @@ def test_the_api_gives_the_fields_the_issue_lists(client, figures, reviewer):
         "changelog",
         "metrics",
         "answering",
+        "bodies",  # what the bodies are called (issue 30)
     }
+    assert body["bodies"]["police"] is True and body["bodies"]["plural"] == "forces"
     metric = body["metrics"][0]
     for key in ("metric", "forces_asked", "periods", "changes", "breakdown", "headlines"):
         assert key in metric

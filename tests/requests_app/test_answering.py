@@ -339,7 +339,7 @@ def test_the_page_shows_the_table_the_method_and_the_summary(staff_client, asked
     assert response.status_code == 200
     page = response.content.decode()
     assert response.context["rows"][0]["answer"].force_name == "Kent Police"
-    assert "How forces are ranked." in page and escape(answering.METHOD) in page
+    assert "How forces are ranked." in page and escape(answering.method_words()) in page
     assert "<strong>7</strong> of 12 forces answered" in page
     assert "<strong>14 working days</strong>" in page
     assert '<span class="text-danger">3 working days late</span>' in page
