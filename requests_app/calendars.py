@@ -17,6 +17,7 @@ anyone, at the next call, with no migration and no extra query.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 from requests_app.deadlines import FOIA, FOISA, WorkingCalendar
@@ -25,8 +26,9 @@ from requests_app.models import NonWorkingDay
 Rows = tuple[tuple, ...]
 
 _lock = threading.Lock()
-# (the NonWorkingDay rows they were built from, law -> calendar); replaced whole.
-_cached: tuple[Rows, dict[str, WorkingCalendar]] | None = None
+# (the NonWorkingDay rows they were built from, law -> calendar, a digest of the rows);
+# replaced whole.
+_cached: tuple[Rows, dict[str, WorkingCalendar], str] | None = None
 
 
 def _build(rows: Rows) -> dict[str, WorkingCalendar]:
@@ -40,6 +42,13 @@ def _build(rows: Rows) -> dict[str, WorkingCalendar]:
 def calendars() -> dict[str, WorkingCalendar]:
     """One calendar per law, with a single query; the same calendar objects for as long as the
     non-working days in the database stay the same."""
+    return calendars_with_key()[0]
+
+
+def calendars_with_key() -> tuple[dict[str, WorkingCalendar], str]:
+    """calendars(), and a digest of the non-working days they were built from: the same in
+    every process for the same rows, so a value worked out with these calendars can be cached
+    under it (the dashboard's deadline cards, deadline_cards.py)."""
     global _cached
     rows: Rows = tuple(
         NonWorkingDay.objects.order_by("date", "applies_to", "pk").values_list(
@@ -51,9 +60,10 @@ def calendars() -> dict[str, WorkingCalendar]:
         with _lock:
             cached = _cached
             if cached is None or cached[0] != rows:
-                cached = _cached = (rows, _build(rows))
+                digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:12]
+                cached = _cached = (rows, _build(rows), digest)
     # A new dict each time: a caller may add to it; the calendars themselves are immutable.
-    return dict(cached[1])
+    return dict(cached[1]), cached[2]
 
 
 def calendar_for(law: str) -> WorkingCalendar:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,6 +17,7 @@ from requests_app.deadlines import FOISA, WorkingCalendar
 from requests_app.models import CampaignDeadlineCounts, FoiRequest
 from requests_app.models.requests import figures_unrecorded_q, overdue_q
 from requests_app.selectors.clock import request_deadlines
+from requests_app.selectors.data_versions import data_version_of
 from requests_app.selectors.requests import RequestRow, request_rows
 from requests_app.workflow import AWAITING_RESPONSE, Status
 
@@ -125,7 +126,10 @@ class CampaignDeadlines:
     n_overdue: int
     n_long_overdue: int
     n_due_soon: int
-    deadline_rows: list[RequestRow] = field(default_factory=list)
+    # The campaign's data version (services/data_versions.py), read with the counts: the
+    # card's rows are cached under it (requests_app/deadline_cards.py).
+    version: int = 0
+    n_rows: int = 0  # how many rows the card lists
     rows_html: str = ""  # the rows written for the page (campaign_rows.deadline_rows_html)
 
     def get_absolute_url(self) -> str:
@@ -134,7 +138,7 @@ class CampaignDeadlines:
     @property
     def n_more(self) -> int:
         """Requests counted here beyond the rows listed (a card lists the first few)."""
-        return self.n_overdue + self.n_due_soon - len(self.deadline_rows)
+        return self.n_overdue + self.n_due_soon - self.n_rows
 
 
 def deadline_counts(
@@ -202,14 +206,19 @@ def campaigns_with_deadlines(
     shown = CampaignDeadlineCounts.objects.filter(Q(overdue__gt=0) | Q(due_soon__gt=0))
     if owner is not None:
         shown = shown.filter(campaign__owner=owner)
-    return shown.order_by("-overdue", "-due_soon", "campaign__title", "campaign_id").values(
-        "campaign_id",
-        "campaign__slug",
-        "campaign__title",
-        "overdue",
-        "long_overdue",
-        "due_soon",
-        "counted_on",
+    return (
+        shown.annotate(version=data_version_of("campaign"))
+        .order_by("-overdue", "-due_soon", "campaign__title", "campaign_id")
+        .values(
+            "campaign_id",
+            "campaign__slug",
+            "campaign__title",
+            "overdue",
+            "long_overdue",
+            "due_soon",
+            "counted_on",
+            "version",
+        )
     )
 
 
@@ -222,6 +231,7 @@ def campaign_deadlines(row: dict) -> CampaignDeadlines:
         row["overdue"],
         row["long_overdue"],
         row["due_soon"],
+        row["version"],
     )
 
 

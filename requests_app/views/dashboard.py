@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from requests_app.access import view_required
-from requests_app.calendars import calendars
-from requests_app.campaign_rows import deadline_rows_html
+from requests_app.calendars import calendars_with_key
+from requests_app.deadline_cards import fill_deadline_cards
 from requests_app.models import Campaign, CampaignDeadlineCounts, FoiRequest
 from requests_app.needs_you import DashboardSection
 from requests_app.selectors.campaigns import campaigns_with_progress
@@ -25,7 +25,6 @@ from requests_app.selectors.deadlines import (
     campaign_deadlines,
     campaigns_with_deadlines,
     complaint_windows_closing,
-    deadline_rows_by_campaign,
     owed_by_forces,
 )
 from requests_app.selectors.quarantine import dashboard_sections as quarantine_sections
@@ -182,7 +181,7 @@ def deadline_campaigns(request, today: date, *, scope: str):
 @view_required
 def dashboard(request, *, figure_sections: SectionsFor):
     today = timezone.localdate()
-    cals = calendars()
+    cals, calendars_key = calendars_with_key()
     # Your campaigns (the digest's choice) by default; all of them for someone who owns none.
     # The list of yours, read first, says whether you own any (no query of its own).
     mine = list(
@@ -195,16 +194,14 @@ def dashboard(request, *, figure_sections: SectionsFor):
     if scope not in ("mine", "all"):
         scope = "mine" if owns_any else "all"
     campaigns, deadlines = deadline_campaigns(request, today, scope=scope)
-    rows = deadline_rows_by_campaign(
-        [c.pk for c in campaigns],
-        today,
-        cals,
-        DUE_SOON_WORKING_DAYS,
+    fill_deadline_cards(
+        campaigns,
+        today=today,
+        cals=cals,
+        calendars_key=calendars_key,
+        working_days=DUE_SOON_WORKING_DAYS,
         per_campaign=DEADLINE_ROWS_PER_CAMPAIGN,
     )
-    for campaign in campaigns:
-        campaign.deadline_rows = rows.get(campaign.pk, [])
-        campaign.rows_html = deadline_rows_html(campaign.deadline_rows)
     return render(
         request,
         "requests_app/dashboard.html",

@@ -4,6 +4,7 @@ the API's."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -60,6 +61,13 @@ def make_campaign(owner, slug, title, names):
         forces=list(Force.objects.filter(name__in=names)),
         periods=NSPCC_PERIODS,
     )
+
+
+def card_forces(response, slug: str) -> list[str]:
+    """The forces listed on a campaign's deadline card, in order (from the page's HTML: the
+    rows may come from the cache, deadline_cards.py)."""
+    block = response.content.decode().split(f'id="deadlines-{slug}"', 1)[1].split("</li>", 1)[0]
+    return re.findall(r'<tr><td><a href="[^"]+">([^<]+)</a>', block)
 
 
 def foi_of(campaign, name) -> FoiRequest:
@@ -253,10 +261,10 @@ def test_a_campaign_card_lists_its_first_ten_and_links_to_the_rest(
     client.force_login(staff)
     response = client.get(reverse("dashboard"))
     (card,) = response.context["deadline_campaigns"]
-    assert (card.n_overdue, len(card.deadline_rows), card.n_more) == (12, 10, 2)
+    assert (card.n_overdue, card.n_rows, card.n_more) == (12, 10, 2)
     # The first ten by due date, then force name: all sent the same day, so alphabetical.
     names = sorted(f.name for f in england_and_wales[:12])
-    assert [r.foi.force.name for r in card.deadline_rows] == names[:10]
+    assert card_forces(response, "big") == names[:10]
     block = response.content.decode().split('id="deadlines-big"', 1)[1].split("</li>", 1)[0]
     assert block.count("<tr><td>") == 10
     assert '<a href="/campaigns/big/?sort=due">2 more on the campaign page</a>' in block
@@ -273,7 +281,7 @@ def test_overdue_and_due_soon_are_one_row_per_campaign(client, world, staff):
         1,
         1,
     )
-    assert [r.foi.force.name for r in row.deadline_rows] == [
+    assert card_forces(response, "knife-crime") == [
         "Kent Police",
         "Durham Constabulary",
         "Essex Police",
