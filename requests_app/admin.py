@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
 from requests_app.models import (
     Campaign,
@@ -36,15 +37,24 @@ class DataVersionAdmin(admin.ModelAdmin):
         self.data_changed(form.instance)
 
     def delete_model(self, request, obj):
-        self.data_changed(obj)
-        super().delete_model(request, obj)
+        with transaction.atomic():
+            campaign_ids = self.campaigns_of([obj.pk])
+            super().delete_model(request, obj)
+            campaigns_data_changed(campaign_ids=campaign_ids)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.data_changed(obj)
-        super().delete_queryset(request, queryset)
+        # The campaigns are noted first and raised after the delete, in one transaction: the
+        # deadline counts are taken without the deleted rows, and no reader sees the new
+        # version with the old rows.
+        with transaction.atomic():
+            campaign_ids = self.campaigns_of(list(queryset.values_list("pk", flat=True)))
+            super().delete_queryset(request, queryset)
+            campaigns_data_changed(campaign_ids=campaign_ids)
 
     def data_changed(self, obj) -> None:
+        raise NotImplementedError
+
+    def campaigns_of(self, pks: list) -> set[int]:
         raise NotImplementedError
 
 
@@ -73,7 +83,14 @@ class ForceAdmin(DataVersionAdmin):
     inlines = [ForceAliasInline]
 
     def data_changed(self, obj) -> None:
+        # A law changed puts the body's requests on the other calendar.
+        deadlines_refresh_all(force_ids=[obj.pk])
         forces_data_changed(force_ids=[obj.pk])
+
+    def campaigns_of(self, pks: list) -> set[int]:
+        return set(
+            FoiRequest.objects.filter(force_id__in=pks).values_list("campaign_id", flat=True)
+        )
 
     def save_model(self, request, obj, form, change):
         """The FOI address changes through its service (its audit row), here as everywhere;
@@ -168,6 +185,9 @@ class CampaignAdmin(DataVersionAdmin):
     def data_changed(self, obj) -> None:
         campaigns_data_changed(campaign_ids=[obj.pk])
 
+    def campaigns_of(self, pks: list) -> set[int]:
+        return set(pks)
+
 
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
@@ -225,8 +245,17 @@ class FoiRequestAdmin(DataVersionAdmin):
     ]
     inlines = [RequestEventInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a request to another campaign or body would leave the first one's cached
+        # totals and counts behind; a request is made by its campaign and stays there.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "campaign", "force"] if obj is not None else fields
+
     def data_changed(self, obj) -> None:
         requests_data_changed(request_ids=[obj.pk])
+
+    def campaigns_of(self, pks: list) -> set[int]:
+        return set(FoiRequest.objects.filter(pk__in=pks).values_list("campaign_id", flat=True))
 
 
 @admin.register(RequestEvent)

@@ -14,7 +14,7 @@ from requests_app.services.deadline_counts import deadline_counts_refresh
 from requests_app.services.errors import ServiceError
 from requests_app.services.mail_checks import mail_check_finish
 from requests_app.services.mail_fetch import mail_fetch
-from requests_app.services.screening import attachments_screen_unscreened
+from requests_app.services.screening import attachments_screen_unscreened, quarantined_files_move
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def screen_unscreened_attachments() -> dict[str, int]:
     """Beat, nightly: screen files stored before screening existed (safe to run twice: each
     file is screened once, and a killed run leaves the rest for the next)."""
     counts = attachments_screen_unscreened(limit=SCREEN_BATCH)
+    counts["moved_to_quarantine"] = quarantined_files_move()
     logger.info("Screening unscreened files: %s", counts)
     return counts
 

@@ -180,6 +180,16 @@ def test_a_backup_restores_into_a_fresh_database_with_everything_in_it(sites, tm
     assert "already holds data" in refused.stderr and "--force" in refused.stderr
     assert target.snapshot() == before
 
+    # Restored over, the data versions count again from the backup's: nothing cached before
+    # the restore may be read after it (issue 28's caches are emptied).
+    target.manage("shell", "-c", "from django.core.cache import cache; cache.set('old', 1)")
+    target.manage("restore", str(backup), "--force")
+    cached = target.manage(
+        "shell", "-c", "from django.core.cache import cache; print(cache.get('old'))"
+    )
+    assert cached.strip().splitlines()[-1] == "None"
+    assert target.snapshot() == before
+
 
 def test_restore_checks_the_backup_first_and_is_all_or_nothing(sites, tmp_path):
     source = sites("source")

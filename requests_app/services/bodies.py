@@ -25,6 +25,7 @@ from requests_app.force_names import normalise
 from requests_app.models import Force, ForceAlias
 from requests_app.models.forces import AddressChangeVia, BodyKind, Country, Law, law_for_nation
 from requests_app.services.data_versions import forces_data_changed
+from requests_app.services.deadlines import deadlines_refresh_all
 from requests_app.services.forces import force_set_foi_email
 
 if TYPE_CHECKING:
@@ -258,6 +259,9 @@ def _plan_update(row, body: Force, *, code, email, nation, law, registry) -> _Pl
     if nation != body.country:
         plan.fields["country"] = nation
         plan.changes.append(f"nation {Country(nation).label}")
+        # An imported body's region is its nation (_plan_new): keep it so, for the groupings.
+        if body.region == Country(body.country).label:
+            plan.fields["region"] = Country(nation).label
     if law != body.law:
         plan.fields["law"] = law
         plan.changes.append(f"law {Law(law).label}")
@@ -362,6 +366,8 @@ def bodies_import(
                     via=AddressChangeVia.IMPORT,
                     note=f"Imported from {source}" if source else "Imported from a list",
                 )
+        # A body whose law changed is due on the other calendar: its requests' dates move.
+        deadlines_refresh_all(force_ids=[p.body.pk for p in plans if p.body and "law" in p.fields])
         # A body renamed shows in the totals of the campaigns that asked it (issue 28's cache).
         forces_data_changed(force_ids=[p.body.pk for p in plans if p.body and p.fields])
     report.written = True

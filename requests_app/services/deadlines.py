@@ -40,11 +40,15 @@ def apply_deadlines(foi: FoiRequest, *, cal: WorkingCalendar) -> bool:
 
 
 @transaction.atomic
-def deadlines_refresh_all() -> int:
-    """Recompute every request's due dates (after a non-working day is added or removed)."""
+def deadlines_refresh_all(*, force_ids: list[int] | None = None) -> int:
+    """Recompute every request's due dates (after a non-working day is added or removed), or
+    only the requests to `force_ids` (their law changed: FOISA's calendar for FOIA's)."""
     cals = calendars()
     changed = []
-    for foi in FoiRequest.objects.select_related("force").select_for_update(of=("self",)):
+    requests = FoiRequest.objects.select_related("force").select_for_update(of=("self",))
+    if force_ids is not None:
+        requests = requests.filter(force_id__in=force_ids)
+    for foi in requests:
         if apply_deadlines(foi, cal=cals[foi.force.law]):
             changed.append(foi)
     FoiRequest.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=500)

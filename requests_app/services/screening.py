@@ -147,6 +147,29 @@ def attachments_screen_unscreened(*, limit: int | None = None) -> dict[str, int]
     return counts
 
 
+def quarantined_files_move() -> int:
+    """Move files quarantined before the quarantine had a storage of its own (releases before
+    issue 29, or restored from their backups) out of the public storage, each in its own
+    transaction: the nightly screening job and `screen_attachments`. Returns how many moved; a
+    file whose bytes are missing is logged and left."""
+    moved = 0
+    astray = (
+        RequestAttachment.objects.filter(screening__quarantined=True)
+        .exclude(file="")
+        .exclude(file__startswith=QUARANTINE_PREFIX)
+        .order_by("pk")
+    )
+    for attachment in astray.iterator():
+        try:
+            with transaction.atomic():
+                _move_to_quarantine(attachment)
+        except OSError:
+            logger.warning("Attachment %s: its bytes are missing; not moved.", attachment.pk)
+            continue
+        moved += 1
+    return moved
+
+
 def _locked(attachment_id: int) -> RequestAttachment:
     try:
         return RequestAttachment.objects.select_for_update().get(pk=attachment_id)

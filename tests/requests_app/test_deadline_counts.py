@@ -186,3 +186,26 @@ def test_the_dashboard_reads_one_page_of_campaigns_without_building_the_rest(
     assert len(page) == 20
     assert response.context["deadline_page"].paginator.count == 25
     assert FoiRequest.objects.count() == 25
+
+
+def test_a_request_deleted_in_the_admin_leaves_the_counts(campaign, staff, admin_user, client, on):
+    today = on(date(2026, 6, 16))
+    kent = foi(campaign, "Kent Police")
+    request_mark_sent(request_id=kent.pk, actor=staff, sent_on=date(2026, 3, 2))
+    assert stored(campaign) == (today, (1, 1, 0))
+    client.force_login(admin_user)
+    url = reverse("admin:requests_app_foirequest_delete", args=[kent.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not FoiRequest.objects.filter(pk=kent.pk).exists()
+    # Counted after the row went, not before.
+    assert stored(campaign) == (today, (0, 0, 0))
+
+
+def test_a_request_cannot_be_moved_to_another_campaign_or_body_in_the_admin(
+    campaign, admin_user, client
+):
+    client.force_login(admin_user)
+    kent = foi(campaign, "Kent Police")
+    page = client.get(reverse("admin:requests_app_foirequest_change", args=[kent.pk]))
+    assert "campaign" not in page.context["adminform"].form.fields
+    assert "force" not in page.context["adminform"].form.fields

@@ -452,6 +452,7 @@ def test_files_stored_before_screening_are_screened_once_by_the_nightly_job(kent
         "quarantined": 0,
         "missing": 0,
         "skipped": 0,
+        "moved_to_quarantine": 0,
     }
     assert AttachmentScreening.objects.count() == 2
     assert RequestEvent.objects.filter(data__screening="quarantined").count() == 1

@@ -14,7 +14,7 @@ from django.urls import reverse
 from requests_app.backups import BackupError, backup, place_for, read_manifest
 from requests_app.models import AttachmentScreening, RequestAttachment
 from requests_app.services.attachments import attachment_add, stored_files_sweep
-from requests_app.services.screening import attachments_screen_unscreened
+from requests_app.services.screening import attachments_screen_unscreened, quarantined_files_move
 from requests_app.storage import QUARANTINE_PREFIX
 from tests.requests_app import screening_corpus as corpus
 
@@ -90,6 +90,26 @@ def test_a_file_stored_before_screening_is_moved_to_quarantine_when_screened(
     assert attachment.file.name == QUARANTINE_PREFIX + plain
     assert storages["quarantine"].exists(plain)
     assert not storages["default"].exists(plain)
+
+
+def test_a_file_quarantined_by_an_older_release_is_moved_out_of_the_public_storage(
+    foi, staff, django_capture_on_commit_callbacks
+):
+    attachment = store(foi, "kent-reply.xlsx", corpus.psni_like_xlsx(people=20), staff)
+    # As a release before the quarantine storage left it: screened, quarantined, yet public.
+    plain = attachment.file.name.removeprefix(QUARANTINE_PREFIX)
+    with attachment.file.open("rb") as handle:
+        storages["default"].save(plain, handle)
+    storages["quarantine"].delete(plain)
+    RequestAttachment.objects.filter(pk=attachment.pk).update(file=plain)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quarantined_files_move() == 1
+    attachment.refresh_from_db()
+    assert attachment.file.name == QUARANTINE_PREFIX + plain
+    assert storages["quarantine"].exists(plain)
+    assert not storages["default"].exists(plain)
+    assert quarantined_files_move() == 0  # nothing left astray: running again moves nothing
 
 
 def test_a_backup_goes_to_the_backups_storage_with_every_file(foi, staff):

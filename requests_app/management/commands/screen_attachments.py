@@ -8,7 +8,7 @@ screens nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from requests_app.services.screening import attachments_screen_unscreened
+from requests_app.services.screening import attachments_screen_unscreened, quarantined_files_move
 
 
 class Command(BaseCommand):
@@ -24,7 +24,9 @@ class Command(BaseCommand):
             self.stderr.write("--limit must be 1 or more.")
             raise SystemExit(2)
         counts = attachments_screen_unscreened(limit=options["limit"])
+        moved = quarantined_files_move()
         self.stdout.write(
             f"Screened {counts['screened']} file(s): {counts['quarantined']} quarantined; "
             f"{counts['missing']} with missing bytes; {counts['skipped']} screened by another run."
+            + (f" Moved {moved} quarantined file(s) to the quarantine storage." if moved else "")
         )
