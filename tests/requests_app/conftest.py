@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 
+from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from requests_app.models import FoiRequest, Force
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.sending import requests_send
@@ -101,3 +104,28 @@ def mailbox():
         yield box
     finally:
         box.close()
+
+
+@pytest.fixture
+def on(time_machine):
+    """Move the clock to 9am London time on a day (the deadline counts and cards tests)."""
+
+    def move(day: date):
+        time_machine.move_to(
+            datetime(day.year, day.month, day.day, 9, tzinfo=ZoneInfo("Europe/London")),
+            tick=False,
+        )
+        return day
+
+    return move
+
+
+@pytest.fixture
+def metric(campaign):
+    """The figures tests' metric, which `enter` (tests/figures_app/conftest.py) fills."""
+    return metric_save(
+        campaign=campaign,
+        spec=MetricSpec(
+            "offences", "Offences", "offences", "", (DimensionSpec("victim_age", "Age", None),)
+        ),
+    )

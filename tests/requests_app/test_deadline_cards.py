@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.services.review import figures_approve
 from requests_app.calendars import calendars
 from requests_app.campaign_rows import deadline_rows_html
@@ -36,25 +35,6 @@ LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 6, 16)
 LATE = date(2026, 3, 2)
 DUE_SOON = date(2026, 5, 18)  # answer due Wed 17 Jun
-
-
-@pytest.fixture
-def on(time_machine):
-    def move(day: date):
-        time_machine.move_to(datetime(day.year, day.month, day.day, 9, tzinfo=LONDON), tick=False)
-        return day
-
-    return move
-
-
-@pytest.fixture
-def metric(campaign):
-    return metric_save(
-        campaign=campaign,
-        spec=MetricSpec(
-            "offences", "Offences", "offences", "", (DimensionSpec("victim_age", "Age", None),)
-        ),
-    )
 
 
 def foi(campaign, name):

@@ -5,7 +5,7 @@ moves (the first dashboard of the day, or the beat job just after midnight)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from figures_app.services.metrics import DimensionSpec, MetricSpec, metric_save
 from figures_app.services.review import figures_approve
 from requests_app.calendars import calendars
 from requests_app.models import CampaignDeadlineCounts, FoiRequest
@@ -28,26 +27,6 @@ from tests.figures_app.conftest import enter
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def on(time_machine):
-    def move(day: date):
-        time_machine.move_to(datetime(day.year, day.month, day.day, 9, tzinfo=LONDON), tick=False)
-        return day
-
-    return move
-
-
-@pytest.fixture
-def metric(campaign):
-    """The figures tests' metric, which `enter` fills."""
-    return metric_save(
-        campaign=campaign,
-        spec=MetricSpec(
-            "offences", "Offences", "offences", "", (DimensionSpec("victim_age", "Age", None),)
-        ),
-    )
 
 
 def stored(campaign):
