@@ -17,20 +17,15 @@ worked out and served, and a warning logged, never an error page."""
 from __future__ import annotations
 
 import hashlib
-import logging
 from datetime import date
 from functools import cache
-from pathlib import Path
-from typing import Any
 
-from django.core.cache import cache as shared_cache
 from django.utils.safestring import mark_safe
 
 from requests_app.campaign_rows import deadline_rows_html
 from requests_app.deadlines import WorkingCalendar
+from requests_app.safe_cache import ROOT, cache_get, cache_set, code_digest
 from requests_app.selectors.deadlines import CampaignDeadlines, deadline_rows_by_campaign
-
-logger = logging.getLogger(__name__)
 
 # What shapes a card's rows: which requests, their computed dates, their HTML.
 _SOURCES = (
@@ -53,12 +48,7 @@ _SOURCES = (
 def _code_fingerprint() -> str:
     """A digest of the code above: a deploy that changes the rows never serves the old ones
     (the cache, a table or Redis, outlives it)."""
-    app = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update(name.encode())
-        digest.update((app / name).read_bytes())
-    return digest.hexdigest()[:12]
+    return code_digest(ROOT / "requests_app" / name for name in _SOURCES)
 
 
 def cards_key(
@@ -70,21 +60,6 @@ def cards_key(
         f"deadline-cards:{_code_fingerprint()}:{calendars_key}:{today.isoformat()}:"
         f"{per_campaign}:{page}"
     )
-
-
-def _cache_get(key: str) -> Any:
-    try:
-        return shared_cache.get(key)
-    except Exception:  # any backend's error: redis.ConnectionError, a timeout, ...
-        logger.warning("Cache unavailable; deadline cards read without it", exc_info=True)
-        return None
-
-
-def _cache_set(key: str, value: Any) -> None:
-    try:
-        shared_cache.set(key, value)
-    except Exception:
-        logger.warning("Cache unavailable; deadline cards not stored", exc_info=True)
 
 
 def fill_deadline_cards(
@@ -101,7 +76,7 @@ def fill_deadline_cards(
     if not cards:
         return
     key = cards_key(cards, today=today, calendars_key=calendars_key, per_campaign=per_campaign)
-    stored = _cache_get(key)
+    stored = cache_get(key, what="deadline cards")
     if stored is None:
         rows = deadline_rows_by_campaign(
             [c.pk for c in cards], today, cals, working_days, per_campaign=per_campaign
@@ -110,7 +85,7 @@ def fill_deadline_cards(
             c.pk: (str(deadline_rows_html(rows.get(c.pk, []))), len(rows.get(c.pk, [])))
             for c in cards
         }
-        _cache_set(key, stored)
+        cache_set(key, stored, what="deadline cards")
     for card in cards:
         html, card.n_rows = stored[card.pk]
         card.rows_html = mark_safe(html)  # written by campaign_rows.deadline_rows_html

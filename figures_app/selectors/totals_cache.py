@@ -13,38 +13,14 @@ totals are worked out, served, and a warning logged, never an error page."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable
 from datetime import date
 from functools import cache
-from pathlib import Path
-from typing import Any
-
-from django.core.cache import cache as shared_cache
 
 from figures_app.models import Metric
 from figures_app.selectors.totals import Totals, metric_totals
+from requests_app.safe_cache import ROOT, cache_get, cache_set, code_digest
 from requests_app.selectors.data_versions import campaign_data_version
-
-logger = logging.getLogger(__name__)
-
-
-def _cache_get(key: str) -> Any:
-    """The cached value, or None on a miss or when the cache fails (logged)."""
-    try:
-        return shared_cache.get(key)
-    except Exception:  # any backend's error: redis.ConnectionError, a timeout, ...
-        logger.warning("Totals cache unavailable; reading %s without it", key, exc_info=True)
-        return None
-
-
-def _cache_set(key: str, value: Any) -> None:
-    """Store `value`; when the cache fails, log it and go on (the value is served anyway)."""
-    try:
-        shared_cache.set(key, value)
-    except Exception:
-        logger.warning("Totals cache unavailable; %s not stored", key, exc_info=True)
 
 
 @cache
@@ -53,9 +29,9 @@ def _code_fingerprint() -> str:
     selectors and modules, requests_app's models): an entry pickled by an older release is never
     unpickled into a newer one's classes, nor an older JSON served, since the cache (a table, or
     Redis) outlives a deploy."""
-    figures = Path(__file__).resolve().parent.parent
-    requests = figures.parent / "requests_app"
-    files = sorted(
+    figures = ROOT / "figures_app"
+    requests = ROOT / "requests_app"
+    return code_digest(
         [
             *figures.glob("selectors/*.py"),
             *figures.glob("*.py"),
@@ -65,11 +41,6 @@ def _code_fingerprint() -> str:
             requests / "workflow.py",
         ]
     )
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def totals_key(*, campaign_id: int, version: int, metric_id: int, basis: str, today: date) -> str:
@@ -95,10 +66,10 @@ def cached_metric_totals(
         basis=basis,
         today=today,
     )
-    totals = _cache_get(key)
+    totals = cache_get(key, what="totals")
     if totals is None:
         totals = metric_totals(metric=metric, basis=basis, today=today)
-        _cache_set(key, totals)
+        cache_set(key, totals, what="totals")
     return totals
 
 
@@ -124,8 +95,8 @@ def cached_totals_output(
         )
         + f":{name}"
     )
-    made = _cache_get(key)
+    made = cache_get(key, what="totals")
     if made is None:
         made = make(cached_metric_totals(metric=metric, basis=basis, today=today, version=version))
-        _cache_set(key, made)
+        cache_set(key, made, what="totals")
     return made

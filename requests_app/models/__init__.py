@@ -2,6 +2,7 @@ from requests_app.models.campaigns import (
     Campaign,
     CampaignDataVersion,
     CampaignDeadlineCounts,
+    NeedsYouVersion,
     Period,
 )
 from requests_app.models.forces import (
@@ -36,6 +37,7 @@ __all__ = [
     "ForceAddressChange",
     "ForceAlias",
     "ForceList",
+    "NeedsYouVersion",
     "NonWorkingDay",
     "Period",
     "QuarantineOpening",

@@ -216,3 +216,17 @@ class CampaignDeadlineCounts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} on {self.counted_on}: {self.overdue} overdue"
+
+
+class NeedsYouVersion(models.Model):
+    """One row: a number raised after every commit that can change what the dashboard's "Needs
+    you" lists hold for anyone (a campaign's data, a new reply, a bounce, a quarantined file;
+    services/needs_you_version.py). Each person's lists are cached under it
+    (needs_you_cache.py). Raised after the commit, not in it, so that writers never queue on
+    this one row for the length of their transactions; a reader that saw the old number with
+    the new data stores an entry no one reads again."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)

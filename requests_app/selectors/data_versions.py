@@ -1,11 +1,12 @@
-"""Reads of a campaign's data version (issue 28; services/data_versions.py raises it)."""
+"""Reads of a campaign's data version (issue 28; services/data_versions.py raises it) and of the
+"Needs you" version (services/needs_you_version.py)."""
 
 from __future__ import annotations
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
-from requests_app.models import CampaignDataVersion
+from requests_app.models import CampaignDataVersion, NeedsYouVersion
 
 
 def campaign_data_version(campaign_id: int) -> int:
@@ -22,3 +23,9 @@ def data_version_of(campaign_path: str = "campaign"):
     """An annotation reading the version with a query that already joins the campaign (the
     totals views' metrics query), so a cache hit costs no query for it."""
     return Coalesce(F(f"{campaign_path}__data_version__version"), Value(0))
+
+
+def needs_you_version() -> int:
+    """The "Needs you" version (services/needs_you_version.py raises it): 0 before any raise."""
+    version = NeedsYouVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    return version or 0

@@ -1,7 +1,8 @@
 """Raise the data version of campaigns (CampaignDataVersion, issue 28) inside the caller's
 transaction: every service that writes what a campaign's totals are worked out from calls one
 of these, so the cached totals (figures_app/selectors/totals_cache.py) are read afresh next;
-and count the campaigns' deadlines again for the dashboard (services/deadline_counts.py).
+and count the campaigns' deadlines again for the dashboard (services/deadline_counts.py); and,
+after the commit, raise the "Needs you" version (services/needs_you_version.py).
 
 Three statements each: an upsert of the versions over the campaigns in id order (two writers
 raising the same campaigns lock their rows in the same order, so they queue and never
@@ -17,11 +18,14 @@ from django.utils import timezone
 
 from requests_app.models import Campaign, CampaignDataVersion, FoiRequest
 from requests_app.services.deadline_counts import campaign_deadlines_recount
+from requests_app.services.needs_you_version import needs_you_changed
 
 _TABLE = CampaignDataVersion._meta.db_table
 
 
 def _raise(campaigns: QuerySet) -> None:
+    # The lists show these campaigns' requests (even when a campaign was just deleted).
+    needs_you_changed()
     sql, params = campaigns.values("pk").order_by().query.sql_with_params()
     quoted = connection.ops.quote_name(_TABLE)
     campaign = connection.ops.quote_name(Campaign._meta.db_table)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import Force, ForceAddressChange
+from requests_app.services.needs_you_version import needs_you_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -40,6 +41,7 @@ def force_set_foi_email(
         force.email_failure = ""
         fields += ["email_failing_since", "email_failure"]
     force.save(update_fields=fields)
+    needs_you_changed()  # the bouncing list names the address
     ForceAddressChange.objects.create(
         force=force,
         kind=ForceAddressChange.Kind.SET,
@@ -69,6 +71,7 @@ def force_mark_address_failing(
     force.email_failing_since = timezone.now()
     force.email_failure = (reason or "Mail bounced.")[:500]
     force.save(update_fields=["email_failing_since", "email_failure"])
+    needs_you_changed()
     _same_address_row(
         force,
         ForceAddressChange.Kind.FAILING,
@@ -105,6 +108,7 @@ def force_clear_address_failing(
     force.email_failing_since = None
     force.email_failure = ""
     force.save(update_fields=["email_failing_since", "email_failure"])
+    needs_you_changed()
     _same_address_row(
         force,
         ForceAddressChange.Kind.CLEARED,

@@ -23,6 +23,7 @@ from requests_app.deadlines import WorkingCalendar
 from requests_app.models import FoiRequest, RequestEvent
 from requests_app.models.requests import SENT_HOW_OTHER_MAX, SentOutside
 from requests_app.services.errors import ServiceError
+from requests_app.services.needs_you_version import needs_you_changed
 from requests_app.services.responses import (
     request_complain,
     request_record_decision,
@@ -377,6 +378,7 @@ def request_flag_new_reply(
         return None
     foi.new_reply_at = received_at
     foi.save(update_fields=["new_reply_at", "updated_at"])
+    needs_you_changed()
     return RequestEvent.objects.create(
         request=foi,
         kind=RequestEvent.Kind.NEW_REPLY,
@@ -396,6 +398,7 @@ def request_reply_seen(
         raise ServiceError("There is no new reply on this request.")
     foi.new_reply_at = None
     foi.save(update_fields=["new_reply_at", "updated_at"])
+    needs_you_changed()
     return RequestEvent.objects.create(
         request=foi,
         kind=RequestEvent.Kind.REPLY_SEEN,

@@ -29,6 +29,7 @@ from requests_app.models import AttachmentScreening, RequestAttachment, RequestE
 from requests_app.selectors.quarantine import force_note, screening_of
 from requests_app.services.attachments import attachment_add
 from requests_app.services.errors import ServiceError
+from requests_app.services.needs_you_version import needs_you_changed
 from requests_app.text import long_date
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def attachment_email_force_note(*, attachment_id: int, actor: AbstractBaseUser) 
         ).update(force_told_at=claimed_at, force_told_by=actor)
     if not claimed:
         raise ServiceError("The force was already told (someone else sent the note just now).")
+    needs_you_changed()
     message = _message(foi, note)
     try:
         message.send()
@@ -72,6 +74,7 @@ def attachment_email_force_note(*, attachment_id: int, actor: AbstractBaseUser) 
         AttachmentScreening.objects.filter(pk=screening.pk, force_told_at=claimed_at).update(
             force_told_at=None, force_told_by=None
         )
+        needs_you_changed()
         raise ServiceError(
             "The email could not be sent; nothing was recorded. Try again, or send the text "
             "yourself and record it."

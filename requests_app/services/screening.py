@@ -29,6 +29,7 @@ from requests_app.screening.sandbox import screen_sandboxed
 from requests_app.selectors.quarantine import summary
 from requests_app.services.data_versions import requests_data_changed
 from requests_app.services.errors import ServiceError
+from requests_app.services.needs_you_version import needs_you_changed
 from requests_app.storage import QUARANTINE_PREFIX, quarantine_name
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def attachment_screen(
         quarantined=quarantined,
     )
     if quarantined:
+        needs_you_changed()
         RequestEvent.objects.create(
             request_id=attachment.request_id,
             kind=RequestEvent.Kind.NOTE,
@@ -254,6 +256,7 @@ def attachment_mark_force_told(*, attachment_id: int, actor: AbstractBaseUser) -
     ).update(force_told_at=timezone.now(), force_told_by=actor)
     if not updated:
         return False
+    needs_you_changed()
     RequestEvent.objects.create(
         request_id=attachment.request_id,
         kind=RequestEvent.Kind.NOTE,

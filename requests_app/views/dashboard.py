@@ -17,6 +17,7 @@ from requests_app.calendars import calendars_with_key
 from requests_app.deadline_cards import fill_deadline_cards
 from requests_app.models import Campaign, CampaignDeadlineCounts, FoiRequest
 from requests_app.needs_you import DashboardSection
+from requests_app.needs_you_cache import cached_needs_you
 from requests_app.selectors.campaigns import campaigns_with_progress
 from requests_app.selectors.counting import counts_of
 from requests_app.selectors.deadlines import (
@@ -108,6 +109,7 @@ def request_sections(requests, today: date, cals, *, yours: bool) -> list[Dashbo
 
 
 def _paginated(request, section: DashboardSection, count: int | None) -> dict:
+    """One list as shown, in plain values only (needs_you_cache.py stores it)."""
     listed = paged(
         request,
         section.items,
@@ -120,7 +122,8 @@ def _paginated(request, section: DashboardSection, count: int | None) -> dict:
         "title": section.title,
         "count": listed.page.paginator.count,
         "items": [section.item(row) for row in listed.page.object_list],
-        "page": listed.page,
+        "number": listed.page.number,
+        "num_pages": listed.page.paginator.num_pages,
         "previous_url": listed.previous_url,
         "next_url": listed.next_url,
         "url": section.url,
@@ -136,7 +139,8 @@ def needs_you(
     request, today: date, cals, *, scope: str, figure_sections: SectionsFor
 ) -> list[dict]:
     """Files quarantined, then the figures' lists (waiting for your review, sent back to you),
-    then the requests of the campaigns in `scope`; only the lists with something in them."""
+    then the requests of the campaigns in `scope`; only the lists with something in them.
+    Worked out on a miss of needs_you_cache.py."""
     requests = FoiRequest.objects.all()
     if scope == "mine":
         requests = requests.filter(campaign__owner=request.user)
@@ -206,8 +210,14 @@ def dashboard(request, *, figure_sections: SectionsFor):
         request,
         "requests_app/dashboard.html",
         {
-            "needs_you": needs_you(
-                request, today, cals, scope=scope, figure_sections=figure_sections
+            "needs_you": cached_needs_you(
+                request,
+                scope=scope,
+                today=today,
+                calendars_key=calendars_key,
+                work_out=lambda: needs_you(
+                    request, today, cals, scope=scope, figure_sections=figure_sections
+                ),
             ),
             "deadline_campaigns": campaigns,
             "deadline_page": deadlines.page,

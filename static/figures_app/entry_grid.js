@@ -16,6 +16,7 @@
   }
   var status = document.getElementById("figures-grid-status");
   var dirty = {}; // field name -> true, changed since it was last sent
+  var lastSent = {}; // field name -> the value its last save carried
   var busy = false;
   var needsReload = false;
 
@@ -159,6 +160,11 @@
       return;
     }
     dirty = {};
+    names.forEach(function (name) {
+      if (grid.elements[name]) {
+        lastSent[name] = grid.elements[name].value;
+      }
+    });
     busy = true;
     say("Saving…");
     fetch(grid.action, {
@@ -220,7 +226,13 @@
     }
     if (event.key === "Enter") {
       event.preventDefault();
-      dirty[input.name] = true;
+      // Enter on a cell already sent as it reads now adds no save of its own: typed fast, the
+      // value may have left with the save before, and a second one would only say "Nothing
+      // changed" over that save's "Saved".
+      var sentAs = input.name in lastSent ? lastSent[input.name] : input.defaultValue;
+      if (input.value !== sentAs) {
+        dirty[input.name] = true;
+      }
       focus(neighbour(input, event.shiftKey ? "ArrowUp" : "ArrowDown"));
       flush();
       return;

@@ -20,6 +20,7 @@ from requests_app.models import FoiRequest, Force
 from requests_app.services.campaigns import campaign_create
 from requests_app.services.sending import requests_send
 from tests.conftest import NSPCC_PERIODS
+from tests.requests_app.dashboard_world import today, world  # noqa: F401 (two modules' fixtures)
 from tests.requests_app.mail_in_helpers import sent_campaign  # noqa: F401 (three modules' fixture)
 from tests.requests_app.real_mail import KENT_EMAIL
 from tests.requests_app.reminder_helpers import (  # noqa: F401 (fixtures of two modules)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -528,9 +529,12 @@ def test_the_dashboard_says_when_nothing_needs_you(staff_client, campaign):
 
 def test_the_dashboard_uses_as_many_queries_for_ten_new_replies_as_for_one(staff_client, campaign):
     names = list(campaign.requests.order_by("force__name").values_list("force__name", flat=True))
+    # _flag writes around the services: the cache is emptied, so each load works the lists out.
     _flag(campaign, names[0])
+    cache.clear()
     one = _queries(staff_client, reverse("dashboard"))
     _flag(campaign, *names[1:10])
+    cache.clear()
     assert _queries(staff_client, reverse("dashboard")) == one
 
 
