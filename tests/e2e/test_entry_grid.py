@@ -120,3 +120,45 @@ def test_the_answer_date_given_in_the_grid_dates_the_response(browser, live_serv
         assert kent.status == "answered" and kent.answered_on.isoformat() == "2017-03-20"
         page.goto(f"{live_server.url}/campaigns/online-offences/answering/")
         expect(page.locator("body")).to_contain_text("20 March 2017")  # the long format (issue 27)
+
+
+def test_a_burst_of_enters_ends_saved_with_no_repeat_save(browser, live_server, kent):
+    """Saves held as on a slow connection: the exposure cell's 28 leaves with the second save
+    (typed while the first was out), then Enter is pressed in that cell. Enter on a cell already
+    sent as it reads adds no third save, which would only say "Nothing changed" over the
+    second's "Saved" (the CI flake of 7 Dec 2026, made certain)."""
+    posts, held = [], []
+
+    def hold(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posts.append(route.request.post_data)
+        held.append(route)
+
+    for page in page_in(browser, width=1400, height=900):
+        log_in_on(page, live_server.url, "sam")
+        page.goto(f"{live_server.url}/figures/requests/{kent.pk}/")
+        page.route(f"**/figures/requests/{kent.pk}/save/**", hold)
+        page.get_by_label("Grooming, Total, 2015/16").click()
+        page.keyboard.type("11\n13\n28")
+        expect(page.get_by_label("Exposure, Total, 2015/16")).to_have_value("28")
+        held.pop().continue_()  # the first save answers: the second leaves, with 13 and 28
+        for _ in range(300):
+            if len(posts) == 2:
+                break
+            page.wait_for_timeout(100)  # Playwright's calls, not time.sleep, run the route
+        assert len(posts) == 2 and "28" in posts[1]
+        page.keyboard.press("Enter")
+        held.pop().continue_()
+        expect(page.locator("#figures-grid-status")).to_contain_text("Saved", timeout=30_000)
+        page.wait_for_timeout(1000)  # a third save, if one were sent, would have left by now
+        while held:
+            held.pop().continue_()
+        assert len(posts) == 2
+        expect(page.locator("#figures-grid-status")).to_contain_text("Saved")
+        assert saved(kent, 3) == {
+            ("grooming", "2015/16"): 11,
+            ("indecent-images", "2015/16"): 13,
+            ("exposure", "2015/16"): 28,
+        }
