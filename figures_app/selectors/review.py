@@ -35,6 +35,7 @@ from figures_app.models import (
 )
 from figures_app.selectors.review_figures import FIGURE_ORDER
 from requests_app.models import FoiRequest
+from requests_app.selectors.data_versions import data_version_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -182,12 +183,17 @@ def review_queue(*, campaign_id: int | None = None) -> QuerySet[FigureReview]:
 def review_queue_page(
     user: AbstractBaseUser, *, campaign_id: int | None = None
 ) -> QuerySet[FigureReview]:
-    """review_queue with, per review, the version of its figures (as ReviewStanding's) and whether
-    `user` made some of them (made_by_among): read with the page instead of one query each."""
+    """review_queue with, per review, the version of its figures (as ReviewStanding's), its
+    campaign's data version (the cached figure blocks are keyed on both: review_blocks.py) and
+    whether `user` made some of them (made_by_among): read with the page instead of one query
+    each."""
     latest = (
         FigureChange.objects.filter(request=OuterRef("request")).order_by("-pk").values("pk")[:1]
     )
-    qs = review_queue(campaign_id=campaign_id).annotate(version=Coalesce(Subquery(latest), 0))
+    qs = review_queue(campaign_id=campaign_id).annotate(
+        version=Coalesce(Subquery(latest), 0),
+        campaign_version=data_version_of("request__campaign"),
+    )
     if settings.FIGURES_ALLOW_SELF_APPROVAL:
         return qs.annotate(made_by_user=Value(False))
     return qs.annotate(

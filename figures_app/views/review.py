@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from figures_app.forms import SendBackForm
-from figures_app.review_rows import figure_rows_html
+from figures_app.review_blocks import review_blocks
 from figures_app.selectors import review as review_reads
-from figures_app.selectors import review_figures
 from figures_app.services.review import (
     figures_approve,
     figures_approve_many,
@@ -168,18 +167,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     paginator.count = chosen.pending if chosen else counts.pending
     page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)
-    read = review_figures.figures_and_warnings(
-        [r.request_id for r in reviews], versions={r.request_id: r.version for r in reviews}
-    )
-    empty = review_figures.RequestFigures()
+    blocks = review_blocks(reviews)
     items = [
         {
             "review": r,
             "foi": r.request,
-            "figures": read.get(r.request_id, empty).figures,
-            "rows_html": figure_rows_html(read.get(r.request_id, empty).figures),
-            "warnings": read.get(r.request_id, empty).warnings,
-            "version": read.get(r.request_id, empty).version,
+            "n_figures": blocks[r.request_id].n_figures,
+            "rows_html": blocks[r.request_id].rows_html,
+            "warnings": blocks[r.request_id].warnings,
+            # The version the reviewer saw (approving checks it): none for a request without
+            # figures, as figures_and_warnings has it.
+            "version": r.version if blocks[r.request_id].n_figures else 0,
             # Maker-checker: the requests on this page whose figures the reviewer made.
             "may_approve": not r.made_by_user,
         }

@@ -3,6 +3,7 @@ approve (warnings ticked as checked first) or send back from there, paginated, i
 queries that does not grow with the requests; and "Sent back to you" for the enterer."""
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -265,13 +266,21 @@ def test_the_queue_uses_the_same_queries_for_2_or_8_requests(
     add(fois[:2])
     client.force_login(reviewer)
     _queue(client)  # warm the session and role caches
+    cache.clear()  # the figures read and their blocks stored (review_blocks.py)
     with CaptureQueriesContext(connection) as two:
         page = _queue(client)
     assert page.count('class="card mb-2 review-item"') == 2 and "x9.00" in page
+    with CaptureQueriesContext(connection) as two_again:
+        _queue(client)  # the blocks from the cache
+    assert len(two_again) < len(two)
     add(fois[2:])
+    cache.clear()
     with django_assert_max_num_queries(len(two)):
         page = _queue(client)
     assert page.count('class="card mb-2 review-item"') == 8
+    with django_assert_max_num_queries(len(two_again)):
+        again = _queue(client)
+    assert again.count('data-label="Cell"') == page.count('data-label="Cell"') == 24
 
 
 def test_the_queue_uses_the_same_queries_for_few_or_many_figures(
@@ -290,6 +299,7 @@ def test_the_queue_uses_the_same_queries_for_few_or_many_figures(
     )
     client.force_login(reviewer)
     _queue(client)  # warm the session and role caches
+    cache.clear()  # the figures read and their blocks stored (review_blocks.py)
     with CaptureQueriesContext(connection) as few:
         page = _queue(client)
     assert page.count('class="card mb-2 review-item"') == 2 and "2 figures," in page
@@ -303,6 +313,7 @@ def test_the_queue_uses_the_same_queries_for_few_or_many_figures(
             for age in range(12)
         ],
     )
+    # New figures are a new version of each request's: the blocks are read afresh.
     with django_assert_max_num_queries(len(few)):
         page = _queue(client)
     assert page.count('class="card mb-2 review-item"') == 2 and "26 figures," in page
