@@ -90,5 +90,5 @@ def test_the_series_page_speaks_of_councils(client, council_series, staff):
     page = client.get(reverse("figures_series", args=[council_series.slug])).content.decode()
     for words in ("Councils reporting", "By council</h2>", "Each council as it is now"):
         assert words in page, words
-    main = page[page.index("<main") : page.index("</main>")]  # the site's menu names "Forces"
+    main = page[page.index("<main") : page.index("</main>")]  # the page, not the site's menu
     assert "police" not in main.lower() and "Force" not in main and " forces" not in main
