@@ -1,5 +1,5 @@
 """The review queue's block for each request (its figures' rows as HTML, the warnings to check,
-how many figures), from Django's cache (issue 28).
+how many figures), and its campaigns with reviews pending, from Django's cache (issue 28).
 
 Reading a page's figures as rows (some 1,400 at scale 100), comparing them for the warnings and
 writing their rows was most of the queue's time under load, for blocks that change only when a
@@ -13,7 +13,12 @@ not one a request: the database cache writes each entry with queries of its own,
 queries stay the same however many requests it shows.
 
 Both versions are read with the page's reviews, before the figures: an entry is never older
-than the versions it is stored under. A cache that fails is a miss that stores nothing
+than the versions it is stored under.
+
+The campaigns with reviews pending (the queue's counts and its campaign filter: a GROUP BY over
+every pending review, 35 ms at a thousand campaigns) are kept under a digest of every
+campaign's data version (raised with every review's move, in its transaction), read before
+them. A cache that fails is a miss that stores nothing
 (requests_app/safe_cache.py)."""
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from functools import cache
 from django.utils.safestring import SafeString, mark_safe
 
 from figures_app.review_rows import figure_rows_html
+from figures_app.selectors.review import QueueCampaign, queue_campaigns
 from figures_app.selectors.review_figures import RequestFigures, figures_and_warnings
 from requests_app.safe_cache import ROOT, cache_get, cache_set, code_digest
+from requests_app.selectors.data_versions import data_versions_digest
 
 _WHAT = "review queue blocks"
 
@@ -51,6 +58,7 @@ def _code_fingerprint() -> str:
             figures / "bound_words.py",
             figures / "models.py",
             figures / "selectors" / "review_figures.py",
+            figures / "selectors" / "review.py",
             ROOT / "foi_tracker" / "urls.py",
         ]
     )
@@ -91,3 +99,13 @@ def review_blocks(reviews: Sequence) -> dict[int, ReviewBlock]:
         request_id: ReviewBlock(mark_safe(html), warnings, n_figures)
         for request_id, (html, warnings, n_figures) in stored.items()
     }
+
+
+def cached_queue_campaigns() -> list[QueueCampaign]:
+    """selectors.review.queue_campaigns, from the cache when no campaign's data moved since."""
+    key = f"review-campaigns:{_code_fingerprint()}:{data_versions_digest()}"
+    campaigns = cache_get(key, what=_WHAT)
+    if campaigns is None:
+        campaigns = queue_campaigns()
+        cache_set(key, campaigns, what=_WHAT)
+    return campaigns

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from figures_app.forms import SendBackForm
-from figures_app.review_blocks import review_blocks
+from figures_app.review_blocks import cached_queue_campaigns, review_blocks
+from figures_app.review_rows import campaign_options_html
 from figures_app.selectors import review as review_reads
 from figures_app.services.review import (
     figures_approve,
@@ -157,7 +158,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Each pending request's figures and warnings inline, to approve or send back from here.
     Query count is flat in the number of requests on the page (tests/figures_app)."""
     roles.require_review(request.user)
-    counts = review_reads.queue_counts(request.user)
+    counts = review_reads.queue_counts(request.user, cached_queue_campaigns())
     chosen = _chosen_campaign(request, counts)
     paginator = Paginator(
         review_reads.review_queue_page(request.user, campaign_id=chosen and chosen.id),
@@ -194,6 +195,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "sent_back": review_reads.sent_back_list(SENT_BACK_LISTED),
             "sent_back_to_me": roles.can_edit(request.user) and counts.sent_back_to_user > 0,
             "campaigns": counts.campaigns,
+            "campaign_options": campaign_options_html(counts.campaigns, chosen),
             "chosen": chosen,
             "pending_all": counts.pending,
         },
