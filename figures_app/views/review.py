@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from figures_app.forms import SendBackForm
 from figures_app.review_blocks import cached_queue_campaigns, review_blocks
+from figures_app.review_cards import queue_cards_html
 from figures_app.review_rows import campaign_options_html
 from figures_app.selectors import review as review_reads
 from figures_app.services.review import (
@@ -184,13 +185,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         }
         for r in reviews
     ]
+    open_pk = int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None
     return render(
         request,
         "figures_app/review_queue.html",
         {
             "page": page,
             "items": items,
-            "open_pk": int(request.GET["open"]) if request.GET.get("open", "").isdigit() else None,
+            "cards": queue_cards_html(request, items, open_pk=open_pk, page_number=page.number),
             "any_approvable": any(item["may_approve"] for item in items),
             "sent_back": review_reads.sent_back_list(SENT_BACK_LISTED),
             "sent_back_to_me": roles.can_edit(request.user) and counts.sent_back_to_user > 0,
