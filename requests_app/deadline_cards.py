@@ -22,7 +22,7 @@ from functools import cache
 
 from django.utils.safestring import mark_safe
 
-from requests_app.campaign_rows import deadline_rows_html
+from requests_app.campaign_rows import deadline_card_html, deadline_rows_html
 from requests_app.deadlines import WorkingCalendar
 from requests_app.safe_cache import ROOT, cache_get, cache_set, code_digest
 from requests_app.selectors.deadlines import CampaignDeadlines, deadline_rows_by_campaign
@@ -81,11 +81,14 @@ def fill_deadline_cards(
         rows = deadline_rows_by_campaign(
             [c.pk for c in cards], today, cals, working_days, per_campaign=per_campaign
         )
-        stored = {
-            c.pk: (str(deadline_rows_html(rows.get(c.pk, []))), len(rows.get(c.pk, [])))
-            for c in cards
-        }
+        stored = {}
+        for c in cards:
+            listed = rows.get(c.pk, [])
+            html = str(deadline_rows_html(listed))
+            stored[c.pk] = (html, len(listed), str(deadline_card_html(c, html, len(listed))))
         cache_set(key, stored, what="deadline cards")
     for card in cards:
-        html, card.n_rows = stored[card.pk]
-        card.rows_html = mark_safe(html)  # written by campaign_rows.deadline_rows_html
+        html, card.n_rows, card_html = stored[card.pk]
+        # Written by campaign_rows.deadline_rows_html and deadline_card_html, every value escaped.
+        card.rows_html = mark_safe(html)
+        card.card_html = mark_safe(card_html)

@@ -131,6 +131,7 @@ class CampaignDeadlines:
     version: int = 0
     n_rows: int = 0  # how many rows the card lists
     rows_html: str = ""  # the rows written for the page (campaign_rows.deadline_rows_html)
+    card_html: str = ""  # the whole card (campaign_rows.deadline_card_html)
 
     def get_absolute_url(self) -> str:
         return reverse("campaign_detail", args=[self.slug])
