@@ -17,17 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from requests_app.text import long_datetime
+from requests_app.text import long_datetime, plural
 
 _FIGURES_HEAD = (
     '<thead><tr><th scope="col">Cell</th><th scope="col" class="text-end">Value</th>'
     '<th scope="col">Force’s wording</th><th scope="col">Note</th><th scope="col">Source</th>'
     "</tr></thead>"
 )
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 def _refusals(request) -> str:
@@ -81,7 +77,7 @@ def _card(item: dict, *, open_pk: int | None, page_number: int, csrf: str, reque
     at = long_datetime(timezone.localtime(review.submitted_at)) if review.submitted_at else ""
     n, warnings = item["n_figures"], item["warnings"]
     badges = (
-        f'<span class="badge text-bg-warning">{len(warnings)} warning{_s(len(warnings))}</span>'
+        f'<span class="badge text-bg-warning">{plural(len(warnings), "warning")}</span>'
         if warnings
         else ""
     )
@@ -100,7 +96,7 @@ def _card(item: dict, *, open_pk: int | None, page_number: int, csrf: str, reque
         '<summary class="card-header">'
         f'<span class="fw-semibold">{force}</span> '
         f'<span class="text-muted">· {escape(foi.campaign.title)}</span>'
-        f'<span class="small text-muted d-block">{n:,} figure{_s(n)}, entered by '
+        f'<span class="small text-muted d-block">{plural(n, "figure")}, entered by '
         f"{escape(by) or '—'} {at}</span>"
         f"{badges}"
         "</summary>"

@@ -1,4 +1,5 @@
-"""The dashboard tests' world (test_dashboard.py, test_needs_you_cache.py): two owners'
+"""The dashboard tests' world (test_dashboard.py, test_needs_you_cache.py; make_campaign also
+for test_search_and_force_page.py): two owners'
 campaigns on a fixed Tuesday, with something in every list of "Needs you". The fixtures `today`
 and `world` reach the tests through conftest.py."""
 
@@ -44,7 +45,7 @@ def today(time_machine):
     return TODAY
 
 
-def make_campaign(owner, slug, title, names):
+def make_campaign(owner, slug, title, names=("Kent Police",)):
     return campaign_create(
         actor=owner,
         owner=owner,

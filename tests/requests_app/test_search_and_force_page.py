@@ -12,10 +12,9 @@ from django.urls import reverse
 
 from requests_app.models import FoiRequest, Force
 from requests_app.selectors.search import our_reference_id
-from requests_app.services.campaigns import campaign_create
 from requests_app.services.lifecycle import request_acknowledge, request_mark_sent
 from requests_app.services.responses import request_record_response
-from tests.conftest import NSPCC_PERIODS
+from tests.requests_app.dashboard_world import make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +25,6 @@ LONDON = ZoneInfo("Europe/London")
 def today(time_machine):
     time_machine.move_to(datetime(2026, 6, 16, 9, 0, tzinfo=LONDON), tick=False)
     return date(2026, 6, 16)
-
-
-def make_campaign(owner, slug, title, names=("Kent Police",)):
-    return campaign_create(
-        actor=owner,
-        owner=owner,
-        slug=slug,
-        title=title,
-        request_text="Dear {force_name}, how many in {periods}?",
-        forces=list(Force.objects.filter(name__in=names)),
-        periods=NSPCC_PERIODS,
-    )
 
 
 def search(client, q, **params):
