@@ -211,28 +211,57 @@ def write_rows(
     return write(rows, request_ids=request_ids, actor_id=actor_id, now=now, source=source)
 
 
+# A figure's state as the history stores it: Figure.state()'s keys, in its order.
+_STATE_WORDED = (*_STATE_KEYS, "attachment", "location")
+
+
+class _StateWords:
+    """A figure state's stored JSON and its description (describe_figure), worked out once per
+    distinct state: an import's rows share a few hundred values, so its 100,000 history rows
+    need that many json.dumps and describe_figure calls, not 200,000 of each. A state is given
+    as its values in _STATE_WORDED order; past MAX_STATES states the memory starts again."""
+
+    MAX_STATES = 50_000
+
+    def __init__(self, as_json: Callable[[dict], object]) -> None:
+        self.as_json = as_json
+        self.seen: dict[tuple, tuple[object, str]] = {}
+
+    def of(self, values: tuple) -> tuple[object, str]:
+        words = self.seen.get(values)
+        if words is None:
+            if len(self.seen) >= self.MAX_STATES:
+                self.seen.clear()
+            state = dict(zip(_STATE_WORDED, values, strict=True))
+            words = self.seen[values] = (self.as_json(state), describe_figure(state))
+        return words
+
+
 def _history(
     ident: tuple,
     cell: str,
     line: int,
-    before: dict | None,
-    after: dict,
+    before: tuple | None,
+    after: tuple,
     *,
-    as_json,
+    words: _StateWords,
     source: str,
     actor_id: int | None,
     when,
 ) -> tuple:
     """A history row's values after its figure's id (_CHANGE_COLUMNS[1:]): the same on both
-    ways of writing, worded by describe_figure."""
+    ways of writing, worded by describe_figure. `before` (None: created) and `after` are the
+    states' values in _STATE_WORDED order."""
+    old_json, old_display = (None, describe_figure(None)) if before is None else words.of(before)
+    new_json, new_display = words.of(after)
     return (
         *ident,
         cell,
         FigureChange.Action.CREATED if before is None else FigureChange.Action.CHANGED,
-        as_json(before),
-        as_json(after),
-        describe_figure(before),
-        describe_figure(after),
+        old_json,
+        new_json,
+        old_display,
+        new_display,
         (source + str(line))[:300],
         actor_id,
         when,
@@ -253,10 +282,8 @@ def _write_many(
     when = Figure._meta.get_field("updated_at").get_db_prep_save(now, connection)
     adapt_json = connection.ops.adapt_json_value
 
-    def as_json(state: dict | None):
-        # What JSONField.get_db_prep_save gives for a dict (SQL NULL for None), at a third of
-        # its cost per row.
-        return None if state is None else adapt_json(state, None)
+    # What JSONField.get_db_prep_save gives for a dict, at a third of its cost per row.
+    words = _StateWords(lambda state: adapt_json(state, None))
 
     counts: Counter[str] = Counter()
     changed_requests: set[int] = set()
@@ -289,7 +316,15 @@ def _write_many(
             ident = (fig.request_id, fig.metric_id, fig.period_id, fig.category_key)
             yield (
                 *ident,  # the figure's id, by the subquery
-                *_history(ident, fig.cell, fig.line, before, after, as_json=as_json, **written),
+                *_history(
+                    ident,
+                    fig.cell,
+                    fig.line,
+                    None if before is None else tuple(before.values()),
+                    tuple(after.values()),
+                    words=words,
+                    **written,
+                ),
             )
 
     quote = connection.ops.quote_name
@@ -421,7 +456,12 @@ def _write_copy(
     sql = _copy_sql()
     requests = sorted(request_ids)
     params = {"actor": actor_id, "now": now, "source": source, "requests": requests}
-    written = {"source": source, "actor_id": actor_id, "when": now}
+    written = {
+        "source": source,
+        "actor_id": actor_id,
+        "when": now,
+        "words": _StateWords(json.dumps),
+    }
     counts: Counter[str] = Counter()
     changed_requests: set[int] = set()
     with connection.cursor() as cursor:
@@ -455,13 +495,7 @@ def _written_history(row: tuple, **written) -> tuple[bool, int, tuple]:
     figure_id, line, *ident = row[:6]
     cell, created = row[6], row[7]
     n = len(_STATE_KEYS)
-    old, new = row[8 : 8 + n], row[8 + n : 8 + 2 * n]
-    kept = {"attachment": row[8 + 2 * n], "location": row[9 + 2 * n]}
-    before = None if created else dict(zip(_STATE_KEYS, old, strict=True)) | kept
-    after = dict(zip(_STATE_KEYS, new, strict=True)) | kept
-    change = _history(tuple(ident), cell, line, before, after, as_json=_json, **written)
+    kept = row[8 + 2 * n : 10 + 2 * n]  # attachment, location
+    before = None if created else row[8 : 8 + n] + kept
+    change = _history(tuple(ident), cell, line, before, row[8 + n : 8 + 2 * n] + kept, **written)
     return created, ident[0], (figure_id, *change)
-
-
-def _json(state: dict | None) -> str | None:
-    return None if state is None else json.dumps(state)

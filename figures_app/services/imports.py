@@ -23,7 +23,7 @@ from figures_app.categories import (
     CategoryRef,
     category_key,
 )
-from figures_app.models import FigureSource, describe_figure
+from figures_app.models import Figure, FigureSource, describe_figure
 from figures_app.readers import ImportFileError, Row, read_rows
 from figures_app.services.figure_rows import BulkFigure, figures_diff, stored_figures
 from figures_app.services.figures import ApplyResult, CellInput, figures_import_bulk
@@ -209,11 +209,26 @@ def import_figures(
             )
             # Each row's own source where the file gives one (an export read back in keeps
             # what it says), else the one asked for.
-            for row_source, wanted in _source_keys(campaign, checked, f"import {name}", source):
-                figures_mark_source_keys(wanted=wanted, source=row_source, actor=actor)
+            if _sources_to_mark(checked, source):
+                for row_source, wanted in _source_keys(campaign, checked, f"import {name}", source):
+                    figures_mark_source_keys(wanted=wanted, source=row_source, actor=actor)
         return result
     except ServiceError as exc:
         raise ImportFileError([str(exc)]) from None
+
+
+def _sources_to_mark(checked: CheckedFile, default: str) -> bool:
+    """Whether any imported figure may need its source set. Most files name one source, which
+    every figure of their requests already has (new figures are the force's answer): then one
+    query says so, and the keys of 100,000 rows are never worked out."""
+    sources = {row.source or default for row in checked.rows}
+    if len(sources) > 1:
+        return True
+    return (
+        Figure.objects.filter(request_id__in=checked.request_ids)
+        .exclude(source=sources.pop())
+        .exists()
+    )
 
 
 def _source_keys(

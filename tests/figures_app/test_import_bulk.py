@@ -347,3 +347,36 @@ def test_an_import_writes_what_each_kind_of_figure_says(staff, reviewer, five, a
         ("changed", "not held", "7"),
         ("created", "", "2"),
     } == displays
+
+
+def test_history_words_are_worked_out_once_per_state_and_stay_right_past_the_limit(
+    monkeypatch,
+):
+    """The bulk path words each distinct state once (json and describe_figure); when its memory
+    is full it starts again rather than grow, and every answer stays the state's own."""
+    import json
+
+    from figures_app.services import figure_rows
+
+    calls = []
+
+    def dumps(state):
+        calls.append(state)
+        return json.dumps(state)
+
+    monkeypatch.setattr(figure_rows._StateWords, "MAX_STATES", 3)
+    words = figure_rows._StateWords(dumps)
+
+    def state(value):
+        return ("reported", value, None, None, str(value), "", "", None, "")
+
+    assert words.of(state(7)) == (
+        json.dumps(dict(zip(figure_rows._STATE_WORDED, state(7), strict=True))),
+        "7",
+    )
+    assert words.of(state(7))[1] == "7"
+    assert len(calls) == 1
+    for value in range(10):
+        assert words.of(state(value))[1] == str(value)
+    assert words.of(("suppressed", None, 1, 4, "<5", "", "", None, ""))[1] != "7"
+    assert len(words.seen) <= 3

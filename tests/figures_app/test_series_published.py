@@ -73,3 +73,25 @@ def test_pages_mark_published_figures(campaign, metric, reviewer, published_file
     assert request_page.count("published-marker") == 2  # Kent's total and its age 13 cell
     force_page = client.get(f"/forces/{kent.pk}/").content.decode()
     assert force_page.count("published-marker") == 1  # totals only on the force page
+
+
+def test_a_file_whose_figures_already_have_its_source_marks_nothing(
+    campaign, metric, reviewer, published_file, monkeypatch
+):
+    """The common case costs one query: every figure of the file's requests is already the
+    force's answer, so no cell's key is worked out for marking."""
+    from figures_app.services import imports
+
+    _import(campaign, published_file, "--user", reviewer.username)
+
+    def never(*args, **kwargs):
+        raise AssertionError("keys worked out with nothing to mark")
+
+    monkeypatch.setattr(imports, "_source_keys", never)
+    _import(campaign, published_file, "--user", reviewer.username)
+    assert set(Figure.objects.values_list("source", flat=True)) == {FigureSource.FORCE}
+    assert not FigureChange.objects.filter(new_display__startswith="source:").exists()
+    # A file naming another source still marks its figures.
+    monkeypatch.undo()
+    _import(campaign, published_file, "--user", reviewer.username, "--source", "published")
+    assert set(Figure.objects.values_list("source", flat=True)) == {FigureSource.PUBLISHED}
