@@ -5,7 +5,7 @@ long_day and long_datetime filters). No template or sentence picks a format of i
 and the API keep ISO dates."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from django.template import Context, Template
@@ -53,3 +53,27 @@ def test_the_filters_write_them():
         "{% load foi %}{{ d|long_date }}|{{ d|long_day }}|{{ m|long_datetime }}|{{ n|long_day }}"
     ).render(Context({"d": date(2017, 4, 1), "m": datetime(2017, 4, 1, 9, 30), "n": None}))
     assert out == "1 April 2017|Saturday 1 April 2017|1 April 2017, 09:30|"
+
+
+def test_a_day_written_again_comes_from_memory_and_moments_are_never_confused():
+    """Days are remembered per format and language (a reminder run writes 50,000); two equal
+    moments in different zones are different days, so moments are never remembered."""
+    from datetime import datetime, timedelta, timezone
+
+    from django.utils import translation
+
+    from requests_app import text
+
+    text._formatted.cache_clear()
+    assert text.long_date(date(2017, 4, 1)) == "1 April 2017"
+    assert text.long_day(date(2017, 4, 1)) == "Saturday 1 April 2017"
+    assert text.long_date(date(2017, 4, 1)) == "1 April 2017"
+    assert text._formatted.cache_info().hits == 1
+    late_utc = datetime(2017, 4, 1, 23, 30, tzinfo=UTC)
+    same_moment_east = late_utc.astimezone(timezone(timedelta(hours=2)))
+    assert late_utc == same_moment_east
+    assert text.long_date(late_utc) == "1 April 2017"
+    assert text.long_date(same_moment_east) == "2 April 2017"
+    with translation.override("fr"):
+        assert text.long_date(date(2017, 4, 1)) == "1 avril 2017"
+    assert text.long_date(date(2017, 4, 1)) == "1 April 2017"
