@@ -43,7 +43,8 @@ def _day_text(day: date, format_string: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _formatted(day: date, format_string: str, language: str | None) -> str:
-    return dateformat.format(day, format_string)
+    with translation.override(language):
+        return dateformat.format(day, format_string)
 
 
 def long_datetime(moment: datetime | None) -> str:
