@@ -1,5 +1,6 @@
-"""bench/run.py's measurements of jobs that write: the tidy import beside a raw COPY, and the
-daily reminder sweep beside a raw SELECT of what it chases. Statements are counted without a
+"""bench/run.py's measurements of jobs that write: the tidy import beside a raw COPY and beside
+its floor (the rows it wrote, written again by SQL with every check on), and the daily
+reminder sweep beside a raw SELECT of what it chases. Statements are counted without a
 cap and the limits run on a plain connection (bench/counting.py). The import runs with every
 constraint checked, as the site runs it: nothing here turns a check off (issue 28)."""
 
