@@ -215,6 +215,11 @@ def write_rows(
 _STATE_WORDED = (*_STATE_KEYS, "attachment", "location")
 
 
+def _worded(state: dict) -> tuple:
+    """A state dict's values in _STATE_WORDED order, as _StateWords takes them."""
+    return tuple(state[key] for key in _STATE_WORDED)
+
+
 class _StateWords:
     """A figure state's stored JSON and its description (describe_figure), worked out once per
     distinct state: an import's rows share a few hundred values, so its 100,000 history rows
@@ -320,8 +325,8 @@ def _write_many(
                     ident,
                     fig.cell,
                     fig.line,
-                    None if before is None else tuple(before.values()),
-                    tuple(after.values()),
+                    None if before is None else _worded(before),
+                    _worded(after),
                     words=words,
                     **written,
                 ),

@@ -291,13 +291,14 @@ class _RowChecker:
             return errors
         # The refs are the lookups' own objects, so their ids name the combination: its key
         # and label are worked out once, not once a row.
-        named = self.cats_of.get(tuple(map(id, refs)))
+        ids = tuple(map(id, refs))
+        named = self.cats_of.get(ids)
         if named is None:
             cats = tuple(sorted((r.dimension.id, r.value) for r in refs))
             cats = self.shared.setdefault(cats, cats)  # one tuple for all rows in these categories
             if cats not in self.refs_of:
                 self.refs_of[cats] = tuple(refs)
-            named = self.cats_of[tuple(map(id, refs))] = (cats, refs_label(refs))
+            named = self.cats_of[ids] = (cats, refs_label(refs))
         cats, label = named
         return CheckedRow(
             row.line,
